@@ -1,0 +1,56 @@
+/*
+ * The one clock interface (DESIGN.md layer 2). Every reading and every
+ * change of a clock goes through a struct clk: system, sim or readonly.
+ * Functions return 0 or a negative errno.
+ */
+#ifndef TSYNC_CLOCK_H
+#define TSYNC_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct clk;
+
+struct clk_status {
+	double freq_ppm;         /* frequency correction in force */
+	int64_t slew_remaining;  /* ns of a slew still to apply */
+	bool can_adjust;         /* false for readonly */
+};
+
+struct clk_ops {
+	const char *name;
+	/* Current time, Unix ns (UTC). */
+	int (*read)(struct clk *c, int64_t *now);
+	/* Jump by delta ns. */
+	int (*step)(struct clk *c, int64_t delta);
+	/* Correct by delta ns gradually; replaces a slew in progress. */
+	int (*slew)(struct clk *c, int64_t delta);
+	/* Frequency correction in ppm; positive makes the clock run faster. */
+	int (*set_freq)(struct clk *c, double ppm);
+	int (*status)(struct clk *c, struct clk_status *st);
+	void (*destroy)(struct clk *c);
+};
+
+struct clk {
+	const struct clk_ops *ops;
+	int8_t precision; /* log2 s, measured when the clock is made */
+};
+
+static inline int clk_read(struct clk *c, int64_t *now) { return c->ops->read(c, now); }
+static inline int clk_step(struct clk *c, int64_t d) { return c->ops->step(c, d); }
+static inline int clk_slew(struct clk *c, int64_t d) { return c->ops->slew(c, d); }
+static inline int clk_set_freq(struct clk *c, double ppm) { return c->ops->set_freq(c, ppm); }
+static inline int clk_status(struct clk *c, struct clk_status *st) { return c->ops->status(c, st); }
+static inline void clk_destroy(struct clk *c) { c->ops->destroy(c); }
+static inline const char *clk_name(const struct clk *c) { return c->ops->name; }
+
+/* The host's clock, CLOCK_REALTIME. Reads only, for now: adjusting it
+ * comes with the client role. */
+int clk_system_new(struct clk **out);
+/* The host's clock, measured and never changed: adjustments fail -EPERM. */
+int clk_readonly_new(struct clk **out);
+/* A virtual clock offset_ns off the host's clock and drifting by
+ * drift_ppm, changed only in memory (see tsync/simclock.h). */
+int clk_sim_new(struct clk **out, int64_t offset_ns, double drift_ppm);
+
+#endif

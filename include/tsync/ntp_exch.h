@@ -1,0 +1,79 @@
+/*
+ * One client/server exchange (RFC 5905 §8): the sanity checks a client
+ * makes on a reply, and offset, delay and dispersion from t0..t3.
+ * Cristian's algorithm is the special case t1 = t2.
+ */
+#ifndef TSYNC_NTP_EXCH_H
+#define TSYNC_NTP_EXCH_H
+
+#include <stdint.h>
+
+#include "tsync/ntp_pkt.h"
+
+/* Frequency tolerance PHI of RFC 5905: 15 ppm, as ns per s. */
+#define NTP_PHI_PPM 15
+
+/* Why a reply is not a usable sample. Each has its own counter. */
+enum ntp_exch_result {
+	NTP_EXCH_OK = 0,
+	NTP_EXCH_MODE,      /* not mode 4 (server) */
+	NTP_EXCH_ZERO_XMT,  /* transmit timestamp is 0 */
+	NTP_EXCH_DUPLICATE, /* same transmit timestamp as the last reply */
+	NTP_EXCH_BOGUS,     /* origin != our transmit: stale or spoofed */
+	NTP_EXCH_KOD,       /* stratum 0: Kiss-o'-Death, see kiss code */
+	NTP_EXCH_UNSYNC,    /* leap 3 or stratum >= 16 */
+	NTP_EXCH_N_RESULTS
+};
+
+/* Kiss codes (RFC 5905 §7.4) that a client must act on, and the rest. */
+enum ntp_kiss {
+	NTP_KISS_NONE = 0,
+	NTP_KISS_RATE,  /* reduce the polling rate */
+	NTP_KISS_DENY,  /* access denied: stop */
+	NTP_KISS_RSTR,  /* access restricted: stop */
+	NTP_KISS_OTHER, /* any other code: informational */
+};
+
+/* Check a decoded reply against the request we sent.
+ * our_xmt: the transmit timestamp we put in the request (the wire value).
+ * last_xmt: the transmit timestamp of the last reply accepted from this
+ * server (0 if none). Returns an enum ntp_exch_result. */
+int ntp_exch_check(const struct ntp_pkt *reply, ntp_ts_t our_xmt, ntp_ts_t last_xmt);
+
+/* The kiss code carried by a KoD reply's reference id. */
+enum ntp_kiss ntp_kiss_code(uint32_t refid);
+
+const char *ntp_exch_result_name(int result);
+
+/* One measurement, all in nanoseconds. */
+struct ntp_sample {
+	int64_t offset; /* theta: server clock minus ours */
+	int64_t delay;  /* delta: round trip less the server's hold time */
+	int64_t disp;   /* epsilon: the sample's own dispersion */
+};
+
+/* RFC 5905 §8 with the code of its appendix A.5.1.1:
+ *   offset = ((t1 - t0) + (t2 - t3)) / 2
+ *   delay  = max((t3 - t0) - (t2 - t1), 2^local_precision)
+ *   disp   = 2^server_precision + 2^local_precision + PHI * (t3 - t0)
+ * t0: our transmit, t1: server receive, t2: server transmit, t3: our
+ * receive (Unix ns). */
+void ntp_exch_sample(int64_t t0, int64_t t1, int64_t t2, int64_t t3,
+		     int8_t server_precision, int8_t local_precision,
+		     struct ntp_sample *out);
+
+/* Cristian's view of the same exchange: the server's time t2 plus half the
+ * whole round trip is taken as the time at t3. */
+struct ntp_cristian {
+	int64_t server_time; /* t2 */
+	int64_t rtt;         /* t3 - t0 */
+	int64_t client_time; /* t3 */
+	int64_t sync_time;   /* t2 + rtt / 2 */
+	int64_t offset;      /* sync_time - t3 */
+	int64_t error;       /* offset - NTP offset = ((t2 - t1) - ... ) / 2 */
+};
+
+void ntp_exch_cristian(int64_t t0, int64_t t1, int64_t t2, int64_t t3,
+		       struct ntp_cristian *out);
+
+#endif
