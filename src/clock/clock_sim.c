@@ -1,1 +1,106 @@
-/* placeholder during bring-up */
+/*
+ * A virtual clock for tests and lab demonstrations: the host's clock seen
+ * through a sim_model, with its own offset, drift, slews and steps, all
+ * in memory. Several daemons on one host can so be several "machines".
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "clock_host.h"
+#include "tsync/clock.h"
+#include "tsync/simclock.h"
+
+struct sim_clk {
+	struct clk clk; /* first: a struct clk * is a struct sim_clk * */
+	struct sim_model model;
+};
+
+static struct sim_model *model_of(struct clk *c)
+{
+	return &((struct sim_clk *)c)->model;
+}
+
+static int sim_read(struct clk *c, int64_t *now)
+{
+	int64_t t;
+	int err = clk_host_read(&t);
+	if (err == 0)
+		*now = sim_time_at(model_of(c), t);
+	return err;
+}
+
+/* Apply a change at the host's current time. */
+static int sim_change(struct clk *c, void (*change)(struct sim_model *, int64_t, int64_t),
+		      int64_t delta)
+{
+	int64_t t;
+	int err = clk_host_read(&t);
+	if (err == 0)
+		change(model_of(c), t, delta);
+	return err;
+}
+
+static int sim_do_step(struct clk *c, int64_t delta)
+{
+	return sim_change(c, sim_step, delta);
+}
+
+static int sim_do_slew(struct clk *c, int64_t delta)
+{
+	return sim_change(c, sim_slew, delta);
+}
+
+static int sim_do_set_freq(struct clk *c, double ppm)
+{
+	int64_t t;
+	int err = clk_host_read(&t);
+	if (err == 0)
+		sim_set_freq(model_of(c), t, ppm);
+	return err;
+}
+
+static int sim_do_status(struct clk *c, struct clk_status *st)
+{
+	int64_t t;
+	int err = clk_host_read(&t);
+	if (err != 0)
+		return err;
+	*st = (struct clk_status){
+		.freq_ppm = model_of(c)->freq_ppm,
+		.slew_remaining = sim_slew_left_at(model_of(c), t),
+		.can_adjust = true,
+	};
+	return 0;
+}
+
+static void sim_destroy(struct clk *c)
+{
+	free(c);
+}
+
+static const struct clk_ops sim_ops = {
+	.name = "sim",
+	.read = sim_read,
+	.step = sim_do_step,
+	.slew = sim_do_slew,
+	.set_freq = sim_do_set_freq,
+	.status = sim_do_status,
+	.destroy = sim_destroy,
+};
+
+int clk_sim_new(struct clk **out, int64_t offset_ns, double drift_ppm)
+{
+	struct sim_clk *s = malloc(sizeof(*s));
+	int64_t now;
+	if (s == NULL)
+		return -ENOMEM;
+	int err = clk_host_read(&now);
+	if (err != 0) {
+		free(s);
+		return err;
+	}
+	s->clk = (struct clk){ .ops = &sim_ops, .precision = clk_host_precision() };
+	sim_init(&s->model, now, offset_ns, drift_ppm);
+	*out = &s->clk;
+	return 0;
+}

@@ -1,1 +1,305 @@
-/* placeholder during bring-up */
+/*
+ * `tsync query HOST[:PORT]`: N client requests, each with a random 64-bit
+ * transmit timestamp as its nonce, the minimum-delay valid reply kept.
+ * The clock is read through the readonly backend: a query never sets it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "query.h"
+#include "tsync/hostport.h"
+#include "udp.h"
+
+struct query_opts {
+	int count;
+	double timeout, interval; /* seconds */
+	bool json, cristian;
+	int family;
+	char host[256];
+	uint16_t port;
+};
+
+struct query {
+	const struct query_opts *o;
+	uv_loop_t loop;
+	uv_getaddrinfo_t gai;
+	uv_timer_t timer;
+	struct udp_sock *sock;
+	struct clk *clock;
+	struct sockaddr_storage server;
+	ntp_ts_t nonce;    /* the transmit timestamp of the request in flight */
+	int64_t t0;
+	bool waiting;      /* a request is in flight */
+	ntp_ts_t last_xmt; /* of the last reply taken, to spot duplicates */
+	int last_reject;   /* why the last answer was not a sample */
+	bool kod;
+	struct query_result best;
+	int status; /* exit status */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tsync query [-c N] [-t SECONDS] [-i SECONDS] [--json] [--cristian]\n"
+		   "                   [-4 | -6] HOST[:PORT]\n");
+}
+
+static void send_next(struct query *q);
+
+static void finish(struct query *q, int status)
+{
+	q->status = status;
+	uv_close((uv_handle_t *)&q->timer, NULL);
+	if (q->sock != NULL)
+		udp_close(q->sock, NULL);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct query *q = t->data;
+	q->waiting = false; /* a reply to the old request now fails its origin check */
+	send_next(q);
+}
+
+static uint64_t ms(double seconds)
+{
+	return (uint64_t)llround(seconds * 1000.0);
+}
+
+static ntp_ts_t random_nonce(void)
+{
+	ntp_ts_t n = 0;
+	while (n == 0)
+		if (getrandom(&n, sizeof(n), 0) != sizeof(n))
+			abort(); /* the kernel's generator does not fail for 8 bytes */
+	return n;
+}
+
+static void send_next(struct query *q)
+{
+	uint8_t buf[NTP_PKT_LEN];
+	char name[ADDR_STRLEN];
+	if (q->kod || q->best.sent == q->o->count) {
+		finish(q, q->best.valid > 0 ? 0 : 1);
+		return;
+	}
+	q->nonce = random_nonce();
+	struct ntp_pkt req = { .version = NTP_VERSION, .mode = NTP_MODE_CLIENT, .xmt = q->nonce };
+	ntp_pkt_encode(&req, buf);
+	clk_read(q->clock, &q->t0);
+	int err = udp_send(q->sock, buf, sizeof(buf), (struct sockaddr *)&q->server);
+	q->best.sent++;
+	q->waiting = true;
+	if (err < 0)
+		fprintf(stderr, "tsync: %s: %s\n",
+			addr_format((struct sockaddr *)&q->server, name, sizeof(name)), uv_strerror(err));
+	uv_timer_start(&q->timer, on_timer, ms(q->o->timeout), 0);
+}
+
+/* A checked reply: keep it if it is the best so far. */
+static void take_sample(struct query *q, const struct ntp_pkt *p, int64_t t3)
+{
+	struct query_result *b = &q->best;
+	struct ntp_sample s;
+	int64_t t1 = ntp_ts_to_ns(p->rec, t3), t2 = ntp_ts_to_ns(p->xmt, t3);
+	ntp_exch_sample(q->t0, t1, t2, t3, p->precision, q->clock->precision, &s);
+	q->last_xmt = p->xmt;
+	if (b->valid++ > 0 && s.delay >= b->sample.delay)
+		return;
+	b->reply = *p;
+	b->t0 = q->t0, b->t1 = t1, b->t2 = t2, b->t3 = t3;
+	b->sample = s;
+}
+
+static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
+		     const struct sockaddr *from, int64_t t3)
+{
+	struct query *q = s->data;
+	struct ntp_pkt p;
+	if (!q->waiting || !addr_equal(from, (struct sockaddr *)&q->server) ||
+	    ntp_pkt_decode(&p, data, len) != NTP_PKT_OK)
+		return;
+	int res = ntp_exch_check(&p, q->nonce, q->last_xmt);
+	/* Only a reply that echoes our nonce answers the request in flight. */
+	if (res == NTP_EXCH_MODE || res == NTP_EXCH_ZERO_XMT || res == NTP_EXCH_DUPLICATE ||
+	    res == NTP_EXCH_BOGUS)
+		return;
+	q->waiting = false;
+	if (res == NTP_EXCH_OK) {
+		take_sample(q, &p, t3);
+	} else {
+		q->last_reject = res;
+		if (res == NTP_EXCH_KOD) {
+			char code[16];
+			q->kod = true;
+			fprintf(stderr, "tsync: %s: kiss-o'-death %s\n", q->best.server,
+				ntp_refid_format(p.refid, 0, code));
+		}
+	}
+	uv_timer_start(&q->timer, on_timer, ms(q->o->interval), 0);
+}
+
+static int open_socket(struct query *q)
+{
+	struct sockaddr_storage any = { .ss_family = q->server.ss_family };
+	q->sock = calloc(1, sizeof(*q->sock));
+	if (q->sock == NULL)
+		return -ENOMEM;
+	return udp_open(q->sock, &q->loop, (struct sockaddr *)&any, 0, q->clock, on_reply, q);
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct query *q = req->data;
+	if (status < 0) {
+		fprintf(stderr, "tsync: %s: %s\n", q->o->host, uv_strerror(status));
+		finish(q, 1);
+		return;
+	}
+	memcpy(&q->server, res->ai_addr, res->ai_addrlen);
+	uv_freeaddrinfo(res);
+	addr_format((struct sockaddr *)&q->server, q->best.server, sizeof(q->best.server));
+	uv_ip_name((struct sockaddr *)&q->server, q->best.host, sizeof(q->best.host));
+	q->best.port = q->o->port;
+	int err = open_socket(q);
+	if (err < 0) {
+		fprintf(stderr, "tsync: cannot open a socket: %s\n", uv_strerror(err));
+		finish(q, 1);
+		return;
+	}
+	send_next(q);
+}
+
+static int resolve(struct query *q)
+{
+	char port[8];
+	struct addrinfo hints = {
+		.ai_family = q->o->family,
+		.ai_socktype = SOCK_DGRAM,
+		.ai_flags = AI_NUMERICSERV,
+	};
+	snprintf(port, sizeof(port), "%u", q->o->port);
+	q->gai.data = q;
+	return uv_getaddrinfo(&q->loop, &q->gai, on_resolved, q->o->host, port, &hints);
+}
+
+static void report_failure(const struct query *q)
+{
+	if (q->kod || q->best.sent == 0 || q->best.valid > 0)
+		return;
+	if (q->last_reject != NTP_EXCH_OK)
+		fprintf(stderr, "tsync: %s: no valid reply in %d tries (last reply: %s)\n",
+			q->best.server, q->best.sent, ntp_exch_result_name(q->last_reject));
+	else
+		fprintf(stderr, "tsync: %s: no valid reply in %d tries\n", q->best.server,
+			q->best.sent);
+}
+
+static int run_query(const struct query_opts *o)
+{
+	struct query q = { .o = o };
+	int err = clk_readonly_new(&q.clock);
+	if (err < 0) {
+		fprintf(stderr, "tsync: cannot read the clock: %s\n", strerror(-err));
+		return 1;
+	}
+	uv_loop_init(&q.loop);
+	uv_timer_init(&q.loop, &q.timer);
+	q.timer.data = &q;
+	err = resolve(&q);
+	if (err < 0) {
+		fprintf(stderr, "tsync: %s: %s\n", o->host, uv_strerror(err));
+		finish(&q, 1);
+	}
+	uv_run(&q.loop, UV_RUN_DEFAULT);
+	uv_loop_close(&q.loop);
+	free(q.sock);
+	clk_destroy(q.clock);
+	report_failure(&q);
+	if (q.status == 0) {
+		if (o->json)
+			output_json(&q.best, o->cristian);
+		else
+			output_text(&q.best, o->cristian);
+	}
+	return q.status;
+}
+
+/* A decimal number in [lo, hi], or false. */
+static bool parse_number(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int bad_value(char opt, const char *value)
+{
+	fprintf(stderr, "tsync query: bad value for -%c: '%s'\n", opt, value);
+	usage(stderr);
+	return 2;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, struct query_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "cristian", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	double v;
+	int c;
+	*o = (struct query_opts){ .count = 4, .timeout = 1.0, .interval = 0.25, .family = AF_UNSPEC };
+	while ((c = getopt_long(argc, argv, "c:t:i:46h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (!parse_number(optarg, 1, 100, &v) || v != floor(v))
+				return bad_value('c', optarg);
+			o->count = (int)v;
+			break;
+		case 't':
+			if (!parse_number(optarg, 0.001, 60, &o->timeout))
+				return bad_value('t', optarg);
+			break;
+		case 'i':
+			if (!parse_number(optarg, 0, 60, &o->interval))
+				return bad_value('i', optarg);
+			break;
+		case '4': o->family = AF_INET; break;
+		case '6': o->family = AF_INET6; break;
+		case 'j': o->json = true; break;
+		case 'C': o->cristian = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "tsync query: %s\n", optind == argc ? "no server given" : "too many arguments");
+		usage(stderr);
+		return 2;
+	}
+	if (hostport_split(argv[optind], NTP_PORT, o->host, sizeof(o->host), &o->port) < 0) {
+		fprintf(stderr, "tsync query: bad server '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+int query_main(int argc, char **argv)
+{
+	struct query_opts o;
+	int rc = parse_args(argc, argv, &o);
+	return rc >= 0 ? rc : run_query(&o);
+}

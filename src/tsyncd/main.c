@@ -1,1 +1,235 @@
-int main(void) { return 0; }
+/*
+ * tsyncd: flags, configuration, the clock, daemonising, signals, and the
+ * loop that runs the roles. Everything it decides about time is elsewhere.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+#include "tsync/config.h"
+
+#define CONFIG_MAX_BYTES (1 << 20)
+
+struct options {
+	const char *config_file;
+	bool config_given;
+	bool foreground;
+	bool debug;
+	bool check_only;
+};
+
+struct daemon {
+	uv_loop_t loop;
+	uv_signal_t sig_term, sig_int, sig_usr1;
+	struct clk *clock;
+	struct server server;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tsyncd [-n] [-d] [-t] [-f FILE]\n"
+		   "       tsyncd -h | -V\n"
+		   "  -n       stay in the foreground, log to stderr\n"
+		   "  -d       log debug messages\n"
+		   "  -t       check the configuration and exit\n"
+		   "  -f FILE  configuration file (default " CFG_DEFAULT_FILE ")\n"
+		   "  -h       this help\n"
+		   "  -V       print the version\n");
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_flags(int argc, char **argv, struct options *o)
+{
+	int c;
+	*o = (struct options){ .config_file = CFG_DEFAULT_FILE };
+	while ((c = getopt(argc, argv, "ndtf:hV")) != -1) {
+		switch (c) {
+		case 'n': o->foreground = true; break;
+		case 'd': o->debug = true; break;
+		case 't': o->check_only = true; break;
+		case 'f': o->config_file = optarg; o->config_given = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("tsyncd %s\n", TSYNC_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "tsyncd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+/* Read the whole file into a new buffer. */
+static int read_file(const char *path, char **text, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char *buf = malloc(CONFIG_MAX_BYTES);
+	size_t n = 0;
+	ssize_t r;
+	while (buf != NULL && n < CONFIG_MAX_BYTES &&
+	       (r = read(fd, buf + n, CONFIG_MAX_BYTES - n)) != 0) {
+		if (r < 0 && errno != EINTR) {
+			int err = -errno;
+			free(buf);
+			close(fd);
+			return err;
+		}
+		n += r > 0 ? (size_t)r : 0;
+	}
+	close(fd);
+	if (buf == NULL)
+		return -ENOMEM;
+	if (n == CONFIG_MAX_BYTES) {
+		free(buf);
+		return -EFBIG;
+	}
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+static int load_config(const struct options *o, struct tsyncd_config *cfg)
+{
+	char *text = NULL, err[512];
+	size_t len = 0;
+	cfg_init(cfg);
+	int rc = read_file(o->config_file, &text, &len);
+	if (rc == -ENOENT && !o->config_given) {
+		cfg_finish(cfg); /* no file at the default place: defaults */
+		return 0;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "tsyncd: %s: %s\n", o->config_file, strerror(-rc));
+		return rc;
+	}
+	rc = cfg_parse(cfg, text, len, o->config_file, err, sizeof(err));
+	free(text);
+	if (rc < 0) {
+		fprintf(stderr, "tsyncd: %s\n", err);
+		return rc;
+	}
+	cfg_finish(cfg);
+	return 0;
+}
+
+static int make_clock(const struct tsyncd_config *cfg, struct clk **clock)
+{
+	switch (cfg->clock) {
+	case CFG_CLOCK_SIM: return clk_sim_new(clock, cfg->sim_offset, cfg->sim_drift_ppm);
+	case CFG_CLOCK_READONLY: return clk_readonly_new(clock);
+	default: return clk_system_new(clock);
+	}
+}
+
+static void log_serving(const struct server *srv)
+{
+	char refid[16];
+	const struct ntp_server_state *st = &srv->state;
+	if (st->leap == NTP_LEAP_UNSYNC)
+		log_info("serving unsynchronised (leap 3, stratum 16), clock %s", clk_name(srv->clock));
+	else
+		log_info("serving stratum %u, refid %s, clock %s", st->stratum,
+			 ntp_refid_format(st->refid, st->stratum, refid), clk_name(srv->clock));
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	if (signum == SIGUSR1) {
+		server_log_stats(&d->server);
+		return;
+	}
+	log_info("shutting down on signal %d", signum);
+	server_log_stats(&d->server);
+	server_stop(&d->server);
+	uv_close((uv_handle_t *)&d->sig_term, NULL);
+	uv_close((uv_handle_t *)&d->sig_int, NULL);
+	uv_close((uv_handle_t *)&d->sig_usr1, NULL);
+}
+
+static void watch_signal(struct daemon *d, uv_signal_t *h, int signum)
+{
+	uv_signal_init(&d->loop, h);
+	h->data = d;
+	uv_signal_start(h, on_signal, signum);
+}
+
+/* Detach from the terminal: fork, new session, stdio to /dev/null. */
+static int daemonise(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -errno;
+	int fd = open("/dev/null", O_RDWR);
+	if (fd < 0)
+		return -errno;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	return chdir("/") < 0 ? -errno : 0;
+}
+
+static int run(struct daemon *d, const struct tsyncd_config *cfg)
+{
+	int err = server_start(&d->server, &d->loop, d->clock, cfg);
+	if (err < 0) {
+		server_stop(&d->server);
+		uv_run(&d->loop, UV_RUN_DEFAULT); /* let the closes finish */
+		return err;
+	}
+	log_serving(&d->server);
+	watch_signal(d, &d->sig_term, SIGTERM);
+	watch_signal(d, &d->sig_int, SIGINT);
+	watch_signal(d, &d->sig_usr1, SIGUSR1);
+	return uv_run(&d->loop, UV_RUN_DEFAULT) < 0 ? -EIO : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct tsyncd_config cfg;
+	struct daemon d = { 0 };
+	int rc = parse_flags(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (load_config(&o, &cfg) < 0)
+		return 1;
+	if (o.check_only) {
+		printf("%s: configuration OK\n", o.config_file);
+		return 0;
+	}
+	log_open("tsyncd", !o.foreground, o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (!o.foreground && daemonise() < 0) {
+		log_error("cannot daemonise: %s", strerror(errno));
+		return 1;
+	}
+	rc = make_clock(&cfg, &d.clock);
+	if (rc < 0) {
+		log_error("cannot open the %s clock: %s", cfg.clock == CFG_CLOCK_SIM ? "sim" : "system",
+			  strerror(-rc));
+		return 1;
+	}
+	uv_loop_init(&d.loop);
+	rc = run(&d, &cfg);
+	if (uv_loop_close(&d.loop) != 0)
+		log_error("handles left open at exit");
+	clk_destroy(d.clock);
+	log_close();
+	return rc < 0 ? 1 : 0;
+}

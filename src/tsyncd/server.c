@@ -1,1 +1,147 @@
-/* placeholder during bring-up */
+/*
+ * The server role on libuv. Kept thin: the decision and the reply are the
+ * core's; this file stamps t1/t2 through the clock, sends and counts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+#include "udp.h"
+
+struct listener {
+	struct server *srv;
+	struct udp_sock sock;
+};
+
+/* The server's own state when it has no upstream: a local stratum, or
+ * unsynchronised. The reference time of a local clock is "now". */
+static void local_state(struct server *srv, int64_t now)
+{
+	struct ntp_server_state *st = &srv->state;
+	if (srv->local_stratum == 0)
+		return;
+	st->ref_time = now - now % NTP_TS_NS_PER_S;
+}
+
+static void on_request(struct udp_sock *s, const uint8_t *data, size_t len,
+		       const struct sockaddr *from, int64_t t1)
+{
+	struct server *srv = ((struct listener *)s->data)->srv;
+	uint8_t reply[NTP_PKT_LEN];
+	size_t reply_len;
+	int64_t t2;
+
+	srv->stats.received++;
+	local_state(srv, t1);
+	int res = ntp_server_reply(&srv->state, data, len, t1, reply, &reply_len);
+	srv->stats.result[res]++;
+	if (res != NTP_SERVER_REPLY) {
+		log_debug("dropped %zu bytes: %s", len, ntp_server_result_name(res));
+		return;
+	}
+	if (clk_read(srv->clock, &t2) < 0)
+		t2 = t1;
+	ntp_pkt_set_xmt(reply, ntp_ts_from_ns(t2));
+	if (udp_send(s, reply, reply_len, from) < 0)
+		srv->stats.send_error++;
+	else
+		srv->stats.replied++;
+}
+
+static void init_state(struct server *srv, const struct tsyncd_config *cfg)
+{
+	srv->local_stratum = cfg->stratum;
+	srv->state = (struct ntp_server_state){
+		.precision = srv->clock->precision,
+		.leap = NTP_LEAP_UNSYNC,
+		.stratum = NTP_MAX_STRATUM,
+	};
+	if (cfg->stratum == 0)
+		return;
+	srv->state.leap = NTP_LEAP_NONE;
+	srv->state.stratum = (uint8_t)cfg->stratum;
+	/* Stratum 1 names its source in ASCII; higher strata name an
+	 * address, and 127.127.1.1 is the traditional one of a local clock. */
+	srv->state.refid = cfg->stratum == 1 ? NTP_REFID('L', 'O', 'C', 'L') : NTP_REFID(127, 127, 1, 1);
+}
+
+static void to_sockaddr(const struct cfg_listen *l, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (l->family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(l->port);
+		memcpy(&a->sin6_addr, l->addr, 16);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(l->port);
+		memcpy(&a->sin_addr, l->addr, 4);
+	}
+}
+
+static void free_listener(uv_handle_t *h)
+{
+	free(((struct udp_sock *)h->data)->data);
+}
+
+static int open_listener(struct server *srv, const struct cfg_listen *l)
+{
+	struct sockaddr_storage ss;
+	char name[ADDR_STRLEN];
+	struct listener *lis = calloc(1, sizeof(*lis));
+	if (lis == NULL)
+		return -ENOMEM;
+	lis->srv = srv;
+	to_sockaddr(l, &ss);
+	/* v6-only, so that "::" and "0.0.0.0" can both be bound on one port. */
+	unsigned flags = l->family == AF_INET6 ? UV_UDP_IPV6ONLY : 0;
+	int err = udp_open(&lis->sock, srv->loop, (struct sockaddr *)&ss, flags, srv->clock,
+			   on_request, lis);
+	srv->listeners[srv->n_listeners++] = lis; /* closed by server_stop either way */
+	if (err < 0) {
+		log_error("cannot listen on %s: %s", addr_format((struct sockaddr *)&ss, name, sizeof(name)),
+			  uv_strerror(err));
+		return err;
+	}
+	udp_local_name(&lis->sock, name, sizeof(name));
+	log_info("listening on %s", name);
+	return 0;
+}
+
+int server_start(struct server *srv, uv_loop_t *loop, struct clk *clock,
+		 const struct tsyncd_config *cfg)
+{
+	*srv = (struct server){ .loop = loop, .clock = clock };
+	init_state(srv, cfg);
+	for (int i = 0; i < cfg->n_listen; i++) {
+		int err = open_listener(srv, &cfg->listen[i]);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+void server_stop(struct server *srv)
+{
+	for (int i = 0; i < srv->n_listeners; i++)
+		udp_close(&srv->listeners[i]->sock, free_listener);
+	srv->n_listeners = 0;
+}
+
+void server_log_stats(const struct server *srv)
+{
+	const struct server_stats *s = &srv->stats;
+	log_info("stats received=%llu replied=%llu short=%llu version=%llu trailer=%llu "
+		 "control=%llu mode=%llu send_error=%llu",
+		 (unsigned long long)s->received, (unsigned long long)s->replied,
+		 (unsigned long long)s->result[NTP_SERVER_DROP_SHORT],
+		 (unsigned long long)s->result[NTP_SERVER_DROP_VERSION],
+		 (unsigned long long)s->result[NTP_SERVER_DROP_TRAILER],
+		 (unsigned long long)s->result[NTP_SERVER_DROP_CONTROL],
+		 (unsigned long long)s->result[NTP_SERVER_DROP_MODE],
+		 (unsigned long long)s->send_error);
+}

@@ -1,0 +1,42 @@
+/*
+ * tsyncd's server role: NTP sockets on the loop, each request answered
+ * through the pure ntp_server_reply, every outcome counted.
+ */
+#ifndef TSYNCD_SERVER_H
+#define TSYNCD_SERVER_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "tsync/clock.h"
+#include "tsync/config.h"
+#include "tsync/ntp_server.h"
+
+struct server_stats {
+	uint64_t received;
+	uint64_t replied;
+	uint64_t send_error;
+	uint64_t result[NTP_SERVER_N_RESULTS]; /* by enum ntp_server_result */
+};
+
+struct listener;
+
+struct server {
+	uv_loop_t *loop;
+	struct clk *clock;
+	struct ntp_server_state state;
+	int local_stratum; /* 0: none */
+	struct listener *listeners[CFG_MAX_LISTEN];
+	int n_listeners;
+	struct server_stats stats;
+};
+
+/* Open every listen address of cfg. Returns 0 or a negative errno, having
+ * logged which address failed. */
+int server_start(struct server *srv, uv_loop_t *loop, struct clk *clock,
+		 const struct tsyncd_config *cfg);
+/* Close every socket; the loop then ends by itself. */
+void server_stop(struct server *srv);
+void server_log_stats(const struct server *srv);
+
+#endif
