@@ -70,7 +70,7 @@ struct ntp_cristian {
 	int64_t client_time; /* t3 */
 	int64_t sync_time;   /* t2 + rtt / 2 */
 	int64_t offset;      /* sync_time - t3 */
-	int64_t error;       /* offset - NTP offset = ((t2 - t1) - ... ) / 2 */
+	int64_t error;       /* offset - NTP offset: half the server hold time t2 - t1 */
 };
 
 void ntp_exch_cristian(int64_t t0, int64_t t1, int64_t t2, int64_t t3,

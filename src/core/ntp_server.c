@@ -1,1 +1,99 @@
-/* placeholder during bring-up */
+/*
+ * The server's answer to one datagram: decide whether it deserves a reply
+ * and, if so, build the mode 4 header from the server's own state. Pure:
+ * the caller owns the socket, the clock and the drop counters.
+ */
+#include "tsync/ntp_server.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <string.h>
+
+static bool is_control_mode(uint8_t mode)
+{
+	return mode == NTP_MODE_CONTROL || mode == NTP_MODE_PRIVATE;
+}
+
+static int drop_reason(int pkt_err)
+{
+	switch (pkt_err) {
+	case NTP_PKT_SHORT: return NTP_SERVER_DROP_SHORT;
+	case NTP_PKT_BAD_VERSION: return NTP_SERVER_DROP_VERSION;
+	default: return NTP_SERVER_DROP_TRAILER;
+	}
+}
+
+/* Mode 6/7 headers are 12 and 8 bytes, so they are recognised from the
+ * first byte alone: a short ntpq query must count as control, not short. */
+static int classify(const uint8_t *req, size_t req_len, struct ntp_pkt *p)
+{
+	if (req_len > 0 && is_control_mode(req[0] & 7))
+		return NTP_SERVER_DROP_CONTROL;
+	int err = ntp_pkt_decode(p, req, req_len);
+	if (err != NTP_PKT_OK)
+		return drop_reason(err);
+	if (p->mode != NTP_MODE_CLIENT)
+		return NTP_SERVER_DROP_MODE;
+	return NTP_SERVER_REPLY;
+}
+
+/* Stratum 0 on the wire would be read as a Kiss-o'-Death, and a leap of 3
+ * with a good stratum is contradictory: any such state goes out as the
+ * one unambiguous "unsynchronised" pair. */
+static void fill_sync(const struct ntp_server_state *st, struct ntp_pkt *r)
+{
+	bool synced = st->leap != NTP_LEAP_UNSYNC && st->stratum > 0 &&
+		      st->stratum < NTP_MAX_STRATUM;
+	r->leap = synced ? st->leap : NTP_LEAP_UNSYNC;
+	r->stratum = synced ? st->stratum : NTP_MAX_STRATUM;
+}
+
+static void build_reply(const struct ntp_server_state *st, const struct ntp_pkt *req,
+			int64_t t1, struct ntp_pkt *r)
+{
+	memset(r, 0, sizeof(*r));
+	fill_sync(st, r);
+	/* Answer in the client's version, as RFC 5905 servers do, so that
+	 * older clients parse the reply. */
+	r->version = req->version;
+	r->mode = NTP_MODE_SERVER;
+	r->poll = req->poll;
+	r->precision = st->precision;
+	r->root_delay = ntp_short_from_ns(st->root_delay);
+	r->root_disp = ntp_short_from_ns(st->root_disp);
+	r->refid = st->refid;
+	/* ntp_ts_from_ns never returns 0, so "unknown" must stay explicit. */
+	r->ref = st->ref_time != 0 ? ntp_ts_from_ns(st->ref_time) : 0;
+	r->org = req->xmt;
+	r->rec = ntp_ts_from_ns(t1);
+	r->xmt = 0;
+}
+
+int ntp_server_reply(const struct ntp_server_state *st, const uint8_t *req, size_t req_len,
+		     int64_t t1, uint8_t *out, size_t *out_len)
+{
+	struct ntp_pkt p, r;
+	int result = classify(req, req_len, &p);
+	if (result != NTP_SERVER_REPLY)
+		return result;
+	build_reply(st, &p, t1, &r);
+	ntp_pkt_encode(&r, out);
+	/* The header alone, whatever extensions or MAC the request carried:
+	 * a reply is never larger than its request. */
+	assert(req_len >= NTP_PKT_LEN);
+	*out_len = NTP_PKT_LEN;
+	return NTP_SERVER_REPLY;
+}
+
+const char *ntp_server_result_name(int result)
+{
+	switch (result) {
+	case NTP_SERVER_REPLY: return "reply";
+	case NTP_SERVER_DROP_SHORT: return "short";
+	case NTP_SERVER_DROP_VERSION: return "version";
+	case NTP_SERVER_DROP_TRAILER: return "trailer";
+	case NTP_SERVER_DROP_CONTROL: return "control";
+	case NTP_SERVER_DROP_MODE: return "mode";
+	default: return "unknown";
+	}
+}

@@ -1,0 +1,119 @@
+/*
+ * The simulated clock's arithmetic, at chosen true instants: offset and
+ * drift, steps, slews at 500 ppm, and frequency corrections.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "tsync/simclock.h"
+
+#define S INT64_C(1000000000)
+#define MS INT64_C(1000000)
+#define T0 (INT64_C(1800000000) * S) /* 2027-01-15, any instant will do */
+
+START_TEST(offset_and_drift)
+{
+	struct sim_model m;
+	sim_init(&m, T0, 250 * MS, 50.0);
+	ck_assert_int_eq(sim_offset_at(&m, T0), 250 * MS);
+	/* 50 ppm over 1 s is 50 us; over 1000 s, 50 ms. */
+	ck_assert_int_eq(sim_offset_at(&m, T0 + S), 250 * MS + 50000);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 1000 * S), 300 * MS);
+	ck_assert_int_eq(sim_time_at(&m, T0 + S), T0 + S + 250 * MS + 50000);
+}
+END_TEST
+
+START_TEST(negative_drift)
+{
+	struct sim_model m;
+	sim_init(&m, T0, -3 * S, -100.0);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 10 * S), -3 * S - MS);
+}
+END_TEST
+
+START_TEST(step)
+{
+	struct sim_model m;
+	sim_init(&m, T0, 250 * MS, 50.0);
+	sim_step(&m, T0 + S, -250 * MS);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + S), 50000);
+	/* The drift goes on after a step. */
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 2 * S), 100000);
+}
+END_TEST
+
+START_TEST(slew_at_500ppm)
+{
+	struct sim_model m;
+	sim_init(&m, T0, 1 * MS, 0.0);
+	sim_slew(&m, T0, -MS);
+	/* 500 ppm: 0.5 ms a second, so 1 ms takes 2 s and then stops. */
+	ck_assert_int_eq(sim_offset_at(&m, T0 + S), MS / 2);
+	ck_assert_int_eq(sim_slew_left_at(&m, T0 + S), -MS / 2);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 2 * S), 0);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 10 * S), 0);
+	ck_assert_int_eq(sim_slew_left_at(&m, T0 + 10 * S), 0);
+}
+END_TEST
+
+START_TEST(slew_positive_with_drift)
+{
+	struct sim_model m;
+	sim_init(&m, T0, 0, 10.0);
+	sim_slew(&m, T0, 2 * MS);
+	/* After 1 s: 10 us of drift plus 0.5 ms of slew. */
+	ck_assert_int_eq(sim_offset_at(&m, T0 + S), 10000 + MS / 2);
+	/* After 8 s the slew is spent: 80 us of drift plus 2 ms. */
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 8 * S), 80000 + 2 * MS);
+}
+END_TEST
+
+START_TEST(slew_replaces_slew)
+{
+	struct sim_model m;
+	sim_init(&m, T0, 0, 0.0);
+	sim_slew(&m, T0, 10 * MS);
+	sim_slew(&m, T0 + S, MS); /* 0.5 ms applied, the rest cancelled */
+	ck_assert_int_eq(sim_offset_at(&m, T0 + S), MS / 2);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 10 * S), MS / 2 + MS);
+}
+END_TEST
+
+START_TEST(freq_correction)
+{
+	struct sim_model m;
+	sim_init(&m, T0, 0, 50.0);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 2 * S), 100000);
+	/* Correcting by -50 ppm from T0 + 2 s stops the offset growing. */
+	sim_set_freq(&m, T0 + 2 * S, -50.0);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 2 * S), 100000);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 100 * S), 100000);
+	/* Over-correcting makes it shrink. */
+	sim_set_freq(&m, T0 + 100 * S, -60.0);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 110 * S), 0);
+}
+END_TEST
+
+static Suite *simclock_suite(void)
+{
+	Suite *s = suite_create("simclock");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, offset_and_drift);
+	tcase_add_test(tc, negative_drift);
+	tcase_add_test(tc, step);
+	tcase_add_test(tc, slew_at_500ppm);
+	tcase_add_test(tc, slew_positive_with_drift);
+	tcase_add_test(tc, slew_replaces_slew);
+	tcase_add_test(tc, freq_correction);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(simclock_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
