@@ -29,6 +29,7 @@ struct daemon {
 	uv_signal_t sig_term, sig_int, sig_usr1;
 	struct clk *clock;
 	struct server server;
+	int ready_fd; /* to the parent while it waits for us to start; -1 */
 };
 
 static void usage(FILE *f)
@@ -164,14 +165,25 @@ static void watch_signal(struct daemon *d, uv_signal_t *h, int signum)
 	uv_signal_start(h, on_signal, signum);
 }
 
-/* Detach from the terminal: fork, new session, stdio to /dev/null. */
-static int daemonise(void)
+/* Detach from the terminal: fork, new session, stdio to /dev/null. The
+ * parent waits until the child reports its sockets bound (one byte on
+ * *ready_fd) and exits 0, or 1 if the child fails first, so that whoever
+ * started tsyncd learns of a failure to start. */
+static int daemonise(int *ready_fd)
 {
+	int fds[2];
+	char ok;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
 	pid_t pid = fork();
 	if (pid < 0)
 		return -errno;
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(fds[1]);
+		_exit(read(fds[0], &ok, 1) == 1 ? 0 : 1);
+	}
+	close(fds[0]);
+	*ready_fd = fds[1];
 	if (setsid() < 0)
 		return -errno;
 	int fd = open("/dev/null", O_RDWR);
@@ -185,6 +197,16 @@ static int daemonise(void)
 	return chdir("/") < 0 ? -errno : 0;
 }
 
+static void notify_ready(struct daemon *d)
+{
+	if (d->ready_fd < 0)
+		return;
+	if (write(d->ready_fd, "", 1) != 1)
+		log_warn("cannot tell the parent process we are ready: %s", strerror(errno));
+	close(d->ready_fd);
+	d->ready_fd = -1;
+}
+
 static int run(struct daemon *d, const struct tsyncd_config *cfg)
 {
 	int err = server_start(&d->server, &d->loop, d->clock, cfg);
@@ -194,6 +216,7 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 		return err;
 	}
 	log_serving(&d->server);
+	notify_ready(d);
 	watch_signal(d, &d->sig_term, SIGTERM);
 	watch_signal(d, &d->sig_int, SIGINT);
 	watch_signal(d, &d->sig_usr1, SIGUSR1);
@@ -204,7 +227,7 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	struct tsyncd_config cfg;
-	struct daemon d = { 0 };
+	struct daemon d = { .ready_fd = -1 };
 	int rc = parse_flags(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -215,8 +238,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_open("tsyncd", !o.foreground, o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if (!o.foreground && daemonise() < 0) {
-		log_error("cannot daemonise: %s", strerror(errno));
+	if (!o.foreground && (rc = daemonise(&d.ready_fd)) < 0) {
+		log_error("cannot daemonise: %s", strerror(-rc));
 		return 1;
 	}
 	rc = make_clock(&cfg, &d.clock);
