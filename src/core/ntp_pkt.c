@@ -7,8 +7,10 @@
 
 #include <stdio.h>
 
-/* A MAC is a 4-byte key id plus a digest; RFC 7822 §7.5 bounds it at 24
- * bytes in NTPv4 (MD5/SHA-1). A lone key id of 0 is a crypto-NAK. */
+/* A MAC is a 4-byte key id plus a 16- or 20-byte digest (MD5, SHA-1):
+ * at most 24 bytes in NTPv4 (RFC 5905 §7.5 as updated by RFC 7822), so a
+ * longer remainder must be an extension field. A lone key id is a
+ * crypto-NAK. */
 #define MAC_MAX_LEN 24
 #define EXT_MIN_LEN 16
 

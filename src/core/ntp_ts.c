@@ -19,11 +19,9 @@ ntp_ts_t ntp_ts_from_ns(int64_t unix_ns)
 {
 	int64_t sec = floor_div(unix_ns, NTP_TS_NS_PER_S);
 	uint64_t ns = (uint64_t)(unix_ns - sec * NTP_TS_NS_PER_S);
+	/* No carry into the seconds is possible: the largest ns, 999999999,
+	 * is 0.12 units below 2^32 and rounds to 0xfffffffc. */
 	uint64_t frac = (ns * FRAC_ONE + NTP_TS_NS_PER_S / 2) / NTP_TS_NS_PER_S;
-	if (frac == FRAC_ONE) {
-		frac = 0;
-		sec++;
-	}
 	/* Truncating to 32 bits drops the era, as the wire format does. */
 	uint32_t s = (uint32_t)(uint64_t)(sec + NTP_TS_UNIX_OFFSET);
 	ntp_ts_t ts = ((uint64_t)s << 32) | frac;
@@ -89,21 +87,35 @@ struct timespec ntp_timespec_from_ns(int64_t ns)
 	return ts;
 }
 
+/* Whether 2^p seconds >= ns, compared exactly in integers: rounding
+ * 2^p s to whole nanoseconds first would misplace the boundaries. */
+static bool pow2_covers(int p, int64_t ns)
+{
+	if (ns <= 0)
+		return true;
+	if (p >= 0)
+		return (NTP_TS_NS_PER_S << p) >= ns;
+	/* 2^p s >= ns  <=>  ns * 2^-p <= 1 s; ns <= 1 s keeps it in range. */
+	return ns <= NTP_TS_NS_PER_S && (ns << -p) <= NTP_TS_NS_PER_S;
+}
+
 int8_t ntp_precision_from_ns(int64_t ns)
 {
-	int8_t p = -32;
-	/* 2^p seconds in ns, compared in fixed point to avoid floating point. */
-	while (p < 31 && ntp_precision_to_ns(p) < ns)
+	int p = -32;
+	while (p < 31 && !pow2_covers(p, ns))
 		p++;
-	return p;
+	return (int8_t)p;
 }
 
 int64_t ntp_precision_to_ns(int8_t p)
 {
+	/* Out-of-range exponents saturate to the nearest one in -32..31. */
 	if (p < -32)
 		p = -32;
+	if (p > 31)
+		p = 31;
 	if (p >= 0)
-		return p > 31 ? INT64_MAX : NTP_TS_NS_PER_S << p;
+		return NTP_TS_NS_PER_S << p;
 	/* Round up, so that a precision is never reported better than it is. */
 	uint64_t one = UINT64_C(1) << -p;
 	return (int64_t)((NTP_TS_NS_PER_S + one - 1) / one);
@@ -111,6 +123,8 @@ int64_t ntp_precision_to_ns(int8_t p)
 
 char *ntp_ts_format(int64_t unix_ns, char *buf, int len)
 {
+	if (len <= 0)
+		return buf; /* (size_t)len would turn a negative into a huge size */
 	struct timespec ts = ntp_timespec_from_ns(unix_ns);
 	struct tm tm;
 	if (gmtime_r(&ts.tv_sec, &tm) == NULL) {
