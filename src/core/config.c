@@ -1,1 +1,517 @@
-/* placeholder during bring-up */
+/*
+ * The tsyncd.conf parser: the file's text in, a struct tsyncd_config or one
+ * error line out. Pure (no I/O, no globals, no locale) so that every error
+ * path can be unit-tested and fuzzed; the daemon reads the file.
+ */
+#include "tsync/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tsync/ntp_pkt.h"
+
+/* Longer directives are refused rather than cut: none comes near this, and
+ * the bound lets a line be copied and split in a buffer on the stack.
+ * Comments and indentation do not count. */
+#define CFG_LINE_MAX 1024
+/* No directive takes more words than this ("clock sim offset S drift P"). */
+#define MAX_WORDS 6
+/* A word quoted back in a message is cut to this, so that the message
+ * stays one short line. */
+#define SHOW_MAX 40
+
+#define STRATUM_MIN 1
+#define STRATUM_MAX 15
+#define PORT_MAX 65535
+#define NS_PER_S 1000000000LL
+#define SIM_OFFSET_MAX_NS (1000000000LL * NS_PER_S)
+/* Drift is parsed in units of 1e-9 ppm, exactly, then made a double. */
+#define DRIFT_SCALE 9
+#define DRIFT_MAX_UNITS (1000LL * 1000000000LL)
+
+struct line {
+	char *word[MAX_WORDS + 1]; /* one more, to name the first extra word */
+	int n; /* words on the line, counting those not kept */
+};
+
+struct parser {
+	struct tsyncd_config *cfg;
+	const char *file;
+	char *err;
+	size_t errlen;
+	unsigned long lineno;
+	const char *name; /* the directive, as the message names it */
+	char name_buf[SHOW_MAX];
+	unsigned long stratum_line; /* where each was first given; 0: not yet */
+	unsigned long clock_line;
+};
+
+struct directive {
+	const char *name;
+	int max_words; /* the name included; at most MAX_WORDS */
+	int (*parse)(struct parser *p, const struct line *l);
+};
+
+enum num_result { NUM_OK, NUM_BAD, NUM_RANGE };
+
+static int fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->errlen == 0)
+		return -EINVAL;
+	n = snprintf(p->err, p->errlen, "%s:%lu: %s: ", p->file, p->lineno, p->name);
+	if (n >= 0 && (size_t)n < p->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* A word as quoted in a message: the file may hold anything, the message
+ * must stay one line of printable text. */
+static const char *show_n(char buf[SHOW_MAX], const char *s, size_t len)
+{
+	size_t keep = len < SHOW_MAX ? len : SHOW_MAX - 4;
+
+	for (size_t i = 0; i < keep; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	strcpy(buf + keep, keep < len ? "..." : "");
+	return buf;
+}
+
+static const char *show(char buf[SHOW_MAX], const char *s)
+{
+	return show_n(buf, s, strlen(s));
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A whole word in base 10 and within lo..hi. strtol alone would accept
+ * leading blanks of any kind and trailing junk. */
+static enum num_result parse_int(const char *s, long lo, long hi, long *v)
+{
+	char *end;
+	const char *d = (s[0] == '-' || s[0] == '+') ? s + 1 : s;
+
+	if (!is_digit(d[0]))
+		return NUM_BAD;
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	if (*end != '\0')
+		return NUM_BAD;
+	if (errno == ERANGE || *v < lo || *v > hi)
+		return NUM_RANGE;
+	return NUM_OK;
+}
+
+/* A number in the form [+-]DIGITS[.DIGITS][e[+-]DIGITS], digits on at
+ * least one side of the point; unlike strtod, no hex, inf, nan or blanks. */
+struct decimal {
+	bool neg;
+	const char *ip, *fp; /* integer and fraction digits */
+	size_t n_int, n_frac;
+	long exp;
+};
+
+static size_t count_digits(const char *s)
+{
+	size_t n = 0;
+
+	while (is_digit(s[n]))
+		n++;
+	return n;
+}
+
+static bool scan_exponent(const char *s, long *exp)
+{
+	char *end;
+
+	if (!is_digit(s[s[0] == '-' || s[0] == '+']))
+		return false;
+	errno = 0;
+	*exp = strtol(s, &end, 10);
+	/* Past +-100 the value is zero or out of any range here, so clamping
+	 * an overflowing exponent loses nothing. */
+	if (*exp > 100)
+		*exp = 100;
+	if (*exp < -100)
+		*exp = -100;
+	return *end == '\0';
+}
+
+static bool scan_decimal(const char *s, struct decimal *d)
+{
+	d->neg = s[0] == '-';
+	if (s[0] == '-' || s[0] == '+')
+		s++;
+	d->ip = s;
+	d->n_int = count_digits(s);
+	s += d->n_int;
+	d->fp = s;
+	d->n_frac = 0;
+	if (*s == '.') {
+		d->fp = ++s;
+		d->n_frac = count_digits(s);
+		s += d->n_frac;
+	}
+	if (d->n_int + d->n_frac == 0)
+		return false;
+	d->exp = 0;
+	if (*s == 'e' || *s == 'E')
+		return scan_exponent(s + 1, &d->exp);
+	return *s == '\0';
+}
+
+static int digit_at(const struct decimal *d, long i)
+{
+	if (i < (long)d->n_int)
+		return d->ip[i] - '0';
+	if (i < (long)(d->n_int + d->n_frac))
+		return d->fp[i - (long)d->n_int] - '0';
+	return 0;
+}
+
+/* d in units of 10^-scale, rounded half away from zero, exactly: a
+ * double cannot hold 1e9 s to the nanosecond. False when |value| > limit. */
+static bool decimal_scaled(const struct decimal *d, int scale, int64_t limit, int64_t *out)
+{
+	/* Digits before index pos are whole units; the one at pos rounds. */
+	long pos = (long)d->n_int + d->exp + scale;
+	int64_t v = 0;
+
+	for (long i = 0; i < pos; i++) {
+		int dig = digit_at(d, i);
+
+		if (v > (limit - dig) / 10)
+			return false;
+		v = v * 10 + dig;
+	}
+	if (pos >= 0 && digit_at(d, pos) >= 5) {
+		if (v == limit)
+			return false;
+		v++;
+	}
+	*out = d->neg ? -v : v;
+	return true;
+}
+
+static enum num_result parse_fixed(const char *s, int scale, int64_t limit, int64_t *v)
+{
+	struct decimal d;
+
+	if (!scan_decimal(s, &d))
+		return NUM_BAD;
+	return decimal_scaled(&d, scale, limit, v) ? NUM_OK : NUM_RANGE;
+}
+
+static int do_stratum(struct parser *p, const struct line *l)
+{
+	char b[SHOW_MAX];
+	long v;
+
+	if (p->stratum_line)
+		return fail(p, "already given on line %lu", p->stratum_line);
+	if (l->n < 2)
+		return fail(p, "missing argument");
+	switch (parse_int(l->word[1], STRATUM_MIN, STRATUM_MAX, &v)) {
+	case NUM_BAD:
+		return fail(p, "'%s' is not a number", show(b, l->word[1]));
+	case NUM_RANGE:
+		return fail(p, "%s is out of range %d..%d", show(b, l->word[1]),
+			    STRATUM_MIN, STRATUM_MAX);
+	case NUM_OK:
+		break;
+	}
+	p->cfg->stratum = (int)v;
+	p->stratum_line = p->lineno;
+	return 0;
+}
+
+static bool parse_addr(const char *s, struct cfg_listen *ls)
+{
+	if (inet_pton(AF_INET, s, ls->addr) == 1)
+		ls->family = AF_INET;
+	else if (inet_pton(AF_INET6, s, ls->addr) == 1)
+		ls->family = AF_INET6;
+	else
+		return false;
+	return true;
+}
+
+static int listen_port(struct parser *p, const struct line *l, struct cfg_listen *ls)
+{
+	char b[SHOW_MAX];
+	long v;
+
+	if (strcmp(l->word[2], "port") != 0)
+		return fail(p, "unknown option '%s'", show(b, l->word[2]));
+	if (l->n < 4)
+		return fail(p, "missing value after port");
+	switch (parse_int(l->word[3], 0, PORT_MAX, &v)) {
+	case NUM_BAD:
+		return fail(p, "port '%s' is not a number", show(b, l->word[3]));
+	case NUM_RANGE:
+		return fail(p, "port %s is out of range 0..%d", show(b, l->word[3]), PORT_MAX);
+	case NUM_OK:
+		break;
+	}
+	ls->port = (uint16_t)v;
+	return 0;
+}
+
+static int do_listen(struct parser *p, const struct line *l)
+{
+	struct tsyncd_config *cfg = p->cfg;
+	struct cfg_listen ls = { .port = NTP_PORT };
+	char b[SHOW_MAX];
+	int rc;
+
+	if (cfg->n_listen == CFG_MAX_LISTEN)
+		return fail(p, "more than %d listen addresses", CFG_MAX_LISTEN);
+	if (l->n < 2)
+		return fail(p, "missing address");
+	if (!parse_addr(l->word[1], &ls))
+		return fail(p, "'%s' is not a numeric IPv4 or IPv6 address", show(b, l->word[1]));
+	if (l->n > 2 && (rc = listen_port(p, l, &ls)) < 0)
+		return rc;
+	cfg->listen[cfg->n_listen++] = ls;
+	return 0;
+}
+
+static const char *const clock_names[] = {
+	[CFG_CLOCK_SYSTEM] = "system",
+	[CFG_CLOCK_READONLY] = "readonly",
+	[CFG_CLOCK_SIM] = "sim",
+};
+
+static bool clock_type(const char *s, enum cfg_clock *type)
+{
+	for (size_t i = 0; i < sizeof(clock_names) / sizeof(clock_names[0]); i++) {
+		if (strcmp(s, clock_names[i]) == 0) {
+			*type = (enum cfg_clock)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The sim clock's settings, collected before any is stored. */
+struct clock_opts {
+	enum cfg_clock type;
+	bool have_offset, have_drift;
+	int64_t offset;
+	int64_t drift; /* 1e-9 ppm */
+};
+
+static int clock_offset(struct parser *p, struct clock_opts *o, const char *val)
+{
+	char b[SHOW_MAX];
+
+	switch (parse_fixed(val, 9, SIM_OFFSET_MAX_NS, &o->offset)) {
+	case NUM_BAD:
+		return fail(p, "offset '%s' is not a number", show(b, val));
+	case NUM_RANGE:
+		return fail(p, "offset %s is out of range -1e9..1e9 s", show(b, val));
+	case NUM_OK:
+		break;
+	}
+	o->have_offset = true;
+	return 0;
+}
+
+static int clock_drift(struct parser *p, struct clock_opts *o, const char *val)
+{
+	char b[SHOW_MAX];
+
+	switch (parse_fixed(val, DRIFT_SCALE, DRIFT_MAX_UNITS, &o->drift)) {
+	case NUM_BAD:
+		return fail(p, "drift '%s' is not a number", show(b, val));
+	case NUM_RANGE:
+		return fail(p, "drift %s is out of range -1000..1000 ppm", show(b, val));
+	case NUM_OK:
+		break;
+	}
+	o->have_drift = true;
+	return 0;
+}
+
+static int clock_option(struct parser *p, struct clock_opts *o, const char *key, const char *val)
+{
+	bool is_offset = strcmp(key, "offset") == 0;
+	char b[SHOW_MAX];
+
+	if (!is_offset && strcmp(key, "drift") != 0)
+		return fail(p, "unknown option '%s'", show(b, key));
+	if (o->type != CFG_CLOCK_SIM)
+		return fail(p, "%s only applies to the sim clock", key);
+	if (is_offset ? o->have_offset : o->have_drift)
+		return fail(p, "%s given twice", key);
+	if (val == NULL)
+		return fail(p, "missing value after %s", key);
+	return is_offset ? clock_offset(p, o, val) : clock_drift(p, o, val);
+}
+
+static int do_clock(struct parser *p, const struct line *l)
+{
+	struct clock_opts o = { .type = CFG_CLOCK_SYSTEM };
+	char b[SHOW_MAX];
+	int rc;
+
+	if (p->clock_line)
+		return fail(p, "already given on line %lu", p->clock_line);
+	if (l->n < 2)
+		return fail(p, "missing clock type (system, readonly or sim)");
+	if (!clock_type(l->word[1], &o.type))
+		return fail(p, "unknown clock '%s' (system, readonly or sim)", show(b, l->word[1]));
+	for (int i = 2; i < l->n; i += 2) {
+		rc = clock_option(p, &o, l->word[i], i + 1 < l->n ? l->word[i + 1] : NULL);
+		if (rc < 0)
+			return rc;
+	}
+	p->cfg->clock = o.type;
+	p->cfg->sim_offset = o.offset;
+	p->cfg->sim_drift_ppm = (double)o.drift / 1e9;
+	p->clock_line = p->lineno;
+	return 0;
+}
+
+static const struct directive directives[] = {
+	{ "clock", 6, do_clock },
+	{ "listen", 4, do_listen },
+	{ "stratum", 2, do_stratum },
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Split buf, which holds no NUL but its last, into words in place. */
+static void split(char *buf, struct line *l)
+{
+	char *s = buf;
+
+	l->n = 0;
+	for (;;) {
+		while (is_blank(*s))
+			s++;
+		if (*s == '\0')
+			return;
+		if (l->n <= MAX_WORDS)
+			l->word[l->n] = s;
+		l->n++;
+		while (*s != '\0' && !is_blank(*s))
+			s++;
+		if (*s != '\0')
+			*s++ = '\0';
+	}
+}
+
+static int run_directive(struct parser *p, char *buf)
+{
+	struct line l;
+	char b[SHOW_MAX];
+
+	split(buf, &l);
+	for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+		const struct directive *d = &directives[i];
+
+		if (strcmp(l.word[0], d->name) != 0)
+			continue;
+		p->name = d->name;
+		if (l.n > d->max_words)
+			return fail(p, "extra argument '%s'", show(b, l.word[d->max_words]));
+		return d->parse(p, &l);
+	}
+	return fail(p, "unknown directive");
+}
+
+/* One line, its end (LF or CRLF) already cut off. */
+static int parse_line(struct parser *p, const char *s, size_t len)
+{
+	const char *hash = memchr(s, '#', len);
+	size_t end = hash ? (size_t)(hash - s) : len;
+	size_t start = 0, name_end;
+	char buf[CFG_LINE_MAX + 1];
+
+	while (start < end && is_blank(s[start]))
+		start++;
+	while (end > start && is_blank(s[end - 1]))
+		end--;
+	name_end = start;
+	while (name_end < end && !is_blank(s[name_end]))
+		name_end++;
+	/* Messages name the directive as written until it is known. */
+	p->name = start < end ? show_n(p->name_buf, s + start, name_end - start) : "comment";
+	if (memchr(s, '\0', len))
+		return fail(p, "NUL byte in the line");
+	if (start == end)
+		return 0;
+	if (end - start > CFG_LINE_MAX)
+		return fail(p, "line longer than %d bytes", CFG_LINE_MAX);
+	memcpy(buf, s + start, end - start);
+	buf[end - start] = '\0';
+	return run_directive(p, buf);
+}
+
+void cfg_init(struct tsyncd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->clock = CFG_CLOCK_SYSTEM;
+}
+
+int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,
+	      const char *filename, char *err, size_t errlen)
+{
+	struct parser p = { .cfg = cfg, .file = filename, .err = err, .errlen = errlen };
+	size_t pos = 0;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t next = nl ? (size_t)(nl - text) + 1 : len;
+		size_t n = (nl ? (size_t)(nl - text) : len) - pos;
+		int rc;
+
+		if (n > 0 && text[pos + n - 1] == '\r')
+			n--;
+		p.lineno++;
+		rc = parse_line(&p, text + pos, n);
+		if (rc < 0)
+			return rc;
+		pos = next;
+	}
+	return 0;
+}
+
+static void add_listen(struct tsyncd_config *cfg, int family, const char *addr)
+{
+	struct cfg_listen *ls = &cfg->listen[cfg->n_listen++];
+
+	ls->family = family;
+	ls->port = NTP_PORT;
+	inet_pton(family, addr, ls->addr);
+}
+
+void cfg_finish(struct tsyncd_config *cfg)
+{
+	if (cfg->n_listen > 0)
+		return;
+	add_listen(cfg, AF_INET, "0.0.0.0");
+	add_listen(cfg, AF_INET6, "::");
+}

@@ -1,0 +1,473 @@
+/*
+ * Unit tests of the tsyncd.conf parser: every directive's accepted forms
+ * with the values they give, and every error with its exact message.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tsync/config.h"
+
+#define ERRLEN 256
+
+static struct tsyncd_config cfg;
+static char err[ERRLEN];
+
+/* Parse n bytes, which may hold NULs, as the file "t.conf". */
+static int parse_n(const char *text, size_t n)
+{
+	cfg_init(&cfg);
+	memset(err, 'X', sizeof(err));
+	return cfg_parse(&cfg, text, n, "t.conf", err, sizeof(err));
+}
+
+static int parse(const char *text)
+{
+	return parse_n(text, strlen(text));
+}
+
+static void ok(const char *text)
+{
+	int rc = parse(text);
+
+	ck_assert_msg(rc == 0, "\"%s\": %d %s", text, rc, err);
+	ck_assert_str_eq(err, "");
+}
+
+static void bad_n(const char *text, size_t n, const char *msg)
+{
+	ck_assert_int_eq(parse_n(text, n), -EINVAL);
+	ck_assert_str_eq(err, msg);
+}
+
+static void bad(const char *text, const char *msg)
+{
+	bad_n(text, strlen(text), msg);
+}
+
+static void check_listen(int i, int family, const char *addr, int port)
+{
+	uint8_t want[16] = { 0 };
+
+	ck_assert_int_eq(inet_pton(family, addr, want), 1);
+	ck_assert_int_eq(cfg.listen[i].family, family);
+	ck_assert_mem_eq(cfg.listen[i].addr, want, family == AF_INET ? 4 : 16);
+	ck_assert_int_eq(cfg.listen[i].port, port);
+}
+
+START_TEST(empty_text)
+{
+	ok("");
+	ck_assert_int_eq(cfg.n_listen, 0);
+	ck_assert_int_eq(cfg.stratum, 0);
+	ck_assert_int_eq(cfg.clock, CFG_CLOCK_SYSTEM);
+	ck_assert_int_eq(cfg.sim_offset, 0);
+	ck_assert(cfg.sim_drift_ppm == 0.0);
+	ck_assert_int_eq(cfg_parse(&cfg, NULL, 0, "t.conf", err, sizeof(err)), 0);
+}
+END_TEST
+
+START_TEST(comments_and_blanks)
+{
+	ok("# a comment\n\n   \n\t\n  # indented comment\nstratum 3 # trailing\n"
+	   "\tlisten\t127.0.0.1\tport\t9 \t\n#stratum 4\n");
+	ck_assert_int_eq(cfg.stratum, 3);
+	ck_assert_int_eq(cfg.n_listen, 1);
+	check_listen(0, AF_INET, "127.0.0.1", 9);
+	ok("stratum 5#no blank before the comment");
+	ck_assert_int_eq(cfg.stratum, 5);
+}
+END_TEST
+
+START_TEST(line_ends)
+{
+	ok("stratum 2\r\nclock sim offset 1\r\n\r\nlisten ::1\r\n");
+	ck_assert_int_eq(cfg.stratum, 2);
+	ck_assert_int_eq(cfg.clock, CFG_CLOCK_SIM);
+	ck_assert_int_eq(cfg.sim_offset, 1000000000);
+	check_listen(0, AF_INET6, "::1", 123);
+	ok("# no final newline\nstratum 7");
+	ck_assert_int_eq(cfg.stratum, 7);
+	ok("stratum 7\r");
+	ck_assert_int_eq(cfg.stratum, 7);
+	/* A CR that does not end the line is part of a word. */
+	bad("stratum 7\r8\n", "t.conf:1: stratum: '7?8' is not a number");
+}
+END_TEST
+
+START_TEST(listen_forms)
+{
+	ok("listen 127.0.0.1\nlisten ::1 port 0\nlisten 0.0.0.0 port 65535\n"
+	   "listen fe80::1:2 port 40123\nlisten :: port 123\n"
+	   "listen ::ffff:192.0.2.1 port 1\n");
+	ck_assert_int_eq(cfg.n_listen, 6);
+	check_listen(0, AF_INET, "127.0.0.1", 123);
+	check_listen(1, AF_INET6, "::1", 0);
+	check_listen(2, AF_INET, "0.0.0.0", 65535);
+	check_listen(3, AF_INET6, "fe80::1:2", 40123);
+	check_listen(4, AF_INET6, "::", 123);
+	check_listen(5, AF_INET6, "::ffff:192.0.2.1", 1);
+}
+END_TEST
+
+START_TEST(listen_sixteen)
+{
+	char text[16 * 32] = "";
+
+	for (int i = 0; i < 16; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "listen 127.0.0.%d port %d\n", i + 1, 1000 + i);
+	ok(text);
+	ck_assert_int_eq(cfg.n_listen, 16);
+	check_listen(15, AF_INET, "127.0.0.16", 1015);
+	cfg_finish(&cfg);
+	ck_assert_int_eq(cfg.n_listen, 16);
+}
+END_TEST
+
+START_TEST(listen_seventeen)
+{
+	char text[17 * 32] = "";
+
+	for (int i = 0; i < 17; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "listen ::1 port %d\n", 1000 + i);
+	bad(text, "t.conf:17: listen: more than 16 listen addresses");
+}
+END_TEST
+
+START_TEST(listen_errors)
+{
+	bad("listen\n", "t.conf:1: listen: missing address");
+	bad("\nlisten 127.0.0.1 port\n", "t.conf:2: listen: missing value after port");
+	bad("listen 127.0.0.1 port 1 2\n", "t.conf:1: listen: extra argument '2'");
+	bad("listen 127.0.0.1 123\n", "t.conf:1: listen: unknown option '123'");
+	bad("listen 127.0.0.1 port 65536\n",
+	    "t.conf:1: listen: port 65536 is out of range 0..65535");
+	bad("listen 127.0.0.1 port -1\n", "t.conf:1: listen: port -1 is out of range 0..65535");
+	bad("listen 127.0.0.1 port 99999999999999999999999\n",
+	    "t.conf:1: listen: port 99999999999999999999999 is out of range 0..65535");
+	bad("listen 127.0.0.1 port 12a\n", "t.conf:1: listen: port '12a' is not a number");
+	bad("listen 127.0.0.1 port 0x10\n", "t.conf:1: listen: port '0x10' is not a number");
+	bad("listen 127.0.0.1 port +\n", "t.conf:1: listen: port '+' is not a number");
+	bad("listen localhost\n",
+	    "t.conf:1: listen: 'localhost' is not a numeric IPv4 or IPv6 address");
+	bad("listen [::1]\n", "t.conf:1: listen: '[::1]' is not a numeric IPv4 or IPv6 address");
+	bad("listen 127.0.0.1:123\n",
+	    "t.conf:1: listen: '127.0.0.1:123' is not a numeric IPv4 or IPv6 address");
+	bad("listen 256.0.0.1\n",
+	    "t.conf:1: listen: '256.0.0.1' is not a numeric IPv4 or IPv6 address");
+	bad("listen fe80::1%lo\n",
+	    "t.conf:1: listen: 'fe80::1%lo' is not a numeric IPv4 or IPv6 address");
+}
+END_TEST
+
+START_TEST(finish_defaults)
+{
+	ok("stratum 4\n");
+	cfg_finish(&cfg);
+	ck_assert_int_eq(cfg.n_listen, 2);
+	check_listen(0, AF_INET, "0.0.0.0", 123);
+	check_listen(1, AF_INET6, "::", 123);
+	ok("listen ::1 port 5\n");
+	cfg_finish(&cfg);
+	ck_assert_int_eq(cfg.n_listen, 1);
+	check_listen(0, AF_INET6, "::1", 5);
+}
+END_TEST
+
+START_TEST(stratum_forms)
+{
+	ok("stratum 1\n");
+	ck_assert_int_eq(cfg.stratum, 1);
+	ok("stratum 15\n");
+	ck_assert_int_eq(cfg.stratum, 15);
+	ok("stratum 08\n");
+	ck_assert_int_eq(cfg.stratum, 8);
+}
+END_TEST
+
+START_TEST(stratum_errors)
+{
+	bad("stratum\n", "t.conf:1: stratum: missing argument");
+	bad("stratum 3 4\n", "t.conf:1: stratum: extra argument '4'");
+	bad("stratum 0\n", "t.conf:1: stratum: 0 is out of range 1..15");
+	bad("stratum 16\n", "t.conf:1: stratum: 16 is out of range 1..15");
+	bad("stratum -1\n", "t.conf:1: stratum: -1 is out of range 1..15");
+	bad("stratum 3.0\n", "t.conf:1: stratum: '3.0' is not a number");
+	bad("stratum five\n", "t.conf:1: stratum: 'five' is not a number");
+	bad("stratum 3\n\n# again\nstratum 3\n", "t.conf:4: stratum: already given on line 1");
+	bad("\nstratum 3\nstratum 4\n", "t.conf:3: stratum: already given on line 2");
+}
+END_TEST
+
+START_TEST(clock_forms)
+{
+	ok("clock system\n");
+	ck_assert_int_eq(cfg.clock, CFG_CLOCK_SYSTEM);
+	ok("clock readonly\n");
+	ck_assert_int_eq(cfg.clock, CFG_CLOCK_READONLY);
+	ok("clock sim\n");
+	ck_assert_int_eq(cfg.clock, CFG_CLOCK_SIM);
+	ck_assert_int_eq(cfg.sim_offset, 0);
+	ck_assert(cfg.sim_drift_ppm == 0.0);
+	ok("clock sim offset 1.5 drift 20\n");
+	ck_assert_int_eq(cfg.sim_offset, 1500000000);
+	ck_assert(cfg.sim_drift_ppm == 20.0);
+	ok("clock sim drift -12.5 offset -0.25\n");
+	ck_assert_int_eq(cfg.sim_offset, -250000000);
+	ck_assert(cfg.sim_drift_ppm == -12.5);
+	ok("clock sim drift 0.1\n");
+	ck_assert(cfg.sim_drift_ppm == 0.1);
+	ok("clock sim drift 1000\n");
+	ck_assert(cfg.sim_drift_ppm == 1000.0);
+	ok("clock sim drift -1000.0\n");
+	ck_assert(cfg.sim_drift_ppm == -1000.0);
+	ok("clock sim drift 1e3\n");
+	ck_assert(cfg.sim_drift_ppm == 1000.0);
+}
+END_TEST
+
+static void offset_is(const char *value, int64_t ns)
+{
+	char text[128];
+
+	snprintf(text, sizeof(text), "clock sim offset %s\n", value);
+	ok(text);
+	ck_assert_msg(cfg.sim_offset == ns, "%s: %lld, want %lld", value,
+		      (long long)cfg.sim_offset, (long long)ns);
+}
+
+START_TEST(clock_offsets_exact)
+{
+	offset_is("0", 0);
+	offset_is("-0", 0);
+	offset_is("+2", 2000000000);
+	offset_is(".5", 500000000);
+	offset_is("5.", 5000000000);
+	offset_is("0.000000001", 1);
+	offset_is("0.0000000005", 1);
+	offset_is("0.00000000049999", 0);
+	offset_is("-0.0000000005", -1);
+	offset_is("0.1234567894", 123456789);
+	offset_is("0.1234567895", 123456790);
+	offset_is("1e-9", 1);
+	offset_is("1.5e3", 1500000000000);
+	offset_is("15E-1", 1500000000);
+	offset_is("1e-400", 0);
+	offset_is("000000000000000000000000000000001", 1000000000);
+	offset_is("1e9", 1000000000000000000);
+	offset_is("-1000000000", -1000000000000000000);
+	/* A double would be off by tens of nanoseconds here. */
+	offset_is("999999999.999999999", 999999999999999999);
+	offset_is("-123456789.987654321", -123456789987654321);
+	offset_is("1000000000.0000000004", 1000000000000000000);
+}
+END_TEST
+
+START_TEST(clock_errors)
+{
+	bad("clock\n", "t.conf:1: clock: missing clock type (system, readonly or sim)");
+	bad("clock atomic\n",
+	    "t.conf:1: clock: unknown clock 'atomic' (system, readonly or sim)");
+	bad("clock SIM\n", "t.conf:1: clock: unknown clock 'SIM' (system, readonly or sim)");
+	bad("clock sim speed 2\n", "t.conf:1: clock: unknown option 'speed'");
+	bad("clock sim offset\n", "t.conf:1: clock: missing value after offset");
+	bad("clock sim offset 1 drift\n", "t.conf:1: clock: missing value after drift");
+	bad("clock sim offset 1 offset 2\n", "t.conf:1: clock: offset given twice");
+	bad("clock sim drift 1 drift 2\n", "t.conf:1: clock: drift given twice");
+	bad("clock sim offset 1 drift 2 x\n", "t.conf:1: clock: extra argument 'x'");
+	bad("clock system offset 1\n", "t.conf:1: clock: offset only applies to the sim clock");
+	bad("clock readonly drift 1\n", "t.conf:1: clock: drift only applies to the sim clock");
+	bad("clock sim\nclock sim\n", "t.conf:2: clock: already given on line 1");
+	bad("clock system\n#\n\nclock readonly\n", "t.conf:4: clock: already given on line 1");
+}
+END_TEST
+
+START_TEST(clock_bad_numbers)
+{
+	static const char *const words[] = {
+		"abc", "1.5s", "0x10", "0x1p3", "inf", "-inf", "nan", "infinity", ".", "-",
+		"+", "1e", "1e+", "e5", "1..2", "1.2.3", "+-1", "--1", "1,5", "1e5.0",
+	};
+	char text[128], want[128];
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		snprintf(text, sizeof(text), "clock sim offset %s\n", words[i]);
+		snprintf(want, sizeof(want), "t.conf:1: clock: offset '%s' is not a number", words[i]);
+		bad(text, want);
+		snprintf(text, sizeof(text), "clock sim drift %s\n", words[i]);
+		snprintf(want, sizeof(want), "t.conf:1: clock: drift '%s' is not a number", words[i]);
+		bad(text, want);
+	}
+}
+END_TEST
+
+START_TEST(clock_out_of_range)
+{
+	bad("clock sim offset 1000000000.0000000005\n",
+	    "t.conf:1: clock: offset 1000000000.0000000005 is out of range -1e9..1e9 s");
+	bad("clock sim offset -1000000001\n",
+	    "t.conf:1: clock: offset -1000000001 is out of range -1e9..1e9 s");
+	bad("clock sim offset 2e9\n", "t.conf:1: clock: offset 2e9 is out of range -1e9..1e9 s");
+	bad("clock sim offset 1e99999999999999999999\n",
+	    "t.conf:1: clock: offset 1e99999999999999999999 is out of range -1e9..1e9 s");
+	bad("clock sim offset 99999999999999999999999\n",
+	    "t.conf:1: clock: offset 99999999999999999999999 is out of range -1e9..1e9 s");
+	bad("clock sim drift 1000.000000001\n",
+	    "t.conf:1: clock: drift 1000.000000001 is out of range -1000..1000 ppm");
+	bad("clock sim drift -1001\n", "t.conf:1: clock: drift -1001 is out of range -1000..1000 ppm");
+	bad("clock sim drift 1e300\n", "t.conf:1: clock: drift 1e300 is out of range -1000..1000 ppm");
+}
+END_TEST
+
+START_TEST(unknown_directive)
+{
+	bad("server 192.0.2.1\n", "t.conf:1: server: unknown directive");
+	bad("stratum 2\n  Stratum 3\n", "t.conf:2: Stratum: unknown directive");
+	bad("listen-on ::1\n", "t.conf:1: listen-on: unknown directive");
+	bad("\n\n\tfoo\n", "t.conf:3: foo: unknown directive");
+	/* What the file holds is quoted printable and short. */
+	bad("caf\xc3\xa9\n", "t.conf:1: caf??: unknown directive");
+	bad("abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij\n",
+	    "t.conf:1: abcdefghijabcdefghijabcdefghijabcdef...: unknown directive");
+	bad("stratum \x1b[31m\n", "t.conf:1: stratum: '?[31m' is not a number");
+}
+END_TEST
+
+START_TEST(nul_bytes)
+{
+	static const char a[] = "stratum 3\nstratum\0 4\n";
+	static const char b[] = "# ok\n\0\n";
+	static const char c[] = "stratum 3 # a \0 in a comment\n";
+	static const char d[] = "\n# a \0 in a comment\nstratum 3\n";
+	static const char e[] = "stratum 3\0";
+
+	bad_n(a, sizeof(a) - 1, "t.conf:2: stratum?: NUL byte in the line");
+	bad_n(b, sizeof(b) - 1, "t.conf:2: ?: NUL byte in the line");
+	bad_n(c, sizeof(c) - 1, "t.conf:1: stratum: NUL byte in the line");
+	bad_n(d, sizeof(d) - 1, "t.conf:2: comment: NUL byte in the line");
+	bad_n(e, sizeof(e) - 1, "t.conf:1: stratum: NUL byte in the line");
+}
+END_TEST
+
+START_TEST(long_lines)
+{
+	size_t n = 100000;
+	char *text = malloc(n + 64);
+	size_t pad;
+
+	ck_assert_ptr_nonnull(text);
+	/* Longest accepted: 1024 bytes from the directive to its last word. */
+	pad = 1024 - strlen("stratum") - strlen("3");
+	memcpy(text, "stratum", 7);
+	memset(text + 7, ' ', pad);
+	strcpy(text + 7 + pad, "3\n");
+	ok(text);
+	ck_assert_int_eq(cfg.stratum, 3);
+
+	memcpy(text, "stratum", 7);
+	memset(text + 7, '\t', pad + 1);
+	strcpy(text + 7 + pad + 1, "3\n");
+	bad(text, "t.conf:1: stratum: line longer than 1024 bytes");
+
+	strcpy(text, "# x\nlisten ");
+	memset(text + 11, '1', n);
+	strcpy(text + 11 + n, "\n");
+	bad(text, "t.conf:2: listen: line longer than 1024 bytes");
+
+	/* Comments, indentation and trailing blanks do not count. */
+	memset(text, ' ', n);
+	strcpy(text + n, "stratum 4 ");
+	memset(text + n + 10, ' ', 20);
+	strcpy(text + n + 30, "#");
+	memset(text + n + 31, 'c', 30);
+	text[n + 61] = '\0';
+	ok(text);
+	ck_assert_int_eq(cfg.stratum, 4);
+
+	memset(text, 'x', n);
+	text[n] = '\0';
+	bad(text, "t.conf:1: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...: line longer than 1024 bytes");
+	free(text);
+}
+END_TEST
+
+START_TEST(small_error_buffer)
+{
+	char small[12];
+
+	cfg_init(&cfg);
+	ck_assert_int_eq(cfg_parse(&cfg, "bogus\n", 6, "t.conf", small, sizeof(small)), -EINVAL);
+	ck_assert_str_eq(small, "t.conf:1: b");
+	ck_assert_int_eq(cfg_parse(&cfg, "bogus\n", 6, "t.conf", NULL, 0), -EINVAL);
+	ck_assert_int_eq(cfg_parse(&cfg, "stratum 2\n", 10, "t.conf", NULL, 0), 0);
+	ck_assert_int_eq(cfg.stratum, 2);
+}
+END_TEST
+
+START_TEST(whole_file)
+{
+	ok("# tsyncd.conf for a loopback demo\n"
+	   "listen 127.0.0.1 port 0\n"
+	   "listen ::1 port 0\n"
+	   "stratum 8\n"
+	   "clock sim offset -2.25 drift 50\n");
+	ck_assert_int_eq(cfg.n_listen, 2);
+	check_listen(0, AF_INET, "127.0.0.1", 0);
+	check_listen(1, AF_INET6, "::1", 0);
+	ck_assert_int_eq(cfg.stratum, 8);
+	ck_assert_int_eq(cfg.clock, CFG_CLOCK_SIM);
+	ck_assert_int_eq(cfg.sim_offset, -2250000000);
+	ck_assert(cfg.sim_drift_ppm == 50.0);
+	cfg_finish(&cfg);
+	ck_assert_int_eq(cfg.n_listen, 2);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *good = tcase_create("good");
+	TCase *errors = tcase_create("errors");
+
+	tcase_add_test(good, empty_text);
+	tcase_add_test(good, comments_and_blanks);
+	tcase_add_test(good, line_ends);
+	tcase_add_test(good, listen_forms);
+	tcase_add_test(good, listen_sixteen);
+	tcase_add_test(good, finish_defaults);
+	tcase_add_test(good, stratum_forms);
+	tcase_add_test(good, clock_forms);
+	tcase_add_test(good, clock_offsets_exact);
+	tcase_add_test(good, whole_file);
+	suite_add_tcase(s, good);
+
+	tcase_add_test(errors, listen_seventeen);
+	tcase_add_test(errors, listen_errors);
+	tcase_add_test(errors, stratum_errors);
+	tcase_add_test(errors, clock_errors);
+	tcase_add_test(errors, clock_bad_numbers);
+	tcase_add_test(errors, clock_out_of_range);
+	tcase_add_test(errors, unknown_directive);
+	tcase_add_test(errors, nul_bytes);
+	tcase_add_test(errors, long_lines);
+	tcase_add_test(errors, small_error_buffer);
+	suite_add_tcase(s, errors);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
