@@ -15,16 +15,6 @@ struct listener {
 	struct udp_sock sock;
 };
 
-/* The server's own state when it has no upstream: a local stratum, or
- * unsynchronised. The reference time of a local clock is "now". */
-static void local_state(struct server *srv, int64_t now)
-{
-	struct ntp_server_state *st = &srv->state;
-	if (srv->local_stratum == 0)
-		return;
-	st->ref_time = now - now % NTP_TS_NS_PER_S;
-}
-
 static void on_request(struct udp_sock *s, const uint8_t *data, size_t len,
 		       const struct sockaddr *from, int64_t t1)
 {
@@ -34,7 +24,9 @@ static void on_request(struct udp_sock *s, const uint8_t *data, size_t len,
 	int64_t t2;
 
 	srv->stats.received++;
-	local_state(srv, t1);
+	/* A local clock has no upstream: its reference time is now. */
+	if (srv->local_stratum != 0)
+		srv->state.ref_time = t1 - t1 % NTP_TS_NS_PER_S;
 	int res = ntp_server_reply(&srv->state, data, len, t1, reply, &reply_len);
 	srv->stats.result[res]++;
 	if (res != NTP_SERVER_REPLY) {
