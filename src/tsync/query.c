@@ -261,6 +261,7 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 	double v;
 	int c;
 	*o = (struct query_opts){ .count = 4, .timeout = 1.0, .interval = 0.25, .family = AF_UNSPEC };
+	argv[0] = "tsync query"; /* how getopt's messages name us */
 	while ((c = getopt_long(argc, argv, "c:t:i:46h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

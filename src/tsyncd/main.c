@@ -49,6 +49,7 @@ static int parse_flags(int argc, char **argv, struct options *o)
 {
 	int c;
 	*o = (struct options){ .config_file = CFG_DEFAULT_FILE };
+	argv[0] = "tsyncd"; /* getopt's messages name the program, not its path */
 	while ((c = getopt(argc, argv, "ndtf:hV")) != -1) {
 		switch (c) {
 		case 'n': o->foreground = true; break;
@@ -143,6 +144,15 @@ static void log_serving(const struct server *srv)
 			 ntp_refid_format(st->refid, st->stratum, refid), clk_name(srv->clock));
 }
 
+/* Close every handle; uv_run then returns. */
+static void shut_down(struct daemon *d)
+{
+	server_stop(&d->server);
+	uv_close((uv_handle_t *)&d->sig_term, NULL);
+	uv_close((uv_handle_t *)&d->sig_int, NULL);
+	uv_close((uv_handle_t *)&d->sig_usr1, NULL);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
@@ -152,10 +162,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 	log_info("shutting down on signal %d", signum);
 	server_log_stats(&d->server);
-	server_stop(&d->server);
-	uv_close((uv_handle_t *)&d->sig_term, NULL);
-	uv_close((uv_handle_t *)&d->sig_int, NULL);
-	uv_close((uv_handle_t *)&d->sig_usr1, NULL);
+	shut_down(d);
 }
 
 static void watch_signal(struct daemon *d, uv_signal_t *h, int signum)
@@ -209,17 +216,19 @@ static void notify_ready(struct daemon *d)
 
 static int run(struct daemon *d, const struct tsyncd_config *cfg)
 {
+	/* Signals are watched before anyone can learn that we serve, so that
+	 * a SIGTERM or SIGUSR1 sent on the "serving" line is never fatal. */
+	watch_signal(d, &d->sig_term, SIGTERM);
+	watch_signal(d, &d->sig_int, SIGINT);
+	watch_signal(d, &d->sig_usr1, SIGUSR1);
 	int err = server_start(&d->server, &d->loop, d->clock, cfg);
 	if (err < 0) {
-		server_stop(&d->server);
+		shut_down(d);
 		uv_run(&d->loop, UV_RUN_DEFAULT); /* let the closes finish */
 		return err;
 	}
 	log_serving(&d->server);
 	notify_ready(d);
-	watch_signal(d, &d->sig_term, SIGTERM);
-	watch_signal(d, &d->sig_int, SIGINT);
-	watch_signal(d, &d->sig_usr1, SIGUSR1);
 	return uv_run(&d->loop, UV_RUN_DEFAULT) < 0 ? -EIO : 0;
 }
 

@@ -1,0 +1,51 @@
+"""
+tsyncd and tsync under valgrind: a daemon that serves good and bad
+requests and is shut down by SIGTERM, and a query, must both end with no
+memory error and no leak (every libuv handle closed, uv_loop_close == 0).
+"""
+import re
+
+from tsynctest import (Failure, LoggedProcess, check, decode, exchange, find_tool, main,
+                       request, run, tmpdir, tsync_path, tsyncd_path, udp_socket)
+
+VALGRIND_ARGS = ["--error-exitcode=99", "--leak-check=full", "--show-leak-kinds=all",
+                 "--errors-for-leak-kinds=all"]
+
+
+def check_clean(text, what):
+    check(re.search(r"ERROR SUMMARY: 0 errors", text) is not None,
+          "%s: valgrind reports no errors" % what)
+    check("All heap blocks were freed" in text, "%s: every heap block was freed" % what)
+
+
+def test():
+    valgrind = find_tool("valgrind")
+    conf = tmpdir() + "/tsyncd.conf"
+    with open(conf, "w") as f:
+        f.write("listen 127.0.0.1 port 0\nlisten ::1 port 0\nstratum 8\nclock sim offset 1.5\n")
+    d = LoggedProcess("tsyncd", [valgrind] + VALGRIND_ARGS + [tsyncd_path(), "-n", "-f", conf])
+    # valgrind is slow to start on a small machine: wait generously.
+    _, m = d.wait_line(r"^tsyncd: listening on 127\.0\.0\.1:(\d+)$", timeout=120)
+    port = int(m.group(1))
+    d.wait_line(r"^tsyncd: serving ", timeout=120)
+
+    s = udp_socket("127.0.0.1")
+    for pkt in (request(), b"\x1b", request(version=0), request(mode=6), request() + b"\0" * 7):
+        s.sendto(pkt, ("127.0.0.1", port))
+    reply, _ = exchange(s, ("127.0.0.1", port), request(), timeout=30)
+    check(reply is not None and decode(reply)["mode"] == 4, "tsyncd under valgrind answers")
+
+    q = run([valgrind] + VALGRIND_ARGS + [tsync_path(), "query", "-c", "2", "-t", "10",
+                                          "127.0.0.1:%d" % port], timeout=180)
+    check(q.code == 0, "tsync query under valgrind exits 0 (got %s)" % q.code)
+    check_clean(q.err, "tsync query")
+
+    d.proc.send_signal(15)
+    code = d.wait_exit(timeout=120)
+    check(code == 0, "tsyncd under valgrind exits 0 after SIGTERM (got %s)" % code)
+    check("handles left open" not in d.text(), "tsyncd closed every libuv handle")
+    check_clean(d.text(), "tsyncd")
+
+
+if __name__ == "__main__":
+    main(test)

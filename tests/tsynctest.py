@@ -1,0 +1,502 @@
+"""
+Shared helpers for the integration and interop tests: run tsyncd on
+loopback with a temporary config, read its log, ask it for its counters,
+run tsync, and always clean up every process the test started.
+Standard library only. Programs come from $TSYNCD and $TSYNC.
+"""
+import atexit
+import json
+import os
+import random
+import re
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900 to 1970
+STATS_KEYS = ["received", "replied", "short", "version", "trailer", "control", "mode",
+              "send_error"]
+DROP_KEYS = ["short", "version", "trailer", "control", "mode"]
+START_DEADLINE = 20.0  # seconds for a daemon to say it is listening
+
+
+class Failure(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- checks
+
+_checks = 0
+
+
+def check(cond, what):
+    """Assert one thing and say what was checked."""
+    global _checks
+    _checks += 1
+    if not cond:
+        raise Failure(what)
+    print("ok   %s" % what, flush=True)
+
+
+def check_close(value, want, tol, what):
+    check(abs(value - want) <= tol,
+          "%s: %.9f is within %g of %.9f" % (what, value, tol, want))
+
+
+def info(msg):
+    print("info %s" % msg, flush=True)
+
+
+def main(fn):
+    """Run a test function; print PASS/FAIL; exit 0/1. Cleans up always."""
+    code = 1
+    try:
+        fn()
+        print("PASS (%d checks)" % _checks, flush=True)
+        code = 0
+    except Failure as e:
+        print("FAIL %s" % e, flush=True)
+        _dump_logs()
+    except Exception:
+        traceback.print_exc()
+        print("FAIL (exception)", flush=True)
+        _dump_logs()
+    finally:
+        cleanup()
+    sys.stdout.flush()
+    os._exit(code)
+
+
+# ------------------------------------------------------- process cleanup
+
+_procs = []      # every Popen started through this module
+_tmpdirs = []
+_daemons = []    # for log dumps on failure
+
+
+def register(p):
+    """Have cleanup() kill and reap this Popen if it is still running."""
+    _procs.append(p)
+    return p
+
+
+_register = register
+
+
+def cleanup():
+    for p in _procs:
+        if p.poll() is None:
+            try:
+                p.kill()
+            except OSError:
+                pass
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            print("warn process %d did not die" % p.pid, flush=True)
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+    _tmpdirs.clear()
+
+
+def _on_signal(signum, frame):
+    # meson sends SIGTERM on timeout: kill our children before going.
+    print("FAIL killed by signal %d (timeout?)" % signum, flush=True)
+    _dump_logs()
+    cleanup()
+    os._exit(1)
+
+
+atexit.register(cleanup)
+signal.signal(signal.SIGTERM, _on_signal)
+signal.signal(signal.SIGINT, _on_signal)
+
+
+def _dump_logs():
+    for d in _daemons:
+        print("---- log of %s (pid %s, %s)" % (d.name, d.proc.pid, d.status()))
+        for line in d.lines:
+            print("  | " + line)
+    sys.stdout.flush()
+
+
+def tmpdir():
+    d = tempfile.mkdtemp(prefix="tsynctest-")
+    os.chmod(d, 0o755)
+    _tmpdirs.append(d)
+    return d
+
+
+def program(env_name, default_name):
+    p = os.environ.get(env_name)
+    if p:
+        return p
+    here = os.path.dirname(os.path.abspath(__file__))
+    for cand in ("build", "build-h4"):
+        f = os.path.join(here, "..", cand, "src", default_name)
+        if os.access(f, os.X_OK):
+            return os.path.abspath(f)
+    raise Failure("$%s is not set and %s was not found" % (env_name, default_name))
+
+
+def tsyncd_path():
+    return program("TSYNCD", "tsyncd")
+
+
+def tsync_path():
+    return program("TSYNC", "tsync")
+
+
+def find_tool(name):
+    """Third-party tools: missing is a failure, not a skip."""
+    p = shutil.which(name)
+    if p is None:
+        for d in ("/usr/sbin", "/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"):
+            if os.access(os.path.join(d, name), os.X_OK):
+                p = os.path.join(d, name)
+                break
+    check(p is not None, "%s is installed (%s)" % (name, p))
+    return p
+
+
+# --------------------------------------------------------- running things
+
+class Result:
+    def __init__(self, args, code, out, err, elapsed):
+        self.args, self.code, self.out, self.err, self.elapsed = args, code, out, err, elapsed
+
+    def __str__(self):
+        return "$ %s\nexit %s after %.2f s\nstdout:\n%sstderr:\n%s" % (
+            " ".join(self.args), self.code, self.elapsed, self.out, self.err)
+
+
+def run(args, timeout=60, env=None):
+    """Run a command to completion (killed at timeout); return a Result."""
+    t0 = time.monotonic()
+    p = _register(subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, env=env))
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        r = Result(args, None, out, err, time.monotonic() - t0)
+        raise Failure("command did not finish within %g s:\n%s" % (timeout, r))
+    r = Result(args, p.returncode, out, err, time.monotonic() - t0)
+    print("ran  %s -> exit %d in %.2f s" % (" ".join(args), r.code, r.elapsed), flush=True)
+    return r
+
+
+class LoggedProcess:
+    """A long-running process whose stdout+stderr lines are collected by a thread."""
+
+    def __init__(self, name, args, cwd=None):
+        self.name = name
+        self.args = args
+        self.lines = []
+        self.cond = threading.Condition()
+        self.eof = False
+        self.proc = _register(subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                               text=True, cwd=cwd))
+        self.thread = threading.Thread(target=self._reader, daemon=True)
+        self.thread.start()
+        _daemons.append(self)
+
+    def _reader(self):
+        for line in self.proc.stdout:
+            with self.cond:
+                self.lines.append(line.rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.eof = True
+            self.cond.notify_all()
+
+    def wait_line(self, pattern, start=0, timeout=START_DEADLINE):
+        """Wait for a log line matching pattern at index >= start.
+        Returns (index, match) or raises Failure."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            i = start
+            while True:
+                while i < len(self.lines):
+                    m = rx.search(self.lines[i])
+                    if m:
+                        return i, m
+                    i += 1
+                if self.eof:
+                    self.proc.wait(timeout=10)
+                    raise Failure("%s ended (%s) without a line matching %r" %
+                                  (self.name, self.status(), pattern))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Failure("%s: no line matching %r within %g s" %
+                                  (self.name, pattern, timeout))
+                self.cond.wait(left)
+
+    def line_count(self):
+        with self.cond:
+            return len(self.lines)
+
+    def text(self):
+        with self.cond:
+            return "\n".join(self.lines)
+
+    def wait_exit(self, timeout=20):
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise Failure("%s did not exit within %g s" % (self.name, timeout))
+        self.thread.join(timeout=5)
+        return code
+
+    def status(self):
+        code = self.proc.poll()
+        if code is None:
+            return "still running"
+        if code < 0:
+            return "killed by %s" % signal.Signals(-code).name
+        return "exited with status %d" % code
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+        self.thread.join(timeout=5)
+
+
+# ----------------------------------------------------------------- tsyncd
+
+def parse_stats(line):
+    m = re.search(r"tsyncd: stats (.*)$", line)
+    if not m:
+        raise Failure("not a stats line: %r" % line)
+    pairs = [kv.split("=", 1) for kv in m.group(1).split()]
+    keys = [k for k, _ in pairs]
+    if keys != STATS_KEYS:
+        raise Failure("stats keys %s, spec says %s" % (keys, STATS_KEYS))
+    return {k: int(v) for k, v in pairs}
+
+
+class Tsyncd(LoggedProcess):
+    """tsyncd -n -f CONF in the foreground. `config` is a list of lines;
+    with listen lines using port 0, the real ports are read from the log."""
+
+    def __init__(self, config, name="tsyncd", extra_args=(), wait=True):
+        self.dir = tmpdir()
+        self.conf = os.path.join(self.dir, "tsyncd.conf")
+        with open(self.conf, "w") as f:
+            f.write("# written by tsynctest.py\n" + "\n".join(config) + "\n")
+        self.n_listen = sum(1 for l in config if l.split()[:1] == ["listen"])
+        self.addrs = []  # (host, port) in log order
+        LoggedProcess.__init__(self, name, [tsyncd_path(), "-n", "-f", self.conf] +
+                               list(extra_args))
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=START_DEADLINE):
+        i = 0
+        for _ in range(max(self.n_listen, 1)):
+            i, m = self.wait_line(r"^tsyncd: listening on (\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d+)$",
+                                  i, timeout)
+            host = m.group(2) or m.group(3)
+            self.addrs.append((host, int(m.group(4))))
+            i += 1
+        self.ready_index, m = self.wait_line(r"^tsyncd: serving ", 0, timeout)
+        self.serving_line = self.lines[self.ready_index]
+        info("%s listening on %s" % (self.name, self.addrs))
+        return self.addrs
+
+    def port(self, host=None):
+        for h, p in self.addrs:
+            if host is None or h == host:
+                return p
+        raise Failure("%s is not listening on %s" % (self.name, host))
+
+    def stats(self, timeout=20):
+        """SIGUSR1, then the stats line it logs."""
+        with self.cond:
+            before = sum(1 for l in self.lines if l.startswith("tsyncd: stats "))
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                found = [l for l in self.lines if l.startswith("tsyncd: stats ")]
+                if len(found) > before:
+                    return parse_stats(found[before])
+                left = deadline - time.monotonic()
+                if self.eof or left <= 0:
+                    raise Failure("%s: no stats line after SIGUSR1 (%s)" %
+                                  (self.name, self.status()))
+                self.cond.wait(left)
+
+    def terminate(self, sig=signal.SIGTERM, timeout=20):
+        """Clean shutdown: returns (exit code, final stats)."""
+        self.proc.send_signal(sig)
+        code = self.wait_exit(timeout)
+        found = [l for l in self.lines if l.startswith("tsyncd: stats ")]
+        return code, (parse_stats(found[-1]) if found else None)
+
+
+def tsync(*args, timeout=60):
+    return run([tsync_path()] + [str(a) for a in args], timeout=timeout)
+
+
+def hostport(host, port):
+    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+
+
+# ------------------------------------------------------------- NTP on the wire
+
+def ntp_ts_now():
+    t = time.time() + NTP_EPOCH_OFFSET
+    sec = int(t)
+    return (sec << 32) | int((t - sec) * 2**32)
+
+
+def ntp_ts_to_unix(ts):
+    return (ts >> 32) - NTP_EPOCH_OFFSET + (ts & 0xffffffff) / 2**32
+
+
+def request(version=4, mode=3, xmt=None, poll=6, leap=0):
+    """A 48-byte client request; xmt (64-bit int) defaults to now."""
+    if xmt is None:
+        xmt = ntp_ts_now()
+    return struct.pack("!BBbb", (leap << 6) | (version << 3) | mode, 0, poll, 0x20 - 0x40) + \
+        b"\0" * 36 + struct.pack("!Q", xmt)
+
+
+def decode(b):
+    if len(b) < 48:
+        return None
+    f = struct.unpack("!BBbbIII QQQQ".replace(" ", ""), b[:48])
+    return {"leap": f[0] >> 6, "version": (f[0] >> 3) & 7, "mode": f[0] & 7,
+            "stratum": f[1], "poll": f[2], "precision": f[3], "root_delay": f[4],
+            "root_disp": f[5], "refid": f[6], "ref": f[7], "org": f[8], "rec": f[9],
+            "xmt": f[10], "len": len(b)}
+
+
+def udp_socket(host):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((host, 0))
+    return s
+
+
+def exchange(sock, addr, pkt, timeout=2.0):
+    """Send pkt and wait for the reply whose origin equals pkt's transmit.
+    Returns (reply_bytes, others) where others are any other datagrams seen."""
+    want = pkt[40:48]
+    sock.sendto(pkt, addr)
+    others = []
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None, others
+        r, _, _ = select.select([sock], [], [], left)
+        if not r:
+            return None, others
+        data, _ = sock.recvfrom(70000)
+        if len(data) >= 48 and data[24:32] == want:
+            return data, others
+        others.append(data)
+
+
+def wait_answering(host, port, timeout=START_DEADLINE, want_sync=False):
+    """Probe a server until it answers a client request (a readiness check
+    for third-party daemons). Returns the decoded reply."""
+    deadline = time.monotonic() + timeout
+    s = udp_socket(host)
+    try:
+        while time.monotonic() < deadline:
+            data, _ = exchange(s, (host, port), request(), timeout=0.5)
+            if data is not None:
+                d = decode(data)
+                if not want_sync or (d["leap"] != 3 and 0 < d["stratum"] < 16):
+                    return d
+            time.sleep(0.2)
+    finally:
+        s.close()
+    raise Failure("%s:%d did not answer%s within %g s" %
+                  (host, port, " as synchronised" if want_sync else "", timeout))
+
+
+def free_udp_port(host="127.0.0.1"):
+    s = udp_socket(host)
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def random_loopback_address(rng=None):
+    """An address in 127.0.0.0/8 unlikely to be used by anything else."""
+    rng = rng or random.SystemRandom()
+    return "127.%d.%d.%d" % (rng.randint(64, 250), rng.randint(1, 254), rng.randint(2, 254))
+
+
+def port_free(host, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind((host, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+# ---------------------------------------------------------- tsync output
+
+def parse_query_text(out):
+    """tsync query text output -> (fields, cristian_fields)."""
+    fields, cristian, cur = {}, {}, None
+    cur = fields
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        if line.strip() == "cristian:":
+            cur = cristian
+            continue
+        m = re.match(r"^\s*(\S+(?: \S+)*) {2,}(\S.*?)\s*$", line)
+        if not m:
+            raise Failure("cannot parse tsync output line %r" % line)
+        cur[m.group(1)] = m.group(2)
+    return fields, cristian
+
+
+def parse_seconds(v):
+    m = re.match(r"^([+-]?\d+\.\d+) s$", v)
+    if not m:
+        raise Failure("not a seconds value: %r" % v)
+    return float(m.group(1))
+
+
+def parse_iso_ns(s):
+    """'2026-11-28T07:50:01.123456789Z' -> Unix nanoseconds (exact)."""
+    m = re.match(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z$", s)
+    if not m:
+        raise Failure("not an ISO 8601 UTC time: %r" % s)
+    import calendar
+    y, mo, d, h, mi, se = (int(x) for x in m.groups()[:6])
+    frac = (m.group(7) or "").ljust(9, "0")
+    return calendar.timegm((y, mo, d, h, mi, se, 0, 0, 0)) * 10**9 + int(frac)
+
+
+def load_json(text):
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise Failure("output is not JSON (%s): %r" % (e, text))
