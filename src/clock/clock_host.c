@@ -1,13 +1,15 @@
 /*
- * The host's clock as the backends see it. Precision is measured the way
- * RFC 5905 §7.3 describes it: the time to read the clock, or its
- * resolution, whichever is larger.
+ * The host's clock, CLOCK_REALTIME, behind two backends: `readonly`
+ * refuses every change with -EPERM, and `system` reads only in this
+ * release (changes come with the client role; until then -ENOTSUP).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/timex.h>
 #include <time.h>
 
 #include "clock_host.h"
+#include "tsync/clock.h"
 #include "tsync/ntp_ts.h"
 
 int clk_host_read(int64_t *now)
@@ -19,6 +21,8 @@ int clk_host_read(int64_t *now)
 	return 0;
 }
 
+/* Precision as RFC 5905 §7.3 describes it: the time to read the clock,
+ * or its resolution, whichever is larger. */
 int8_t clk_host_precision(void)
 {
 	struct timespec res;
@@ -37,11 +41,81 @@ int8_t clk_host_precision(void)
 	return ntp_precision_from_ns(step);
 }
 
-int clk_host_freq(double *ppm)
+static int host_read(struct clk *c, int64_t *now)
 {
-	struct timex tx = { .modes = 0 }; /* modes 0: read only */
+	return clk_host_read(now);
+}
+
+static int host_status(struct clk *c, struct clk_status *st)
+{
+	struct timex tx = { .modes = 0 }; /* modes 0: read, change nothing */
 	if (adjtimex(&tx) < 0)
 		return -errno;
-	*ppm = (double)tx.freq / 65536.0;
+	*st = (struct clk_status){ .freq_ppm = (double)tx.freq / 65536.0, .can_adjust = false };
 	return 0;
+}
+
+static void host_destroy(struct clk *c)
+{
+	free(c);
+}
+
+static int refuse(struct clk *c, int64_t delta)
+{
+	return -EPERM;
+}
+
+static int refuse_freq(struct clk *c, double ppm)
+{
+	return -EPERM;
+}
+
+static int not_yet(struct clk *c, int64_t delta)
+{
+	return -ENOTSUP;
+}
+
+static int not_yet_freq(struct clk *c, double ppm)
+{
+	return -ENOTSUP;
+}
+
+static const struct clk_ops readonly_ops = {
+	.name = "readonly",
+	.read = host_read,
+	.step = refuse,
+	.slew = refuse,
+	.set_freq = refuse_freq,
+	.status = host_status,
+	.destroy = host_destroy,
+};
+
+static const struct clk_ops system_ops = {
+	.name = "system",
+	.read = host_read,
+	.step = not_yet,
+	.slew = not_yet,
+	.set_freq = not_yet_freq,
+	.status = host_status,
+	.destroy = host_destroy,
+};
+
+static int host_new(struct clk **out, const struct clk_ops *ops)
+{
+	struct clk *c = malloc(sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	*c = (struct clk){ .ops = ops, .precision = clk_host_precision() };
+	*out = c;
+	return 0;
+}
+
+int clk_readonly_new(struct clk **out)
+{
+	return host_new(out, &readonly_ops);
+}
+
+int clk_system_new(struct clk **out)
+{
+	return host_new(out, &system_ops);
 }

@@ -3,7 +3,7 @@
  * refuses every change, system does not change anything yet, and sim
  * changes only itself.
  */
-#include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
@@ -113,9 +113,5 @@ static Suite *clock_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(clock_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(clock_suite());
 }

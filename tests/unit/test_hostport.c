@@ -2,7 +2,7 @@
  * Unit tests for hostport_split: the forms a server argument takes on the
  * command line, and every way it can be malformed.
  */
-#include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,9 +152,5 @@ static Suite *hostport_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(hostport_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(hostport_suite());
 }

@@ -3,7 +3,7 @@
  * vectors, Cristian's view of the same exchange, and each reason a reply
  * is refused, one crafted packet per reason.
  */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -504,9 +504,5 @@ static Suite *exch_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(exch_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(exch_suite());
 }

@@ -3,7 +3,7 @@
  * field by field, encode/decode round trips, and the length checks on the
  * header, the RFC 7822 extension fields and the MAC.
  */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -392,9 +392,5 @@ static Suite *ntp_pkt_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ntp_pkt_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(ntp_pkt_suite());
 }

@@ -3,7 +3,7 @@
  * byte, and every kind of datagram that must go unanswered, with nothing
  * written for it.
  */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -406,9 +406,5 @@ static Suite *server_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(server_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(server_suite());
 }

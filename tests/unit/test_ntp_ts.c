@@ -2,7 +2,7 @@
  * Unit tests for ntp_ts: nanosecond <-> NTP conversion with exact numbers,
  * the 2036 era rollover, rounding, the short format and precision.
  */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,9 +274,5 @@ static Suite *ntp_ts_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ntp_ts_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(ntp_ts_suite());
 }

@@ -2,7 +2,7 @@
  * The simulated clock's arithmetic, at chosen true instants: offset and
  * drift, steps, slews at 500 ppm, and frequency corrections.
  */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 
 #include "tsync/simclock.h"
@@ -111,9 +111,5 @@ static Suite *simclock_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(simclock_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(simclock_suite());
 }
