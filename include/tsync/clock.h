@@ -21,6 +21,9 @@ struct clk_ops {
 	const char *name;
 	/* Current time, Unix ns (UTC). */
 	int (*read)(struct clk *c, int64_t *now);
+	/* This clock's time at the instant the host's CLOCK_REALTIME read
+	 * host_ns: how a kernel timestamp of a datagram becomes ours. */
+	int (*from_host)(struct clk *c, int64_t host_ns, int64_t *t);
 	/* Jump by delta ns. */
 	int (*step)(struct clk *c, int64_t delta);
 	/* Correct by delta ns gradually; replaces a slew in progress. */
@@ -37,6 +40,10 @@ struct clk {
 };
 
 static inline int clk_read(struct clk *c, int64_t *now) { return c->ops->read(c, now); }
+static inline int clk_from_host(struct clk *c, int64_t host_ns, int64_t *t)
+{
+	return c->ops->from_host(c, host_ns, t);
+}
 static inline int clk_step(struct clk *c, int64_t d) { return c->ops->step(c, d); }
 static inline int clk_slew(struct clk *c, int64_t d) { return c->ops->slew(c, d); }
 static inline int clk_set_freq(struct clk *c, double ppm) { return c->ops->set_freq(c, ppm); }

@@ -21,7 +21,8 @@ struct sim_model {
 };
 
 void sim_init(struct sim_model *m, int64_t now_true, int64_t offset, double drift_ppm);
-/* local - true at true time t (t not before the anchor). */
+/* local - true at true time t. Before the anchor, drift and frequency
+ * extrapolate backwards and a slew counts as not yet begun. */
 int64_t sim_offset_at(const struct sim_model *m, int64_t t);
 /* The local clock's reading at true time t. */
 int64_t sim_time_at(const struct sim_model *m, int64_t t);

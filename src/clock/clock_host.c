@@ -46,6 +46,12 @@ static int host_read(struct clk *c, int64_t *now)
 	return clk_host_read(now);
 }
 
+static int host_from_host(struct clk *c, int64_t host_ns, int64_t *t)
+{
+	*t = host_ns;
+	return 0;
+}
+
 static int host_status(struct clk *c, struct clk_status *st)
 {
 	struct timex tx = { .modes = 0 }; /* modes 0: read, change nothing */
@@ -83,6 +89,7 @@ static int not_yet_freq(struct clk *c, double ppm)
 static const struct clk_ops readonly_ops = {
 	.name = "readonly",
 	.read = host_read,
+	.from_host = host_from_host,
 	.step = refuse,
 	.slew = refuse,
 	.set_freq = refuse_freq,
@@ -93,6 +100,7 @@ static const struct clk_ops readonly_ops = {
 static const struct clk_ops system_ops = {
 	.name = "system",
 	.read = host_read,
+	.from_host = host_from_host,
 	.step = not_yet,
 	.slew = not_yet,
 	.set_freq = not_yet_freq,

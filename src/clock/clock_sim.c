@@ -29,6 +29,12 @@ static int sim_read(struct clk *c, int64_t *now)
 	return err;
 }
 
+static int sim_from_host(struct clk *c, int64_t host_ns, int64_t *t)
+{
+	*t = sim_time_at(model_of(c), host_ns);
+	return 0;
+}
+
 /* Apply a change at the host's current time. */
 static int sim_change(struct clk *c, void (*change)(struct sim_model *, int64_t, int64_t),
 		      int64_t delta)
@@ -81,6 +87,7 @@ static void sim_destroy(struct clk *c)
 static const struct clk_ops sim_ops = {
 	.name = "sim",
 	.read = sim_read,
+	.from_host = sim_from_host,
 	.step = sim_do_step,
 	.slew = sim_do_slew,
 	.set_freq = sim_do_set_freq,

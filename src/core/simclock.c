@@ -13,10 +13,12 @@ static int64_t ppm_of(int64_t elapsed, double ppm)
 	return (int64_t)llround((double)elapsed * ppm * 1e-6);
 }
 
-/* The part of a slew of size left applied after elapsed ns. */
+/* The part of a slew of size left applied after elapsed ns. Before the
+ * anchor (a kernel timestamp a little older than the last change) the
+ * slew had not begun. */
 static int64_t slewed(int64_t left, int64_t elapsed)
 {
-	int64_t reach = ppm_of(elapsed, SIM_SLEW_RATE_PPM);
+	int64_t reach = elapsed > 0 ? ppm_of(elapsed, SIM_SLEW_RATE_PPM) : 0;
 	if (left >= 0)
 		return left < reach ? left : reach;
 	return -left < reach ? left : -reach;

@@ -97,7 +97,7 @@ static void send_next(struct query *q)
 	q->waiting = true;
 	if (err < 0)
 		fprintf(stderr, "tsync: %s: %s\n",
-			addr_format((struct sockaddr *)&q->server, name, sizeof(name)), uv_strerror(err));
+			addr_format((struct sockaddr *)&q->server, name, sizeof(name)), strerror(-err));
 	uv_timer_start(&q->timer, on_timer, ms(q->o->timeout), 0);
 }
 
@@ -150,7 +150,7 @@ static int open_socket(struct query *q)
 	q->sock = calloc(1, sizeof(*q->sock));
 	if (q->sock == NULL)
 		return -ENOMEM;
-	return udp_open(q->sock, &q->loop, (struct sockaddr *)&any, 0, q->clock, on_reply, q);
+	return udp_open(q->sock, &q->loop, (struct sockaddr *)&any, false, q->clock, on_reply, q);
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
@@ -168,7 +168,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	q->best.port = q->o->port;
 	int err = open_socket(q);
 	if (err < 0) {
-		fprintf(stderr, "tsync: cannot open a socket: %s\n", uv_strerror(err));
+		fprintf(stderr, "tsync: cannot open a socket: %s\n", strerror(-err));
 		finish(q, 1);
 		return;
 	}

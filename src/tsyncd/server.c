@@ -75,9 +75,9 @@ static void to_sockaddr(const struct cfg_listen *l, struct sockaddr_storage *ss)
 	}
 }
 
-static void free_listener(uv_handle_t *h)
+static void free_listener(struct udp_sock *s)
 {
-	free(((struct udp_sock *)h->data)->data);
+	free(s->data);
 }
 
 static int open_listener(struct server *srv, const struct cfg_listen *l)
@@ -90,13 +90,12 @@ static int open_listener(struct server *srv, const struct cfg_listen *l)
 	lis->srv = srv;
 	to_sockaddr(l, &ss);
 	/* v6-only, so that "::" and "0.0.0.0" can both be bound on one port. */
-	unsigned flags = l->family == AF_INET6 ? UV_UDP_IPV6ONLY : 0;
-	int err = udp_open(&lis->sock, srv->loop, (struct sockaddr *)&ss, flags, srv->clock,
-			   on_request, lis);
+	int err = udp_open(&lis->sock, srv->loop, (struct sockaddr *)&ss, l->family == AF_INET6,
+			   srv->clock, on_request, lis);
 	srv->listeners[srv->n_listeners++] = lis; /* closed by server_stop either way */
 	if (err < 0) {
 		log_error("cannot listen on %s: %s", addr_format((struct sockaddr *)&ss, name, sizeof(name)),
-			  uv_strerror(err));
+			  strerror(-err));
 		return err;
 	}
 	udp_local_name(&lis->sock, name, sizeof(name));
@@ -127,13 +126,16 @@ void server_stop(struct server *srv)
 void server_log_stats(const struct server *srv)
 {
 	const struct server_stats *s = &srv->stats;
+	uint64_t unstamped = 0;
+	for (int i = 0; i < srv->n_listeners; i++)
+		unstamped += srv->listeners[i]->sock.no_timestamp;
 	log_info("stats received=%llu replied=%llu short=%llu version=%llu trailer=%llu "
-		 "control=%llu mode=%llu send_error=%llu",
+		 "control=%llu mode=%llu send_error=%llu unstamped=%llu",
 		 (unsigned long long)s->received, (unsigned long long)s->replied,
 		 (unsigned long long)s->result[NTP_SERVER_DROP_SHORT],
 		 (unsigned long long)s->result[NTP_SERVER_DROP_VERSION],
 		 (unsigned long long)s->result[NTP_SERVER_DROP_TRAILER],
 		 (unsigned long long)s->result[NTP_SERVER_DROP_CONTROL],
 		 (unsigned long long)s->result[NTP_SERVER_DROP_MODE],
-		 (unsigned long long)s->send_error);
+		 (unsigned long long)s->send_error, (unsigned long long)unstamped);
 }

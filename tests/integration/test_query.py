@@ -210,6 +210,7 @@ def test():
     check(st["received"] == sent, "received=%d (got %d)" % (sent, st["received"]))
     check(st["replied"] == sent, "replied=%d (got %d)" % (sent, st["replied"]))
     check(all(st[k] == 0 for k in DROP_KEYS + ["send_error"]), "no drops: %s" % st)
+    check(st["unstamped"] == 0, "the kernel stamped every datagram's arrival: %s" % st)
     code, st2 = d.terminate()
     check(code == 0, "tsyncd exits 0 on SIGTERM")
     check(st2 == st, "the stats line at exit equals the last SIGUSR1 one")

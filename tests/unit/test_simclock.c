@@ -94,6 +94,17 @@ START_TEST(freq_correction)
 }
 END_TEST
 
+START_TEST(before_anchor)
+{
+	struct sim_model m;
+	sim_init(&m, T0, 0, 100.0);
+	sim_slew(&m, T0 + S, MS);
+	/* 1 ms before the last change: 100 ppm of 0.999 s, no slew yet. */
+	ck_assert_int_eq(sim_offset_at(&m, T0 + S - MS), 99900);
+	ck_assert_int_eq(sim_slew_left_at(&m, T0 + S - MS), MS);
+}
+END_TEST
+
 static Suite *simclock_suite(void)
 {
 	Suite *s = suite_create("simclock");
@@ -105,6 +116,7 @@ static Suite *simclock_suite(void)
 	tcase_add_test(tc, slew_positive_with_drift);
 	tcase_add_test(tc, slew_replaces_slew);
 	tcase_add_test(tc, freq_correction);
+	tcase_add_test(tc, before_anchor);
 	suite_add_tcase(s, tc);
 	return s;
 }
