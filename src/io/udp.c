@@ -82,7 +82,6 @@ static int make_socket(const struct sockaddr *addr, bool v6only)
 	socklen_t len = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						    : sizeof(struct sockaddr_in);
 	if ((v6only && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) ||
-	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0 ||
 	    bind(fd, addr, len) < 0) {
 		int err = -errno;
 		close(fd);
@@ -94,11 +93,20 @@ static int make_socket(const struct sockaddr *addr, bool v6only)
 int udp_open(struct udp_sock *s, uv_loop_t *loop, const struct sockaddr *addr, bool v6only,
 	     struct clk *clock, udp_recv_fn on_recv, void *data)
 {
-	*s = (struct udp_sock){ .fd = -1, .clock = clock, .on_recv = on_recv, .data = data };
+	*s = (struct udp_sock){ .fd = -1 };
 	int fd = make_socket(addr, v6only);
 	if (fd < 0)
 		return fd;
-	s->fd = fd;
+	return udp_adopt(s, loop, fd, clock, on_recv, data);
+}
+
+int udp_adopt(struct udp_sock *s, uv_loop_t *loop, int fd, struct clk *clock,
+	      udp_recv_fn on_recv, void *data)
+{
+	const int on = 1;
+	*s = (struct udp_sock){ .fd = fd, .clock = clock, .on_recv = on_recv, .data = data };
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0)
+		return -errno;
 	int err = uv_poll_init_socket(loop, &s->poll, fd);
 	if (err < 0)
 		return err;

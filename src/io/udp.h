@@ -41,6 +41,11 @@ struct udp_sock {
  * receiving. On failure too, s must be given to udp_close. */
 int udp_open(struct udp_sock *s, uv_loop_t *loop, const struct sockaddr *addr, bool v6only,
 	     struct clk *clock, udp_recv_fn on_recv, void *data);
+/* The same for a socket the caller made and bound itself (with options of
+ * its own, such as SO_REUSEADDR and multicast membership); s owns fd from
+ * here on, also on failure. */
+int udp_adopt(struct udp_sock *s, uv_loop_t *loop, int fd, struct clk *clock,
+	      udp_recv_fn on_recv, void *data);
 /* Send now, or fail with a negative errno (never queues). */
 int udp_send(struct udp_sock *s, const void *data, size_t len, const struct sockaddr *to);
 /* Stop and close; on_close (may be NULL) runs once the loop has let go
