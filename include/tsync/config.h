@@ -20,6 +20,30 @@ struct cfg_listen {
 	uint16_t port;    /* 0: any free port (tests) */
 };
 
+/* Berkeley mode (tsync-berkeley(7)); role 0 (none) when not configured. */
+#define CFG_PATH_MAX 1024
+#define CFG_IFNAME_MAX 16
+
+enum cfg_brk_role { CFG_BRK_NONE, CFG_BRK_MASTER, CFG_BRK_SLAVE, CFG_BRK_CANDIDATE };
+
+struct cfg_berkeley {
+	enum cfg_brk_role role;
+	int priority;          /* 0..255 */
+	int group_family;      /* AF_INET or AF_INET6 */
+	uint8_t group[16];     /* network order */
+	uint16_t port;         /* 0: a free port (tests: then use ttl/interface) */
+	int ttl;               /* multicast TTL / hop limit */
+	char interface[CFG_IFNAME_MAX]; /* "": the kernel's choice */
+	int64_t interval;      /* ns */
+	int64_t tolerance;     /* ns */
+	int64_t maxrtt;        /* ns */
+	int64_t step;          /* ns: larger adjustments step, smaller slew */
+	int misses;            /* rounds missed before a member is dropped */
+	int election;          /* intervals without a POLL before an election */
+	uint32_t key_id;       /* 0: none given */
+	int auth_none;         /* `berkeley auth none` given */
+};
+
 struct tsyncd_config {
 	struct cfg_listen listen[CFG_MAX_LISTEN];
 	int n_listen;      /* 0: the default, 0.0.0.0 and :: on port 123 */
@@ -27,6 +51,9 @@ struct tsyncd_config {
 	enum cfg_clock clock;
 	int64_t sim_offset; /* ns */
 	double sim_drift_ppm;
+	/* Berkeley mode, and the keys file it (and later NTP) takes keys from. */
+	struct cfg_berkeley berkeley;
+	char keyfile[CFG_PATH_MAX]; /* "": none */
 };
 
 void cfg_init(struct tsyncd_config *cfg);

@@ -20,8 +20,9 @@
  * the bound lets a line be copied and split in a buffer on the stack.
  * Comments and indentation do not count. */
 #define CFG_LINE_MAX 1024
-/* No directive takes more words than this ("clock sim offset S drift P"). */
-#define MAX_WORDS 6
+/* No directive takes more words than this ("berkeley group A port N ttl N
+ * interface I"). */
+#define MAX_WORDS 9
 /* A word quoted back in a message is cut to this, so that the message
  * stays one short line. */
 #define SHOW_MAX 40
@@ -40,6 +41,15 @@ struct line {
 	int n; /* words on the line, counting those not kept */
 };
 
+/* Where each Berkeley directive was first given (0: not yet). */
+enum brk_sub { BRK_SUB_ROLE, BRK_SUB_GROUP, BRK_SUB_INTERVAL, BRK_SUB_TOLERANCE,
+	       BRK_SUB_MAXRTT, BRK_SUB_STEP, BRK_SUB_MISSES, BRK_SUB_ELECTION, BRK_SUB_KEY,
+	       BRK_SUB_AUTH, BRK_SUB_N };
+struct brk_lines {
+	unsigned long sub[BRK_SUB_N];
+	unsigned long keyfile;
+};
+
 struct parser {
 	struct tsyncd_config *cfg;
 	const char *file;
@@ -50,6 +60,7 @@ struct parser {
 	char name_buf[SHOW_MAX];
 	unsigned long stratum_line; /* where each was first given; 0: not yet */
 	unsigned long clock_line;
+	struct brk_lines brk;
 };
 
 struct directive {
@@ -389,7 +400,261 @@ static int do_clock(struct parser *p, const struct line *l)
 	return 0;
 }
 
+/* ------------------------------------------------ Berkeley mode (issue 4) */
+
+#define BRK_DEFAULT_GROUP "239.255.5.25" /* IPv4 local scope (RFC 2365) */
+#define BRK_DEFAULT_PORT 525
+#define BRK_PRIORITY_DEFAULT 100
+#define BRK_MS 1000000LL
+
+static void berkeley_defaults(struct cfg_berkeley *b)
+{
+	b->priority = BRK_PRIORITY_DEFAULT;
+	b->group_family = AF_INET;
+	inet_pton(AF_INET, BRK_DEFAULT_GROUP, b->group);
+	b->port = BRK_DEFAULT_PORT;
+	b->ttl = 1;
+	b->interval = 10000 * BRK_MS;
+	b->tolerance = 50 * BRK_MS;
+	b->maxrtt = 50 * BRK_MS;
+	b->step = 128 * BRK_MS;
+	b->misses = 3;
+	b->election = 3;
+}
+
+/* A whole number lo..hi after the word `what`. */
+static int brk_int(struct parser *p, const char *what, const char *val, long lo, long hi,
+		   long *v)
+{
+	char b[SHOW_MAX];
+
+	if (val == NULL)
+		return fail(p, "missing value after %s", what);
+	switch (parse_int(val, lo, hi, v)) {
+	case NUM_BAD:
+		return fail(p, "%s '%s' is not a number", what, show(b, val));
+	case NUM_RANGE:
+		return fail(p, "%s %s is out of range %ld..%ld", what, show(b, val), lo, hi);
+	case NUM_OK:
+		break;
+	}
+	return 0;
+}
+
+/* Seconds, exact to the ns, within lo_ms..hi_ms milliseconds. */
+static int brk_seconds(struct parser *p, const char *what, const char *val, int64_t lo_ms,
+		       int64_t hi_ms, int64_t *ns)
+{
+	char b[SHOW_MAX];
+	enum num_result r;
+
+	if (val == NULL)
+		return fail(p, "missing value after %s", what);
+	r = parse_fixed(val, 9, hi_ms * BRK_MS, ns);
+	if (r == NUM_BAD)
+		return fail(p, "%s '%s' is not a number", what, show(b, val));
+	if (r == NUM_RANGE || *ns < lo_ms * BRK_MS)
+		return fail(p, "%s %s is out of range %g..%g s", what, show(b, val),
+			    (double)lo_ms / 1e3, (double)hi_ms / 1e3);
+	return 0;
+}
+
+static int brk_role(struct parser *p, const struct line *l, enum cfg_brk_role role)
+{
+	struct cfg_berkeley *b = &p->cfg->berkeley;
+	char sb[SHOW_MAX];
+	long v = b->priority;
+	int rc;
+
+	if (l->n > 2 && strcmp(l->word[2], "priority") != 0)
+		return fail(p, "unknown option '%s'", show(sb, l->word[2]));
+	if (l->n > 4)
+		return fail(p, "extra argument '%s'", show(sb, l->word[4]));
+	if (l->n > 2 && (rc = brk_int(p, "priority", l->n > 3 ? l->word[3] : NULL, 0, 255, &v)) < 0)
+		return rc;
+	b->role = role;
+	b->priority = (int)v;
+	return 0;
+}
+
+static int brk_group_option(struct parser *p, struct cfg_berkeley *b, const char *key,
+			    const char *val)
+{
+	char sb[SHOW_MAX];
+	long v;
+	int rc;
+
+	if (strcmp(key, "interface") == 0) {
+		if (val == NULL)
+			return fail(p, "missing value after interface");
+		if (strlen(val) >= CFG_IFNAME_MAX)
+			return fail(p, "interface name '%s' is longer than %d bytes", show(sb, val),
+				    CFG_IFNAME_MAX - 1);
+		strcpy(b->interface, val);
+		return 0;
+	}
+	if (strcmp(key, "port") != 0 && strcmp(key, "ttl") != 0)
+		return fail(p, "unknown option '%s'", show(sb, key));
+	if (strcmp(key, "port") == 0) {
+		if ((rc = brk_int(p, "port", val, 1, PORT_MAX, &v)) < 0)
+			return rc;
+		b->port = (uint16_t)v;
+		return 0;
+	}
+	if ((rc = brk_int(p, "ttl", val, 1, 255, &v)) < 0)
+		return rc;
+	b->ttl = (int)v;
+	return 0;
+}
+
+static bool is_multicast(int family, const uint8_t *a)
+{
+	return family == AF_INET ? (a[0] & 0xf0) == 0xe0 : a[0] == 0xff;
+}
+
+static int brk_group(struct parser *p, const struct line *l)
+{
+	struct cfg_berkeley *b = &p->cfg->berkeley;
+	struct cfg_listen ls;
+	char sb[SHOW_MAX];
+	int rc;
+
+	if (l->n < 3)
+		return fail(p, "missing group address");
+	if (!parse_addr(l->word[2], &ls) || !is_multicast(ls.family, ls.addr))
+		return fail(p, "'%s' is not a numeric IPv4 or IPv6 multicast address",
+			    show(sb, l->word[2]));
+	b->group_family = ls.family;
+	memcpy(b->group, ls.addr, sizeof(b->group));
+	for (int i = 3; i < l->n; i += 2)
+		if ((rc = brk_group_option(p, b, l->word[i], i + 1 < l->n ? l->word[i + 1] : NULL)) < 0)
+			return rc;
+	return 0;
+}
+
+/* The one-value directives: "berkeley NAME VALUE". */
+static int brk_value(struct parser *p, const struct line *l, enum brk_sub sub)
+{
+	struct cfg_berkeley *b = &p->cfg->berkeley;
+	const char *what = l->word[1], *val = l->n > 2 ? l->word[2] : NULL;
+	char sb[SHOW_MAX];
+	long v;
+	int rc = 0;
+
+	if (l->n > 3)
+		return fail(p, "extra argument '%s'", show(sb, l->word[3]));
+	switch (sub) {
+	case BRK_SUB_INTERVAL: return brk_seconds(p, what, val, 100, 86400000, &b->interval);
+	case BRK_SUB_TOLERANCE: return brk_seconds(p, what, val, 0, 1000000000, &b->tolerance);
+	case BRK_SUB_MAXRTT: return brk_seconds(p, what, val, 1, 10000, &b->maxrtt);
+	case BRK_SUB_STEP: return brk_seconds(p, what, val, 0, 1000000000, &b->step);
+	case BRK_SUB_MISSES: rc = brk_int(p, what, val, 1, 1000, &v); b->misses = (int)v; break;
+	case BRK_SUB_ELECTION: rc = brk_int(p, what, val, 1, 1000, &v); b->election = (int)v; break;
+	case BRK_SUB_KEY: rc = brk_int(p, what, val, 1, 4294967295L, &v); b->key_id = (uint32_t)v; break;
+	default:
+		if (val == NULL || strcmp(val, "none") != 0)
+			return fail(p, "only 'auth none' is known (keys: berkeley key ID)");
+		b->auth_none = 1;
+		break;
+	}
+	return rc;
+}
+
+static const char *const brk_sub_names[BRK_SUB_N] = {
+	[BRK_SUB_GROUP] = "group", [BRK_SUB_INTERVAL] = "interval",
+	[BRK_SUB_TOLERANCE] = "tolerance", [BRK_SUB_MAXRTT] = "maxrtt", [BRK_SUB_STEP] = "step",
+	[BRK_SUB_MISSES] = "misses", [BRK_SUB_ELECTION] = "election", [BRK_SUB_KEY] = "key",
+	[BRK_SUB_AUTH] = "auth",
+};
+
+static bool brk_role_word(const char *w, enum cfg_brk_role *role)
+{
+	static const char *const names[] = { [CFG_BRK_MASTER] = "master",
+					     [CFG_BRK_SLAVE] = "slave",
+					     [CFG_BRK_CANDIDATE] = "candidate" };
+	for (int r = CFG_BRK_MASTER; r <= CFG_BRK_CANDIDATE; r++)
+		if (strcmp(w, names[r]) == 0) {
+			*role = (enum cfg_brk_role)r;
+			return true;
+		}
+	return false;
+}
+
+static int do_berkeley(struct parser *p, const struct line *l)
+{
+	enum cfg_brk_role role = CFG_BRK_NONE;
+	enum brk_sub sub = BRK_SUB_N;
+	char sb[SHOW_MAX];
+	int rc;
+
+	if (l->n < 2)
+		return fail(p, "missing argument (master, slave, candidate, group, ...)");
+	if (brk_role_word(l->word[1], &role))
+		sub = BRK_SUB_ROLE;
+	for (int i = 1; i < BRK_SUB_N && sub == BRK_SUB_N; i++)
+		if (strcmp(l->word[1], brk_sub_names[i]) == 0)
+			sub = (enum brk_sub)i;
+	if (sub == BRK_SUB_N)
+		return fail(p, "unknown setting '%s'", show(sb, l->word[1]));
+	if (p->brk.sub[sub])
+		return fail(p, "%s already given on line %lu", sub == BRK_SUB_ROLE ? "role" :
+			    brk_sub_names[sub], p->brk.sub[sub]);
+	if (sub == BRK_SUB_ROLE)
+		rc = brk_role(p, l, role);
+	else if (sub == BRK_SUB_GROUP)
+		rc = brk_group(p, l);
+	else
+		rc = brk_value(p, l, sub);
+	if (rc == 0)
+		p->brk.sub[sub] = p->lineno;
+	return rc;
+}
+
+static int do_keyfile(struct parser *p, const struct line *l)
+{
+	if (p->brk.keyfile)
+		return fail(p, "already given on line %lu", p->brk.keyfile);
+	if (l->n < 2)
+		return fail(p, "missing path");
+	if (strlen(l->word[1]) >= CFG_PATH_MAX)
+		return fail(p, "path longer than %d bytes", CFG_PATH_MAX - 1);
+	strcpy(p->cfg->keyfile, l->word[1]);
+	p->brk.keyfile = p->lineno;
+	return 0;
+}
+
+/* What only the whole file tells: a role, and a key or an explicit
+ * `auth none`. Errors name the line they concern. */
+static int berkeley_check(struct parser *p)
+{
+	const struct cfg_berkeley *b = &p->cfg->berkeley;
+	const unsigned long *at = p->brk.sub;
+
+	p->name = "berkeley";
+	for (int i = 1; i < BRK_SUB_N && !at[BRK_SUB_ROLE]; i++)
+		if (at[i]) {
+			p->lineno = at[i];
+			return fail(p, "%s given without a role (berkeley master, slave or candidate)",
+				    brk_sub_names[i]);
+		}
+	if (!at[BRK_SUB_ROLE])
+		return 0;
+	p->lineno = at[BRK_SUB_ROLE];
+	if (at[BRK_SUB_KEY] && b->auth_none)
+		return fail(p, "both a key (line %lu) and auth none (line %lu)", at[BRK_SUB_KEY],
+			    at[BRK_SUB_AUTH]);
+	if (!at[BRK_SUB_KEY] && !b->auth_none)
+		return fail(p, "no key: give 'berkeley key ID' and 'keyfile PATH', or 'berkeley auth none'");
+	if (at[BRK_SUB_KEY] && !p->brk.keyfile) {
+		p->lineno = at[BRK_SUB_KEY];
+		return fail(p, "key %u needs a keyfile", b->key_id);
+	}
+	return 0;
+}
+
 static const struct directive directives[] = {
+	{ "berkeley", 9, do_berkeley },
+	{ "keyfile", 2, do_keyfile },
 	{ "clock", 6, do_clock },
 	{ "listen", 4, do_listen },
 	{ "stratum", 2, do_stratum },
@@ -472,6 +737,7 @@ void cfg_init(struct tsyncd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->clock = CFG_CLOCK_SYSTEM;
+	berkeley_defaults(&cfg->berkeley);
 }
 
 int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,
@@ -496,7 +762,7 @@ int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,
 			return rc;
 		pos = next;
 	}
-	return 0;
+	return berkeley_check(&p);
 }
 
 static void add_listen(struct tsyncd_config *cfg, int family, const char *addr)

@@ -1,0 +1,178 @@
+/*
+ * One node of a Berkeley group as a state machine with no I/O: events
+ * (a decoded, authenticated datagram, a timer) with the clock's and the
+ * monotonic time in, actions (send this message, apply this adjustment)
+ * out. It keeps the master's rounds, the slave's answered round, the
+ * replay counters and the election. See tsync-berkeley(7).
+ */
+#ifndef TSYNC_BRK_NODE_H
+#define TSYNC_BRK_NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tsync/brk_avg.h"
+#include "tsync/brk_msg.h"
+
+/* Within a round of length I: polls at 0, I/10, 2I/10; the average and the
+ * ADJUSTs at 4I/10; unacknowledged ADJUSTs resent after I/20, then I/10,
+ * then I/5 (ending at 3I/4, before the next round). */
+#define BRK_POLLS 3
+#define BRK_RESENDS 3
+#define BRK_MAX_MASTERS 8 /* masters whose counters a slave remembers */
+#define BRK_MAX_ACTIONS (BRK_MAX_MEMBERS + 4)
+#define BRK_NEVER INT64_MAX
+
+enum brk_role { BRK_ROLE_NONE, BRK_ROLE_MASTER, BRK_ROLE_SLAVE, BRK_ROLE_CANDIDATE };
+enum brk_state { BRK_ST_SLAVE, BRK_ST_ELECTING, BRK_ST_MASTER };
+
+/* A peer's unicast address, as a value. */
+struct brk_addr {
+	int family;       /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network order */
+	uint16_t port;    /* host order */
+	uint32_t scope;   /* IPv6 scope id */
+};
+
+struct brk_params {
+	enum brk_role role;
+	uint8_t priority;     /* higher wins an election */
+	int64_t interval;     /* ns between rounds */
+	int64_t tolerance;    /* ns: the fault-tolerant average's window */
+	int64_t maxrtt;       /* ns: readings with a longer round trip are dropped */
+	int64_t step;         /* ns: adjustments larger than this are steps */
+	int misses;           /* rounds a member may miss before it is dropped */
+	int election;         /* intervals without a POLL before an election */
+	uint32_t key_id;      /* 0: auth none */
+};
+
+/* Why a message was not taken (counted; see brk_drop_name). */
+enum brk_drop {
+	BRK_DROP_REPLAY,      /* counter not above the last one from that node */
+	BRK_DROP_NOT_MASTER,  /* ADJUST or POLL from a node we do not follow */
+	BRK_DROP_WRONG_ROUND, /* ADJUST/REPLY/ACK for a round we did not answer/run */
+	BRK_DROP_DUPLICATE,   /* an ADJUST already applied: ACKed again, not applied */
+	BRK_DROP_RTT,         /* a reading whose round trip exceeds maxrtt or is negative */
+	BRK_DROP_UNEXPECTED,  /* a message our state does not take (a REPLY to a slave) */
+	BRK_DROP_FULL,        /* a new member when BRK_MAX_MEMBERS are known */
+	BRK_DROP_RANGE,       /* timestamps out of range */
+	BRK_DROP_N
+};
+
+enum brk_member_state { BRK_MB_IDLE, BRK_MB_SAMPLED, BRK_MB_PENDING, BRK_MB_ACKED,
+			BRK_MB_UNACKED, BRK_MB_MISSED };
+
+struct brk_member {
+	uint64_t node;
+	struct brk_addr addr;
+	uint64_t last_seq;
+	enum brk_member_state state;
+	int missed;        /* rounds in a row without a reading */
+	bool in_set;       /* in the last fault-tolerant set */
+	int64_t offset;    /* best reading this round: slave - master, ns */
+	int64_t rtt;       /* its round trip, ns */
+	int64_t adjust;    /* last adjustment sent, ns */
+	int resends;       /* of the current ADJUST */
+	int64_t resend_at; /* monotonic ns; BRK_NEVER */
+	uint64_t adjust_seq; /* round of the pending adjustment */
+};
+
+struct brk_master_seen {
+	uint64_t node;
+	uint64_t last_seq;
+	int64_t heard;     /* monotonic ns of the last valid message */
+};
+
+enum brk_action_kind {
+	BRK_ACT_SEND,     /* msg to the group (to_group) or to `to` */
+	BRK_ACT_APPLY,    /* change our clock by `adjust` (step: above params.step) */
+	BRK_ACT_ROUND,    /* a round's average was taken: see node->last */
+	BRK_ACT_STATE,    /* our state changed to node->state */
+	BRK_ACT_DROPPED,  /* member `node_id` was dropped after missed rounds */
+	BRK_ACT_GAVE_UP,  /* member `node_id` never acknowledged its ADJUST */
+};
+
+struct brk_action {
+	enum brk_action_kind kind;
+	struct brk_msg msg;
+	bool to_group;
+	struct brk_addr to;
+	int64_t adjust;
+	bool step;
+	uint64_t node_id;
+};
+
+struct brk_actions {
+	struct brk_action a[BRK_MAX_ACTIONS];
+	int n;
+};
+
+/* The last round's outcome, for logs and status. */
+struct brk_round_summary {
+	uint64_t round;
+	uint64_t number;   /* rounds run as master since start */
+	struct brk_avg avg;
+	int n_sampled;
+	bool self_applied; /* the master moved its own clock by avg */
+};
+
+struct brk_counters {
+	uint64_t drop[BRK_DROP_N];
+	uint64_t polls_sent, replies, adjusts_sent, resends, acks, applied;
+	uint64_t rounds, elections, stepdowns;
+};
+
+struct brk_node {
+	struct brk_params p;
+	uint64_t id;
+	uint64_t seq;              /* our last message counter */
+	enum brk_state state;
+	/* As slave: whom we follow and what we answered. */
+	uint64_t master;           /* 0: none */
+	struct brk_addr master_addr;
+	uint8_t master_priority;
+	int64_t last_poll;         /* monotonic ns of the last POLL taken */
+	int64_t elect_at;          /* monotonic ns at which an election ends */
+	uint64_t answered;         /* round id of the last POLL answered */
+	bool applied;              /* ADJUST of `answered` applied */
+	int64_t applied_adjust;
+	int64_t last_applied;      /* last adjustment applied to our clock */
+	struct brk_master_seen seen[BRK_MAX_MASTERS];
+	/* As master: the round in progress. */
+	uint64_t round;
+	int64_t round_start;       /* monotonic ns */
+	int polls_done;
+	int64_t poll_t0[BRK_POLLS];
+	bool adjusted;             /* the round's ADJUSTs went out */
+	struct brk_member member[BRK_MAX_MEMBERS];
+	int n_members;
+	bool ntp_synced;           /* an NTP source steers our clock: never apply avg */
+	struct brk_round_summary last;
+	struct brk_counters count;
+};
+
+/* Start as the role says: a master polls at once, others listen. */
+void brk_node_init(struct brk_node *nd, const struct brk_params *p, uint64_t id, int64_t mono);
+/* A decoded message whose MAC was verified, from `from`; rx is its arrival
+ * on our clock, now our clock's time, mono the monotonic time. */
+void brk_node_recv(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *from,
+		   bool via_group, int64_t rx, int64_t now, int64_t mono, uint64_t rand,
+		   struct brk_actions *out);
+/* Run what is due at mono (call it at brk_node_next_wake); now is our
+ * clock's time, rand a fresh random number (round ids, election delays). */
+void brk_node_timer(struct brk_node *nd, int64_t now, int64_t mono, uint64_t rand,
+		    struct brk_actions *out);
+/* Monotonic ns at which brk_node_timer must run next. */
+int64_t brk_node_next_wake(const struct brk_node *nd);
+/* The hook for an NTP client on the master: while synced, the master's
+ * clock follows NTP and the group's average moves only the slaves. */
+void brk_node_set_ntp_synced(struct brk_node *nd, bool synced);
+/* Whether a is a better master than b: higher priority, then lower id. */
+bool brk_better_master(uint8_t prio_a, uint64_t id_a, uint8_t prio_b, uint64_t id_b);
+
+const char *brk_drop_name(enum brk_drop d);
+const char *brk_state_name(enum brk_state s);
+const char *brk_role_name(enum brk_role r);
+const char *brk_member_state_name(enum brk_member_state s);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * A snapshot of a Berkeley node for `tsync berkeley`: role, state, master,
+ * round and each member's offset, round trip, last adjustment and state,
+ * copied out of the state machine, and its text and JSON forms.
+ */
+#ifndef TSYNC_BRK_STATUS_H
+#define TSYNC_BRK_STATUS_H
+
+#include <stddef.h>
+
+#include "tsync/brk_node.h"
+
+#define BRK_ADDR_STRLEN 64
+/* Room for the JSON of a full group. */
+#define BRK_STATUS_MAX (1024 + BRK_MAX_MEMBERS * 256)
+
+struct brk_status_member {
+	uint64_t node;
+	struct brk_addr addr;
+	int64_t offset, rtt, adjust; /* ns */
+	enum brk_member_state state;
+	bool in_set;
+	int missed;
+};
+
+struct brk_status {
+	enum brk_role role;
+	enum brk_state state;
+	uint64_t node;
+	uint8_t priority;
+	uint64_t master;           /* ours when we are master; 0: none known */
+	struct brk_addr master_addr; /* a slave's master; family 0 otherwise */
+	uint64_t round;            /* current round id (master) or last answered */
+	uint64_t rounds;           /* rounds run as master */
+	int64_t average;           /* last round's average, ns */
+	int n_in;                  /* clocks in the last round's set */
+	int64_t last_applied;      /* last adjustment to our own clock, ns */
+	bool ntp_synced;
+	int n_members;
+	struct brk_status_member member[BRK_MAX_MEMBERS];
+	struct brk_counters count;
+};
+
+void brk_status_fill(const struct brk_node *nd, struct brk_status *st);
+/* Human-readable, several lines; returns the length or -ENOSPC. */
+int brk_status_text(const struct brk_status *st, char *buf, size_t len);
+/* One JSON object and a newline; returns the length or -ENOSPC. */
+int brk_status_json(const struct brk_status *st, char *buf, size_t len);
+/* "1.2.3.4:525" or "[fe80::1%2]:525"; "-" for no address. */
+char *brk_addr_format(const struct brk_addr *a, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,559 @@
+/*
+ * A Berkeley group member as a pure state machine: the master's rounds
+ * (polls, minimum-delay readings, the fault-tolerant average, ADJUSTs
+ * resent with backoff, missed rounds), the slave's answers and its
+ * once-only adjustments, replay counters and the election.
+ */
+#include "tsync/brk_node.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+/* Timestamps past this (the year 2116) are refused: their differences
+ * then cannot overflow. */
+#define TS_LIMIT ((int64_t)1 << 62)
+
+bool brk_better_master(uint8_t prio_a, uint64_t id_a, uint8_t prio_b, uint64_t id_b)
+{
+	if (prio_a != prio_b)
+		return prio_a > prio_b;
+	return id_a < id_b;
+}
+
+static bool addr_same(const struct brk_addr *a, const struct brk_addr *b)
+{
+	size_t n = a->family == AF_INET6 ? 16 : 4;
+	return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, n) == 0;
+}
+
+static struct brk_action *push(struct brk_actions *out, enum brk_action_kind kind)
+{
+	/* BRK_MAX_ACTIONS covers a round's worst case; past it is a bug. */
+	if (out->n == BRK_MAX_ACTIONS)
+		return NULL;
+	struct brk_action *a = &out->a[out->n++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	return a;
+}
+
+static struct brk_action *send_msg(struct brk_node *nd, struct brk_actions *out, uint8_t type,
+				   uint64_t round)
+{
+	struct brk_action *a = push(out, BRK_ACT_SEND);
+	if (a == NULL)
+		return NULL;
+	a->msg = (struct brk_msg){
+		.type = type, .priority = nd->p.priority, .key_id = nd->p.key_id,
+		.node = nd->id, .seq = ++nd->seq, .round = round,
+	};
+	return a;
+}
+
+static void set_state(struct brk_node *nd, enum brk_state st, struct brk_actions *out)
+{
+	nd->state = st;
+	push(out, BRK_ACT_STATE);
+}
+
+void brk_node_init(struct brk_node *nd, const struct brk_params *p, uint64_t id, int64_t mono)
+{
+	memset(nd, 0, sizeof(*nd));
+	nd->p = *p;
+	nd->id = id;
+	nd->last_poll = mono;
+	nd->state = p->role == BRK_ROLE_MASTER ? BRK_ST_MASTER : BRK_ST_SLAVE;
+	nd->round_start = mono - p->interval; /* a master's first round is due now */
+}
+
+void brk_node_set_ntp_synced(struct brk_node *nd, bool synced)
+{
+	nd->ntp_synced = synced;
+}
+
+/* ---------------------------------------------------------------- slave */
+
+/* The replay check for a master's message, remembering its counter. */
+static bool master_fresh(struct brk_node *nd, const struct brk_msg *m, int64_t mono)
+{
+	struct brk_master_seen *slot = &nd->seen[0];
+	for (int i = 0; i < BRK_MAX_MASTERS; i++) {
+		struct brk_master_seen *s = &nd->seen[i];
+		if (s->node == m->node) {
+			if (m->seq <= s->last_seq)
+				return false;
+			slot = s;
+			break;
+		}
+		if (s->heard < slot->heard || s->node == 0)
+			slot = s; /* the least recently heard, or a free one */
+	}
+	*slot = (struct brk_master_seen){ .node = m->node, .last_seq = m->seq, .heard = mono };
+	return true;
+}
+
+static bool master_silent(const struct brk_node *nd, int64_t mono)
+{
+	return nd->master == 0 || mono - nd->last_poll > nd->p.election * nd->p.interval;
+}
+
+static void follow(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *from)
+{
+	nd->master = m->node;
+	nd->master_addr = *from;
+	nd->master_priority = m->priority;
+	nd->answered = 0;
+	nd->applied = false;
+}
+
+/* A master's POLL while we are one too: the worse of the two steps down. */
+static bool master_meets_master(struct brk_node *nd, const struct brk_msg *m,
+				struct brk_actions *out)
+{
+	if (!brk_better_master(m->priority, m->node, nd->p.priority, nd->id)) {
+		nd->count.drop[BRK_DROP_NOT_MASTER]++;
+		return false;
+	}
+	nd->count.stepdowns++;
+	nd->n_members = 0;
+	nd->master = 0;
+	set_state(nd, BRK_ST_SLAVE, out);
+	return true;
+}
+
+static void recv_poll(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *from,
+		      int64_t rx, int64_t now, int64_t mono, struct brk_actions *out)
+{
+	if (nd->state == BRK_ST_MASTER && !master_meets_master(nd, m, out))
+		return;
+	if (m->node != nd->master) {
+		if (!master_silent(nd, mono) && nd->state != BRK_ST_ELECTING &&
+		    !brk_better_master(m->priority, m->node, nd->master_priority, nd->master)) {
+			nd->count.drop[BRK_DROP_NOT_MASTER]++;
+			return;
+		}
+		follow(nd, m, from);
+	}
+	if (nd->state == BRK_ST_ELECTING)
+		set_state(nd, BRK_ST_SLAVE, out);
+	nd->master_addr = *from;
+	nd->last_poll = mono;
+	if (m->round != nd->answered) {
+		nd->answered = m->round;
+		nd->applied = false;
+	}
+	struct brk_action *a = send_msg(nd, out, BRK_REPLY, m->round);
+	if (a == NULL)
+		return;
+	a->to = *from;
+	a->msg.t0 = m->t0;
+	a->msg.t1 = rx;
+	a->msg.t2 = now;
+}
+
+static void send_ack(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *to,
+		     struct brk_actions *out)
+{
+	struct brk_action *a = send_msg(nd, out, BRK_ACK, m->round);
+	if (a != NULL) {
+		a->to = *to;
+		a->msg.adjust = m->adjust;
+	}
+}
+
+static void recv_adjust(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *from,
+			struct brk_actions *out)
+{
+	if (nd->state == BRK_ST_MASTER || m->node != nd->master ||
+	    !addr_same(from, &nd->master_addr)) {
+		nd->count.drop[BRK_DROP_NOT_MASTER]++;
+		return;
+	}
+	if (m->round != nd->answered || nd->answered == 0 ||
+	    (nd->applied && m->adjust != nd->applied_adjust)) {
+		nd->count.drop[BRK_DROP_WRONG_ROUND]++;
+		return;
+	}
+	if (nd->applied) {
+		/* Our ACK was lost: acknowledge again, never apply twice. */
+		nd->count.drop[BRK_DROP_DUPLICATE]++;
+		send_ack(nd, m, from, out);
+		return;
+	}
+	nd->applied = true;
+	nd->applied_adjust = m->adjust;
+	nd->last_applied = m->adjust;
+	nd->count.applied++;
+	struct brk_action *a = push(out, BRK_ACT_APPLY);
+	if (a != NULL) {
+		a->adjust = m->adjust;
+		a->step = m->adjust > nd->p.step || m->adjust < -nd->p.step;
+		a->node_id = m->node;
+		a->msg = *m;
+	}
+	send_ack(nd, m, from, out);
+}
+
+/* --------------------------------------------------------------- master */
+
+static struct brk_member *find_member(struct brk_node *nd, uint64_t node)
+{
+	for (int i = 0; i < nd->n_members; i++)
+		if (nd->member[i].node == node)
+			return &nd->member[i];
+	return NULL;
+}
+
+static struct brk_member *add_member(struct brk_node *nd, uint64_t node)
+{
+	if (nd->n_members == BRK_MAX_MEMBERS)
+		return NULL;
+	struct brk_member *mb = &nd->member[nd->n_members++];
+	*mb = (struct brk_member){ .node = node, .resend_at = BRK_NEVER };
+	return mb;
+}
+
+static bool t0_of_round(const struct brk_node *nd, int64_t t0)
+{
+	for (int i = 0; i < nd->polls_done; i++)
+		if (nd->poll_t0[i] == t0)
+			return true;
+	return false;
+}
+
+static bool in_range(int64_t t)
+{
+	return t >= 0 && t < TS_LIMIT;
+}
+
+/* Which check a REPLY fails, or BRK_DROP_N when it is good. */
+static enum brk_drop reply_check(const struct brk_node *nd, const struct brk_member *mb,
+				 const struct brk_msg *m, int64_t rx)
+{
+	if (mb != NULL && m->seq <= mb->last_seq)
+		return BRK_DROP_REPLAY;
+	if (m->round != nd->round || nd->adjusted || !t0_of_round(nd, m->t0))
+		return BRK_DROP_WRONG_ROUND;
+	if (!in_range(m->t1) || !in_range(m->t2) || !in_range(rx))
+		return BRK_DROP_RANGE;
+	return BRK_DROP_N;
+}
+
+static void recv_reply(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *from,
+		       int64_t rx)
+{
+	struct brk_member *mb = find_member(nd, m->node);
+	enum brk_drop why = reply_check(nd, mb, m, rx);
+	if (why == BRK_DROP_N && mb == NULL && (mb = add_member(nd, m->node)) == NULL)
+		why = BRK_DROP_FULL;
+	if (why != BRK_DROP_N) {
+		nd->count.drop[why]++;
+		return;
+	}
+	mb->last_seq = m->seq;
+	mb->addr = *from;
+	int64_t rtt = (rx - m->t0) - (m->t2 - m->t1);
+	if (rtt < 0 || rtt > nd->p.maxrtt) {
+		nd->count.drop[BRK_DROP_RTT]++;
+		return;
+	}
+	nd->count.replies++;
+	if (mb->state == BRK_MB_SAMPLED && rtt >= mb->rtt)
+		return;
+	mb->state = BRK_MB_SAMPLED;
+	mb->rtt = rtt;
+	mb->offset = ((m->t1 - m->t0) + (m->t2 - rx)) / 2;
+}
+
+static void recv_ack(struct brk_node *nd, const struct brk_msg *m)
+{
+	struct brk_member *mb = find_member(nd, m->node);
+	if (mb == NULL || m->round != nd->round) {
+		nd->count.drop[BRK_DROP_WRONG_ROUND]++;
+		return;
+	}
+	if (m->seq <= mb->last_seq) {
+		nd->count.drop[BRK_DROP_REPLAY]++;
+		return;
+	}
+	mb->last_seq = m->seq;
+	if (m->adjust != mb->adjust ||
+	    (mb->state != BRK_MB_PENDING && mb->state != BRK_MB_ACKED)) {
+		nd->count.drop[BRK_DROP_WRONG_ROUND]++;
+		return;
+	}
+	if (mb->state == BRK_MB_ACKED) {
+		nd->count.drop[BRK_DROP_DUPLICATE]++; /* the ACK of a resend */
+		return;
+	}
+	mb->state = BRK_MB_ACKED;
+	mb->resend_at = BRK_NEVER;
+	nd->count.acks++;
+}
+
+void brk_node_recv(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *from,
+		   bool via_group, int64_t rx, int64_t now, int64_t mono, uint64_t rand,
+		   struct brk_actions *out)
+{
+	(void)rand;
+	out->n = 0;
+	if (m->node == nd->id)
+		return; /* our own POLL, looped back by the group */
+	bool from_master = m->type == BRK_POLL || m->type == BRK_ADJUST;
+	bool for_master = m->type == BRK_REPLY || m->type == BRK_ACK;
+	/* POLLs come only through the group, the rest only unicast. */
+	if (via_group != (m->type == BRK_POLL) || (for_master && nd->state != BRK_ST_MASTER)) {
+		nd->count.drop[BRK_DROP_UNEXPECTED]++;
+		return;
+	}
+	if (from_master && !master_fresh(nd, m, mono)) {
+		nd->count.drop[BRK_DROP_REPLAY]++;
+		return;
+	}
+	switch (m->type) {
+	case BRK_POLL: recv_poll(nd, m, from, rx, now, mono, out); break;
+	case BRK_ADJUST: recv_adjust(nd, m, from, out); break;
+	case BRK_REPLY: recv_reply(nd, m, from, rx); break;
+	case BRK_ACK: recv_ack(nd, m); break;
+	default: nd->count.drop[BRK_DROP_UNEXPECTED]++; break;
+	}
+}
+
+/* ---------------------------------------------------------- master timer */
+
+static int64_t poll_due(const struct brk_node *nd, int k)
+{
+	return nd->round_start + k * (nd->p.interval / 10);
+}
+
+static int64_t adjust_due(const struct brk_node *nd)
+{
+	return nd->round_start + 4 * (nd->p.interval / 10);
+}
+
+static void begin_round(struct brk_node *nd, int64_t mono, uint64_t rand, struct brk_actions *out)
+{
+	/* Keep the cadence, unless we fell more than a round behind. */
+	int64_t next = nd->round_start + nd->p.interval;
+	nd->round_start = mono - next < nd->p.interval ? next : mono;
+	nd->round = rand != 0 ? rand : 1;
+	nd->polls_done = 0;
+	nd->adjusted = false;
+	for (int i = 0; i < nd->n_members; i++) {
+		struct brk_member *mb = &nd->member[i];
+		if (mb->state == BRK_MB_PENDING) {
+			mb->state = BRK_MB_UNACKED;
+			struct brk_action *a = push(out, BRK_ACT_GAVE_UP);
+			if (a != NULL)
+				a->node_id = mb->node;
+		}
+		if (mb->state != BRK_MB_UNACKED)
+			mb->state = BRK_MB_IDLE;
+		mb->resend_at = BRK_NEVER;
+	}
+}
+
+static void send_poll(struct brk_node *nd, int64_t now, struct brk_actions *out)
+{
+	struct brk_action *a = send_msg(nd, out, BRK_POLL, nd->round);
+	if (a == NULL)
+		return;
+	a->to_group = true;
+	a->msg.t0 = now;
+	a->msg.interval_ms = (uint32_t)(nd->p.interval / 1000000);
+	nd->poll_t0[nd->polls_done++] = now;
+	nd->count.polls_sent++;
+}
+
+static void send_adjust(struct brk_node *nd, struct brk_member *mb, struct brk_actions *out)
+{
+	struct brk_action *a = send_msg(nd, out, BRK_ADJUST, nd->round);
+	if (a != NULL) {
+		a->to = mb->addr;
+		a->msg.adjust = mb->adjust;
+	}
+}
+
+/* Members without a reading this round: one more miss, and out at the limit. */
+static void count_misses(struct brk_node *nd, struct brk_actions *out)
+{
+	int kept = 0;
+	for (int i = 0; i < nd->n_members; i++) {
+		struct brk_member *mb = &nd->member[i];
+		if (mb->state != BRK_MB_SAMPLED) {
+			mb->state = BRK_MB_MISSED;
+			mb->in_set = false;
+			if (++mb->missed >= nd->p.misses) {
+				struct brk_action *a = push(out, BRK_ACT_DROPPED);
+				if (a != NULL)
+					a->node_id = mb->node;
+				continue;
+			}
+		} else {
+			mb->missed = 0;
+		}
+		nd->member[kept++] = *mb;
+	}
+	nd->n_members = kept;
+}
+
+static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *out)
+{
+	int64_t off[BRK_MAX_MEMBERS];
+	bool in[BRK_MAX_MEMBERS];
+	struct brk_avg avg;
+	nd->adjusted = true;
+	count_misses(nd, out);
+	for (int i = 0; i < nd->n_members; i++)
+		off[i] = nd->member[i].offset;
+	if (brk_ft_average(off, (size_t)nd->n_members, nd->p.tolerance, in, &avg) < 0)
+		return; /* offsets were range-checked on receipt: cannot happen */
+	for (int i = 0; i < nd->n_members; i++) {
+		struct brk_member *mb = &nd->member[i];
+		mb->in_set = in[i];
+		mb->adjust = avg.avg - mb->offset; /* a slave ahead gets a negative one */
+		mb->state = BRK_MB_PENDING;
+		mb->resends = 0;
+		mb->resend_at = mono + nd->p.interval / 20;
+		send_adjust(nd, mb, out);
+		nd->count.adjusts_sent++;
+	}
+	nd->count.rounds++;
+	nd->last = (struct brk_round_summary){
+		.round = nd->round, .number = nd->count.rounds, .avg = avg,
+		.n_sampled = nd->n_members, .self_applied = !nd->ntp_synced && avg.avg != 0,
+	};
+	if (nd->last.self_applied) {
+		struct brk_action *a = push(out, BRK_ACT_APPLY);
+		if (a != NULL) {
+			a->adjust = avg.avg;
+			a->step = avg.avg > nd->p.step || avg.avg < -nd->p.step;
+			a->node_id = nd->id;
+		}
+	}
+	push(out, BRK_ACT_ROUND);
+}
+
+static void resend_due(struct brk_node *nd, int64_t mono, struct brk_actions *out)
+{
+	for (int i = 0; i < nd->n_members; i++) {
+		struct brk_member *mb = &nd->member[i];
+		if (mb->state != BRK_MB_PENDING || mb->resend_at > mono)
+			continue;
+		if (mb->resends == BRK_RESENDS) {
+			mb->resend_at = BRK_NEVER; /* given up on at the next round */
+			continue;
+		}
+		mb->resends++;
+		mb->resend_at = mono + (nd->p.interval / 20 << mb->resends);
+		send_adjust(nd, mb, out);
+		nd->count.resends++;
+	}
+}
+
+static void master_timer(struct brk_node *nd, int64_t now, int64_t mono, uint64_t rand,
+			 struct brk_actions *out)
+{
+	if (mono >= nd->round_start + nd->p.interval)
+		begin_round(nd, mono, rand, out);
+	if (nd->polls_done < BRK_POLLS && mono >= poll_due(nd, nd->polls_done))
+		send_poll(nd, now, out);
+	if (!nd->adjusted && nd->polls_done == BRK_POLLS && mono >= adjust_due(nd))
+		take_average(nd, mono, out);
+	resend_due(nd, mono, out);
+}
+
+/* --------------------------------------------------------------- election */
+
+static bool may_lead(const struct brk_node *nd)
+{
+	return nd->p.role == BRK_ROLE_MASTER || nd->p.role == BRK_ROLE_CANDIDATE;
+}
+
+static int64_t election_due(const struct brk_node *nd)
+{
+	return nd->last_poll + nd->p.election * nd->p.interval;
+}
+
+void brk_node_timer(struct brk_node *nd, int64_t now, int64_t mono, uint64_t rand,
+		    struct brk_actions *out)
+{
+	out->n = 0;
+	if (nd->state == BRK_ST_SLAVE && may_lead(nd) && mono >= election_due(nd)) {
+		/* A random delay, so that candidates rarely claim at once;
+		 * when they do, the worse one steps down on the other's POLL. */
+		nd->elect_at = mono + (int64_t)(rand % (uint64_t)(nd->p.interval / 2 + 1));
+		nd->count.elections++;
+		set_state(nd, BRK_ST_ELECTING, out);
+		return;
+	}
+	if (nd->state == BRK_ST_ELECTING && mono >= nd->elect_at) {
+		nd->master = 0;
+		nd->n_members = 0;
+		nd->round_start = mono - nd->p.interval;
+		set_state(nd, BRK_ST_MASTER, out);
+	}
+	if (nd->state == BRK_ST_MASTER)
+		master_timer(nd, now, mono, rand, out);
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+int64_t brk_node_next_wake(const struct brk_node *nd)
+{
+	int64_t t = BRK_NEVER;
+	switch (nd->state) {
+	case BRK_ST_SLAVE:
+		return may_lead(nd) ? election_due(nd) : BRK_NEVER;
+	case BRK_ST_ELECTING:
+		return nd->elect_at;
+	case BRK_ST_MASTER:
+		break;
+	}
+	t = nd->round_start + nd->p.interval;
+	if (nd->polls_done < BRK_POLLS)
+		t = min64(t, poll_due(nd, nd->polls_done));
+	else if (!nd->adjusted)
+		t = min64(t, adjust_due(nd));
+	for (int i = 0; i < nd->n_members; i++)
+		if (nd->member[i].state == BRK_MB_PENDING)
+			t = min64(t, nd->member[i].resend_at);
+	return t;
+}
+
+const char *brk_drop_name(enum brk_drop d)
+{
+	static const char *const names[] = {
+		[BRK_DROP_REPLAY] = "replay", [BRK_DROP_NOT_MASTER] = "not_master",
+		[BRK_DROP_WRONG_ROUND] = "wrong_round", [BRK_DROP_DUPLICATE] = "duplicate",
+		[BRK_DROP_RTT] = "rtt", [BRK_DROP_UNEXPECTED] = "unexpected",
+		[BRK_DROP_FULL] = "full", [BRK_DROP_RANGE] = "range",
+	};
+	return d < BRK_DROP_N ? names[d] : "?";
+}
+
+const char *brk_state_name(enum brk_state s)
+{
+	switch (s) {
+	case BRK_ST_SLAVE: return "slave";
+	case BRK_ST_ELECTING: return "electing";
+	case BRK_ST_MASTER: return "master";
+	}
+	return "?";
+}
+
+const char *brk_role_name(enum brk_role r)
+{
+	static const char *const names[] = { "none", "master", "slave", "candidate" };
+	return r <= BRK_ROLE_CANDIDATE ? names[r] : "?";
+}
+
+const char *brk_member_state_name(enum brk_member_state s)
+{
+	static const char *const names[] = { "idle", "sampled", "pending", "acked", "unacked",
+					     "missed" };
+	return s <= BRK_MB_MISSED ? names[s] : "?";
+}
