@@ -56,6 +56,14 @@ static void set_state(struct brk_node *nd, enum brk_state st, struct brk_actions
 	push(out, BRK_ACT_STATE);
 }
 
+/* No round in progress; a master's first is due at mono. */
+static void no_round(struct brk_node *nd, int64_t mono)
+{
+	nd->round_start = mono - nd->p.interval;
+	nd->polls_done = BRK_POLLS;
+	nd->adjusted = true;
+}
+
 void brk_node_init(struct brk_node *nd, const struct brk_params *p, uint64_t id, int64_t mono)
 {
 	memset(nd, 0, sizeof(*nd));
@@ -63,7 +71,7 @@ void brk_node_init(struct brk_node *nd, const struct brk_params *p, uint64_t id,
 	nd->id = id;
 	nd->last_poll = mono;
 	nd->state = p->role == BRK_ROLE_MASTER ? BRK_ST_MASTER : BRK_ST_SLAVE;
-	nd->round_start = mono - p->interval; /* a master's first round is due now */
+	no_round(nd, mono);
 }
 
 void brk_node_set_ntp_synced(struct brk_node *nd, bool synced)
@@ -299,6 +307,10 @@ void brk_node_recv(struct brk_node *nd, const struct brk_msg *m, const struct br
 	out->n = 0;
 	if (m->node == nd->id)
 		return; /* our own POLL, looped back by the group */
+	if (m->node == 0) {
+		nd->count.drop[BRK_DROP_UNEXPECTED]++; /* 0 means "no node" here */
+		return;
+	}
 	bool from_master = m->type == BRK_POLL || m->type == BRK_ADJUST;
 	bool for_master = m->type == BRK_REPLY || m->type == BRK_ACK;
 	/* POLLs come only through the group, the rest only unicast. */
@@ -399,17 +411,22 @@ static void count_misses(struct brk_node *nd, struct brk_actions *out)
 
 static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *out)
 {
-	int64_t off[BRK_MAX_MEMBERS];
+	int64_t off[BRK_MAX_MEMBERS] = { 0 };
 	bool in[BRK_MAX_MEMBERS];
+	struct brk_member *sampled[BRK_MAX_MEMBERS];
 	struct brk_avg avg;
+	int n = 0;
 	nd->adjusted = true;
 	count_misses(nd, out);
 	for (int i = 0; i < nd->n_members; i++)
-		off[i] = nd->member[i].offset;
-	if (brk_ft_average(off, (size_t)nd->n_members, nd->p.tolerance, in, &avg) < 0)
+		if (nd->member[i].state == BRK_MB_SAMPLED) {
+			sampled[n] = &nd->member[i];
+			off[n++] = nd->member[i].offset;
+		}
+	if (brk_ft_average(off, (size_t)n, nd->p.tolerance, in, &avg) < 0)
 		return; /* offsets were range-checked on receipt: cannot happen */
-	for (int i = 0; i < nd->n_members; i++) {
-		struct brk_member *mb = &nd->member[i];
+	for (int i = 0; i < n; i++) {
+		struct brk_member *mb = sampled[i];
 		mb->in_set = in[i];
 		mb->adjust = avg.avg - mb->offset; /* a slave ahead gets a negative one */
 		mb->state = BRK_MB_PENDING;
@@ -421,8 +438,9 @@ static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *
 	nd->count.rounds++;
 	nd->last = (struct brk_round_summary){
 		.round = nd->round, .number = nd->count.rounds, .avg = avg,
-		.n_sampled = nd->n_members, .self_applied = !nd->ntp_synced && avg.avg != 0,
+		.n_sampled = n, .self_applied = !nd->ntp_synced && avg.avg != 0,
 	};
+	push(out, BRK_ACT_ROUND);
 	if (nd->last.self_applied) {
 		struct brk_action *a = push(out, BRK_ACT_APPLY);
 		if (a != NULL) {
@@ -431,7 +449,6 @@ static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *
 			a->node_id = nd->id;
 		}
 	}
-	push(out, BRK_ACT_ROUND);
 }
 
 static void resend_due(struct brk_node *nd, int64_t mono, struct brk_actions *out)
@@ -490,7 +507,7 @@ void brk_node_timer(struct brk_node *nd, int64_t now, int64_t mono, uint64_t ran
 	if (nd->state == BRK_ST_ELECTING && mono >= nd->elect_at) {
 		nd->master = 0;
 		nd->n_members = 0;
-		nd->round_start = mono - nd->p.interval;
+		no_round(nd, mono);
 		set_state(nd, BRK_ST_MASTER, out);
 	}
 	if (nd->state == BRK_ST_MASTER)

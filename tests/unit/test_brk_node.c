@@ -1,0 +1,564 @@
+/*
+ * Unit tests of the Berkeley state machine with exact numbers: a master's
+ * round (polls, the minimum-delay reading, the round-trip bound, the
+ * sign of an adjustment, resends with backoff, ACKs, missed rounds), a
+ * slave's once-only adjustments and replay rejection, and the election.
+ */
+#include "unit.h"
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tsync/brk_node.h"
+
+#define MS 1000000LL
+#define S 1000000000LL
+#define T (1795000000LL * S) /* the master's clock at mono 0 */
+
+static struct brk_node nd;
+static struct brk_actions out;
+
+static struct brk_params params(enum brk_role role)
+{
+	return (struct brk_params){
+		.role = role, .priority = 100, .interval = 1 * S, .tolerance = 1 * MS,
+		.maxrtt = 10 * MS, .step = 1 * MS, .misses = 2, .election = 3,
+	};
+}
+
+static struct brk_addr addr(uint16_t port)
+{
+	struct brk_addr a = { .family = AF_INET, .port = port };
+	inet_pton(AF_INET, "127.0.0.1", a.addr);
+	return a;
+}
+
+static const struct brk_action *find(enum brk_action_kind kind, uint8_t type, int nth)
+{
+	for (int i = 0; i < out.n; i++)
+		if (out.a[i].kind == kind && (kind != BRK_ACT_SEND || out.a[i].msg.type == type) &&
+		    nth-- == 0)
+			return &out.a[i];
+	return NULL;
+}
+
+static int count(enum brk_action_kind kind, uint8_t type)
+{
+	int n = 0;
+	while (find(kind, type, n) != NULL)
+		n++;
+	return n;
+}
+
+/* ------------------------------------------------------------- master */
+
+static uint64_t slave_seq[8];
+
+/* Slave `id` (port 2000 + id) answers the master's poll whose t0 is t0:
+ * its clock is `off` ahead, the path takes d/2 each way, it holds the
+ * POLL 0.5 ms. The master's clock reads t0 + d + 0.5 ms at arrival. */
+static void reply(int id, uint64_t round, int64_t t0, int64_t off, int64_t d, int64_t mono)
+{
+	struct brk_msg m = { .type = BRK_REPLY, .node = (uint64_t)id, .seq = ++slave_seq[id],
+			     .round = round, .t0 = t0 };
+	m.t1 = t0 + d / 2 + off;
+	m.t2 = m.t1 + MS / 2;
+	struct brk_addr a = addr((uint16_t)(2000 + id));
+	brk_node_recv(&nd, &m, &a, false, t0 + d + MS / 2, 0, mono, 0, &out);
+}
+
+static void ack(int id, int64_t adjust, int64_t mono)
+{
+	struct brk_msg m = { .type = BRK_ACK, .node = (uint64_t)id, .seq = ++slave_seq[id],
+			     .round = nd.round, .adjust = adjust };
+	struct brk_addr a = addr((uint16_t)(2000 + id));
+	brk_node_recv(&nd, &m, &a, false, 0, 0, mono, 0, &out);
+}
+
+static void master_setup(void)
+{
+	struct brk_params p = params(BRK_ROLE_MASTER);
+	memset(slave_seq, 0, sizeof(slave_seq));
+	brk_node_init(&nd, &p, 1, 0);
+}
+
+/* Timer at mono; returns the POLL's t0 if one went out. */
+static int64_t tick(int64_t mono, uint64_t rand)
+{
+	brk_node_timer(&nd, T + mono, mono, rand, &out);
+	const struct brk_action *a = find(BRK_ACT_SEND, BRK_POLL, 0);
+	return a ? a->msg.t0 : 0;
+}
+
+/* A round in which each slave i of n answers each poll with offs[i]. */
+static void run_round(int64_t start, uint64_t rand, const int64_t *offs, int n)
+{
+	for (int k = 0; k < BRK_POLLS; k++) {
+		int64_t t0 = tick(start + k * 100 * MS, rand);
+		ck_assert_int_eq(count(BRK_ACT_SEND, BRK_POLL), 1);
+		for (int i = 0; i < n; i++)
+			reply(i + 2, nd.round, t0, offs[i], 2 * MS, start + k * 100 * MS + MS);
+	}
+	tick(start + 400 * MS, rand);
+}
+
+START_TEST(master_polls_at_once)
+{
+	ck_assert_int_eq(nd.state, BRK_ST_MASTER);
+	ck_assert_int_eq(brk_node_next_wake(&nd), 0);
+	ck_assert_int_eq(tick(0, 0xabc), T);
+	const struct brk_action *a = find(BRK_ACT_SEND, BRK_POLL, 0);
+	ck_assert(a->to_group);
+	ck_assert_uint_eq(a->msg.round, 0xabc);
+	ck_assert_uint_eq(a->msg.node, 1);
+	ck_assert_uint_eq(a->msg.seq, 1);
+	ck_assert_uint_eq(a->msg.interval_ms, 1000);
+	ck_assert_int_eq(brk_node_next_wake(&nd), 100 * MS);
+	ck_assert_int_eq(tick(50 * MS, 1), 0); /* early: nothing */
+	ck_assert_int_eq(out.n, 0);
+	ck_assert_int_eq(tick(100 * MS, 1), T + 100 * MS);
+	ck_assert_int_eq(tick(200 * MS, 1), T + 200 * MS);
+	ck_assert_int_eq(brk_node_next_wake(&nd), 400 * MS);
+}
+END_TEST
+
+START_TEST(minimum_delay_reading_and_sign)
+{
+	int64_t t0 = tick(0, 7);
+	reply(2, 7, t0, 2 * S, 4 * MS, MS);
+	ck_assert_int_eq(nd.member[0].offset, 2 * S);
+	ck_assert_int_eq(nd.member[0].rtt, 4 * MS);
+	t0 = tick(100 * MS, 7);
+	reply(2, 7, t0, 2 * S + 10000, 2 * MS, 101 * MS); /* shorter: kept */
+	t0 = tick(200 * MS, 7);
+	reply(2, 7, t0, 2 * S + 99999, 3 * MS, 201 * MS); /* longer: not kept */
+	ck_assert_int_eq(nd.member[0].offset, 2 * S + 10000);
+	ck_assert_int_eq(nd.member[0].rtt, 2 * MS);
+	ck_assert_int_eq(nd.count.replies, 3);
+	tick(400 * MS, 7);
+	/* 2 s apart is beyond the 1 ms tolerance: the master alone is the set,
+	 * and the slave, ahead, gets a negative adjustment. */
+	const struct brk_action *a = find(BRK_ACT_SEND, BRK_ADJUST, 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->msg.adjust, -(2 * S + 10000));
+	ck_assert_uint_eq(a->to.port, 2002);
+	ck_assert_uint_eq(a->msg.round, 7);
+	ck_assert_int_eq(count(BRK_ACT_APPLY, 0), 0); /* average 0: the master stays */
+	ck_assert_int_eq(count(BRK_ACT_ROUND, 0), 1);
+	ck_assert_int_eq(nd.last.avg.n_in, 1);
+	ck_assert(!nd.member[0].in_set);
+}
+END_TEST
+
+START_TEST(slave_behind_gets_positive)
+{
+	const int64_t offs[] = { -3 * S };
+	run_round(0, 9, offs, 1);
+	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 0)->msg.adjust, 3 * S);
+}
+END_TEST
+
+START_TEST(average_moves_master_too)
+{
+	const int64_t offs[] = { 300000, 600000, 5 * S };
+	run_round(0, 9, offs, 3);
+	/* Set: master 0, 0.3 ms, 0.6 ms; mean 0.3 ms. The 5 s clock is out but
+	 * still brought to the average. */
+	ck_assert_int_eq(nd.last.avg.avg, 300000);
+	ck_assert_int_eq(nd.last.avg.n_in, 3);
+	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 0)->msg.adjust, 0);
+	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 1)->msg.adjust, -300000);
+	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 2)->msg.adjust, 300000 - 5 * S);
+	const struct brk_action *a = find(BRK_ACT_APPLY, 0, 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->adjust, 300000);
+	ck_assert(!a->step); /* 0.3 ms is below the 1 ms step threshold */
+	ck_assert_uint_eq(a->node_id, 1);
+	ck_assert(nd.member[0].in_set && nd.member[1].in_set && !nd.member[2].in_set);
+}
+END_TEST
+
+START_TEST(ntp_synced_master_stays)
+{
+	const int64_t offs[] = { 300000, 600000 };
+	brk_node_set_ntp_synced(&nd, true);
+	run_round(0, 9, offs, 2);
+	ck_assert_int_eq(nd.last.avg.avg, 300000);
+	ck_assert_int_eq(count(BRK_ACT_APPLY, 0), 0);
+	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 1)->msg.adjust, -300000);
+}
+END_TEST
+
+START_TEST(rtt_bound)
+{
+	int64_t t0 = tick(0, 7);
+	reply(2, 7, t0, S, 11 * MS, MS);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_RTT], 1);
+	ck_assert_int_eq(nd.member[0].state, BRK_MB_IDLE);
+	tick(100 * MS, 7);
+	tick(200 * MS, 7);
+	tick(400 * MS, 7);
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_ADJUST), 0);
+	ck_assert_int_eq(nd.member[0].missed, 1);
+}
+END_TEST
+
+START_TEST(resend_with_backoff)
+{
+	const int64_t offs[] = { S };
+	run_round(0, 9, offs, 1);
+	uint64_t seq = find(BRK_ACT_SEND, BRK_ADJUST, 0)->msg.seq;
+	ck_assert_int_eq(brk_node_next_wake(&nd), 450 * MS);
+	const int64_t at[] = { 450 * MS, 550 * MS, 750 * MS };
+	for (int i = 0; i < 3; i++) {
+		tick(at[i], 9);
+		const struct brk_action *a = find(BRK_ACT_SEND, BRK_ADJUST, 0);
+		ck_assert_ptr_nonnull(a);
+		ck_assert_int_eq(a->msg.adjust, -S);
+		ck_assert_uint_eq(a->msg.round, 9);
+		ck_assert_uint_gt(a->msg.seq, seq);
+		seq = a->msg.seq;
+	}
+	ck_assert_int_eq(nd.count.resends, 3);
+	ck_assert_int_eq(brk_node_next_wake(&nd), 1 * S); /* no fourth */
+	tick(1 * S, 10);
+	ck_assert_int_eq(count(BRK_ACT_GAVE_UP, 0), 1);
+	ck_assert_int_eq(nd.member[0].state, BRK_MB_UNACKED);
+}
+END_TEST
+
+START_TEST(ack_ends_resends)
+{
+	const int64_t offs[] = { S };
+	run_round(0, 9, offs, 1);
+	ack(2, -S + 1, 410 * MS); /* not what was sent */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_WRONG_ROUND], 1);
+	ack(2, -S, 420 * MS);
+	ck_assert_int_eq(nd.count.acks, 1);
+	ck_assert_int_eq(nd.member[0].state, BRK_MB_ACKED);
+	ck_assert_int_eq(brk_node_next_wake(&nd), 1 * S);
+	ack(2, -S, 430 * MS); /* the ACK of a resend */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_DUPLICATE], 1);
+	slave_seq[2]--;
+	ack(2, -S, 440 * MS); /* a counter already seen */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_REPLAY], 1);
+}
+END_TEST
+
+START_TEST(missed_rounds_drop_member)
+{
+	const int64_t offs[] = { S };
+	run_round(0, 9, offs, 1);
+	ack(2, -S, 410 * MS);
+	run_round(1 * S, 10, offs, 0);
+	ck_assert_int_eq(nd.n_members, 1);
+	ck_assert_int_eq(nd.member[0].missed, 1);
+	run_round(2 * S, 11, offs, 0);
+	ck_assert_int_eq(count(BRK_ACT_DROPPED, 0), 1);
+	ck_assert_uint_eq(find(BRK_ACT_DROPPED, 0, 0)->node_id, 2);
+	ck_assert_int_eq(nd.n_members, 0);
+}
+END_TEST
+
+START_TEST(bad_replies)
+{
+	int64_t t0 = tick(0, 7);
+	reply(2, 8, t0, S, 2 * MS, MS);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_WRONG_ROUND], 1);
+	reply(2, 7, t0 + 1, S, 2 * MS, MS); /* a t0 we never sent */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_WRONG_ROUND], 2);
+	reply(2, 7, t0, S, 2 * MS, MS);
+	ck_assert_int_eq(nd.count.replies, 1);
+	slave_seq[2]--;
+	reply(2, 7, t0, S, 2 * MS, MS);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_REPLAY], 1);
+	struct brk_msg m = { .type = BRK_REPLY, .node = 3, .seq = 1, .round = 7, .t0 = t0,
+			     .t1 = -1, .t2 = 0 };
+	struct brk_addr a = addr(2003);
+	brk_node_recv(&nd, &m, &a, false, T, 0, MS, 0, &out);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_RANGE], 1);
+	m.t1 = T;
+	brk_node_recv(&nd, &m, &a, true, T, 0, MS, 0, &out); /* through the group */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_UNEXPECTED], 1);
+	ck_assert_int_eq(nd.n_members, 1);
+	tick(100 * MS, 7);
+	tick(200 * MS, 7);
+	tick(400 * MS, 7);
+	reply(2, 7, t0, S, 2 * MS, 401 * MS); /* after the average */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_WRONG_ROUND], 3);
+}
+END_TEST
+
+START_TEST(full_group)
+{
+	int64_t t0 = tick(0, 7);
+	for (int i = 0; i < BRK_MAX_MEMBERS + 1; i++) {
+		struct brk_msg m = { .type = BRK_REPLY, .node = 100 + (uint64_t)i, .seq = 1,
+				     .round = 7, .t0 = t0, .t1 = t0, .t2 = t0 };
+		struct brk_addr a = addr((uint16_t)(3000 + i));
+		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, MS, 0, &out);
+	}
+	ck_assert_int_eq(nd.n_members, BRK_MAX_MEMBERS);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_FULL], 1);
+	tick(100 * MS, 7);
+	tick(200 * MS, 7);
+	tick(400 * MS, 7);
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_ADJUST), BRK_MAX_MEMBERS);
+	ck_assert_int_le(out.n, BRK_MAX_ACTIONS);
+}
+END_TEST
+
+/* -------------------------------------------------------------- slave */
+
+static uint64_t master_seq;
+
+static void slave_setup(void)
+{
+	struct brk_params p = params(BRK_ROLE_SLAVE);
+	master_seq = 0;
+	brk_node_init(&nd, &p, 5, 0);
+}
+
+static void poll_from(uint64_t node, uint8_t prio, uint16_t port, uint64_t round, int64_t mono)
+{
+	struct brk_msg m = { .type = BRK_POLL, .priority = prio, .node = node, .seq = ++master_seq,
+			     .round = round, .t0 = 1000 };
+	struct brk_addr a = addr(port);
+	brk_node_recv(&nd, &m, &a, true, 2000, 3000, mono, 0, &out);
+}
+
+static void adjust_from(uint64_t node, uint16_t port, uint64_t round, int64_t adj, uint64_t seq,
+			bool via_group)
+{
+	struct brk_msg m = { .type = BRK_ADJUST, .node = node, .seq = seq, .round = round,
+			     .adjust = adj };
+	struct brk_addr a = addr(port);
+	brk_node_recv(&nd, &m, &a, via_group, 0, 0, 10 * MS, 0, &out);
+}
+
+START_TEST(slave_answers_poll)
+{
+	ck_assert_int_eq(brk_node_next_wake(&nd), BRK_NEVER);
+	poll_from(1, 100, 1000, 77, MS);
+	const struct brk_action *a = find(BRK_ACT_SEND, BRK_REPLY, 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert(!a->to_group);
+	ck_assert_uint_eq(a->to.port, 1000);
+	ck_assert_uint_eq(a->msg.round, 77);
+	ck_assert_int_eq(a->msg.t0, 1000);
+	ck_assert_int_eq(a->msg.t1, 2000);
+	ck_assert_int_eq(a->msg.t2, 3000);
+	ck_assert_uint_eq(a->msg.node, 5);
+	ck_assert_uint_eq(nd.master, 1);
+	/* A POLL on the unicast socket is not taken. */
+	struct brk_msg m = { .type = BRK_POLL, .node = 1, .seq = ++master_seq, .round = 78 };
+	struct brk_addr from = addr(1000);
+	brk_node_recv(&nd, &m, &from, false, 0, 0, MS, 0, &out);
+	ck_assert_int_eq(out.n, 0);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_UNEXPECTED], 1);
+}
+END_TEST
+
+START_TEST(adjust_applied_once)
+{
+	poll_from(1, 100, 1000, 77, MS);
+	adjust_from(1, 1000, 77, -2 * S, ++master_seq, false);
+	const struct brk_action *a = find(BRK_ACT_APPLY, 0, 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->adjust, -2 * S);
+	ck_assert(a->step);
+	a = find(BRK_ACT_SEND, BRK_ACK, 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->msg.adjust, -2 * S);
+	ck_assert_uint_eq(a->to.port, 1000);
+	/* The master resends (a new counter): ACK again, never apply twice. */
+	adjust_from(1, 1000, 77, -2 * S, ++master_seq, false);
+	ck_assert_int_eq(count(BRK_ACT_APPLY, 0), 0);
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_ACK), 1);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_DUPLICATE], 1);
+	/* A replay (a counter seen): nothing at all. */
+	adjust_from(1, 1000, 77, -2 * S, master_seq, false);
+	ck_assert_int_eq(out.n, 0);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_REPLAY], 1);
+	/* Another adjustment for the same round: refused. */
+	adjust_from(1, 1000, 77, 5, ++master_seq, false);
+	ck_assert_int_eq(out.n, 0);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_WRONG_ROUND], 1);
+	ck_assert_int_eq(nd.count.applied, 1);
+	ck_assert_int_eq(nd.last_applied, -2 * S);
+}
+END_TEST
+
+START_TEST(adjust_refused)
+{
+	adjust_from(1, 1000, 77, S, ++master_seq, false); /* no master yet */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_NOT_MASTER], 1);
+	poll_from(1, 100, 1000, 77, MS);
+	adjust_from(7, 1000, 77, S, 1, false); /* another node */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_NOT_MASTER], 2);
+	adjust_from(1, 1001, 77, S, ++master_seq, false); /* another address */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_NOT_MASTER], 3);
+	adjust_from(1, 1000, 76, S, ++master_seq, false); /* a round we did not answer */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_WRONG_ROUND], 1);
+	adjust_from(1, 1000, 77, S, ++master_seq, true); /* through the group */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_UNEXPECTED], 1);
+	ck_assert_int_eq(nd.count.applied, 0);
+	poll_from(1, 100, 1000, 78, 2 * MS);
+	adjust_from(1, 1000, 77, S, ++master_seq, false); /* the old round, fresh counter */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_WRONG_ROUND], 2);
+	adjust_from(1, 1000, 78, 500000, ++master_seq, false);
+	ck_assert_int_eq(nd.count.applied, 1);
+	ck_assert(!find(BRK_ACT_APPLY, 0, 0)->step); /* 0.5 ms: slewed */
+	struct brk_msg m = { .type = BRK_ACK, .node = 1, .seq = 1, .round = 78 };
+	struct brk_addr a = addr(1000);
+	brk_node_recv(&nd, &m, &a, false, 0, 0, MS, 0, &out); /* an ACK to a slave */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_UNEXPECTED], 2);
+}
+END_TEST
+
+START_TEST(slave_switches_master)
+{
+	poll_from(10, 100, 1000, 1, 0);
+	poll_from(3, 50, 1003, 2, MS); /* worse, while ours is alive */
+	ck_assert_int_eq(out.n, 0);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_NOT_MASTER], 1);
+	poll_from(20, 200, 1020, 3, 2 * MS); /* better: followed */
+	ck_assert_uint_eq(nd.master, 20);
+	ck_assert_uint_eq(find(BRK_ACT_SEND, BRK_REPLY, 0)->to.port, 1020);
+	poll_from(3, 50, 1003, 4, 2 * MS + 3 * S + 1); /* ours silent for 3 intervals */
+	ck_assert_uint_eq(nd.master, 3);
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_REPLY), 1);
+	/* The same priority: the lower node id is the better master. */
+	poll_from(2, 50, 1002, 5, 3 * S + 3 * MS);
+	ck_assert_uint_eq(nd.master, 2);
+	ck_assert(brk_better_master(50, 2, 50, 3));
+	ck_assert(!brk_better_master(50, 3, 50, 2));
+	ck_assert(brk_better_master(51, 9, 50, 2));
+}
+END_TEST
+
+/* ----------------------------------------------------------- election */
+
+START_TEST(slave_never_elects)
+{
+	tick(100 * S, 1);
+	ck_assert_int_eq(out.n, 0);
+	ck_assert_int_eq(nd.state, BRK_ST_SLAVE);
+}
+END_TEST
+
+START_TEST(candidate_elects_itself)
+{
+	struct brk_params p = params(BRK_ROLE_CANDIDATE);
+	brk_node_init(&nd, &p, 6, 0);
+	ck_assert_int_eq(nd.state, BRK_ST_SLAVE);
+	ck_assert_int_eq(brk_node_next_wake(&nd), 3 * S);
+	poll_from(1, 100, 1000, 1, 2 * S); /* a master: the wait starts again */
+	ck_assert_int_eq(brk_node_next_wake(&nd), 5 * S);
+	tick(5 * S, 250 * MS);
+	ck_assert_int_eq(count(BRK_ACT_STATE, 0), 1);
+	ck_assert_int_eq(nd.state, BRK_ST_ELECTING);
+	ck_assert_int_eq(brk_node_next_wake(&nd), 5 * S + 250 * MS);
+	tick(5 * S + 250 * MS, 42);
+	ck_assert_int_eq(nd.state, BRK_ST_MASTER);
+	ck_assert_int_eq(count(BRK_ACT_STATE, 0), 1);
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_POLL), 1);
+	ck_assert_uint_eq(find(BRK_ACT_SEND, BRK_POLL, 0)->msg.round, 42);
+	ck_assert_int_eq(nd.count.elections, 1);
+}
+END_TEST
+
+START_TEST(election_delay_is_bounded)
+{
+	struct brk_params p = params(BRK_ROLE_CANDIDATE);
+	brk_node_init(&nd, &p, 6, 0);
+	tick(3 * S, ~0ULL);
+	ck_assert_int_le(brk_node_next_wake(&nd), 3 * S + S / 2);
+	ck_assert_int_ge(brk_node_next_wake(&nd), 3 * S);
+}
+END_TEST
+
+START_TEST(electing_yields_to_poll)
+{
+	struct brk_params p = params(BRK_ROLE_CANDIDATE);
+	brk_node_init(&nd, &p, 6, 0);
+	tick(3 * S, 400 * MS);
+	poll_from(9, 1, 1009, 1, 3 * S + MS); /* even a low priority master */
+	ck_assert_int_eq(nd.state, BRK_ST_SLAVE);
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_REPLY), 1);
+	ck_assert_int_eq(count(BRK_ACT_STATE, 0), 1);
+}
+END_TEST
+
+START_TEST(master_steps_down_to_better)
+{
+	struct brk_params p = params(BRK_ROLE_MASTER);
+	brk_node_init(&nd, &p, 5, 0);
+	tick(0, 7);
+	poll_from(9, 99, 1009, 1, MS); /* worse: ignored */
+	ck_assert_int_eq(nd.state, BRK_ST_MASTER);
+	ck_assert_int_eq(out.n, 0);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_NOT_MASTER], 1);
+	poll_from(6, 100, 1006, 2, 2 * MS); /* same priority, higher id: worse */
+	ck_assert_int_eq(nd.state, BRK_ST_MASTER);
+	poll_from(2, 100, 1002, 3, 3 * MS); /* same priority, lower id: better */
+	ck_assert_int_eq(nd.state, BRK_ST_SLAVE);
+	ck_assert_int_eq(nd.count.stepdowns, 1);
+	ck_assert_int_eq(count(BRK_ACT_STATE, 0), 1);
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_REPLY), 1);
+	/* A master that stepped down may be elected again later. */
+	ck_assert_int_eq(brk_node_next_wake(&nd), 3 * MS + 3 * S);
+}
+END_TEST
+
+START_TEST(own_poll_ignored)
+{
+	tick(0, 7);
+	poll_from(1, 100, 1000, 7, MS);
+	ck_assert_int_eq(out.n, 0);
+	ck_assert_int_eq(nd.state, BRK_ST_MASTER);
+	for (int d = 0; d < BRK_DROP_N; d++)
+		ck_assert_int_eq(nd.count.drop[d], 0);
+	ck_assert_str_eq(brk_drop_name(BRK_DROP_NOT_MASTER), "not_master");
+	ck_assert_str_eq(brk_state_name(BRK_ST_ELECTING), "electing");
+	ck_assert_str_eq(brk_role_name(BRK_ROLE_CANDIDATE), "candidate");
+}
+END_TEST
+
+static Suite *node_suite(void)
+{
+	Suite *s = suite_create("brk_node");
+	TCase *tc = tcase_create("master");
+	tcase_add_checked_fixture(tc, master_setup, NULL);
+	tcase_add_test(tc, master_polls_at_once);
+	tcase_add_test(tc, minimum_delay_reading_and_sign);
+	tcase_add_test(tc, slave_behind_gets_positive);
+	tcase_add_test(tc, average_moves_master_too);
+	tcase_add_test(tc, ntp_synced_master_stays);
+	tcase_add_test(tc, rtt_bound);
+	tcase_add_test(tc, resend_with_backoff);
+	tcase_add_test(tc, ack_ends_resends);
+	tcase_add_test(tc, missed_rounds_drop_member);
+	tcase_add_test(tc, bad_replies);
+	tcase_add_test(tc, full_group);
+	tcase_add_test(tc, master_steps_down_to_better);
+	tcase_add_test(tc, own_poll_ignored);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("slave");
+	tcase_add_checked_fixture(tc, slave_setup, NULL);
+	tcase_add_test(tc, slave_answers_poll);
+	tcase_add_test(tc, adjust_applied_once);
+	tcase_add_test(tc, adjust_refused);
+	tcase_add_test(tc, slave_switches_master);
+	tcase_add_test(tc, slave_never_elects);
+	tcase_add_test(tc, candidate_elects_itself);
+	tcase_add_test(tc, election_delay_is_bounded);
+	tcase_add_test(tc, electing_yields_to_poll);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return unit_run(node_suite());
+}

@@ -1,0 +1,107 @@
+/*
+ * Unit tests of the Berkeley snapshot: what is copied out of a master and
+ * a slave, its text and JSON forms exactly, and a buffer too small.
+ */
+#include "unit.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tsync/brk_status.h"
+
+static struct brk_node nd;
+static struct brk_status st;
+static char buf[BRK_STATUS_MAX];
+
+static void master_with_member(void)
+{
+	struct brk_params p = { .role = BRK_ROLE_MASTER, .priority = 7, .interval = 1000000000,
+				.tolerance = 1000000, .maxrtt = 10000000, .step = 1000000,
+				.misses = 3, .election = 3 };
+	brk_node_init(&nd, &p, 0xab, 0);
+	nd.round = 0x1234;
+	nd.n_members = 1;
+	nd.member[0] = (struct brk_member){ .node = 0xcd, .offset = -1500000, .rtt = 25000,
+					    .adjust = 1500000, .state = BRK_MB_ACKED,
+					    .in_set = true, .addr = { .family = AF_INET, .port = 525 } };
+	inet_pton(AF_INET, "10.0.0.2", nd.member[0].addr.addr);
+	nd.count.rounds = 3;
+	nd.last.avg = (struct brk_avg){ .avg = 2, .n_in = 2, .master_in = true };
+}
+
+START_TEST(text)
+{
+	master_with_member();
+	brk_status_fill(&nd, &st);
+	ck_assert_int_eq(st.n_members, 1);
+	ck_assert_uint_eq(st.master, 0xab);
+	int n = brk_status_text(&st, buf, sizeof(buf));
+	ck_assert_int_eq(n, (int)strlen(buf));
+	ck_assert_str_eq(buf,
+		"role         master, priority 7\n"
+		"state        master\n"
+		"node         00000000000000ab\n"
+		"master       00000000000000ab -\n"
+		"round        0000000000001234 (3 run as master)\n"
+		"average      +0.000000002 s of 2 clocks\n"
+		"last applied +0.000000000 s\n"
+		"members      1\n"
+		"  00000000000000cd 10.0.0.2:525           offset -0.001500000 rtt +0.000025000 "
+		"adjust +0.001500000 acked missed 0\n");
+}
+END_TEST
+
+START_TEST(json)
+{
+	master_with_member();
+	brk_status_fill(&nd, &st);
+	ck_assert_int_gt(brk_status_json(&st, buf, sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "{\"role\":\"master\",\"state\":\"master\",\"priority\":7,"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"members\":[{\"node\":\"00000000000000cd\","
+					  "\"address\":\"10.0.0.2:525\",\"offset\":-0.001500000,"
+					  "\"rtt\":0.000025000,\"adjust\":0.001500000,"
+					  "\"state\":\"acked\",\"in_set\":true,\"missed\":0}]"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"drop_replay\":0"));
+	ck_assert_ptr_null(strstr(buf, "+"));
+	ck_assert_int_eq(buf[strlen(buf) - 1], '\n');
+}
+END_TEST
+
+START_TEST(slave_and_small_buffer)
+{
+	struct brk_params p = { .role = BRK_ROLE_SLAVE, .interval = 1000000000 };
+	brk_node_init(&nd, &p, 0xab, 0);
+	nd.master = 0x99;
+	nd.master_addr = (struct brk_addr){ .family = AF_INET6, .port = 525, .scope = 2 };
+	nd.master_addr.addr[0] = 0xfe;
+	nd.master_addr.addr[1] = 0x80;
+	nd.master_addr.addr[15] = 1;
+	nd.answered = 0x55;
+	nd.last_applied = -7;
+	brk_status_fill(&nd, &st);
+	ck_assert_int_eq(st.n_members, 0);
+	ck_assert_int_gt(brk_status_text(&st, buf, sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "master       0000000000000099 [fe80::1%2]:525\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "round        0000000000000055"));
+	ck_assert_ptr_nonnull(strstr(buf, "last applied -0.000000007 s\n"));
+	ck_assert_int_eq(brk_status_text(&st, buf, 10), -ENOSPC);
+	ck_assert_int_eq(brk_status_json(&st, buf, 10), -ENOSPC);
+}
+END_TEST
+
+static Suite *status_suite(void)
+{
+	Suite *s = suite_create("brk_status");
+	TCase *tc = tcase_create("status");
+	tcase_add_test(tc, text);
+	tcase_add_test(tc, json);
+	tcase_add_test(tc, slave_and_small_buffer);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return unit_run(status_suite());
+}
