@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "berkeley.h"
 #include "log.h"
 #include "server.h"
 #include "tsync/config.h"
@@ -29,6 +30,7 @@ struct daemon {
 	uv_signal_t sig_term, sig_int, sig_usr1;
 	struct clk *clock;
 	struct server server;
+	struct berkeley berkeley;
 	int ready_fd; /* to the parent while it waits for us to start; -1 */
 };
 
@@ -148,6 +150,7 @@ static void log_serving(const struct server *srv)
 static void shut_down(struct daemon *d)
 {
 	server_stop(&d->server);
+	berkeley_stop(&d->berkeley);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
 	uv_close((uv_handle_t *)&d->sig_int, NULL);
 	uv_close((uv_handle_t *)&d->sig_usr1, NULL);
@@ -158,10 +161,12 @@ static void on_signal(uv_signal_t *h, int signum)
 	struct daemon *d = h->data;
 	if (signum == SIGUSR1) {
 		server_log_stats(&d->server);
+		berkeley_log_stats(&d->berkeley);
 		return;
 	}
 	log_info("shutting down on signal %d", signum);
 	server_log_stats(&d->server);
+	berkeley_log_stats(&d->berkeley);
 	shut_down(d);
 }
 
@@ -222,6 +227,8 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 	watch_signal(d, &d->sig_int, SIGINT);
 	watch_signal(d, &d->sig_usr1, SIGUSR1);
 	int err = server_start(&d->server, &d->loop, d->clock, cfg);
+	if (err == 0)
+		err = berkeley_start(&d->berkeley, &d->loop, d->clock, cfg);
 	if (err < 0) {
 		shut_down(d);
 		uv_run(&d->loop, UV_RUN_DEFAULT); /* let the closes finish */

@@ -1,0 +1,452 @@
+/*
+ * The Berkeley role on libuv, kept thin: datagrams are checked (framing,
+ * key, MAC) and handed to the pure brk_node with their timestamps; its
+ * actions become datagrams, clock changes and log lines.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "berkeley.h"
+#include "log.h"
+#include "mcast.h"
+
+#define KEYFILE_MAX (64 * 1024)
+#define NS_PER_MS 1000000
+
+/* ---------------------------------------------------------- small helpers */
+
+static uint64_t random64(void)
+{
+	uint64_t v = 0;
+	/* getrandom of 8 bytes does not fail short once the pool is ready. */
+	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+		v = uv_hrtime() * 0x9e3779b97f4a7c15u;
+	return v;
+}
+
+static int64_t mono_ns(void)
+{
+	return (int64_t)uv_hrtime();
+}
+
+static const char *secs(char buf[32], int64_t ns)
+{
+	uint64_t m = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+	snprintf(buf, 32, "%c%" PRIu64 ".%09" PRIu64, ns < 0 ? '-' : '+', m / 1000000000u,
+		 m % 1000000000u);
+	return buf;
+}
+
+static void to_brk_addr(const struct sockaddr *sa, struct brk_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = sa->sa_family;
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+		memcpy(a->addr, &s6->sin6_addr, 16);
+		a->port = ntohs(s6->sin6_port);
+		a->scope = s6->sin6_scope_id;
+	} else {
+		const struct sockaddr_in *s4 = (const void *)sa;
+		memcpy(a->addr, &s4->sin_addr, 4);
+		a->port = ntohs(s4->sin_port);
+	}
+}
+
+static void from_brk_addr(const struct brk_addr *a, struct sockaddr_storage *ss)
+{
+	mcast_group_addr(ss, a->family, a->addr, a->port, a->scope);
+}
+
+/* Our clock minus the host's, at one instant: what tests read as truth. */
+static int64_t clock_offset(struct berkeley *b)
+{
+	int64_t host = 0, ours = 0;
+	if (clk_read(b->host, &host) < 0 || clk_from_host(b->clock, host, &ours) < 0)
+		return 0;
+	return ours - host;
+}
+
+/* ------------------------------------------------------------ the actions */
+
+static void send_action(struct berkeley *b, const struct brk_action *a)
+{
+	uint8_t buf[BRK_MSG_MAX];
+	struct sockaddr_storage to;
+	int len = brk_msg_encode(&a->msg, b->key, buf, sizeof(buf));
+	if (len < 0) {
+		b->stats.send_error++;
+		return;
+	}
+	if (a->to_group)
+		to = b->group_addr;
+	else
+		from_brk_addr(&a->to, &to);
+	if (udp_send(&b->uni, buf, (size_t)len, (struct sockaddr *)&to) < 0)
+		b->stats.send_error++;
+}
+
+static void apply_action(struct berkeley *b, const struct brk_action *a)
+{
+	char s1[32], s2[32];
+	int err = a->step ? clk_step(b->clock, a->adjust) : clk_slew(b->clock, a->adjust);
+	if (err < 0) {
+		b->stats.clock_error++;
+		log_warn("berkeley: cannot %s the %s clock by %s s: %s", a->step ? "step" : "slew",
+			 clk_name(b->clock), secs(s1, a->adjust), strerror(-err));
+		return;
+	}
+	if (a->node_id == b->node.id)
+		log_info("berkeley: master adjusted itself by %s s (%s) in round %016" PRIx64
+			 "; clock offset %s s", secs(s1, a->adjust), a->step ? "step" : "slew",
+			 b->node.last.round, secs(s2, clock_offset(b)));
+	else
+		log_info("berkeley: adjusted by %s s (%s) in round %016" PRIx64 " from master %016"
+			 PRIx64 "; clock offset %s s", secs(s1, a->adjust), a->step ? "step" : "slew",
+			 a->msg.round, a->node_id, secs(s2, clock_offset(b)));
+}
+
+static void log_round(struct berkeley *b)
+{
+	const struct brk_round_summary *r = &b->node.last;
+	char s1[32], s2[32], s3[32], addr[BRK_ADDR_STRLEN];
+	log_info("berkeley: round %" PRIu64 " id %016" PRIx64 ": average %s s of %d/%d clocks%s%s",
+		 r->number, r->round, secs(s1, r->avg.avg), r->avg.n_in, r->n_sampled + 1,
+		 r->avg.master_in ? " (master in)" : " (master out)",
+		 b->node.ntp_synced ? ", master follows NTP" : "");
+	for (int i = 0; i < b->node.n_members; i++) {
+		const struct brk_member *m = &b->node.member[i];
+		log_info("berkeley: round %" PRIu64 " member %016" PRIx64 " %s offset %s s rtt %s s "
+			 "adjust %s s %s %s", r->number, m->node,
+			 brk_addr_format(&m->addr, addr, sizeof(addr)), secs(s1, m->offset),
+			 secs(s2, m->rtt), secs(s3, m->adjust), m->in_set ? "in" : "out",
+			 brk_member_state_name(m->state));
+	}
+}
+
+static void run_actions(struct berkeley *b)
+{
+	for (int i = 0; i < b->acts.n; i++) {
+		const struct brk_action *a = &b->acts.a[i];
+		switch (a->kind) {
+		case BRK_ACT_SEND: send_action(b, a); break;
+		case BRK_ACT_APPLY: apply_action(b, a); break;
+		case BRK_ACT_ROUND: log_round(b); break;
+		case BRK_ACT_STATE:
+			log_info("berkeley: now %s", brk_state_name(b->node.state));
+			break;
+		case BRK_ACT_DROPPED:
+			log_info("berkeley: member %016" PRIx64 " dropped after %d missed rounds",
+				 a->node_id, b->node.p.misses);
+			break;
+		case BRK_ACT_GAVE_UP:
+			log_info("berkeley: member %016" PRIx64 " never acknowledged its adjustment",
+				 a->node_id);
+			break;
+		}
+	}
+	b->acts.n = 0;
+}
+
+/* -------------------------------------------------------- timer and input */
+
+static void on_timer(uv_timer_t *t);
+
+static void arm_timer(struct berkeley *b)
+{
+	int64_t next = brk_node_next_wake(&b->node);
+	if (next == BRK_NEVER) {
+		uv_timer_stop(&b->timer);
+		return;
+	}
+	int64_t left = next - mono_ns();
+	uint64_t ms = left <= 0 ? 0 : (uint64_t)((left + NS_PER_MS - 1) / NS_PER_MS);
+	uv_timer_start(&b->timer, on_timer, ms, 0);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct berkeley *b = t->data;
+	int64_t now;
+	if (clk_read(b->clock, &now) < 0) {
+		b->stats.clock_error++;
+		arm_timer(b);
+		return;
+	}
+	brk_node_timer(&b->node, now, mono_ns(), random64(), &b->acts);
+	run_actions(b);
+	arm_timer(b);
+}
+
+/* The test hook: drop a share of REPLY and ACK datagrams as if lost. */
+static bool hook_drops(struct berkeley *b, uint8_t type)
+{
+	if (b->drop_percent == 0 || (type != BRK_REPLY && type != BRK_ACK))
+		return false;
+	b->rng ^= b->rng << 13;
+	b->rng ^= b->rng >> 7;
+	b->rng ^= b->rng << 17;
+	return b->rng % 100 < b->drop_percent;
+}
+
+/* Framing and authentication; false (counted) when m must be dropped. */
+static bool authentic(struct berkeley *b, const uint8_t *data, size_t len, struct brk_msg *m)
+{
+	enum brk_msg_err e = brk_msg_decode(data, len, m);
+	if (e != BRK_MSG_OK) {
+		b->stats.malformed++;
+		log_debug("berkeley: dropped %zu bytes: %s", len, brk_msg_err_name(e));
+		return false;
+	}
+	if (b->key != NULL ? m->key_id != b->key->id : m->key_id != 0) {
+		b->stats.unknown_key++;
+		log_debug("berkeley: dropped a %s under key %" PRIu32, brk_type_name(m->type), m->key_id);
+		return false;
+	}
+	if (!brk_msg_verify(data, len, b->key)) {
+		b->stats.bad_mac++;
+		log_debug("berkeley: dropped a %s with a bad MAC", brk_type_name(m->type));
+		return false;
+	}
+	return true;
+}
+
+static void on_datagram(struct udp_sock *s, const uint8_t *data, size_t len,
+			const struct sockaddr *from, int64_t rx)
+{
+	struct berkeley *b = s->data;
+	struct brk_msg m;
+	struct brk_addr addr;
+	int64_t now;
+	b->stats.received++;
+	if (!authentic(b, data, len, &m))
+		return;
+	if (hook_drops(b, m.type)) {
+		b->stats.hook_dropped++;
+		return;
+	}
+	if (clk_read(b->clock, &now) < 0) {
+		b->stats.clock_error++;
+		return;
+	}
+	to_brk_addr(from, &addr);
+	brk_node_recv(&b->node, &m, &addr, s == &b->group, rx, now, mono_ns(), random64(), &b->acts);
+	run_actions(b);
+	arm_timer(b);
+}
+
+/* -------------------------------------------------------------- the keys */
+
+/* The whole keys file, refused unless only its owner may read it. */
+static int read_keyfile(const char *path, char **text, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || (st.st_mode & 077) != 0 || st.st_size > KEYFILE_MAX) {
+		int err = (st.st_mode & 077) != 0 ? -EACCES : st.st_size > KEYFILE_MAX ? -EFBIG : -errno;
+		close(fd);
+		return err;
+	}
+	char *buf = malloc(KEYFILE_MAX);
+	ssize_t n = buf != NULL ? read(fd, buf, KEYFILE_MAX) : -1;
+	int err = n < 0 ? (buf == NULL ? -ENOMEM : -errno) : 0;
+	close(fd);
+	if (err < 0) {
+		free(buf);
+		return err;
+	}
+	*text = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+static int load_key(struct berkeley *b, const struct tsyncd_config *cfg)
+{
+	char *text = NULL, err[256];
+	size_t len = 0;
+	int rc = read_keyfile(cfg->keyfile, &text, &len);
+	if (rc == -EACCES) {
+		log_error("berkeley: keyfile %s: readable by others; refused (chmod 600 it)",
+			  cfg->keyfile);
+		return rc;
+	}
+	if (rc < 0) {
+		log_error("berkeley: keyfile %s: %s", cfg->keyfile, strerror(-rc));
+		return rc;
+	}
+	rc = brk_keys_parse(&b->keys, text, len, cfg->keyfile, err, sizeof(err));
+	memset(text, 0, len);
+	free(text);
+	if (rc < 0) {
+		log_error("berkeley: %s", err);
+		return rc;
+	}
+	b->key = brk_keys_find(&b->keys, cfg->berkeley.key_id);
+	if (b->key == NULL) {
+		log_error("berkeley: key %" PRIu32 " is not in %s", cfg->berkeley.key_id, cfg->keyfile);
+		return -ENOKEY;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ start, stop */
+
+static void params_from(const struct cfg_berkeley *c, uint32_t key_id, struct brk_params *p)
+{
+	static const enum brk_role roles[] = {
+		[CFG_BRK_NONE] = BRK_ROLE_NONE, [CFG_BRK_MASTER] = BRK_ROLE_MASTER,
+		[CFG_BRK_SLAVE] = BRK_ROLE_SLAVE, [CFG_BRK_CANDIDATE] = BRK_ROLE_CANDIDATE,
+	};
+	*p = (struct brk_params){
+		.role = roles[c->role], .priority = (uint8_t)c->priority,
+		.interval = c->interval, .tolerance = c->tolerance, .maxrtt = c->maxrtt,
+		.step = c->step, .misses = c->misses, .election = c->election, .key_id = key_id,
+	};
+}
+
+static void read_hook(struct berkeley *b)
+{
+	const char *v = getenv("TSYNCD_BERKELEY_DROP");
+	char *end;
+	if (v == NULL || v[0] == '\0')
+		return;
+	unsigned long pct = strtoul(v, &end, 10);
+	if (*end != '\0' || pct > 100) {
+		log_warn("berkeley: TSYNCD_BERKELEY_DROP=%s ignored: want a percentage 0..100", v);
+		return;
+	}
+	b->drop_percent = (unsigned)pct;
+	b->rng = random64() | 1;
+	log_warn("berkeley: test hook: dropping %u%% of received REPLY and ACK datagrams",
+		 b->drop_percent);
+}
+
+static int open_sockets(struct berkeley *b, const struct cfg_berkeley *c)
+{
+	unsigned ifindex;
+	char name[ADDR_STRLEN];
+	int err = mcast_ifindex(c->interface, &ifindex);
+	if (err < 0) {
+		log_error("berkeley: interface %s: %s", c->interface, strerror(-err));
+		return err;
+	}
+	mcast_group_addr(&b->group_addr, c->group_family, c->group, c->port, ifindex);
+	int fd = mcast_open_member(&b->group_addr, ifindex);
+	if (fd < 0 || (b->open_socks++, err = udp_adopt(&b->group, b->loop, fd, b->clock,
+							on_datagram, b)) < 0) {
+		log_error("berkeley: cannot join group %s: %s",
+			  addr_format((struct sockaddr *)&b->group_addr, name, sizeof(name)),
+			  strerror(fd < 0 ? -fd : -err));
+		return fd < 0 ? fd : err;
+	}
+	fd = mcast_open_sender(c->group_family, c->interface, ifindex, c->ttl);
+	if (fd < 0 || (b->open_socks++, err = udp_adopt(&b->uni, b->loop, fd, b->clock,
+							on_datagram, b)) < 0) {
+		log_error("berkeley: cannot open the sending socket: %s", strerror(fd < 0 ? -fd : -err));
+		return fd < 0 ? fd : err;
+	}
+	return 0;
+}
+
+static void log_start(struct berkeley *b, const struct tsyncd_config *cfg)
+{
+	char group[ADDR_STRLEN], uni[ADDR_STRLEN], iv[32];
+	const struct cfg_berkeley *c = &cfg->berkeley;
+	udp_local_name(&b->uni, uni, sizeof(uni));
+	log_info("berkeley: %s, priority %d, node %016" PRIx64 ", group %s%s%s, from %s, "
+		 "interval %s s, %s", brk_role_name(b->node.p.role), c->priority, b->node.id,
+		 addr_format((struct sockaddr *)&b->group_addr, group, sizeof(group)),
+		 c->interface[0] ? " on " : "", c->interface, uni, secs(iv, c->interval) + 1,
+		 b->key ? "HMAC-SHA-256" : "auth none");
+	if (b->key == NULL)
+		log_warn("berkeley: auth none: anyone who can reach the group can move this clock");
+}
+
+int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
+		   const struct tsyncd_config *cfg)
+{
+	struct brk_params p;
+	int err;
+	memset(b, 0, sizeof(*b));
+	if (cfg->berkeley.role == CFG_BRK_NONE)
+		return 0;
+	b->enabled = true;
+	b->loop = loop;
+	b->clock = clock;
+	uv_timer_init(loop, &b->timer);
+	b->timer.data = b;
+	b->timer_open = true;
+	if ((err = clk_readonly_new(&b->host)) < 0 ||
+	    (!cfg->berkeley.auth_none && (err = load_key(b, cfg)) < 0) ||
+	    (err = open_sockets(b, &cfg->berkeley)) < 0)
+		return err;
+	params_from(&cfg->berkeley, b->key ? b->key->id : 0, &p);
+	brk_node_init(&b->node, &p, random64() | 1, mono_ns());
+	read_hook(b);
+	log_start(b, cfg);
+	arm_timer(b);
+	return 0;
+}
+
+void berkeley_stop(struct berkeley *b)
+{
+	if (!b->enabled)
+		return;
+	if (b->timer_open)
+		uv_close((uv_handle_t *)&b->timer, NULL);
+	b->timer_open = false;
+	if (b->open_socks > 0)
+		udp_close(&b->group, NULL);
+	if (b->open_socks > 1)
+		udp_close(&b->uni, NULL);
+	b->open_socks = 0;
+	if (b->host != NULL)
+		clk_destroy(b->host);
+	b->host = NULL;
+	brk_keys_wipe(&b->keys);
+	b->key = NULL;
+	b->enabled = false;
+}
+
+void berkeley_log_stats(struct berkeley *b)
+{
+	const struct berkeley_stats *s = &b->stats;
+	const struct brk_counters *c = &b->node.count;
+	char line[900], s1[32];
+	int n;
+	if (!b->enabled)
+		return;
+	n = snprintf(line, sizeof(line), "received=%" PRIu64 " malformed=%" PRIu64 " unknown_key=%"
+		     PRIu64 " bad_mac=%" PRIu64 " hook_dropped=%" PRIu64 " send_error=%" PRIu64
+		     " clock_error=%" PRIu64 " polls=%" PRIu64 " replies=%" PRIu64 " adjusts=%" PRIu64
+		     " resends=%" PRIu64 " acks=%" PRIu64 " applied=%" PRIu64 " rounds=%" PRIu64
+		     " elections=%" PRIu64 " stepdowns=%" PRIu64, s->received, s->malformed,
+		     s->unknown_key, s->bad_mac, s->hook_dropped, s->send_error, s->clock_error,
+		     c->polls_sent, c->replies, c->adjusts_sent, c->resends, c->acks, c->applied,
+		     c->rounds, c->elections, c->stepdowns);
+	for (int d = 0; d < BRK_DROP_N && n > 0 && (size_t)n < sizeof(line); d++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%" PRIu64,
+			      brk_drop_name((enum brk_drop)d), c->drop[d]);
+	log_info("berkeley stats %s", line);
+	log_info("berkeley clock offset=%s state=%s master=%016" PRIx64 " node=%016" PRIx64,
+		 secs(s1, clock_offset(b)), brk_state_name(b->node.state),
+		 b->node.state == BRK_ST_MASTER ? b->node.id : b->node.master, b->node.id);
+}
+
+void berkeley_status(const struct berkeley *b, struct brk_status *st)
+{
+	brk_status_fill(&b->node, st);
+}
+
+void berkeley_set_ntp_synced(struct berkeley *b, bool synced)
+{
+	brk_node_set_ntp_synced(&b->node, synced);
+}

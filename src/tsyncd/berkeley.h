@@ -1,0 +1,64 @@
+/*
+ * tsyncd's Berkeley role: the group's sockets and timer on the loop, the
+ * keys, and the clock changes the pure brk_node decides. Counts every
+ * datagram it drops and why.
+ */
+#ifndef TSYNCD_BERKELEY_H
+#define TSYNCD_BERKELEY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "tsync/brk_node.h"
+#include "tsync/brk_status.h"
+#include "tsync/clock.h"
+#include "tsync/config.h"
+#include "udp.h"
+
+struct berkeley_stats {
+	uint64_t received;
+	uint64_t malformed;   /* framing: length, magic, version, type, reserved */
+	uint64_t unknown_key; /* a key id we do not use */
+	uint64_t bad_mac;
+	uint64_t hook_dropped; /* by the TSYNCD_BERKELEY_DROP test hook */
+	uint64_t send_error;
+	uint64_t clock_error;
+};
+
+struct berkeley {
+	bool enabled;
+	uv_loop_t *loop;
+	struct clk *clock;
+	struct clk *host;        /* readonly: the offset of our clock, for logs */
+	struct udp_sock group;   /* bound to the group: POLLs */
+	struct udp_sock uni;     /* a free port: everything else, and sends */
+	uv_timer_t timer;
+	bool timer_open;
+	int open_socks;
+	struct sockaddr_storage group_addr;
+	struct brk_keyring keys;
+	const struct brk_key *key; /* NULL: auth none */
+	struct brk_node node;
+	struct brk_actions acts;
+	unsigned drop_percent;   /* test hook */
+	uint64_t rng;            /* xorshift state for the hook */
+	struct berkeley_stats stats;
+};
+
+/* Start the role if cfg has one (else do nothing and return 0). Returns 0
+ * or a negative errno, having logged why; b must then be stopped too. */
+int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
+		   const struct tsyncd_config *cfg);
+/* Close the sockets and the timer; the loop then ends by itself. */
+void berkeley_stop(struct berkeley *b);
+/* Counters, state and our clock's offset from the host's, one line each. */
+void berkeley_log_stats(struct berkeley *b);
+/* The snapshot `tsync berkeley` prints. */
+void berkeley_status(const struct berkeley *b, struct brk_status *st);
+/* For the NTP client on a master: while synced, the master's clock follows
+ * NTP and the group's average moves the slaves only. */
+void berkeley_set_ntp_synced(struct berkeley *b, bool synced);
+
+#endif
