@@ -1,0 +1,209 @@
+"""
+Helpers for the Berkeley tests: a group of tsyncd daemons on loopback
+multicast, each with its own sim clock, on a random group and port so that
+suites running at once never hear each other; their true clock offsets
+(the sim clock minus the host's, from the SIGUSR1 "berkeley clock" line);
+and the wire format, to play a master or an attacker from Python.
+Standard library only.
+"""
+import hashlib
+import hmac
+import os
+import random
+import re
+import signal
+import socket
+import struct
+import time
+
+from tsynctest import Failure, Tsyncd, check, free_udp_port, tmpdir
+
+MAGIC = 0xC0424552
+POLL, REPLY, ADJUST, ACK = 1, 2, 3, 4
+HDR = struct.Struct(">IBBBBIQQQ")
+MAC_LEN = 32
+RX_CLOCK = re.compile(r"^tsyncd: berkeley clock offset=([+-]\d+\.\d{9}) state=(\w+) "
+                      r"master=([0-9a-f]{16}) node=([0-9a-f]{16})$")
+RX_START = re.compile(r"^tsyncd: berkeley: (\w+), priority (\d+), node ([0-9a-f]{16}), "
+                      r"group ([0-9.]+):(\d+) on lo, from ([0-9.]+):(\d+), ")
+RX_ROUND = re.compile(r"^tsyncd: berkeley: round (\d+) id ([0-9a-f]{16}): average "
+                      r"([+-]\d+\.\d{9}) s of (\d+)/(\d+) clocks")
+RX_STATS = re.compile(r"^tsyncd: berkeley stats (.*)$")
+
+
+def random_group():
+    rng = random.SystemRandom()
+    return "239.255.%d.%d" % (rng.randint(10, 250), rng.randint(1, 254))
+
+
+def keyfile(secret_hex, key_id=1, mode=0o600):
+    d = tmpdir()
+    path = os.path.join(d, "tsync.keys")
+    with open(path, "w") as f:
+        f.write("# test key\n%d hmac-sha256 %s\n" % (key_id, secret_hex))
+    os.chmod(path, mode)
+    return path
+
+
+class Node(Tsyncd):
+    """One tsyncd in the group. role: master, slave or candidate."""
+
+    def __init__(self, name, role, offset, drift, group, port, interval=0.5,
+                 priority=None, extra=(), auth=None, env=None):
+        conf = ["listen 127.0.0.1 port 0",
+                "clock sim offset %r drift %r" % (offset, drift),
+                "berkeley %s%s" % (role, "" if priority is None else " priority %d" % priority),
+                "berkeley group %s port %d interface lo" % (group, port),
+                "berkeley interval %g" % interval,
+                "berkeley step 0.001",
+                "berkeley maxrtt 0.2"]
+        conf += list(auth or ["berkeley auth none"]) + list(extra)
+        saved = {k: os.environ.get(k) for k in (env or {})}
+        os.environ.update(env or {})
+        try:
+            Tsyncd.__init__(self, conf, name=name)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        _, m = self.wait_line(RX_START.pattern)
+        self.node = m.group(3)
+        self.uni = (m.group(6), int(m.group(7)))
+        self.offset0 = offset
+
+    def clock(self, timeout=20):
+        """SIGUSR1; (true offset in s, state, master id) from the line it logs."""
+        n = sum(1 for l in self.lines if RX_CLOCK.match(l))
+        self.proc.send_signal(signal.SIGUSR1)
+        return self.nth_clock(n, timeout)
+
+    def nth_clock(self, n, timeout=20):
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [RX_CLOCK.match(l) for l in self.lines if RX_CLOCK.match(l)]
+            if len(found) > n:
+                m = found[n]
+                return float(m.group(1)), m.group(2), m.group(3)
+            if time.monotonic() > deadline or not self.alive():
+                raise Failure("%s: no berkeley clock line (%s)" % (self.name, self.status()))
+            time.sleep(0.02)
+
+    def bstats(self):
+        """The berkeley counters of the last stats line after a SIGUSR1."""
+        n = sum(1 for l in self.lines if RX_STATS.match(l))
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 20
+        while True:
+            found = [RX_STATS.match(l) for l in self.lines if RX_STATS.match(l)]
+            if len(found) > n:
+                return {k: int(v) for k, v in (kv.split("=") for kv in found[n].group(1).split())}
+            if time.monotonic() > deadline:
+                raise Failure("%s: no berkeley stats line" % self.name)
+            time.sleep(0.02)
+
+    def rounds(self, start=0):
+        """[(number, id, average, n_in, n_clocks, line index)] logged from start."""
+        out = []
+        for i, l in enumerate(self.lines[start:], start):
+            m = RX_ROUND.match(l)
+            if m:
+                out.append((int(m.group(1)), m.group(2), float(m.group(3)), int(m.group(4)),
+                            int(m.group(5)), i))
+        return out
+
+
+def true_offsets(nodes):
+    """Every node's true offset, read as nearly at once as can be: all the
+    signals first, then all the lines."""
+    counts = [sum(1 for l in n.lines if RX_CLOCK.match(l)) for n in nodes]
+    for n in nodes:
+        n.proc.send_signal(signal.SIGUSR1)
+    return [n.nth_clock(c)[0] for n, c in zip(nodes, counts)]
+
+
+def spread(offs):
+    return max(offs) - min(offs)
+
+
+def wait_applied(slaves, round_id, timeout=20):
+    """Each slave has logged applying round_id's adjustment."""
+    for s in slaves:
+        s.wait_line(r"^tsyncd: berkeley: adjusted by [+-]\d+\.\d{9} s \(\w+\) in round %s "
+                    % round_id, 0, timeout)
+
+
+def wait_round(master, number, timeout=30):
+    _, m = master.wait_line(r"^tsyncd: berkeley: round %d id ([0-9a-f]{16}): average "
+                            r"[+-]\d+\.\d{9} s of (\d+)/(\d+) clocks" % number, 0, timeout)
+    return m.group(1), int(m.group(2)), int(m.group(3))
+
+
+# ------------------------------------------------------------ the wire
+
+def encode(mtype, node, seq, rnd, body, key=None, key_id=0, priority=100):
+    msg = HDR.pack(MAGIC, 1, mtype, priority, 0, key_id, node, seq, rnd) + body
+    mac = hmac.new(key, msg, hashlib.sha256).digest() if key else b"\0" * MAC_LEN
+    return msg + mac
+
+
+def poll_body(t0_ns, interval_ms=500):
+    return struct.pack(">qI", t0_ns, interval_ms) + b"\0" * 12
+
+
+def adjust_body(adjust_ns):
+    return struct.pack(">q", adjust_ns)
+
+
+def decode(data):
+    if len(data) < HDR.size + MAC_LEN:
+        return None
+    f = HDR.unpack(data[:HDR.size])
+    d = {"magic": f[0], "version": f[1], "type": f[2], "priority": f[3], "key_id": f[5],
+         "node": f[6], "seq": f[7], "round": f[8], "len": len(data)}
+    body = data[HDR.size:-MAC_LEN]
+    if d["type"] == REPLY:
+        d["t0"], d["t1"], d["t2"] = struct.unpack(">qqq", body)
+    elif d["type"] in (ADJUST, ACK):
+        d["adjust"], = struct.unpack(">q", body)
+    return d
+
+
+def verify(data, key):
+    return hmac.compare_digest(hmac.new(key, data[:-MAC_LEN], hashlib.sha256).digest(),
+                               data[-MAC_LEN:])
+
+
+def group_sender():
+    """A socket that sends to loopback multicast groups, bound to 127.0.0.1."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+    return s
+
+
+def recv(sock, timeout):
+    sock.settimeout(timeout)
+    try:
+        return sock.recvfrom(2048)
+    except socket.timeout:
+        return None, None
+
+
+def group_port():
+    return free_udp_port()
+
+
+def check_spread(nodes, what, limit=1e-3):
+    """The spread of the nodes' true offsets is under limit; the offsets."""
+    offs = true_offsets(nodes)
+    check(spread(offs) < limit, "%s: the spread of the true offsets is %.6f ms < %g ms" %
+          (what, spread(offs) * 1e3, limit * 1e3))
+    return offs
+
+
+def stop(nodes):
+    for n in nodes:
+        n.terminate()
