@@ -207,3 +207,14 @@ def check_spread(nodes, what, limit=1e-3):
 def stop(nodes):
     for n in nodes:
         n.terminate()
+
+
+def round_members(master, number, n, timeout=20):
+    """The n member lines that follow round `number`'s line (they are
+    logged just after it, and may not all be read yet)."""
+    lines, i = [], 0
+    for _ in range(n):
+        i, _ = master.wait_line(r"^tsyncd: berkeley: round %d member " % number, i, timeout)
+        lines.append(master.lines[i])
+        i += 1
+    return lines
