@@ -25,7 +25,7 @@ MAC_LEN = 32
 RX_CLOCK = re.compile(r"^tsyncd: berkeley clock offset=([+-]\d+\.\d{9}) state=(\w+) "
                       r"master=([0-9a-f]{16}) node=([0-9a-f]{16})$")
 RX_START = re.compile(r"^tsyncd: berkeley: (\w+), priority (\d+), node ([0-9a-f]{16}), "
-                      r"group ([0-9.]+):(\d+) on lo, from ([0-9.]+):(\d+), ")
+                      r"group (\S+) on (\S+), from \[?([0-9a-f.:]+)\]?:(\d+), ")
 RX_ROUND = re.compile(r"^tsyncd: berkeley: round (\d+) id ([0-9a-f]{16}): average "
                       r"([+-]\d+\.\d{9}) s of (\d+)/(\d+) clocks")
 RX_STATS = re.compile(r"^tsyncd: berkeley stats (.*)$")
@@ -49,11 +49,11 @@ class Node(Tsyncd):
     """One tsyncd in the group. role: master, slave or candidate."""
 
     def __init__(self, name, role, offset, drift, group, port, interval=0.5,
-                 priority=None, extra=(), auth=None, env=None):
+                 priority=None, extra=(), auth=None, env=None, iface="lo"):
         conf = ["listen 127.0.0.1 port 0",
                 "clock sim offset %r drift %r" % (offset, drift),
                 "berkeley %s%s" % (role, "" if priority is None else " priority %d" % priority),
-                "berkeley group %s port %d interface lo" % (group, port),
+                "berkeley group %s port %d interface %s" % (group, port, iface),
                 "berkeley interval %g" % interval,
                 "berkeley step 0.001",
                 "berkeley maxrtt 0.2"]
