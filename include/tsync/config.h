@@ -6,10 +6,25 @@
 #ifndef TSYNC_CONFIG_H
 #define TSYNC_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define CFG_MAX_LISTEN 16
+#define CFG_MAX_SERVERS 16
+#define CFG_HOST_MAX 256   /* a DNS name is at most 253 characters */
+#define CFG_PATH_MAX 256
+/* Poll exponents, log2 s: RFC 5905's defaults and upper bound; below 4 (16 s)
+ * is for tests and private networks, down to 2^-6 s. */
+#define CFG_MINPOLL_DEFAULT 6
+#define CFG_MAXPOLL_DEFAULT 10
+#define CFG_POLL_MIN (-6)
+#define CFG_POLL_MAX 17
+/* makestep 1 3, as chrony's default configuration: step at most in the
+ * first three updates, and only when more than a second off. */
+#define CFG_MAKESTEP_THRESHOLD_DEFAULT 1000000000LL
+#define CFG_MAKESTEP_LIMIT_DEFAULT 3
+#define CFG_MAXSLEW_DEFAULT 500.0
 #define CFG_DEFAULT_FILE "/etc/tsyncd.conf"
 
 enum cfg_clock { CFG_CLOCK_SYSTEM, CFG_CLOCK_READONLY, CFG_CLOCK_SIM };
@@ -20,6 +35,15 @@ struct cfg_listen {
 	uint16_t port;    /* 0: any free port (tests) */
 };
 
+/* An upstream NTP server, or a pool name standing for every address it
+ * resolves to. */
+struct cfg_server {
+	char host[CFG_HOST_MAX];
+	uint16_t port;
+	int8_t minpoll, maxpoll; /* log2 s */
+	bool iburst, prefer, pool;
+};
+
 struct tsyncd_config {
 	struct cfg_listen listen[CFG_MAX_LISTEN];
 	int n_listen;      /* 0: the default, 0.0.0.0 and :: on port 123 */
@@ -27,6 +51,12 @@ struct tsyncd_config {
 	enum cfg_clock clock;
 	int64_t sim_offset; /* ns */
 	double sim_drift_ppm;
+	struct cfg_server server[CFG_MAX_SERVERS];
+	int n_servers;
+	int64_t makestep_threshold; /* ns */
+	int makestep_limit;         /* updates that may step; -1: always */
+	double maxslew_ppm;
+	char driftfile[CFG_PATH_MAX]; /* "" when none */
 };
 
 void cfg_init(struct tsyncd_config *cfg);
