@@ -10,7 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SRCSEL_NMIN 3 /* clustering keeps at least this many survivors */
+#define SRCSEL_NMIN 3      /* clustering keeps at least this many survivors */
+#define SRCSEL_MAX_CAND 64 /* candidates at index >= this are treated as unfit */
 
 /* What selection made of one candidate. */
 enum srcsel_state {

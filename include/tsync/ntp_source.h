@@ -96,7 +96,7 @@ struct ntpsrc {
 	int missed;              /* transmits in a row that got no reply */
 	bool awaiting;           /* a request is out and unanswered */
 	int64_t last_tx;         /* local time of the last transmit */
-	int64_t start_time;      /* local time ntpsrc_start was called */
+	int64_t next_tx;         /* local time the next request is due */
 
 	/* what the server says about itself (last valid reply) */
 	uint8_t stratum, leap;
@@ -141,9 +141,12 @@ int64_t ntpsrc_next_poll(const struct ntpsrc *s);
  * counts a miss if the previous request got no reply, and:
  *  - after NTPSRC_UNREACH_POLLS misses in a row (reach is then 0), each
  *    further unanswered poll doubles the interval, up to maxpoll;
- *  - if the last three polls went unanswered but reach is not 0, shifts a
- *    dummy (invalid) stage into the filter, as RFC 5905 poll() does, so
- *    that a silent source's dispersion grows and it loses stages. */
+ *  - if reach is not 0 but its three low bits are (this request and the
+ *    two before it unanswered), shifts a dummy (invalid) stage into the
+ *    filter, as RFC 5905 poll() does, so that a silent source's
+ *    dispersion grows and it loses its stages one by one.
+ * The next request is then due now + min(2 s, 2^minpoll) while a burst
+ * lasts, now + 2^poll otherwise. */
 void ntpsrc_on_transmit(struct ntpsrc *s, int64_t now);
 
 /* Outcome of a reply. */
@@ -168,7 +171,9 @@ enum ntpsrc_reply_result {
  * NTPSRC_POLL_GATE times the previous jitter, the poll drops one step
  * (not below the floor); otherwise, only while sys_synced, it counts a
  * good update and after NTPSRC_POLL_GOOD in a row the poll rises one step
- * (not above maxpoll). Returns an enum ntpsrc_reply_result. */
+ * (not above maxpoll). The first reply after the source was unreachable
+ * (reach 0) puts the poll back to its floor, to re-acquire quickly.
+ * Returns an enum ntpsrc_reply_result. */
 int ntpsrc_on_reply(struct ntpsrc *s, const struct ntpsrc_reply *r, bool sys_synced);
 
 /* A Kiss-o'-Death reply (ntp_exch_check said KOD; code from ntp_kiss_code).
