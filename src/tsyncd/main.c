@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "log.h"
 #include "server.h"
 #include "tsync/config.h"
@@ -29,6 +30,7 @@ struct daemon {
 	uv_signal_t sig_term, sig_int, sig_usr1;
 	struct clk *clock;
 	struct server server;
+	struct client client;
 	int ready_fd; /* to the parent while it waits for us to start; -1 */
 };
 
@@ -147,6 +149,7 @@ static void log_serving(const struct server *srv)
 /* Close every handle; uv_run then returns. */
 static void shut_down(struct daemon *d)
 {
+	client_stop(&d->client);
 	server_stop(&d->server);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
 	uv_close((uv_handle_t *)&d->sig_int, NULL);
@@ -158,10 +161,12 @@ static void on_signal(uv_signal_t *h, int signum)
 	struct daemon *d = h->data;
 	if (signum == SIGUSR1) {
 		server_log_stats(&d->server);
+		client_log_stats(&d->client);
 		return;
 	}
 	log_info("shutting down on signal %d", signum);
 	server_log_stats(&d->server);
+	client_log_stats(&d->client);
 	shut_down(d);
 }
 
@@ -222,6 +227,8 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 	watch_signal(d, &d->sig_int, SIGINT);
 	watch_signal(d, &d->sig_usr1, SIGUSR1);
 	int err = server_start(&d->server, &d->loop, d->clock, cfg);
+	if (err == 0)
+		err = client_start(&d->client, &d->loop, d->clock, &d->server, cfg);
 	if (err < 0) {
 		shut_down(d);
 		uv_run(&d->loop, UV_RUN_DEFAULT); /* let the closes finish */
