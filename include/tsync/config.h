@@ -11,6 +11,8 @@
 
 #define CFG_MAX_LISTEN 16
 #define CFG_DEFAULT_FILE "/etc/tsyncd.conf"
+/* A Unix socket's path, its NUL included (sizeof sockaddr_un.sun_path). */
+#define CFG_SOCKET_PATH_MAX 108
 
 enum cfg_clock { CFG_CLOCK_SYSTEM, CFG_CLOCK_READONLY, CFG_CLOCK_SIM };
 
@@ -27,6 +29,7 @@ struct tsyncd_config {
 	enum cfg_clock clock;
 	int64_t sim_offset; /* ns */
 	double sim_drift_ppm;
+	char control[CFG_SOCKET_PATH_MAX]; /* the control socket; "": none */
 };
 
 void cfg_init(struct tsyncd_config *cfg);
