@@ -292,11 +292,16 @@ def parse_stats(line):
 
 class Tsyncd(LoggedProcess):
     """tsyncd -n -f CONF in the foreground. `config` is a list of lines;
-    with listen lines using port 0, the real ports are read from the log."""
+    with listen lines using port 0, the real ports are read from the log.
+    Without a control line, the control socket is self.socket."""
 
     def __init__(self, config, name="tsyncd", extra_args=(), wait=True):
         self.dir = tmpdir()
         self.conf = os.path.join(self.dir, "tsyncd.conf")
+        # The control socket goes in the test's directory, never /run.
+        self.socket = os.path.join(self.dir, "tsyncd.sock")
+        if not any(l.split()[:1] == ["control"] for l in config):
+            config = list(config) + ["control " + self.socket]
         with open(self.conf, "w") as f:
             f.write("# written by tsynctest.py\n" + "\n".join(config) + "\n")
         self.n_listen = sum(1 for l in config if l.split()[:1] == ["listen"])

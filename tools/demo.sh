@@ -23,6 +23,7 @@ cat >"$work/tsyncd.conf" <<CONF
 listen 127.0.0.1 port 0
 stratum 8
 clock sim offset 1.5
+control $work/tsyncd.sock
 CONF
 
 build/src/tsyncd -n -f "$work/tsyncd.conf" 2>"$work/log" &

@@ -26,6 +26,8 @@
 #define CFG_MAKESTEP_LIMIT_DEFAULT 3
 #define CFG_MAXSLEW_DEFAULT 500.0
 #define CFG_DEFAULT_FILE "/etc/tsyncd.conf"
+/* A Unix socket's path, its NUL included (sizeof sockaddr_un.sun_path). */
+#define CFG_SOCKET_PATH_MAX 108
 
 enum cfg_clock { CFG_CLOCK_SYSTEM, CFG_CLOCK_READONLY, CFG_CLOCK_SIM };
 
@@ -57,6 +59,7 @@ struct tsyncd_config {
 	int makestep_limit;         /* updates that may step; -1: always */
 	double maxslew_ppm;
 	char driftfile[CFG_PATH_MAX]; /* "" when none */
+	char control[CFG_SOCKET_PATH_MAX]; /* the control socket; "": none */
 };
 
 void cfg_init(struct tsyncd_config *cfg);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tsync/ctl_proto.h"
 #include "tsync/ntp_pkt.h"
 
 /* Longer directives are refused rather than cut: none comes near this, and
@@ -57,6 +58,7 @@ struct parser {
 	unsigned long stratum_line; /* where each was first given; 0: not yet */
 	unsigned long clock_line;
 	unsigned long makestep_line, maxslew_line, driftfile_line;
+	unsigned long control_line;
 };
 
 struct directive {
@@ -607,11 +609,30 @@ static int do_driftfile(struct parser *p, const struct line *l)
 	if (strlen(l->word[1]) >= CFG_PATH_MAX)
 		return fail(p, "path longer than %d bytes", CFG_PATH_MAX - 1);
 	strcpy(p->cfg->driftfile, l->word[1]);
+static int do_control(struct parser *p, const struct line *l)
+{
+	char b[SHOW_MAX];
+	const char *path;
+
+	if (p->control_line)
+		return fail(p, "already given on line %lu", p->control_line);
+	if (l->n < 2)
+		return fail(p, "missing socket path (or none)");
+	path = l->word[1];
+	if (strcmp(path, "none") == 0)
+		path = "";
+	else if (path[0] != '/')
+		return fail(p, "'%s' is not an absolute path", show(b, path));
+	else if (strlen(path) >= CFG_SOCKET_PATH_MAX)
+		return fail(p, "path longer than %d bytes", CFG_SOCKET_PATH_MAX - 1);
+	strcpy(p->cfg->control, path);
+	p->control_line = p->lineno;
 	return 0;
 }
 
 static const struct directive directives[] = {
 	{ "clock", 6, do_clock },
+	{ "control", 2, do_control },
 	{ "driftfile", 2, do_driftfile },
 	{ "listen", 4, do_listen },
 	{ "makestep", 3, do_makestep },
@@ -701,6 +722,7 @@ void cfg_init(struct tsyncd_config *cfg)
 	cfg->makestep_threshold = CFG_MAKESTEP_THRESHOLD_DEFAULT;
 	cfg->makestep_limit = CFG_MAKESTEP_LIMIT_DEFAULT;
 	cfg->maxslew_ppm = CFG_MAXSLEW_DEFAULT;
+	strcpy(cfg->control, CTL_DEFAULT_SOCKET);
 }
 
 int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,

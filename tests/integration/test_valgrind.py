@@ -20,9 +20,11 @@ def check_clean(text, what):
 
 def test():
     valgrind = find_tool("valgrind")
-    conf = tmpdir() + "/tsyncd.conf"
+    d = tmpdir()
+    conf = d + "/tsyncd.conf"
     with open(conf, "w") as f:
-        f.write("listen 127.0.0.1 port 0\nlisten ::1 port 0\nstratum 8\nclock sim offset 1.5\n")
+        f.write("listen 127.0.0.1 port 0\nlisten ::1 port 0\nstratum 8\nclock sim offset 1.5\n"
+                "control %s/tsyncd.sock\n" % d)
     d = LoggedProcess("tsyncd", [valgrind] + VALGRIND_ARGS + [tsyncd_path(), "-n", "-f", conf])
     # valgrind is slow to start on a small machine: wait generously.
     _, m = d.wait_line(r"^tsyncd: listening on 127\.0\.0\.1:(\d+)$", timeout=120)

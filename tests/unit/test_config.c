@@ -205,6 +205,42 @@ START_TEST(stratum_errors)
 }
 END_TEST
 
+START_TEST(control_forms)
+{
+	char longest[CFG_SOCKET_PATH_MAX + 16];
+
+	ok("");
+	ck_assert_str_eq(cfg.control, "/run/tsyncd/tsyncd.sock");
+	ok("control /tmp/x.sock\n");
+	ck_assert_str_eq(cfg.control, "/tmp/x.sock");
+	ok("control none\n");
+	ck_assert_str_eq(cfg.control, "");
+	/* "control " and a path of 107 bytes, the most a socket can have. */
+	memset(longest, 'a', sizeof(longest));
+	memcpy(longest, "control /", 9);
+	strcpy(longest + 8 + CFG_SOCKET_PATH_MAX - 1, "\n");
+	ok(longest);
+	ck_assert_uint_eq(strlen(cfg.control), CFG_SOCKET_PATH_MAX - 1);
+}
+END_TEST
+
+START_TEST(control_errors)
+{
+	char text[CFG_SOCKET_PATH_MAX + 16];
+
+	bad("control\n", "t.conf:1: control: missing socket path (or none)");
+	bad("control a.sock\n", "t.conf:1: control: 'a.sock' is not an absolute path");
+	bad("control /a b\n", "t.conf:1: control: extra argument 'b'");
+	bad("control none\ncontrol /x\n", "t.conf:2: control: already given on line 1");
+	/* "control " and a path of 108 bytes, one more than a socket can have. */
+	memset(text, 'a', sizeof(text));
+	memcpy(text, "control /", 9);
+	strcpy(text + 8 + CFG_SOCKET_PATH_MAX, "\n");
+	bad(text, "t.conf:1: control: path longer than 107 bytes");
+	ck_assert_str_eq(cfg.control, "/run/tsyncd/tsyncd.sock");
+}
+END_TEST
+
 START_TEST(clock_forms)
 {
 	ok("clock system\n");
@@ -542,6 +578,7 @@ static Suite *config_suite(void)
 	tcase_add_test(good, finish_defaults);
 	tcase_add_test(good, stratum_forms);
 	tcase_add_test(good, clock_forms);
+	tcase_add_test(good, control_forms);
 	tcase_add_test(good, clock_offsets_exact);
 	tcase_add_test(good, whole_file);
 	tcase_add_test(good, client_defaults);
@@ -553,6 +590,7 @@ static Suite *config_suite(void)
 	tcase_add_test(errors, listen_errors);
 	tcase_add_test(errors, stratum_errors);
 	tcase_add_test(errors, clock_errors);
+	tcase_add_test(errors, control_errors);
 	tcase_add_test(errors, clock_bad_numbers);
 	tcase_add_test(errors, clock_out_of_range);
 	tcase_add_test(errors, unknown_directive);
