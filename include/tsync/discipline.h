@@ -21,7 +21,7 @@
 #define DISC_MINPOLL 6
 #define DISC_MAXPOLL 10
 /* Samples kept for the frequency regression. */
-#define DISC_MAX_SAMPLES 64
+#define DISC_MAX_SAMPLES 256
 /* How far a clock that is not jumping can still drift from the monotonic
  * clock per unit of time: a frequency correction and a slew of 500 ppm
  * each, plus 500 ppm of native drift (the sim backend's realtime is not
@@ -62,7 +62,8 @@ struct disc {
 	/* private */
 	int updates;            /* updates since start, for makestep */
 	bool step_allowed;      /* one step allowed after a clock jump */
-	bool prior_known;       /* freq_ppm came from the drift file */
+	bool prior_known;       /* prior_ppm (the drift file's) still counts */
+	double prior_ppm;
 	double phase;           /* ns committed by steps and slews */
 	double freq_integral;   /* ns gained by frequency corrections ... */
 	int64_t freq_since;     /* ... up to this local time */
