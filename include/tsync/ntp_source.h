@@ -19,7 +19,8 @@ struct srcsel_cand;
 #define NTPSRC_POLL_MAX 17        /* highest, RFC MAXPOLL (36.4 h); also the KoD ceiling */
 #define NTPSRC_MINPOLL_DEFAULT 6  /* 64 s */
 #define NTPSRC_MAXPOLL_DEFAULT 10 /* 1024 s */
-#define NTPSRC_BURST_COUNT 4      /* requests in an iburst */
+#define NTPSRC_BURST_COUNT 6      /* requests in an iburst: the filter needs 4
+                                   * samples to fit, and 2 may be lost */
 #define NTPSRC_BURST_SPACING_MAX (INT64_C(2) * 1000000000) /* 2 s */
 #define NTPSRC_POLL_GOOD 4        /* good updates in a row before the poll grows */
 #define NTPSRC_POLL_GATE 4        /* offset jump, in jitters, that shrinks the poll */

@@ -374,6 +374,7 @@ enum ntpsrc_state ntpsrc_state(const struct ntpsrc *s)
 	return s->reach ? NTPSRC_REACHABLE : NTPSRC_UNREACHABLE;
 }
 
+/* memset leaves state SRCSEL_UNFIT (0) until srcsel_run sets it. */
 void ntpsrc_candidate(const struct ntpsrc *s, int64_t now, uint32_t our_refid,
 		      struct srcsel_cand *out)
 {
@@ -391,7 +392,6 @@ void ntpsrc_candidate(const struct ntpsrc *s, int64_t now, uint32_t our_refid,
 	out->t = s->filter_t;
 	out->root_delay = s->root_delay;
 	out->root_disp = s->root_disp;
-	out->state = SRCSEL_UNFIT;
 }
 
 const char *ntpsrc_state_name(enum ntpsrc_state st)
