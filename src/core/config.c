@@ -609,6 +609,9 @@ static int do_driftfile(struct parser *p, const struct line *l)
 	if (strlen(l->word[1]) >= CFG_PATH_MAX)
 		return fail(p, "path longer than %d bytes", CFG_PATH_MAX - 1);
 	strcpy(p->cfg->driftfile, l->word[1]);
+	return 0;
+}
+
 static int do_control(struct parser *p, const struct line *l)
 {
 	char b[SHOW_MAX];
