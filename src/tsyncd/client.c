@@ -538,11 +538,12 @@ void client_log_stats(const struct client *cl)
 {
 	for (int i = 0; i < cl->n_peers; i++) {
 		const struct peer *p = cl->peers[i];
-		log_info("source %s: tx %llu replies %llu updates %llu kod %llu bogus %llu "
+		log_info("source %s: tx %llu replies %llu updates %llu kod %llu mode %llu bogus %llu "
 			 "duplicate %llu unsync %llu malformed %llu foreign %llu reach %03o poll %d",
 			 p->name, (unsigned long long)p->src.n_tx,
 			 (unsigned long long)p->src.n_replies, (unsigned long long)p->src.n_updates,
 			 (unsigned long long)p->src.n_kod,
+			 (unsigned long long)p->rejected[NTP_EXCH_MODE],
 			 (unsigned long long)p->rejected[NTP_EXCH_BOGUS],
 			 (unsigned long long)p->rejected[NTP_EXCH_DUPLICATE],
 			 (unsigned long long)p->rejected[NTP_EXCH_UNSYNC],
