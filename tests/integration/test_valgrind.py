@@ -1,7 +1,7 @@
 """
 tsyncd and tsync under valgrind: a daemon that serves good and bad
-requests and is shut down by SIGTERM, and a query, must both end with no
-memory error and no leak (every libuv handle closed, uv_loop_close == 0).
+requests and is shut down by SIGTERM, a second one that is its client, and
+a query, must all end with no memory error and no leak (every libuv handle closed, uv_loop_close == 0).
 """
 import re
 
@@ -16,6 +16,28 @@ def check_clean(text, what):
     check(re.search(r"ERROR SUMMARY: 0 errors", text) is not None,
           "%s: valgrind reports no errors" % what)
     check("All heap blocks were freed" in text, "%s: every heap block was freed" % what)
+
+
+def client_role(valgrind, tmp, port):
+    """A second tsyncd, the first one's client (one server by address, one
+    by name, resolved by libuv's thread pool), synchronises, answers the
+    control socket, saves its drift file and exits clean."""
+    conf = tmp + "/client.conf"
+    with open(conf, "w") as f:
+        f.write("listen 127.0.0.1 port 0\nclock sim offset -0.5\nmakestep 0.1 3\n"
+                "control %s/client.sock\ndriftfile %s/drift\n"
+                "server 127.0.0.1 port %d minpoll -3 maxpoll -3 iburst\n"
+                "pool localhost port %d minpoll -3 maxpoll -3\n" % (tmp, tmp, port, port))
+    c = LoggedProcess("tsyncd-client", [valgrind] + VALGRIND_ARGS +
+                      [tsyncd_path(), "-n", "-f", conf])
+    c.wait_line(r"^tsyncd: synchronised to ", timeout=120)
+    st = run([tsync_path(), "--socket", tmp + "/client.sock", "status"], timeout=60)
+    check(st.code == 0 and "stratum" in st.out, "the client answers tsync status")
+    c.proc.send_signal(15)
+    code = c.wait_exit(timeout=120)
+    check(code == 0, "the client under valgrind exits 0 after SIGTERM (got %s)" % code)
+    check("handles left open" not in c.text(), "the client closed every libuv handle")
+    check_clean(c.text(), "tsyncd as a client")
 
 
 def test():
@@ -41,6 +63,8 @@ def test():
                                           "127.0.0.1:%d" % port], timeout=180)
     check(q.code == 0, "tsync query under valgrind exits 0 (got %s)" % q.code)
     check_clean(q.err, "tsync query")
+
+    client_role(valgrind, tmpdir(), port)
 
     d.proc.send_signal(15)
     code = d.wait_exit(timeout=120)
