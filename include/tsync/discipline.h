@@ -70,6 +70,7 @@ struct disc {
 	int64_t last_update;    /* local time of the last update, 0: none */
 	int poll;
 	int poll_count;         /* hysteresis of the poll hint */
+	int outliers;           /* in a row off the line, signed by side */
 	int n;                  /* samples[0..n), oldest first */
 	struct disc_sample samples[DISC_MAX_SAMPLES];
 };

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "tsync/discipline.h"
 
@@ -24,6 +25,12 @@
 /* A slew is whole microseconds, adjtime's resolution, so that what we
  * account for is what the kernel does. */
 #define SLEW_RES 1000
+/* A sample further than OUTLIER_K standard errors from the line the
+ * others make is an outlier; OUTLIER_RUN of them in a row on one side
+ * mean the clock's frequency moved (or something stepped it), and the
+ * line starts afresh from them. */
+#define OUTLIER_K 5.0
+#define OUTLIER_RUN 2
 /* Samples in the line before the state can leave DISC_FREQ. */
 #define MIN_FREQ_SAMPLES 4
 /* The runs test needs this many residuals to mean anything, and fails
@@ -47,6 +54,7 @@ struct fit {
 	double sxx;      /* s^2 */
 	double slope;    /* ns/s: the frequency correction wanted x 1000 */
 	double skew;     /* ns/s: the slope's standard error, < 0 unknown */
+	double sigma;    /* ns: the scatter about the line */
 };
 
 void disc_config_default(struct disc_config *cfg)
@@ -140,8 +148,8 @@ static void fit_line(const struct disc *d, int64_t now, int64_t jitter, struct f
 		double r = d->samples[i].u - f->mean_u - f->slope * dx;
 		ssr += r * r;
 	}
-	double sigma = d->n > 2 ? sqrt(ssr / (d->n - 2)) : (double)jitter;
-	f->skew = sigma / sqrt(f->sxx);
+	f->sigma = d->n > 2 ? sqrt(ssr / (d->n - 2)) : (double)jitter;
+	f->skew = f->sigma / sqrt(f->sxx);
 }
 
 /* Wald-Wolfowitz runs test on the residuals' signs: too few runs means
@@ -187,6 +195,39 @@ static void estimate(struct disc *d, int64_t now, int64_t jitter, struct fit *f)
 	}
 	if (f->skew < s0 / 4)
 		d->prior_known = false;
+}
+
+/* Count how many samples in a row (signed by their side) fell off the
+ * line of the samples before them. The runs test sees a change only
+ * after many samples; this sees a large one at once. */
+static void check_outlier(struct disc *d, int64_t now, int64_t jitter, double u)
+{
+	struct fit f;
+	if (d->n < RUNS_MIN_SAMPLES) {
+		d->outliers = 0;
+		return;
+	}
+	fit_line(d, now, jitter, &f);
+	double sigma = fmax(f.sigma, (double)jitter);
+	/* the error of the line extrapolated to now, and the sample's own */
+	double var = sigma * sigma * (1 + 1.0 / d->n + f.mean_x * f.mean_x / f.sxx);
+	double e = u - (f.mean_u - f.slope * f.mean_x);
+	if (fabs(e) <= OUTLIER_K * sqrt(var))
+		d->outliers = 0;
+	else if ((e > 0) == (d->outliers > 0))
+		d->outliers += e > 0 ? 1 : -1;
+	else
+		d->outliers = e > 0 ? 1 : -1;
+}
+
+/* The line no longer holds: keep the outliers that said so, and poll
+ * faster to rebuild it. */
+static void restart_line(struct disc *d)
+{
+	keep_newest(d, OUTLIER_RUN);
+	d->outliers = 0;
+	d->poll -= d->poll > d->cfg.minpoll;
+	d->poll_count = 0;
 }
 
 /* ns our frequency corrections have added to the clock up to local t. */
@@ -251,23 +292,26 @@ static void correct(struct disc *d, const struct disc_input *in, double f_int,
 	d->phase += (double)(slew - in->slew_left);
 }
 
+/* Judged on the measured offset, as RFC 5905 does: the line's estimate
+ * lags a change by design. */
 static enum disc_state state_after(const struct disc *d, const struct disc_input *in,
-				   int64_t offset)
+				   double offset)
 {
 	double bound = fmax(PGATE * (double)in->jitter, LOCK_MIN_NS);
 	if (d->n < MIN_FREQ_SAMPLES)
 		return DISC_FREQ;
-	return fabs((double)offset) > bound ? DISC_SLEW : DISC_LOCKED;
+	return fabs(offset) > bound ? DISC_SLEW : DISC_LOCKED;
 }
 
-/* RFC 5905 §13 in spirit: lengthen the poll while locked, shorten it
- * while the offset stays out of the gate, each after POLL_HOLD updates. */
+/* RFC 5905 §13 in spirit: lengthen the poll after POLL_HOLD updates
+ * locked, shorten it after two out of the gate (quick to react, slow to
+ * relax). */
 static void adjust_poll(struct disc *d)
 {
 	if (d->state == DISC_LOCKED && ++d->poll_count >= POLL_HOLD) {
 		d->poll += d->poll < d->cfg.maxpoll;
 		d->poll_count = 0;
-	} else if (d->state == DISC_SLEW && --d->poll_count <= -POLL_HOLD) {
+	} else if (d->state == DISC_SLEW && (d->poll_count -= POLL_HOLD / 2) <= -POLL_HOLD) {
 		d->poll -= d->poll > d->cfg.minpoll;
 		d->poll_count = 0;
 	}
@@ -292,10 +336,13 @@ int disc_update(struct disc *d, const struct disc_input *in, struct disc_actions
 		add_sample(d, now, u);
 	} else {
 		struct fit f;
+		check_outlier(d, now, in->jitter, u);
 		add_sample(d, now, u);
+		if (abs(d->outliers) >= OUTLIER_RUN)
+			restart_line(d);
 		estimate(d, now, in->jitter, &f);
 		correct(d, in, f_int, &f, out);
-		d->state = state_after(d, in, out->offset_est);
+		d->state = state_after(d, in, offset);
 		adjust_poll(d);
 	}
 	d->last_update = now;
