@@ -80,8 +80,10 @@ struct disc_input {
 	int64_t offset;     /* combined offset, ns: server minus ours
 			       (positive: our clock is behind) */
 	int64_t jitter;     /* system jitter, ns (>= 0) */
-	int64_t now;        /* local time (clk_read) the offset refers to */
-	int64_t slew_left;  /* clk_status().slew_remaining read at now: the
+	int64_t now;        /* local time (clk_read) the offset refers to:
+			       read it when making the update, strictly
+			       after the last update's */
+	int64_t slew_left;  /* clk_status().slew_remaining read with now: the
 			       part of our last slew not applied yet */
 };
 

@@ -125,18 +125,23 @@ static double x_of(const struct disc_sample *s, int64_t now)
 	return (double)(s->t - now) / NS_PER_S;
 }
 
-/* Least squares through the samples (n >= 2). Without residual degrees
- * of freedom (n == 2) the jitter stands in for their scatter. */
-static void fit_line(const struct disc *d, int64_t now, int64_t jitter, struct fit *f)
+/* The samples' centre, and a slope given rather than fitted. */
+static void fit_line_at(const struct disc *d, int64_t now, double slope, struct fit *f)
 {
-	double sx = 0, su = 0, sxu = 0, ssr = 0;
-	f->sxx = 0;
+	double sx = 0, su = 0;
 	for (int i = 0; i < d->n; i++) {
 		sx += x_of(&d->samples[i], now);
 		su += d->samples[i].u;
 	}
-	f->mean_x = sx / d->n;
-	f->mean_u = su / d->n;
+	*f = (struct fit){ .mean_x = sx / d->n, .mean_u = su / d->n, .slope = slope, .skew = -1 };
+}
+
+/* Least squares through the samples (n >= 2). Their scatter is taken as
+ * no less than the jitter: a few residuals can look deceptively quiet. */
+static void fit_line(const struct disc *d, int64_t now, int64_t jitter, struct fit *f)
+{
+	double sxu = 0, ssr = 0;
+	fit_line_at(d, now, 0, f);
 	for (int i = 0; i < d->n; i++) {
 		double dx = x_of(&d->samples[i], now) - f->mean_x;
 		f->sxx += dx * dx;
@@ -148,7 +153,7 @@ static void fit_line(const struct disc *d, int64_t now, int64_t jitter, struct f
 		double r = d->samples[i].u - f->mean_u - f->slope * dx;
 		ssr += r * r;
 	}
-	f->sigma = d->n > 2 ? sqrt(ssr / (d->n - 2)) : (double)jitter;
+	f->sigma = fmax(d->n > 2 ? sqrt(ssr / (d->n - 2)) : 0, (double)jitter);
 	f->skew = f->sigma / sqrt(f->sxx);
 }
 
@@ -171,14 +176,15 @@ static bool runs_ok(const struct disc *d, int64_t now, const struct fit *f)
 	return var <= 0 || runs >= mean - RUNS_Z * sqrt(var);
 }
 
-/* The line through the samples, its window halved until the runs test
- * passes, and its slope blended with the drift file's while that one is
- * the better measurement. With one sample, the frequency in force. */
+/* The line through the samples, its window halved when the runs test
+ * fails, and its slope blended with the drift file's while that one is
+ * the better measurement. With one sample, or two and the drift file's
+ * frequency (two samples say nothing of their scatter), the frequency in
+ * force. */
 static void estimate(struct disc *d, int64_t now, int64_t jitter, struct fit *f)
 {
-	if (d->n < 2) {
-		*f = (struct fit){ .mean_u = d->samples[0].u, .slope = d->freq_ppm * NSS_PER_PPM,
-				   .skew = -1 };
+	if (d->n < 2 || (d->n < 3 && d->prior_known)) {
+		fit_line_at(d, now, d->freq_ppm * NSS_PER_PPM, f);
 		return;
 	}
 	fit_line(d, now, jitter, f);

@@ -180,10 +180,20 @@ START_TEST(driftfile_prior)
 	struct disc_actions a = update(&d, 3 * US, T0);
 	ck_assert(!a.set_freq);
 	ck_assert(d.freq_ppm == -49.872);
-	/* A second sample with 10 us of jitter over 1 s measures the slope
-	 * to 14 ppm: the 2 ppm prior still weighs 98% of the answer. */
-	a = update(&d, 3 * US, T0 + S);
-	ck_assert(fabs(a.freq_ppm - -49.872) < 1.0);
+	/* Two samples say nothing of their scatter: still the prior. */
+	a = update(&d, 13 * US, T0 + S);
+	ck_assert(!a.set_freq);
+	/* A third one is blended. In the free-running frame (ns, the frequency
+	 * in force and the slews of 3 and 7 us added back): u = 3000, -33872,
+	 * -79744 at x = -2, -1, 0 s. The line: -41372 ns/s (-41.372 ppm),
+	 * residuals -1500, 3000, -1500: a scatter of 3674 ns, below the 10 us
+	 * of jitter, which counts instead: standard error 10 / sqrt(2) =
+	 * 7.071 ppm. Weights 1/2^2 and 1/7.071^2: (0.25 x -49.872 + 0.02 x
+	 * -41.372) / 0.27 = -49.242 ppm. */
+	a = update(&d, 10 * US, T0 + 2 * S);
+	ck_assert(a.set_freq);
+	ck_assert(fabs(a.freq_ppm - -49.242) < 0.001);
+	ck_assert(fabs(a.skew_ppm - 7.071) < 0.001);
 }
 END_TEST
 
@@ -434,6 +444,33 @@ START_TEST(closed_loop_converges)
 }
 END_TEST
 
+/* With the drift file's -49.9 ppm applied at start, as the daemon does,
+ * the frequency is right from the first poll and stays within 2 ppm while
+ * the line is still worse than the drift file (without it: 50 ppm off). */
+START_TEST(closed_loop_with_driftfile)
+{
+	struct disc_config cfg;
+	struct disc_actions a;
+	disc_config_default(&cfg);
+	cfg.minpoll = cfg.maxpoll = -2;
+	for (int seed = 1; seed <= 20; seed++) {
+		struct loop l;
+		double worst = 0;
+		loop_init(&l, seed, 15 * US, 250 * MS, 50.0, &cfg);
+		sim_set_freq(&l.m, T0, -49.9);
+		disc_init(&l.d, &cfg, -49.9, true);
+		for (int k = 0; k < 8; k++) {
+			worst = fmax(worst, fabs(freq_error(&l)));
+			loop_poll(&l, LOOP_INTERVAL, &a);
+		}
+		int min_n, k = run_fixed(&l, LOOP_POLLS, &min_n);
+		ck_assert(worst < 2.0);
+		ck_assert_int_ge(k, 0);
+		ck_assert_int_le(k, LOOP_CONVERGE_BY);
+	}
+}
+END_TEST
+
 /* 20 ms is under the step threshold: slewed away, never stepped, at
  * most 500 ppm: 40 s, 160 polls. */
 START_TEST(closed_loop_slews)
@@ -534,6 +571,7 @@ static Suite *discipline_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("closed loop");
 	tcase_add_test(tc, closed_loop_converges);
+	tcase_add_test(tc, closed_loop_with_driftfile);
 	tcase_add_test(tc, closed_loop_slews);
 	tcase_add_test(tc, closed_loop_follows_drift_change);
 	tcase_add_test(tc, closed_loop_at_the_poll_hint);
