@@ -64,7 +64,7 @@ struct disc {
 	bool step_allowed;      /* one step allowed after a clock jump */
 	bool prior_known;       /* prior_ppm (the drift file's) still counts */
 	double prior_ppm;
-	double phase;           /* ns committed by steps and slews */
+	double phase;           /* ns committed by slews */
 	double freq_integral;   /* ns gained by frequency corrections ... */
 	int64_t freq_since;     /* ... up to this local time */
 	int64_t last_update;    /* local time of the last update, 0: none */

@@ -3,14 +3,16 @@
  * recent offsets in the clock's free-running frame gives the frequency
  * and the offset to slew away. Pure arithmetic; the caller does the I/O.
  *
- * The method is chrony's (a regression of offset against time, with a
- * runs test to shorten the window when the residuals stop looking like
- * noise), learned from its documentation, not its code; RFC 5905 §11.3
- * explains the alternative PLL/FLL. Rather than moving the sample history
+ * The method is the one chrony is known for (a regression of offset
+ * against time, with a runs test to shorten the window when the residuals
+ * stop looking like noise); RFC 5905 §11.3 and A.5.5.6 describe the
+ * alternative, a PLL/FLL. Rather than moving the sample history
  * at every correction, each sample is kept in the frame of the clock as it
  * would run had we never touched it: u = offset + every correction we
- * applied so far. There the clock is a plain line, u = -(x0 + drift t),
- * and the frequency correction we want is the line's slope.
+ * applied so far (steps excepted: those shift the older samples instead,
+ * which keeps u small after a step of years). There the clock is a plain
+ * line, u = -(x0 + drift t), and the frequency correction we want is the
+ * line's slope.
  */
 #include <errno.h>
 #include <math.h>
@@ -40,11 +42,12 @@
 /* The drift file's frequency counts as a measurement with this standard
  * error until the line's own is a quarter of it. */
 #define PRIOR_SKEW_PPM 2.0
-/* Locked: the estimated offset within PGATE x jitter (RFC 5905's gate),
+/* Locked: the measured offset within PGATE x jitter (RFC 5905's gate),
  * or within LOCK_MIN_NS when the jitter is smaller. */
 #define PGATE 4
 #define LOCK_MIN_NS 100000.0
-/* Updates in a row, locked (up) or not (down), that move the poll hint. */
+/* Updates in a row locked that lengthen the poll hint; half as many out
+ * of the gate shorten it. */
 #define POLL_HOLD 8
 
 /* The line through the samples, centred at the update's local time. */
@@ -214,9 +217,8 @@ static void check_outlier(struct disc *d, int64_t now, int64_t jitter, double u)
 		return;
 	}
 	fit_line(d, now, jitter, &f);
-	double sigma = fmax(f.sigma, (double)jitter);
 	/* the error of the line extrapolated to now, and the sample's own */
-	double var = sigma * sigma * (1 + 1.0 / d->n + f.mean_x * f.mean_x / f.sxx);
+	double var = f.sigma * f.sigma * (1 + 1.0 / d->n + f.mean_x * f.mean_x / f.sxx);
 	double e = u - (f.mean_u - f.slope * f.mean_x);
 	if (fabs(e) <= OUTLIER_K * sqrt(var))
 		d->outliers = 0;
@@ -250,14 +252,18 @@ static bool may_step(const struct disc *d, double offset)
 	return limit == -1 || d->updates < limit || d->step_allowed;
 }
 
-/* Step by offset: the local time scale moves with the clock, so the
- * samples' times and the frequency's reference move too. */
-static void do_step(struct disc *d, int64_t delta, struct disc_actions *out)
+/* Step by delta, after the sample u taken before it at now. The local
+ * time scale moves with the clock, so the samples' times and the
+ * frequency's reference move too; their u move to the new frame. */
+static void do_step(struct disc *d, int64_t now, double u, int64_t delta,
+		    struct disc_actions *out)
 {
-	for (int i = 0; i < d->n; i++)
+	add_sample(d, now, u);
+	for (int i = 0; i < d->n; i++) {
 		d->samples[i].t += delta;
+		d->samples[i].u -= (double)delta;
+	}
 	d->freq_since += delta;
-	d->phase += (double)delta;
 	d->steps_total += delta;
 	out->step = true;
 	out->step_ns = delta;
@@ -309,17 +315,23 @@ static enum disc_state state_after(const struct disc *d, const struct disc_input
 	return fabs(offset) > bound ? DISC_SLEW : DISC_LOCKED;
 }
 
-/* RFC 5905 §13 in spirit: lengthen the poll after POLL_HOLD updates
- * locked, shorten it after two out of the gate (quick to react, slow to
- * relax). */
+/* RFC 5905 §13 in spirit: lengthen the poll after POLL_HOLD updates in
+ * a row locked, shorten it after two in a row out of the gate (quick to
+ * react, slow to relax). */
 static void adjust_poll(struct disc *d)
 {
-	if (d->state == DISC_LOCKED && ++d->poll_count >= POLL_HOLD) {
-		d->poll += d->poll < d->cfg.maxpoll;
-		d->poll_count = 0;
-	} else if (d->state == DISC_SLEW && (d->poll_count -= POLL_HOLD / 2) <= -POLL_HOLD) {
-		d->poll -= d->poll > d->cfg.minpoll;
-		d->poll_count = 0;
+	if (d->state == DISC_LOCKED) {
+		d->poll_count = d->poll_count < 0 ? 1 : d->poll_count + 1;
+		if (d->poll_count >= POLL_HOLD) {
+			d->poll += d->poll < d->cfg.maxpoll;
+			d->poll_count = 0;
+		}
+	} else if (d->state == DISC_SLEW) {
+		d->poll_count = d->poll_count > 0 ? -1 : d->poll_count - 1;
+		if (d->poll_count <= -2) {
+			d->poll -= d->poll > d->cfg.minpoll;
+			d->poll_count = 0;
+		}
 	}
 }
 
@@ -337,9 +349,8 @@ int disc_update(struct disc *d, const struct disc_input *in, struct disc_actions
 
 	*out = (struct disc_actions){ .offset_est = (int64_t)llround(offset), .skew_ppm = -1 };
 	if (may_step(d, offset)) {
-		do_step(d, (int64_t)llround(offset), out);
+		do_step(d, now, u, (int64_t)llround(offset), out);
 		now += out->step_ns;
-		add_sample(d, now, u);
 	} else {
 		struct fit f;
 		check_outlier(d, now, in->jitter, u);

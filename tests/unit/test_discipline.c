@@ -444,6 +444,22 @@ START_TEST(closed_loop_converges)
 }
 END_TEST
 
+/* A clock decades behind (a dead RTC) is stepped, and the line does not
+ * lose its precision to the size of that step. */
+START_TEST(closed_loop_after_decades)
+{
+	struct disc_config cfg;
+	struct loop l;
+	disc_config_default(&cfg);
+	cfg.minpoll = cfg.maxpoll = -2;
+	loop_init(&l, 1, 15 * US, -47 * INT64_C(31557600) * S, 50.0, &cfg);
+	int min_n, k = run_fixed(&l, LOOP_POLLS, &min_n);
+	printf("closed loop 47 years behind: converged from poll %d\n", k);
+	ck_assert_int_ge(k, 1);
+	ck_assert_int_le(k, LOOP_CONVERGE_BY);
+}
+END_TEST
+
 /* With the drift file's -49.9 ppm applied at start, as the daemon does,
  * the frequency is right from the first poll and stays within 2 ppm while
  * the line is still worse than the drift file (without it: 50 ppm off). */
@@ -571,6 +587,7 @@ static Suite *discipline_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("closed loop");
 	tcase_add_test(tc, closed_loop_converges);
+	tcase_add_test(tc, closed_loop_after_decades);
 	tcase_add_test(tc, closed_loop_with_driftfile);
 	tcase_add_test(tc, closed_loop_slews);
 	tcase_add_test(tc, closed_loop_follows_drift_change);
