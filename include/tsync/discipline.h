@@ -64,12 +64,13 @@ struct disc {
 	bool step_allowed;      /* one step allowed after a clock jump */
 	bool prior_known;       /* prior_ppm (the drift file's) still counts */
 	double prior_ppm;
-	double phase;           /* ns committed by steps and slews */
+	double phase;           /* ns committed by slews */
 	double freq_integral;   /* ns gained by frequency corrections ... */
 	int64_t freq_since;     /* ... up to this local time */
 	int64_t last_update;    /* local time of the last update, 0: none */
 	int poll;
 	int poll_count;         /* hysteresis of the poll hint */
+	int outliers;           /* in a row off the line, signed by side */
 	int n;                  /* samples[0..n), oldest first */
 	struct disc_sample samples[DISC_MAX_SAMPLES];
 };
@@ -79,8 +80,10 @@ struct disc_input {
 	int64_t offset;     /* combined offset, ns: server minus ours
 			       (positive: our clock is behind) */
 	int64_t jitter;     /* system jitter, ns (>= 0) */
-	int64_t now;        /* local time (clk_read) the offset refers to */
-	int64_t slew_left;  /* clk_status().slew_remaining read at now: the
+	int64_t now;        /* local time (clk_read) the offset refers to:
+			       read it when making the update, strictly
+			       after the last update's */
+	int64_t slew_left;  /* clk_status().slew_remaining read with now: the
 			       part of our last slew not applied yet */
 };
 

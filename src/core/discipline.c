@@ -3,17 +3,20 @@
  * recent offsets in the clock's free-running frame gives the frequency
  * and the offset to slew away. Pure arithmetic; the caller does the I/O.
  *
- * The method is chrony's (a regression of offset against time, with a
- * runs test to shorten the window when the residuals stop looking like
- * noise), learned from its documentation, not its code; RFC 5905 §11.3
- * explains the alternative PLL/FLL. Rather than moving the sample history
+ * The method is the one chrony is known for (a regression of offset
+ * against time, with a runs test to shorten the window when the residuals
+ * stop looking like noise); RFC 5905 §11.3 and A.5.5.6 describe the
+ * alternative, a PLL/FLL. Rather than moving the sample history
  * at every correction, each sample is kept in the frame of the clock as it
  * would run had we never touched it: u = offset + every correction we
- * applied so far. There the clock is a plain line, u = -(x0 + drift t),
- * and the frequency correction we want is the line's slope.
+ * applied so far (steps excepted: those shift the older samples instead,
+ * which keeps u small after a step of years). There the clock is a plain
+ * line, u = -(x0 + drift t), and the frequency correction we want is the
+ * line's slope.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "tsync/discipline.h"
 
@@ -24,6 +27,12 @@
 /* A slew is whole microseconds, adjtime's resolution, so that what we
  * account for is what the kernel does. */
 #define SLEW_RES 1000
+/* A sample further than OUTLIER_K standard errors from the line the
+ * others make is an outlier; OUTLIER_RUN of them in a row on one side
+ * mean the clock's frequency moved (or something stepped it), and the
+ * line starts afresh from them. */
+#define OUTLIER_K 5.0
+#define OUTLIER_RUN 2
 /* Samples in the line before the state can leave DISC_FREQ. */
 #define MIN_FREQ_SAMPLES 4
 /* The runs test needs this many residuals to mean anything, and fails
@@ -33,11 +42,12 @@
 /* The drift file's frequency counts as a measurement with this standard
  * error until the line's own is a quarter of it. */
 #define PRIOR_SKEW_PPM 2.0
-/* Locked: the estimated offset within PGATE x jitter (RFC 5905's gate),
+/* Locked: the measured offset within PGATE x jitter (RFC 5905's gate),
  * or within LOCK_MIN_NS when the jitter is smaller. */
 #define PGATE 4
 #define LOCK_MIN_NS 100000.0
-/* Updates in a row, locked (up) or not (down), that move the poll hint. */
+/* Updates in a row locked that lengthen the poll hint; half as many out
+ * of the gate shorten it. */
 #define POLL_HOLD 8
 
 /* The line through the samples, centred at the update's local time. */
@@ -47,6 +57,7 @@ struct fit {
 	double sxx;      /* s^2 */
 	double slope;    /* ns/s: the frequency correction wanted x 1000 */
 	double skew;     /* ns/s: the slope's standard error, < 0 unknown */
+	double sigma;    /* ns: the scatter about the line */
 };
 
 void disc_config_default(struct disc_config *cfg)
@@ -117,18 +128,23 @@ static double x_of(const struct disc_sample *s, int64_t now)
 	return (double)(s->t - now) / NS_PER_S;
 }
 
-/* Least squares through the samples (n >= 2). Without residual degrees
- * of freedom (n == 2) the jitter stands in for their scatter. */
-static void fit_line(const struct disc *d, int64_t now, int64_t jitter, struct fit *f)
+/* The samples' centre, and a slope given rather than fitted. */
+static void fit_line_at(const struct disc *d, int64_t now, double slope, struct fit *f)
 {
-	double sx = 0, su = 0, sxu = 0, ssr = 0;
-	f->sxx = 0;
+	double sx = 0, su = 0;
 	for (int i = 0; i < d->n; i++) {
 		sx += x_of(&d->samples[i], now);
 		su += d->samples[i].u;
 	}
-	f->mean_x = sx / d->n;
-	f->mean_u = su / d->n;
+	*f = (struct fit){ .mean_x = sx / d->n, .mean_u = su / d->n, .slope = slope, .skew = -1 };
+}
+
+/* Least squares through the samples (n >= 2). Their scatter is taken as
+ * no less than the jitter: a few residuals can look deceptively quiet. */
+static void fit_line(const struct disc *d, int64_t now, int64_t jitter, struct fit *f)
+{
+	double sxu = 0, ssr = 0;
+	fit_line_at(d, now, 0, f);
 	for (int i = 0; i < d->n; i++) {
 		double dx = x_of(&d->samples[i], now) - f->mean_x;
 		f->sxx += dx * dx;
@@ -140,8 +156,8 @@ static void fit_line(const struct disc *d, int64_t now, int64_t jitter, struct f
 		double r = d->samples[i].u - f->mean_u - f->slope * dx;
 		ssr += r * r;
 	}
-	double sigma = d->n > 2 ? sqrt(ssr / (d->n - 2)) : (double)jitter;
-	f->skew = sigma / sqrt(f->sxx);
+	f->sigma = fmax(d->n > 2 ? sqrt(ssr / (d->n - 2)) : 0, (double)jitter);
+	f->skew = f->sigma / sqrt(f->sxx);
 }
 
 /* Wald-Wolfowitz runs test on the residuals' signs: too few runs means
@@ -163,14 +179,15 @@ static bool runs_ok(const struct disc *d, int64_t now, const struct fit *f)
 	return var <= 0 || runs >= mean - RUNS_Z * sqrt(var);
 }
 
-/* The line through the samples, its window halved until the runs test
- * passes, and its slope blended with the drift file's while that one is
- * the better measurement. With one sample, the frequency in force. */
+/* The line through the samples, its window halved when the runs test
+ * fails, and its slope blended with the drift file's while that one is
+ * the better measurement. With one sample, or two and the drift file's
+ * frequency (two samples say nothing of their scatter), the frequency in
+ * force. */
 static void estimate(struct disc *d, int64_t now, int64_t jitter, struct fit *f)
 {
-	if (d->n < 2) {
-		*f = (struct fit){ .mean_u = d->samples[0].u, .slope = d->freq_ppm * NSS_PER_PPM,
-				   .skew = -1 };
+	if (d->n < 2 || (d->n < 3 && d->prior_known)) {
+		fit_line_at(d, now, d->freq_ppm * NSS_PER_PPM, f);
 		return;
 	}
 	fit_line(d, now, jitter, f);
@@ -189,6 +206,38 @@ static void estimate(struct disc *d, int64_t now, int64_t jitter, struct fit *f)
 		d->prior_known = false;
 }
 
+/* Count how many samples in a row (signed by their side) fell off the
+ * line of the samples before them. The runs test sees a change only
+ * after many samples; this sees a large one at once. */
+static void check_outlier(struct disc *d, int64_t now, int64_t jitter, double u)
+{
+	struct fit f;
+	if (d->n < RUNS_MIN_SAMPLES) {
+		d->outliers = 0;
+		return;
+	}
+	fit_line(d, now, jitter, &f);
+	/* the error of the line extrapolated to now, and the sample's own */
+	double var = f.sigma * f.sigma * (1 + 1.0 / d->n + f.mean_x * f.mean_x / f.sxx);
+	double e = u - (f.mean_u - f.slope * f.mean_x);
+	if (fabs(e) <= OUTLIER_K * sqrt(var))
+		d->outliers = 0;
+	else if ((e > 0) == (d->outliers > 0))
+		d->outliers += e > 0 ? 1 : -1;
+	else
+		d->outliers = e > 0 ? 1 : -1;
+}
+
+/* The line no longer holds: keep the outliers that said so, and poll
+ * faster to rebuild it. */
+static void restart_line(struct disc *d)
+{
+	keep_newest(d, OUTLIER_RUN);
+	d->outliers = 0;
+	d->poll -= d->poll > d->cfg.minpoll;
+	d->poll_count = 0;
+}
+
 /* ns our frequency corrections have added to the clock up to local t. */
 static double freq_integral_at(const struct disc *d, int64_t t)
 {
@@ -203,14 +252,18 @@ static bool may_step(const struct disc *d, double offset)
 	return limit == -1 || d->updates < limit || d->step_allowed;
 }
 
-/* Step by offset: the local time scale moves with the clock, so the
- * samples' times and the frequency's reference move too. */
-static void do_step(struct disc *d, int64_t delta, struct disc_actions *out)
+/* Step by delta, after the sample u taken before it at now. The local
+ * time scale moves with the clock, so the samples' times and the
+ * frequency's reference move too; their u move to the new frame. */
+static void do_step(struct disc *d, int64_t now, double u, int64_t delta,
+		    struct disc_actions *out)
 {
-	for (int i = 0; i < d->n; i++)
+	add_sample(d, now, u);
+	for (int i = 0; i < d->n; i++) {
 		d->samples[i].t += delta;
+		d->samples[i].u -= (double)delta;
+	}
 	d->freq_since += delta;
-	d->phase += (double)delta;
 	d->steps_total += delta;
 	out->step = true;
 	out->step_ns = delta;
@@ -251,25 +304,34 @@ static void correct(struct disc *d, const struct disc_input *in, double f_int,
 	d->phase += (double)(slew - in->slew_left);
 }
 
+/* Judged on the measured offset, as RFC 5905 does: the line's estimate
+ * lags a change by design. */
 static enum disc_state state_after(const struct disc *d, const struct disc_input *in,
-				   int64_t offset)
+				   double offset)
 {
 	double bound = fmax(PGATE * (double)in->jitter, LOCK_MIN_NS);
 	if (d->n < MIN_FREQ_SAMPLES)
 		return DISC_FREQ;
-	return fabs((double)offset) > bound ? DISC_SLEW : DISC_LOCKED;
+	return fabs(offset) > bound ? DISC_SLEW : DISC_LOCKED;
 }
 
-/* RFC 5905 §13 in spirit: lengthen the poll while locked, shorten it
- * while the offset stays out of the gate, each after POLL_HOLD updates. */
+/* RFC 5905 §13 in spirit: lengthen the poll after POLL_HOLD updates in
+ * a row locked, shorten it after two in a row out of the gate (quick to
+ * react, slow to relax). */
 static void adjust_poll(struct disc *d)
 {
-	if (d->state == DISC_LOCKED && ++d->poll_count >= POLL_HOLD) {
-		d->poll += d->poll < d->cfg.maxpoll;
-		d->poll_count = 0;
-	} else if (d->state == DISC_SLEW && --d->poll_count <= -POLL_HOLD) {
-		d->poll -= d->poll > d->cfg.minpoll;
-		d->poll_count = 0;
+	if (d->state == DISC_LOCKED) {
+		d->poll_count = d->poll_count < 0 ? 1 : d->poll_count + 1;
+		if (d->poll_count >= POLL_HOLD) {
+			d->poll += d->poll < d->cfg.maxpoll;
+			d->poll_count = 0;
+		}
+	} else if (d->state == DISC_SLEW) {
+		d->poll_count = d->poll_count > 0 ? -1 : d->poll_count - 1;
+		if (d->poll_count <= -2) {
+			d->poll -= d->poll > d->cfg.minpoll;
+			d->poll_count = 0;
+		}
 	}
 }
 
@@ -287,15 +349,17 @@ int disc_update(struct disc *d, const struct disc_input *in, struct disc_actions
 
 	*out = (struct disc_actions){ .offset_est = (int64_t)llround(offset), .skew_ppm = -1 };
 	if (may_step(d, offset)) {
-		do_step(d, (int64_t)llround(offset), out);
+		do_step(d, now, u, (int64_t)llround(offset), out);
 		now += out->step_ns;
-		add_sample(d, now, u);
 	} else {
 		struct fit f;
+		check_outlier(d, now, in->jitter, u);
 		add_sample(d, now, u);
+		if (abs(d->outliers) >= OUTLIER_RUN)
+			restart_line(d);
 		estimate(d, now, in->jitter, &f);
 		correct(d, in, f_int, &f, out);
-		d->state = state_after(d, in, out->offset_est);
+		d->state = state_after(d, in, offset);
 		adjust_poll(d);
 	}
 	d->last_update = now;
