@@ -112,6 +112,9 @@ struct disc_actions {
 			       < 0 when not known yet */
 };
 
+/* "unset", "stepped", "freq", "slew", "locked": for logs and status. */
+const char *disc_state_name(enum disc_state state);
+
 /* Fill cfg with the defaults above. */
 void disc_config_default(struct disc_config *cfg);
 /* Check cfg's ranges: returns true, or false with a short reason in *why
