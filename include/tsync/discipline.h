@@ -20,7 +20,9 @@
 /* Defaults of the poll hint's bounds, log2 s (64 s and 1024 s). */
 #define DISC_MINPOLL 6
 #define DISC_MAXPOLL 10
-/* Samples kept for the frequency regression. */
+/* Samples kept for the frequency regression (4 KB in struct disc); the
+ * runs test and the outlier check cut the window when the frequency
+ * moves. */
 #define DISC_MAX_SAMPLES 256
 /* How far a clock that is not jumping can still drift from the monotonic
  * clock per unit of time: a frequency correction and a slew of 500 ppm
@@ -40,13 +42,15 @@ struct disc_config {
 enum disc_state {
 	DISC_UNSET,   /* no update yet */
 	DISC_STEPPED, /* the last update stepped the clock */
-	DISC_FREQ,    /* measuring the frequency: too few samples yet */
-	DISC_SLEW,    /* correcting an offset larger than the lock bound */
-	DISC_LOCKED,  /* offset within the lock bound, frequency known */
+	DISC_FREQ,    /* measuring the frequency: under 4 samples */
+	DISC_SLEW,    /* measured offset beyond the lock bound,
+			 max(4 x jitter, 100 us) */
+	DISC_LOCKED,  /* measured offset within it, frequency measured */
 };
 
 /* One sample in the free-running frame: the offset the clock would have
- * if we had never corrected it (ns) at local time t (ns). */
+ * if we had never slewed it or changed its frequency (ns), at local time
+ * t (ns); both moved by each step since. */
 struct disc_sample {
 	int64_t t;
 	double u;
@@ -87,7 +91,11 @@ struct disc_input {
 			       part of our last slew not applied yet */
 };
 
-/* One update's output. Apply in this order: step, set_freq, slew. */
+/* One update's output. Apply in this order: step, set_freq, slew. An
+ * update that steps neither slews nor changes the frequency (a slew in
+ * progress goes on: the step was of the offset left after it); every
+ * other one slews, maybe by 0, which cancels what is left of the last
+ * slew. Slews are whole microseconds, adjtime's resolution. */
 struct disc_actions {
 	bool step;
 	int64_t step_ns;    /* clk_step(c, step_ns) */
@@ -103,6 +111,9 @@ struct disc_actions {
 	double skew_ppm;    /* standard error of the frequency estimate;
 			       < 0 when not known yet */
 };
+
+/* "unset", "stepped", "freq", "slew", "locked": for logs and status. */
+const char *disc_state_name(enum disc_state state);
 
 /* Fill cfg with the defaults above. */
 void disc_config_default(struct disc_config *cfg);

@@ -60,6 +60,18 @@ struct fit {
 	double sigma;    /* ns: the scatter about the line */
 };
 
+const char *disc_state_name(enum disc_state state)
+{
+	switch (state) {
+	case DISC_UNSET: return "unset";
+	case DISC_STEPPED: return "stepped";
+	case DISC_FREQ: return "freq";
+	case DISC_SLEW: return "slew";
+	case DISC_LOCKED: return "locked";
+	default: return "unknown";
+	}
+}
+
 void disc_config_default(struct disc_config *cfg)
 {
 	*cfg = (struct disc_config){

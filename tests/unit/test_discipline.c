@@ -45,6 +45,8 @@ START_TEST(defaults_and_ranges)
 	ck_assert_int_eq(cfg.step_limit, 3);
 	ck_assert(cfg.maxslew_ppm == 500.0);
 	ck_assert(disc_config_valid(&cfg, &why));
+	ck_assert_str_eq(disc_state_name(DISC_LOCKED), "locked");
+	ck_assert_str_eq(disc_state_name(DISC_UNSET), "unset");
 	cfg.maxslew_ppm = 501;
 	ck_assert(!disc_config_valid(&cfg, &why));
 	ck_assert_str_eq(why, "maxslew must be > 0 and <= 500 ppm");
