@@ -84,10 +84,19 @@ static void adjust_failed(struct client *cl, const char *what, int err)
 		 strerror(-err));
 }
 
-static void stepped(struct client *cl, int64_t delta)
+/* The local timescale moved by delta: every local time kept moves too. */
+static void shift_times(struct client *cl, int64_t delta)
 {
 	for (int i = 0; i < cl->n_peers; i++)
 		ntpsrc_on_step(&cl->peers[i]->src, delta);
+	cl->last_peer_t += delta;
+	if (cl->last_update != 0)
+		cl->last_update += delta;
+}
+
+static void stepped(struct client *cl, int64_t delta)
+{
+	shift_times(cl, delta);
 	log_info("stepped the clock by %+.9f s", (double)delta / 1e9);
 }
 
@@ -131,6 +140,16 @@ static void discipline(struct client *cl, int64_t now)
 	cl->synced = true;
 }
 
+/* The kernel keeps its own idea of whether the clock is synchronised (and
+ * then copies it to the RTC): tell it, with the error bounds we serve. */
+static void tell_clock(struct client *cl)
+{
+	const struct ntp_server_state *st = &cl->srv->state;
+
+	clk_set_sync(cl->clock, cl->disc.state == DISC_LOCKED, st->root_delay / 2 + st->root_disp,
+		     cl->sel.jitter);
+}
+
 /* Log what changed in the selection: the system peer and falsetickers. */
 static void log_selection(struct client *cl, struct peer *p, enum srcsel_state now_state)
 {
@@ -157,6 +176,23 @@ static bool enough_sources(const struct client *cl)
 	return reachable <= 1;
 }
 
+/* Whether the system peer brings a new measurement for the discipline
+ * (RFC 5905 clock_update: only a sample newer than the last one used).
+ * Servers polled together answer within a millisecond: their samples are
+ * one measurement, and updating the discipline with each, microseconds
+ * apart, would make a frequency out of their noise. So updates are at
+ * least half the shortest burst spacing apart. */
+static bool new_epoch(const struct client *cl, const struct peer *sys, int64_t now)
+{
+	int8_t minpoll = sys->src.par.minpoll;
+	int64_t spacing = minpoll >= 1 ? NTPSRC_BURST_SPACING_MAX
+				       : NTPSRC_BURST_SPACING_MAX >> (1 - minpoll);
+
+	if (sys->src.update_t <= cl->last_peer_t)
+		return false;
+	return cl->last_update == 0 || now - cl->last_update >= spacing / 2;
+}
+
 /* Selection over every peer, then the discipline if the system peer has
  * something new (RFC 5905 clock_select then clock_update). */
 static void select_and_update(struct client *cl)
@@ -177,12 +213,13 @@ static void select_and_update(struct client *cl)
 	if (!have || !enough_sources(cl))
 		return;
 	struct peer *sys = cl->peers[cl->sel.peer];
-	if (sys->src.update_t == cl->last_peer_t)
+	if (!new_epoch(cl, sys, now))
 		return;
 	cl->last_peer_t = sys->src.update_t;
 	snprintf(cl->peer_name, sizeof(cl->peer_name), "%s", sys->name);
 	discipline(cl, now);
 	serve_synced(cl, c, now_ns(cl));
+	tell_clock(cl);
 }
 
 /* ---------------------------------------------------------------- one peer */
@@ -447,8 +484,8 @@ static void jumped(struct client *cl, int64_t jump)
 
 	log_warn("the clock jumped by %+.3f s: resynchronising", (double)jump / 1e9);
 	disc_clock_jumped(&cl->disc);
+	shift_times(cl, jump);
 	for (int i = 0; i < cl->n_peers; i++) {
-		ntpsrc_on_step(&cl->peers[i]->src, jump);
 		ntpsrc_burst(&cl->peers[i]->src, now);
 		schedule(cl->peers[i]);
 	}
