@@ -39,6 +39,7 @@ struct srcsel_cand {
 	int64_t jitter;    /* peer jitter psi */
 	uint8_t stratum;
 	bool prefer;
+	bool was_peer;     /* the system peer of the last selection */
 	bool fit;
 	/* inputs used only by srcsel_system, for the server role */
 	uint8_t leap;        /* enum ntp_leap of the source */
@@ -80,7 +81,8 @@ struct srcsel_result {
  *    SRCSEL_NMIN remain and that jitter is not below the smallest peer
  *    jitter among them.
  *  - System peer (A.5.5.4): the prefer candidate if it survived, else the
- *    first survivor in rank order.
+ *    last system peer (was_peer) if it survived at the stratum of the first
+ *    survivor in rank order (no clock hop), else that first survivor.
  *  - Combining (§11.2.3, A.5.5.5): offset = sum(offset_i / rd_i) /
  *    sum(1 / rd_i); sel_jitter = sqrt(sum((offset_i - offset_peer)^2 /
  *    rd_i) / sum(1 / rd_i)), over the survivors. */

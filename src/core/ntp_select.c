@@ -162,10 +162,17 @@ static int cluster(struct srcsel_cand *c, int *surv, int ns)
 	return ns;
 }
 
+/* The prefer peer; else the last system peer while it survives at the
+ * stratum of the best survivor, so that the system does not hop between
+ * equally good servers at each update (RFC 5905 A.5.5.4, the clock hop);
+ * else the best survivor. */
 static int pick_peer(const struct srcsel_cand *c, const int *surv, int ns)
 {
 	for (int k = 0; k < ns; k++)
 		if (c[surv[k]].prefer)
+			return surv[k];
+	for (int k = 0; k < ns; k++)
+		if (c[surv[k]].was_peer && c[surv[k]].stratum == c[surv[0]].stratum)
 			return surv[k];
 	return surv[0];
 }

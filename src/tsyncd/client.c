@@ -202,6 +202,7 @@ static void select_and_update(struct client *cl)
 
 	for (int i = 0; i < cl->n_peers; i++) {
 		ntpsrc_candidate(&cl->peers[i]->src, now, cl->synced ? cl->peer_refid : 0, &c[i]);
+		c[i].was_peer = cl->peers[i]->sel == SRCSEL_SYSPEER;
 		cl->peers[i]->unfit = ntpsrc_unfit(&cl->peers[i]->src, now,
 						   cl->synced ? cl->peer_refid : 0);
 	}

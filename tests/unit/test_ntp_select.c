@@ -226,6 +226,23 @@ START_TEST(prefer_peer)
 	ck_assert(srcsel_run(c, 4, &r));
 	ck_assert_int_eq(r.peer, 0);
 	ck_assert_int_eq(c[3].state, SRCSEL_FALSETICKER);
+	/* No clock hop: the last system peer stays while it survives at the
+	 * best stratum, though another has a smaller distance; prefer still
+	 * wins, and so does a lower stratum. */
+	c[3].prefer = false;
+	c[1].was_peer = true;
+	ck_assert(srcsel_run(c, 4, &r));
+	ck_assert_int_eq(r.peer, 1);
+	ck_assert_int_eq(c[0].state, SRCSEL_SURVIVOR);
+	c[2].prefer = true;
+	ck_assert(srcsel_run(c, 4, &r));
+	ck_assert_int_eq(r.peer, 2);
+	c[2].prefer = false;
+	c[1].stratum = 3;
+	ck_assert(srcsel_run(c, 4, &r));
+	ck_assert_int_eq(r.peer, 0);
+	c[1].stratum = 2;
+	c[1].was_peer = false;
 	/* Lower stratum ranks first, whatever the distance. */
 	c[3].prefer = false;
 	c[0].stratum = 3;
