@@ -302,6 +302,76 @@ def client_errors(d):
         check(r.code == 2 and "usage" in r.err, "tsync %s: usage error, exit 2" % " ".join(args))
 
 
+def fake_daemon(path, answer):
+    """A one-connection server on path: reads the 12-byte request, sends
+    answer (bytes, or None to say nothing until the client leaves)."""
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+
+    def serve():
+        c, _ = srv.accept()
+        c.settimeout(30)
+        got = b""
+        while len(got) < HDR.size:
+            chunk = c.recv(64)
+            if not chunk:
+                break
+            got += chunk
+        if answer is not None:
+            c.sendall(answer)
+        else:
+            c.recv(1)  # until the client gives up
+        c.close()
+        srv.close()
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return t
+
+
+def client_against_bad_daemons():
+    """tsync facing a daemon that errs: each case exits 1 with its reason."""
+    base = tmpdir()
+    status = struct.pack("!BBBbI", 0, 3, 16, 0, 0) + b"\0" + bytes(40) + \
+        struct.pack("!HB", 0, 0) + b"\x03sim"
+    cases = [
+        ("an error reply", ["status"], HDR.pack(MAGIC, 1, STATUS, 1, E_COMMAND, 0),
+         "tsync: tsyncd refused the status request: unknown command\n"),
+        ("a reply of another protocol", ["sources"], b"HTTP/1.0 400\r\n\r\n",
+         "tsync: %s: malformed reply: not a tsync control message\n"),
+        ("a reply to another command", ["status"], HDR.pack(MAGIC, 1, SOURCES, 1, OK, 0),
+         "tsync: %s: reply to command 2, not 1\n"),
+        ("a reply without the reply flag", ["status"], HDR.pack(MAGIC, 1, STATUS, 0, OK, 0),
+         "tsync: %s: malformed reply: bad flags\n"),
+        ("a status payload one byte short", ["status"],
+         HDR.pack(MAGIC, 1, STATUS, 1, OK, len(status) - 1) + status[:-1],
+         "tsync: %s: malformed status reply\n"),
+        ("a sources count past its payload", ["sources", "--json"],
+         HDR.pack(MAGIC, 1, SOURCES, 1, OK, 2) + b"\0\1",
+         "tsync: %s: malformed sources reply\n"),
+        ("a reply cut short", ["status"], HDR.pack(MAGIC, 1, STATUS, 1, OK, 10) + b"abc",
+         "tsync: %s: reply cut short after 15 bytes\n"),
+        ("no reply, the connection closed", ["sources"], b"",
+         "tsync: %s: tsyncd closed the connection without a reply (too many clients?)\n"),
+        ("no reply at all", ["status"], None, "tsync: %s: no reply within 5 s\n"),
+    ]
+    # The same payload, whole, is a good reply: the cases differ in one thing.
+    path = os.path.join(base, "good.sock")
+    t = fake_daemon(path, HDR.pack(MAGIC, 1, STATUS, 1, OK, len(status)) + status)
+    r = tsync("-s", path, "status", "--json")
+    t.join(10)
+    check(r.code == 0 and load_json(r.out)["clock"] == "sim", "the fake daemon's good reply is "
+          "read (%s, %r)" % (r.code, r.err))
+    for i, (what, args, answer, msg) in enumerate(cases):
+        path = os.path.join(base, "fake%d.sock" % i)
+        t = fake_daemon(path, answer)
+        r = tsync("-s", path, *args)
+        t.join(10)
+        want = msg % path if "%s" in msg else msg
+        check((r.code, r.out, r.err) == (1, "", want),
+              "%s: exit 1, %r (got %s, %r)" % (what, want.strip(), r.code, r.err))
+
+
 def socket_life_cycle():
     base = tmpdir()
     path = os.path.join(base, "run", "ctl.sock")
@@ -359,6 +429,7 @@ def test():
     counters = fifty_requests(d, counters)
     still_serving(d)
     client_errors(d)
+    client_against_bad_daemons()
     code, stats = d.terminate()
     check(code == 0 and not os.path.exists(d.socket), "SIGTERM: exit 0, the socket is removed")
     check_local_stratum()
