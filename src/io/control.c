@@ -109,7 +109,11 @@ static void dispatch(struct control_conn *conn, const struct ctl_header *h)
 		send_reply(conn, h->command, code == CTL_OK ? CTL_ERR_INTERNAL : code, 0);
 		return;
 	}
-	send_reply(conn, h->command, CTL_OK, (size_t)n);
+	/* A handler that wrote past its buffer has a bug; say so, do not send. */
+	if (n > CTL_REPLY_PAYLOAD_MAX)
+		send_reply(conn, h->command, CTL_ERR_INTERNAL, 0);
+	else
+		send_reply(conn, h->command, CTL_OK, (size_t)n);
 }
 
 static void judge(struct control_conn *conn)
