@@ -54,6 +54,9 @@ echo
 echo "== tsync query --cristian $server"
 build/src/tsync query --cristian "$server"
 echo
+echo "== tsync status, over tsyncd's control socket"
+build/src/tsync -s "$work/tsyncd.sock" status
+echo
 kill -TERM "$pid"
 wait "$pid"
 pid=

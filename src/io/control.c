@@ -109,7 +109,11 @@ static void dispatch(struct control_conn *conn, const struct ctl_header *h)
 		send_reply(conn, h->command, code == CTL_OK ? CTL_ERR_INTERNAL : code, 0);
 		return;
 	}
-	send_reply(conn, h->command, CTL_OK, (size_t)n);
+	/* A handler that wrote past its buffer has a bug; say so, do not send. */
+	if (n > CTL_REPLY_PAYLOAD_MAX)
+		send_reply(conn, h->command, CTL_ERR_INTERNAL, 0);
+	else
+		send_reply(conn, h->command, CTL_OK, (size_t)n);
 }
 
 static void judge(struct control_conn *conn)
@@ -190,8 +194,12 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	conn = calloc(1, sizeof(*conn));
-	if (conn == NULL)
-		return; /* left in the backlog; libuv offers it again */
+	if (conn == NULL) {
+		/* Without memory there is no handle to accept into: libuv then
+		 * accepts no more until a later connection is taken. */
+		c->stats.io_error++;
+		return;
+	}
 	conn->ctl = c;
 	conn->slot = -1;
 	uv_pipe_init(c->loop, &conn->pipe, 0);
@@ -232,7 +240,8 @@ static int make_dir(const char *path)
 }
 
 /* A socket file left by a daemon that died is removed; one a daemon still
- * answers on, or a file that is not a socket, is left alone. */
+ * answers on, or a file that is not a socket, is left alone. The probe does
+ * not block: a live daemon with a full backlog answers EAGAIN. */
 static int remove_stale(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -243,12 +252,14 @@ static int remove_stale(const char *path)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode))
 		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	strcpy(sa.sun_path, path);
 	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? -EADDRINUSE : -errno;
 	close(fd);
+	if (rc == -EAGAIN)
+		rc = -EADDRINUSE;
 	if (rc != -ECONNREFUSED)
 		return rc;
 	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;

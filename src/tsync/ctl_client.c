@@ -51,16 +51,18 @@ static bool send_all(int fd, const uint8_t *buf, size_t len)
 	return true;
 }
 
-/* Read until the framing has a verdict. Returns the verdict; errno is
- * set when a read failed, 0 at end-of-file. */
+/* Read until the framing has a verdict, *len bytes. Returns the verdict;
+ * errno is set when a read failed, 0 at end-of-file. */
 static enum ctl_frame read_reply(int fd, uint8_t *buf, size_t cap, size_t max_payload,
-				 struct ctl_header *h, enum ctl_code *code)
+				 struct ctl_header *h, enum ctl_code *code, size_t *len_out)
 {
 	size_t len = 0;
 	enum ctl_frame f;
 
 	while ((f = ctl_frame_check(buf, len, true, max_payload, h, code)) == CTL_FRAME_MORE) {
 		ssize_t n = recv(fd, buf + len, cap - len, 0);
+
+		*len_out = len;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -71,6 +73,7 @@ static enum ctl_frame read_reply(int fd, uint8_t *buf, size_t cap, size_t max_pa
 		}
 		len += (size_t)n;
 	}
+	*len_out = len;
 	return f;
 }
 
@@ -97,6 +100,7 @@ int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t 
 	struct ctl_header h;
 	enum ctl_code code;
 	enum ctl_frame f;
+	size_t len = 0;
 	int fd = connect_to(path);
 
 	if (fd < 0)
@@ -107,7 +111,7 @@ int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t 
 		return -1;
 	}
 	f = read_reply(fd, buf, sizeof(buf), cap < CTL_REPLY_PAYLOAD_MAX ? cap : CTL_REPLY_PAYLOAD_MAX,
-		       &h, &code);
+		       &h, &code, &len);
 	close(fd);
 	if (f == CTL_FRAME_COMPLETE)
 		return take_reply(path, command, buf, &h, payload, cap);
@@ -117,7 +121,10 @@ int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t 
 		fprintf(stderr, "tsync: %s: no reply within %d s\n", path, CTL_CLIENT_TIMEOUT_S);
 	else if (errno != 0)
 		fprintf(stderr, "tsync: %s: %s\n", path, strerror(errno));
+	else if (len > 0)
+		fprintf(stderr, "tsync: %s: reply cut short after %zu bytes\n", path, len);
 	else
-		fprintf(stderr, "tsync: %s: connection closed before a whole reply\n", path);
+		fprintf(stderr, "tsync: %s: tsyncd closed the connection without a reply "
+			"(too many clients?)\n", path);
 	return -1;
 }
