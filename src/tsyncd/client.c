@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "client.h"
 #include "driftfile.h"
 #include "log.h"
+#include "nonce.h"
 
 #define NS_PER_MS 1000000LL
 #define RESOLVE_RETRY_MS 30000
@@ -24,15 +24,6 @@
 
 static void schedule(struct peer *p);
 
-static ntp_ts_t random_nonce(void)
-{
-	ntp_ts_t n = 0;
-
-	while (n == 0)
-		if (getrandom(&n, sizeof(n), 0) != sizeof(n))
-			abort(); /* the kernel's generator does not fail for 8 bytes */
-	return n;
-}
 
 /* The reference id that names a peer when we serve from it (RFC 5905
  * §7.3): its IPv4 address, or the first four octets of the MD5 digest of
@@ -230,7 +221,7 @@ static void send_request(struct peer *p)
 	struct client *cl = p->cl;
 	uint8_t buf[NTP_PKT_LEN];
 
-	p->nonce = random_nonce();
+	p->nonce = nonce_new();
 	struct ntp_pkt req = { .version = NTP_VERSION, .mode = NTP_MODE_CLIENT, .xmt = p->nonce };
 	ntp_pkt_encode(&req, buf);
 	clk_read(cl->clock, &p->t0);
