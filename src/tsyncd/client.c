@@ -61,7 +61,7 @@ static void serve_synced(struct client *cl, const struct srcsel_cand *c, int64_t
 	server_set_upstream(cl->srv, &(struct ntp_server_state){
 		.leap = sys.leap, .stratum = sys.stratum, .refid = sys.refid,
 		.ref_time = now, .root_delay = sys.root_delay, .root_disp = sys.root_disp,
-		.precision = cl->clock->precision,
+		.precision = cl->clock->precision, .disp_ages = true,
 	});
 	cl->peer_refid = sys.refid;
 }
