@@ -5,7 +5,7 @@
 # here, so they are installed with service starts refused.
 set -euo pipefail
 
-build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev)
+build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev)
 test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps systemd)
 
 case "${1:-build}" in
