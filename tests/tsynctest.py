@@ -292,11 +292,16 @@ def parse_stats(line):
 
 class Tsyncd(LoggedProcess):
     """tsyncd -n -f CONF in the foreground. `config` is a list of lines;
-    with listen lines using port 0, the real ports are read from the log."""
+    with listen lines using port 0, the real ports are read from the log.
+    Without a control line, the control socket is self.socket."""
 
     def __init__(self, config, name="tsyncd", extra_args=(), wait=True):
         self.dir = tmpdir()
         self.conf = os.path.join(self.dir, "tsyncd.conf")
+        # The control socket goes in the test's directory, never /run.
+        self.socket = os.path.join(self.dir, "tsyncd.sock")
+        if not any(l.split()[:1] == ["control"] for l in config):
+            config = list(config) + ["control " + self.socket]
         with open(self.conf, "w") as f:
             f.write("# written by tsynctest.py\n" + "\n".join(config) + "\n")
         self.n_listen = sum(1 for l in config if l.split()[:1] == ["listen"])
@@ -500,3 +505,34 @@ def load_json(text):
         return json.loads(text)
     except ValueError as e:
         raise Failure("output is not JSON (%s): %r" % (e, text))
+
+
+# ------------------------------------------------------------- third parties
+
+def start_chronyd(chronyd, d, rng):
+    """chronyd -x (never touches the clock) serving at local stratum 8 on
+    127.0.0.1, on a free port outside the ephemeral range (other tests take
+    theirs with port 0); retried on a collision. Returns (process, port,
+    config path)."""
+    for attempt in range(5):
+        port = rng.randint(20000, 29999)
+        if not port_free("127.0.0.1", port):
+            continue
+        conf = os.path.join(d, "chrony.conf")
+        with open(conf, "w") as f:
+            f.write("port %d\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\n"
+                    "cmdport 0\nbindcmdaddress /\npidfile %s/chronyd.pid\n"
+                    "driftfile %s/chrony.drift\n" % (port, d, d))
+        p = LoggedProcess("chronyd", [chronyd, "-x", "-d", "-u", "root", "-f", conf])
+        try:
+            wait_answering("127.0.0.1", port, timeout=20, want_sync=True)
+        except Failure as e:
+            info("chronyd on port %d: %s; log:\n%s" % (port, e, p.text()))
+            p.kill()
+            continue
+        if "Could not open NTP socket" in p.text():
+            p.kill()
+            continue
+        info("chronyd serving on 127.0.0.1:%d" % port)
+        return p, port, conf
+    raise Failure("could not start chronyd on a free port in 5 tries")

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev)
-test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps)
+test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps systemd)
 
 case "${1:-build}" in
 build) pkgs=("${build_pkgs[@]}") ;;

@@ -14,7 +14,9 @@ struct clk;
 struct clk_status {
 	double freq_ppm;         /* frequency correction in force */
 	int64_t slew_remaining;  /* ns of a slew still to apply */
-	bool can_adjust;         /* false for readonly */
+	bool can_adjust;         /* false for readonly, and for system
+				    without CAP_SYS_TIME */
+	bool synced;             /* last clk_set_sync said synchronised */
 };
 
 struct clk_ops {
@@ -31,6 +33,10 @@ struct clk_ops {
 	/* Frequency correction in ppm; positive makes the clock run faster. */
 	int (*set_freq)(struct clk *c, double ppm);
 	int (*status)(struct clk *c, struct clk_status *st);
+	/* Tell the clock whether it is synchronised, with its maximum and
+	 * estimated error in ns (the kernel's STA_UNSYNC, maxerror and
+	 * esterror on the system clock). */
+	int (*set_sync)(struct clk *c, bool synced, int64_t maxerror, int64_t esterror);
 	void (*destroy)(struct clk *c);
 };
 
@@ -48,11 +54,18 @@ static inline int clk_step(struct clk *c, int64_t d) { return c->ops->step(c, d)
 static inline int clk_slew(struct clk *c, int64_t d) { return c->ops->slew(c, d); }
 static inline int clk_set_freq(struct clk *c, double ppm) { return c->ops->set_freq(c, ppm); }
 static inline int clk_status(struct clk *c, struct clk_status *st) { return c->ops->status(c, st); }
+static inline int clk_set_sync(struct clk *c, bool synced, int64_t maxerror, int64_t esterror)
+{
+	return c->ops->set_sync(c, synced, maxerror, esterror);
+}
 static inline void clk_destroy(struct clk *c) { c->ops->destroy(c); }
 static inline const char *clk_name(const struct clk *c) { return c->ops->name; }
 
-/* The host's clock, CLOCK_REALTIME. Reads only, for now: adjusting it
- * comes with the client role. */
+/* The host's clock, CLOCK_REALTIME, changed with clock_adjtime(2): step
+ * = ADJ_SETOFFSET, slew = ADJ_OFFSET_SINGLESHOT (adjtime(3): 500 ppm, a
+ * new slew replaces the one in progress, microsecond resolution),
+ * set_freq = ADJ_FREQUENCY (clamped to the kernel's +-500 ppm). Changes
+ * need CAP_SYS_TIME and fail -EPERM without it. */
 int clk_system_new(struct clk **out);
 /* The host's clock, measured and never changed: adjustments fail -EPERM. */
 int clk_readonly_new(struct clk **out);

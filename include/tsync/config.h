@@ -6,11 +6,28 @@
 #ifndef TSYNC_CONFIG_H
 #define TSYNC_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define CFG_MAX_LISTEN 16
+#define CFG_MAX_SERVERS 16
+#define CFG_HOST_MAX 256   /* a DNS name is at most 253 characters */
+#define CFG_PATH_MAX 256
+/* Poll exponents, log2 s: RFC 5905's defaults and upper bound; below 4 (16 s)
+ * is for tests and private networks, down to 2^-6 s. */
+#define CFG_MINPOLL_DEFAULT 6
+#define CFG_MAXPOLL_DEFAULT 10
+#define CFG_POLL_MIN (-6)
+#define CFG_POLL_MAX 17
+/* makestep 1 3, as chrony's default configuration: step at most in the
+ * first three updates, and only when more than a second off. */
+#define CFG_MAKESTEP_THRESHOLD_DEFAULT 1000000000LL
+#define CFG_MAKESTEP_LIMIT_DEFAULT 3
+#define CFG_MAXSLEW_DEFAULT 500.0
 #define CFG_DEFAULT_FILE "/etc/tsyncd.conf"
+/* A Unix socket's path, its NUL included (sizeof sockaddr_un.sun_path). */
+#define CFG_SOCKET_PATH_MAX 108
 
 enum cfg_clock { CFG_CLOCK_SYSTEM, CFG_CLOCK_READONLY, CFG_CLOCK_SIM };
 
@@ -20,8 +37,16 @@ struct cfg_listen {
 	uint16_t port;    /* 0: any free port (tests) */
 };
 
+/* An upstream NTP server, or a pool name standing for every address it
+ * resolves to. */
+struct cfg_server {
+	char host[CFG_HOST_MAX];
+	uint16_t port;
+	int8_t minpoll, maxpoll; /* log2 s */
+	bool iburst, prefer, pool;
+};
+
 /* Berkeley mode (tsync-berkeley(7)); role 0 (none) when not configured. */
-#define CFG_PATH_MAX 1024
 #define CFG_IFNAME_MAX 16
 
 enum cfg_brk_role { CFG_BRK_NONE, CFG_BRK_MASTER, CFG_BRK_SLAVE, CFG_BRK_CANDIDATE };
@@ -51,6 +76,13 @@ struct tsyncd_config {
 	enum cfg_clock clock;
 	int64_t sim_offset; /* ns */
 	double sim_drift_ppm;
+	struct cfg_server server[CFG_MAX_SERVERS];
+	int n_servers;
+	int64_t makestep_threshold; /* ns */
+	int makestep_limit;         /* updates that may step; -1: always */
+	double maxslew_ppm;
+	char driftfile[CFG_PATH_MAX]; /* "" when none */
+	char control[CFG_SOCKET_PATH_MAX]; /* the control socket; "": none */
 	/* Berkeley mode, and the keys file it (and later NTP) takes keys from. */
 	struct cfg_berkeley berkeley;
 	char keyfile[CFG_PATH_MAX]; /* "": none */

@@ -62,6 +62,10 @@ void ntp_exch_sample(int64_t t0, int64_t t1, int64_t t2, int64_t t3,
 		     int8_t server_precision, int8_t local_precision,
 		     struct ntp_sample *out);
 
+/* PHI * dt in ns: what dt ns of our clock may have drifted at the
+ * frequency tolerance, rounded up; 0 when dt <= 0. */
+int64_t ntp_exch_phi(int64_t dt);
+
 /* Cristian's view of the same exchange: the server's time t2 plus half the
  * whole round trip is taken as the time at t3. */
 struct ntp_cristian {

@@ -6,6 +6,7 @@
 #ifndef TSYNC_NTP_SERVER_H
 #define TSYNC_NTP_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,7 +20,11 @@ struct ntp_server_state {
 	uint32_t refid;
 	int64_t ref_time;   /* Unix ns of the last update; 0 unknown */
 	int64_t root_delay; /* ns */
-	int64_t root_disp;  /* ns */
+	int64_t root_disp;  /* ns, as of ref_time */
+	/* The root dispersion grows by PHI (15 ppm) from ref_time to each
+	 * reply, as the clock's error grows since its last update (RFC 5905
+	 * §7.3): true for a clock that follows upstream servers. */
+	bool disp_ages;
 };
 
 /* Why a datagram got no answer. Each has its own counter. */

@@ -13,6 +13,7 @@
 struct sim_clk {
 	struct clk clk; /* first: a struct clk * is a struct sim_clk * */
 	struct sim_model model;
+	bool synced;
 };
 
 static struct sim_model *model_of(struct clk *c)
@@ -75,7 +76,15 @@ static int sim_do_status(struct clk *c, struct clk_status *st)
 		.freq_ppm = model_of(c)->freq_ppm,
 		.slew_remaining = sim_slew_left_at(model_of(c), t),
 		.can_adjust = true,
+		.synced = ((struct sim_clk *)c)->synced,
 	};
+	return 0;
+}
+
+/* Only remembered, for status: no kernel to tell. */
+static int sim_set_sync(struct clk *c, bool synced, int64_t maxerror, int64_t esterror)
+{
+	((struct sim_clk *)c)->synced = synced;
 	return 0;
 }
 
@@ -92,6 +101,7 @@ static const struct clk_ops sim_ops = {
 	.slew = sim_do_slew,
 	.set_freq = sim_do_set_freq,
 	.status = sim_do_status,
+	.set_sync = sim_set_sync,
 	.destroy = sim_destroy,
 };
 
@@ -107,6 +117,7 @@ int clk_sim_new(struct clk **out, int64_t offset_ns, double drift_ppm)
 		return err;
 	}
 	s->clk = (struct clk){ .ops = &sim_ops, .precision = clk_host_precision() };
+	s->synced = false;
 	sim_init(&s->model, now, offset_ns, drift_ppm);
 	*out = &s->clk;
 	return 0;

@@ -14,15 +14,16 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tsync/ctl_proto.h"
 #include "tsync/ntp_pkt.h"
 
 /* Longer directives are refused rather than cut: none comes near this, and
  * the bound lets a line be copied and split in a buffer on the stack.
  * Comments and indentation do not count. */
 #define CFG_LINE_MAX 1024
-/* No directive takes more words than this ("berkeley group A port N ttl N
- * interface I"). */
-#define MAX_WORDS 9
+/* No directive takes more words than this
+ * ("server H port N minpoll N maxpoll N iburst prefer"). */
+#define MAX_WORDS 10
 /* A word quoted back in a message is cut to this, so that the message
  * stays one short line. */
 #define SHOW_MAX 40
@@ -35,6 +36,11 @@
 /* Drift is parsed in units of 1e-9 ppm, exactly, then made a double. */
 #define DRIFT_SCALE 9
 #define DRIFT_MAX_UNITS (1000LL * 1000000000LL)
+#define MAKESTEP_MAX_NS (1000000LL * NS_PER_S)
+/* maxslew in units of 1e-3 ppm; the kernel corrects frequency by at most
+ * 500 ppm. */
+#define MAXSLEW_SCALE 3
+#define MAXSLEW_MAX_UNITS 500000LL
 
 struct line {
 	char *word[MAX_WORDS + 1]; /* one more, to name the first extra word */
@@ -61,6 +67,8 @@ struct parser {
 	unsigned long stratum_line; /* where each was first given; 0: not yet */
 	unsigned long clock_line;
 	struct brk_lines brk;
+	unsigned long makestep_line, maxslew_line, driftfile_line;
+	unsigned long control_line;
 };
 
 struct directive {
@@ -400,6 +408,241 @@ static int do_clock(struct parser *p, const struct line *l)
 	return 0;
 }
 
+/* Given once: a second time names the line of the first. */
+static int once(struct parser *p, unsigned long *line)
+{
+	if (*line)
+		return fail(p, "already given on line %lu", *line);
+	*line = p->lineno;
+	return 0;
+}
+
+static int int_arg(struct parser *p, const char *what, const char *val, long lo, long hi,
+		   long *v)
+{
+	char b[SHOW_MAX];
+
+	if (val == NULL)
+		return fail(p, "missing value after %s", what);
+	switch (parse_int(val, lo, hi, v)) {
+	case NUM_BAD:
+		return fail(p, "%s '%s' is not a number", what, show(b, val));
+	case NUM_RANGE:
+		return fail(p, "%s %s is out of range %ld..%ld", what, show(b, val), lo, hi);
+	case NUM_OK:
+		break;
+	}
+	return 0;
+}
+
+/* A host name or address as one word of printable characters; resolving
+ * it is the daemon's job, later and without blocking. */
+static bool valid_host(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CFG_HOST_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+enum server_opt { OPT_PORT, OPT_MINPOLL, OPT_MAXPOLL, OPT_IBURST, OPT_PREFER, N_SERVER_OPTS };
+
+static const char *const server_opt_names[N_SERVER_OPTS] = {
+	[OPT_PORT] = "port", [OPT_MINPOLL] = "minpoll", [OPT_MAXPOLL] = "maxpoll",
+	[OPT_IBURST] = "iburst", [OPT_PREFER] = "prefer",
+};
+
+static int server_value(struct parser *p, struct cfg_server *sv, enum server_opt k,
+			const char *val)
+{
+	long v;
+	int rc;
+
+	if (k == OPT_PORT) {
+		if ((rc = int_arg(p, "port", val, 1, PORT_MAX, &v)) < 0)
+			return rc;
+		sv->port = (uint16_t)v;
+		return 0;
+	}
+	if ((rc = int_arg(p, server_opt_names[k], val, CFG_POLL_MIN, CFG_POLL_MAX, &v)) < 0)
+		return rc;
+	*(k == OPT_MINPOLL ? &sv->minpoll : &sv->maxpoll) = (int8_t)v;
+	return 0;
+}
+
+/* One option after the host, each at most once. Returns the number of
+ * words it took. */
+static int server_option(struct parser *p, struct cfg_server *sv, const struct line *l, int i,
+			 unsigned *seen)
+{
+	const char *key = l->word[i];
+	char b[SHOW_MAX];
+	int k, rc;
+
+	for (k = 0; k < N_SERVER_OPTS && strcmp(key, server_opt_names[k]) != 0; k++)
+		;
+	if (k == N_SERVER_OPTS)
+		return fail(p, "unknown option '%s'", show(b, key));
+	if (*seen & (1u << k))
+		return fail(p, "%s given twice", key);
+	*seen |= 1u << k;
+	if (k == OPT_IBURST || k == OPT_PREFER) {
+		*(k == OPT_IBURST ? &sv->iburst : &sv->prefer) = true;
+		return 1;
+	}
+	rc = server_value(p, sv, (enum server_opt)k, i + 1 < l->n ? l->word[i + 1] : NULL);
+	return rc < 0 ? rc : 2;
+}
+
+/* minpoll and maxpoll: one given alone drags the default of the other
+ * along; both given must be in order. */
+static int server_polls(struct parser *p, struct cfg_server *sv, unsigned seen)
+{
+	bool min = seen & (1u << OPT_MINPOLL), max = seen & (1u << OPT_MAXPOLL);
+
+	if (min && !max && sv->maxpoll < sv->minpoll)
+		sv->maxpoll = sv->minpoll;
+	if (max && !min && sv->minpoll > sv->maxpoll)
+		sv->minpoll = sv->maxpoll;
+	if (sv->minpoll > sv->maxpoll)
+		return fail(p, "minpoll %d is above maxpoll %d", sv->minpoll, sv->maxpoll);
+	return 0;
+}
+
+static int parse_server(struct parser *p, const struct line *l, bool pool)
+{
+	struct tsyncd_config *cfg = p->cfg;
+	struct cfg_server sv = { .port = NTP_PORT, .pool = pool,
+				 .minpoll = CFG_MINPOLL_DEFAULT, .maxpoll = CFG_MAXPOLL_DEFAULT };
+	unsigned seen = 0;
+	char b[SHOW_MAX];
+
+	if (cfg->n_servers == CFG_MAX_SERVERS)
+		return fail(p, "more than %d servers and pools", CFG_MAX_SERVERS);
+	if (l->n < 2)
+		return fail(p, "missing host name or address");
+	if (!valid_host(l->word[1]))
+		return fail(p, "'%s' is not a host name or address", show(b, l->word[1]));
+	strcpy(sv.host, l->word[1]);
+	for (int i = 2; i < l->n;) {
+		int n = server_option(p, &sv, l, i, &seen);
+
+		if (n < 0)
+			return n;
+		i += n;
+	}
+	if (server_polls(p, &sv, seen) < 0)
+		return -EINVAL;
+	cfg->server[cfg->n_servers++] = sv;
+	return 0;
+}
+
+static int do_server(struct parser *p, const struct line *l)
+{
+	return parse_server(p, l, false);
+}
+
+static int do_pool(struct parser *p, const struct line *l)
+{
+	return parse_server(p, l, true);
+}
+
+static int do_makestep(struct parser *p, const struct line *l)
+{
+	char b[SHOW_MAX];
+	int64_t t;
+	long limit;
+	int rc;
+
+	if ((rc = once(p, &p->makestep_line)) < 0)
+		return rc;
+	if (l->n < 3)
+		return fail(p, "needs a threshold in seconds and a limit of updates");
+	switch (parse_fixed(l->word[1], 9, MAKESTEP_MAX_NS, &t)) {
+	case NUM_BAD:
+		return fail(p, "threshold '%s' is not a number", show(b, l->word[1]));
+	case NUM_RANGE:
+		return fail(p, "threshold %s is out of range 0..1e6 s", show(b, l->word[1]));
+	case NUM_OK:
+		break;
+	}
+	if (t < 0)
+		return fail(p, "threshold %s is negative", show(b, l->word[1]));
+	if ((rc = int_arg(p, "limit", l->word[2], -1, INT32_MAX, &limit)) < 0)
+		return rc;
+	p->cfg->makestep_threshold = t;
+	p->cfg->makestep_limit = (int)limit;
+	return 0;
+}
+
+static int do_maxslew(struct parser *p, const struct line *l)
+{
+	char b[SHOW_MAX];
+	int64_t v;
+	int rc;
+
+	if ((rc = once(p, &p->maxslew_line)) < 0)
+		return rc;
+	if (l->n < 2)
+		return fail(p, "missing rate in ppm");
+	switch (parse_fixed(l->word[1], MAXSLEW_SCALE, MAXSLEW_MAX_UNITS, &v)) {
+	case NUM_BAD:
+		return fail(p, "'%s' is not a number", show(b, l->word[1]));
+	case NUM_RANGE:
+		return fail(p, "%s is out of range (0..500] ppm", show(b, l->word[1]));
+	case NUM_OK:
+		break;
+	}
+	if (v <= 0)
+		return fail(p, "%s is out of range (0..500] ppm", show(b, l->word[1]));
+	p->cfg->maxslew_ppm = (double)v / 1e3;
+	return 0;
+}
+
+static int do_driftfile(struct parser *p, const struct line *l)
+{
+	char b[SHOW_MAX];
+	int rc;
+
+	if ((rc = once(p, &p->driftfile_line)) < 0)
+		return rc;
+	if (l->n < 2)
+		return fail(p, "missing path");
+	/* The daemon runs from /: a relative path would mean something else
+	 * in the foreground and as a daemon. */
+	if (l->word[1][0] != '/')
+		return fail(p, "'%s' is not an absolute path", show(b, l->word[1]));
+	if (strlen(l->word[1]) >= CFG_PATH_MAX)
+		return fail(p, "path longer than %d bytes", CFG_PATH_MAX - 1);
+	strcpy(p->cfg->driftfile, l->word[1]);
+	return 0;
+}
+
+static int do_control(struct parser *p, const struct line *l)
+{
+	char b[SHOW_MAX];
+	const char *path;
+
+	if (p->control_line)
+		return fail(p, "already given on line %lu", p->control_line);
+	if (l->n < 2)
+		return fail(p, "missing socket path (or none)");
+	path = l->word[1];
+	if (strcmp(path, "none") == 0)
+		path = "";
+	else if (path[0] != '/')
+		return fail(p, "'%s' is not an absolute path", show(b, path));
+	else if (strlen(path) >= CFG_SOCKET_PATH_MAX)
+		return fail(p, "path longer than %d bytes", CFG_SOCKET_PATH_MAX - 1);
+	strcpy(p->cfg->control, path);
+	p->control_line = p->lineno;
+	return 0;
+}
+
 /* ------------------------------------------------ Berkeley mode (issue 4) */
 
 #define BRK_DEFAULT_GROUP "239.255.5.25" /* IPv4 local scope (RFC 2365) */
@@ -420,25 +663,6 @@ static void berkeley_defaults(struct cfg_berkeley *b)
 	b->step = 128 * BRK_MS;
 	b->misses = 3;
 	b->election = 3;
-}
-
-/* A whole number lo..hi after the word `what`. */
-static int brk_int(struct parser *p, const char *what, const char *val, long lo, long hi,
-		   long *v)
-{
-	char b[SHOW_MAX];
-
-	if (val == NULL)
-		return fail(p, "missing value after %s", what);
-	switch (parse_int(val, lo, hi, v)) {
-	case NUM_BAD:
-		return fail(p, "%s '%s' is not a number", what, show(b, val));
-	case NUM_RANGE:
-		return fail(p, "%s %s is out of range %ld..%ld", what, show(b, val), lo, hi);
-	case NUM_OK:
-		break;
-	}
-	return 0;
 }
 
 /* Seconds, exact to the ns, within lo_ms..hi_ms milliseconds. */
@@ -470,7 +694,7 @@ static int brk_role(struct parser *p, const struct line *l, enum cfg_brk_role ro
 		return fail(p, "unknown option '%s'", show(sb, l->word[2]));
 	if (l->n > 4)
 		return fail(p, "extra argument '%s'", show(sb, l->word[4]));
-	if (l->n > 2 && (rc = brk_int(p, "priority", l->n > 3 ? l->word[3] : NULL, 0, 255, &v)) < 0)
+	if (l->n > 2 && (rc = int_arg(p, "priority", l->n > 3 ? l->word[3] : NULL, 0, 255, &v)) < 0)
 		return rc;
 	b->role = role;
 	b->priority = (int)v;
@@ -496,12 +720,12 @@ static int brk_group_option(struct parser *p, struct cfg_berkeley *b, const char
 	if (strcmp(key, "port") != 0 && strcmp(key, "ttl") != 0)
 		return fail(p, "unknown option '%s'", show(sb, key));
 	if (strcmp(key, "port") == 0) {
-		if ((rc = brk_int(p, "port", val, 1, PORT_MAX, &v)) < 0)
+		if ((rc = int_arg(p, "port", val, 1, PORT_MAX, &v)) < 0)
 			return rc;
 		b->port = (uint16_t)v;
 		return 0;
 	}
-	if ((rc = brk_int(p, "ttl", val, 1, 255, &v)) < 0)
+	if ((rc = int_arg(p, "ttl", val, 1, 255, &v)) < 0)
 		return rc;
 	b->ttl = (int)v;
 	return 0;
@@ -548,9 +772,9 @@ static int brk_value(struct parser *p, const struct line *l, enum brk_sub sub)
 	case BRK_SUB_TOLERANCE: return brk_seconds(p, what, val, 0, 1000000000, &b->tolerance);
 	case BRK_SUB_MAXRTT: return brk_seconds(p, what, val, 1, 10000, &b->maxrtt);
 	case BRK_SUB_STEP: return brk_seconds(p, what, val, 0, 1000000000, &b->step);
-	case BRK_SUB_MISSES: rc = brk_int(p, what, val, 1, 1000, &v); b->misses = (int)v; break;
-	case BRK_SUB_ELECTION: rc = brk_int(p, what, val, 1, 1000, &v); b->election = (int)v; break;
-	case BRK_SUB_KEY: rc = brk_int(p, what, val, 1, 4294967295L, &v); b->key_id = (uint32_t)v; break;
+	case BRK_SUB_MISSES: rc = int_arg(p, what, val, 1, 1000, &v); b->misses = (int)v; break;
+	case BRK_SUB_ELECTION: rc = int_arg(p, what, val, 1, 1000, &v); b->election = (int)v; break;
+	case BRK_SUB_KEY: rc = int_arg(p, what, val, 1, 4294967295L, &v); b->key_id = (uint32_t)v; break;
 	default:
 		if (val == NULL || strcmp(val, "none") != 0)
 			return fail(p, "only 'auth none' is known (keys: berkeley key ID)");
@@ -656,7 +880,13 @@ static const struct directive directives[] = {
 	{ "berkeley", 9, do_berkeley },
 	{ "keyfile", 2, do_keyfile },
 	{ "clock", 6, do_clock },
+	{ "control", 2, do_control },
+	{ "driftfile", 2, do_driftfile },
 	{ "listen", 4, do_listen },
+	{ "makestep", 3, do_makestep },
+	{ "maxslew", 2, do_maxslew },
+	{ "pool", 10, do_pool },
+	{ "server", 10, do_server },
 	{ "stratum", 2, do_stratum },
 };
 
@@ -738,6 +968,10 @@ void cfg_init(struct tsyncd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->clock = CFG_CLOCK_SYSTEM;
 	berkeley_defaults(&cfg->berkeley);
+	cfg->makestep_threshold = CFG_MAKESTEP_THRESHOLD_DEFAULT;
+	cfg->makestep_limit = CFG_MAKESTEP_LIMIT_DEFAULT;
+	cfg->maxslew_ppm = CFG_MAXSLEW_DEFAULT;
+	strcpy(cfg->control, CTL_DEFAULT_SOCKET);
 }
 
 int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,

@@ -62,7 +62,7 @@ static int64_t exch_offset(int64_t t0, int64_t t1, int64_t t2, int64_t t3)
 /* PHI * rtt, rounded up so that a sample never claims less dispersion
  * than it has; split so that even a huge rtt cannot overflow. A negative
  * rtt (our clock stepped back mid-exchange) adds nothing. */
-static int64_t phi_ns(int64_t rtt)
+int64_t ntp_exch_phi(int64_t rtt)
 {
 	if (rtt <= 0)
 		return 0;
@@ -83,7 +83,7 @@ void ntp_exch_sample(int64_t t0, int64_t t1, int64_t t2, int64_t t3,
 	 * zero or negative delay (a server that lies about t1/t2) out of the
 	 * filter's weighting. */
 	out->delay = delay > res ? delay : res;
-	out->disp = ntp_precision_to_ns(server_precision) + res + phi_ns(t3 - t0);
+	out->disp = ntp_precision_to_ns(server_precision) + res + ntp_exch_phi(t3 - t0);
 }
 
 void ntp_exch_cristian(int64_t t0, int64_t t1, int64_t t2, int64_t t3,

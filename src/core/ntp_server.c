@@ -4,6 +4,7 @@
  * the caller owns the socket, the clock and the drop counters.
  */
 #include "tsync/ntp_server.h"
+#include "tsync/ntp_exch.h"
 
 #include <assert.h>
 #include <stdbool.h>
@@ -48,6 +49,13 @@ static void fill_sync(const struct ntp_server_state *st, struct ntp_pkt *r)
 	r->stratum = synced ? st->stratum : NTP_MAX_STRATUM;
 }
 
+static int64_t root_disp(const struct ntp_server_state *st, int64_t t1)
+{
+	if (!st->disp_ages || st->ref_time == 0 || t1 <= st->ref_time)
+		return st->root_disp;
+	return st->root_disp + ntp_exch_phi(t1 - st->ref_time);
+}
+
 static void build_reply(const struct ntp_server_state *st, const struct ntp_pkt *req,
 			int64_t t1, struct ntp_pkt *r)
 {
@@ -60,7 +68,7 @@ static void build_reply(const struct ntp_server_state *st, const struct ntp_pkt 
 	r->poll = req->poll;
 	r->precision = st->precision;
 	r->root_delay = ntp_short_from_ns(st->root_delay);
-	r->root_disp = ntp_short_from_ns(st->root_disp);
+	r->root_disp = ntp_short_from_ns(root_disp(st, t1));
 	r->refid = st->refid;
 	/* ntp_ts_from_ns never returns 0, so "unknown" must stay explicit. */
 	r->ref = st->ref_time != 0 ? ntp_ts_from_ns(st->ref_time) : 0;

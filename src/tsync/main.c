@@ -1,37 +1,74 @@
 /*
- * tsync, the command-line tool: dispatches to its commands.
+ * tsync, the command-line tool: global options, then dispatch to its
+ * commands.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl_client.h"
 #include "query.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tsync [-h | --help] [-V | --version] COMMAND [ARGS]\n"
+	fprintf(f, "usage: tsync [-h | --help] [-V | --version] [-s | --socket PATH] COMMAND [ARGS]\n"
 		   "commands:\n"
 		   "  query [-c N] [-t SECONDS] [-i SECONDS] [--json] [--cristian] [-4 | -6] HOST[:PORT]\n"
 		   "        measure the offset of an NTP server's clock from ours\n"
+		   "  status [--json]\n"
+		   "        how a running tsyncd keeps time\n"
+		   "  sources [--json]\n"
+		   "        the servers a running tsyncd polls\n"
+		   "  -s, --socket PATH  tsyncd's control socket (default " CTL_DEFAULT_SOCKET ")\n"
 		   "see tsync(1)\n");
+}
+
+/* The options before the command. Returns the index of the command, or
+ * minus the exit status. */
+static int parse_global(int argc, char **argv, const char **socket)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("tsync %s\n", TSYNC_VERSION);
+			return 0;
+		}
+		if (strncmp(a, "--socket=", 9) == 0) {
+			*socket = a + 9;
+		} else if ((strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0) && i + 1 < argc) {
+			*socket = argv[++i];
+		} else {
+			fprintf(stderr, "tsync: %s '%s'\n", strcmp(a, "-s") == 0 ||
+				strcmp(a, "--socket") == 0 ? "missing path after" : "unknown option", a);
+			usage(stderr);
+			return -2;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return -2;
+	}
+	return i;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
-		printf("tsync %s\n", TSYNC_VERSION);
-		return 0;
-	}
+	const char *socket = CTL_DEFAULT_SOCKET;
+	int i = parse_global(argc, argv, &socket);
+
+	if (i <= 0)
+		return -i;
+	const char *cmd = argv[i];
 	if (strcmp(cmd, "query") == 0)
-		return query_main(argc - 1, argv + 1);
+		return query_main(argc - i, argv + i);
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "sources") == 0)
+		return status_main(argc - i, argv + i, socket);
 	fprintf(stderr, "tsync: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

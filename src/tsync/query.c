@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "query.h"
 #include "tsync/hostport.h"
+#include "nonce.h"
 #include "udp.h"
 
 struct query_opts {
@@ -71,14 +71,6 @@ static uint64_t ms(double seconds)
 	return (uint64_t)llround(seconds * 1000.0);
 }
 
-static ntp_ts_t random_nonce(void)
-{
-	ntp_ts_t n = 0;
-	while (n == 0)
-		if (getrandom(&n, sizeof(n), 0) != sizeof(n))
-			abort(); /* the kernel's generator does not fail for 8 bytes */
-	return n;
-}
 
 static void send_next(struct query *q)
 {
@@ -88,7 +80,7 @@ static void send_next(struct query *q)
 		finish(q, q->best.valid > 0 ? 0 : 1);
 		return;
 	}
-	q->nonce = random_nonce();
+	q->nonce = nonce_new();
 	struct ntp_pkt req = { .version = NTP_VERSION, .mode = NTP_MODE_CLIENT, .xmt = q->nonce };
 	ntp_pkt_encode(&req, buf);
 	clk_read(q->clock, &q->t0);

@@ -65,7 +65,7 @@ static void from_brk_addr(const struct brk_addr *a, struct sockaddr_storage *ss)
 }
 
 /* Our clock minus the host's, at one instant: what tests read as truth. */
-static int64_t clock_offset(struct berkeley *b)
+static int64_t clock_offset(const struct berkeley *b)
 {
 	int64_t host = 0, ours = 0;
 	if (clk_read(b->host, &host) < 0 || clk_from_host(b->clock, host, &ours) < 0)
@@ -416,7 +416,7 @@ void berkeley_stop(struct berkeley *b)
 	b->enabled = false;
 }
 
-void berkeley_log_stats(struct berkeley *b)
+void berkeley_log_stats(const struct berkeley *b)
 {
 	const struct berkeley_stats *s = &b->stats;
 	const struct brk_counters *c = &b->node.count;

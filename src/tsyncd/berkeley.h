@@ -54,7 +54,7 @@ int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 /* Close the sockets and the timer; the loop then ends by itself. */
 void berkeley_stop(struct berkeley *b);
 /* Counters, state and our clock's offset from the host's, one line each. */
-void berkeley_log_stats(struct berkeley *b);
+void berkeley_log_stats(const struct berkeley *b);
 /* The snapshot `tsync berkeley` prints. */
 void berkeley_status(const struct berkeley *b, struct brk_status *st);
 /* For the NTP client on a master: while synced, the master's clock follows

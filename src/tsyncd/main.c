@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 #include "berkeley.h"
+#include "client.h"
+#include "control.h"
 #include "log.h"
+#include "report.h"
 #include "server.h"
 #include "tsync/config.h"
 
@@ -31,6 +34,9 @@ struct daemon {
 	struct clk *clock;
 	struct server server;
 	struct berkeley berkeley;
+	struct client client;
+	struct control control;
+	bool control_on;
 	int ready_fd; /* to the parent while it waits for us to start; -1 */
 };
 
@@ -149,24 +155,34 @@ static void log_serving(const struct server *srv)
 /* Close every handle; uv_run then returns. */
 static void shut_down(struct daemon *d)
 {
+	client_stop(&d->client);
 	server_stop(&d->server);
 	berkeley_stop(&d->berkeley);
+	control_stop(&d->control);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
 	uv_close((uv_handle_t *)&d->sig_int, NULL);
 	uv_close((uv_handle_t *)&d->sig_usr1, NULL);
+}
+
+static void log_stats(const struct daemon *d)
+{
+	/* The server's line last: scripts wait for it as the end of a report. */
+	if (d->control_on)
+		control_log_stats(&d->control);
+	client_log_stats(&d->client);
+	berkeley_log_stats(&d->berkeley);
+	server_log_stats(&d->server);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
 	if (signum == SIGUSR1) {
-		server_log_stats(&d->server);
-		berkeley_log_stats(&d->berkeley);
+		log_stats(d);
 		return;
 	}
 	log_info("shutting down on signal %d", signum);
-	server_log_stats(&d->server);
-	berkeley_log_stats(&d->berkeley);
+	log_stats(d);
 	shut_down(d);
 }
 
@@ -219,6 +235,21 @@ static void notify_ready(struct daemon *d)
 	d->ready_fd = -1;
 }
 
+/* The control socket, answered from the server's state for now. */
+static int start_control(struct daemon *d, const struct tsyncd_config *cfg)
+{
+	if (cfg->control[0] == '\0')
+		return 0;
+	d->control_on = true;
+	int err = control_start(&d->control, &d->loop, cfg->control, &report_ops, &d->client);
+	if (err < 0) {
+		log_error("cannot open the control socket %s: %s", cfg->control, strerror(-err));
+		return err;
+	}
+	log_info("control socket %s", cfg->control);
+	return 0;
+}
+
 static int run(struct daemon *d, const struct tsyncd_config *cfg)
 {
 	/* Signals are watched before anyone can learn that we serve, so that
@@ -227,6 +258,10 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 	watch_signal(d, &d->sig_int, SIGINT);
 	watch_signal(d, &d->sig_usr1, SIGUSR1);
 	int err = server_start(&d->server, &d->loop, d->clock, cfg);
+	if (err == 0)
+		err = client_start(&d->client, &d->loop, d->clock, &d->server, cfg);
+	if (err == 0)
+		err = start_control(d, cfg);
 	if (err == 0)
 		err = berkeley_start(&d->berkeley, &d->loop, d->clock, cfg);
 	if (err < 0) {

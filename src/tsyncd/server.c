@@ -25,7 +25,7 @@ static void on_request(struct udp_sock *s, const uint8_t *data, size_t len,
 
 	srv->stats.received++;
 	/* A local clock has no upstream: its reference time is now. */
-	if (srv->local_stratum != 0)
+	if (srv->local_stratum != 0 && !srv->upstream)
 		srv->state.ref_time = t1 - t1 % NTP_TS_NS_PER_S;
 	int res = ntp_server_reply(&srv->state, data, len, t1, reply, &reply_len);
 	srv->stats.result[res]++;
@@ -138,4 +138,10 @@ void server_log_stats(const struct server *srv)
 		 (unsigned long long)s->result[NTP_SERVER_DROP_CONTROL],
 		 (unsigned long long)s->result[NTP_SERVER_DROP_MODE],
 		 (unsigned long long)s->send_error, (unsigned long long)unstamped);
+}
+
+void server_set_upstream(struct server *srv, const struct ntp_server_state *st)
+{
+	srv->state = *st;
+	srv->upstream = true;
 }

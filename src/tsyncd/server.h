@@ -5,6 +5,7 @@
 #ifndef TSYNCD_SERVER_H
 #define TSYNCD_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -26,6 +27,7 @@ struct server {
 	struct clk *clock;
 	struct ntp_server_state state;
 	int local_stratum; /* 0: none */
+	bool upstream;     /* state comes from the client role, not local */
 	struct listener *listeners[CFG_MAX_LISTEN];
 	int n_listeners;
 	struct server_stats stats;
@@ -38,5 +40,8 @@ int server_start(struct server *srv, uv_loop_t *loop, struct clk *clock,
 /* Close every socket; the loop then ends by itself. */
 void server_stop(struct server *srv);
 void server_log_stats(const struct server *srv);
+/* Serve what the client role learnt from upstream: stratum, refid, root
+ * delay and dispersion, leap, reference time. */
+void server_set_upstream(struct server *srv, const struct ntp_server_state *st);
 
 #endif

@@ -92,9 +92,10 @@ def start_and_signal(conf, sig, deadline=20.0):
 def signal_right_after_start(rounds=100):
     """The "serving" line tells that tsyncd is ready (tests and scripts wait
     for it): from then on SIGUSR1 and SIGTERM must be handled, not kill it."""
-    conf = os.path.join(tmpdir(), "tsyncd.conf")
+    d = tmpdir()
+    conf = os.path.join(d, "tsyncd.conf")
     with open(conf, "w") as f:
-        f.write("listen 127.0.0.1 port 0\nstratum 8\nclock sim\n")
+        f.write("listen 127.0.0.1 port 0\nstratum 8\nclock sim\ncontrol %s/tsyncd.sock\n" % d)
     bad = []
     for i in range(rounds):
         sig = signal.SIGUSR1 if i % 2 == 0 else signal.SIGTERM

@@ -10,37 +10,11 @@ import random
 import signal
 
 from tsynctest import (check, check_close, find_tool, info, load_json, main, parse_query_text,
+                       start_chronyd,
                        parse_seconds, port_free, tmpdir, tsync, wait_answering, Failure,
                        LoggedProcess)
 
 TOL = 0.001
-
-
-def start_chronyd(chronyd, d, rng):
-    """chronyd on a free port outside the ephemeral range (other tests take
-    theirs with port 0); retried on a collision."""
-    for attempt in range(5):
-        port = rng.randint(20000, 29999)
-        if not port_free("127.0.0.1", port):
-            continue
-        conf = os.path.join(d, "chrony.conf")
-        with open(conf, "w") as f:
-            f.write("port %d\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\n"
-                    "cmdport 0\nbindcmdaddress /\npidfile %s/chronyd.pid\n"
-                    "driftfile %s/chrony.drift\n" % (port, d, d))
-        p = LoggedProcess("chronyd", [chronyd, "-x", "-d", "-u", "root", "-f", conf])
-        try:
-            wait_answering("127.0.0.1", port, timeout=20, want_sync=True)
-        except Failure as e:
-            info("chronyd on port %d: %s; log:\n%s" % (port, e, p.text()))
-            p.kill()
-            continue
-        if "Could not open NTP socket" in p.text():
-            p.kill()
-            continue
-        info("chronyd serving on 127.0.0.1:%d" % port)
-        return p, port, conf
-    raise Failure("could not start chronyd on a free port in 5 tries")
 
 
 def our_chronyds(conf):

@@ -205,6 +205,42 @@ START_TEST(stratum_errors)
 }
 END_TEST
 
+START_TEST(control_forms)
+{
+	char longest[CFG_SOCKET_PATH_MAX + 16];
+
+	ok("");
+	ck_assert_str_eq(cfg.control, "/run/tsyncd/tsyncd.sock");
+	ok("control /tmp/x.sock\n");
+	ck_assert_str_eq(cfg.control, "/tmp/x.sock");
+	ok("control none\n");
+	ck_assert_str_eq(cfg.control, "");
+	/* "control " and a path of 107 bytes, the most a socket can have. */
+	memset(longest, 'a', sizeof(longest));
+	memcpy(longest, "control /", 9);
+	strcpy(longest + 8 + CFG_SOCKET_PATH_MAX - 1, "\n");
+	ok(longest);
+	ck_assert_uint_eq(strlen(cfg.control), CFG_SOCKET_PATH_MAX - 1);
+}
+END_TEST
+
+START_TEST(control_errors)
+{
+	char text[CFG_SOCKET_PATH_MAX + 16];
+
+	bad("control\n", "t.conf:1: control: missing socket path (or none)");
+	bad("control a.sock\n", "t.conf:1: control: 'a.sock' is not an absolute path");
+	bad("control /a b\n", "t.conf:1: control: extra argument 'b'");
+	bad("control none\ncontrol /x\n", "t.conf:2: control: already given on line 1");
+	/* "control " and a path of 108 bytes, one more than a socket can have. */
+	memset(text, 'a', sizeof(text));
+	memcpy(text, "control /", 9);
+	strcpy(text + 8 + CFG_SOCKET_PATH_MAX, "\n");
+	bad(text, "t.conf:1: control: path longer than 107 bytes");
+	ck_assert_str_eq(cfg.control, "/run/tsyncd/tsyncd.sock");
+}
+END_TEST
+
 START_TEST(clock_forms)
 {
 	ok("clock system\n");
@@ -327,7 +363,7 @@ END_TEST
 
 START_TEST(unknown_directive)
 {
-	bad("server 192.0.2.1\n", "t.conf:1: server: unknown directive");
+	bad("peer 192.0.2.1\n", "t.conf:1: peer: unknown directive");
 	bad("stratum 2\n  Stratum 3\n", "t.conf:2: Stratum: unknown directive");
 	bad("listen-on ::1\n", "t.conf:1: listen-on: unknown directive");
 	bad("\n\n\tfoo\n", "t.conf:3: foo: unknown directive");
@@ -429,6 +465,105 @@ START_TEST(whole_file)
 }
 END_TEST
 
+START_TEST(client_defaults)
+{
+	ok("");
+	ck_assert_int_eq(cfg.n_servers, 0);
+	ck_assert_int_eq(cfg.makestep_threshold, 1000000000);
+	ck_assert_int_eq(cfg.makestep_limit, 3);
+	ck_assert(cfg.maxslew_ppm == 500.0);
+	ck_assert_str_eq(cfg.driftfile, "");
+}
+END_TEST
+
+START_TEST(server_forms)
+{
+	ok("server 192.0.2.1\n"
+	   "server ntp.example.org port 10123 minpoll 4 maxpoll 8 iburst prefer\n"
+	   "pool pool.example.net iburst\n"
+	   "server ::1 prefer minpoll -2 maxpoll -2 port 1\n"
+	   "server h1 minpoll 12\nserver h2 maxpoll 3\n");
+	ck_assert_int_eq(cfg.n_servers, 6);
+	ck_assert_str_eq(cfg.server[0].host, "192.0.2.1");
+	ck_assert_int_eq(cfg.server[0].port, 123);
+	ck_assert_int_eq(cfg.server[0].minpoll, 6);
+	ck_assert_int_eq(cfg.server[0].maxpoll, 10);
+	ck_assert(!cfg.server[0].iburst && !cfg.server[0].prefer && !cfg.server[0].pool);
+	ck_assert_str_eq(cfg.server[1].host, "ntp.example.org");
+	ck_assert_int_eq(cfg.server[1].port, 10123);
+	ck_assert_int_eq(cfg.server[1].minpoll, 4);
+	ck_assert_int_eq(cfg.server[1].maxpoll, 8);
+	ck_assert(cfg.server[1].iburst && cfg.server[1].prefer && !cfg.server[1].pool);
+	ck_assert(cfg.server[2].pool && cfg.server[2].iburst && !cfg.server[2].prefer);
+	ck_assert_int_eq(cfg.server[3].port, 1);
+	ck_assert_int_eq(cfg.server[3].minpoll, -2);
+	ck_assert_int_eq(cfg.server[3].maxpoll, -2);
+	/* One bound alone drags the other's default along. */
+	ck_assert_int_eq(cfg.server[4].minpoll, 12);
+	ck_assert_int_eq(cfg.server[4].maxpoll, 12);
+	ck_assert_int_eq(cfg.server[5].minpoll, 3);
+	ck_assert_int_eq(cfg.server[5].maxpoll, 3);
+}
+END_TEST
+
+START_TEST(server_errors)
+{
+	bad("server\n", "t.conf:1: server: missing host name or address");
+	bad("pool\n", "t.conf:1: pool: missing host name or address");
+	bad("server h port\n", "t.conf:1: server: missing value after port");
+	bad("server h port 0\n", "t.conf:1: server: port 0 is out of range 1..65535");
+	bad("server h port x\n", "t.conf:1: server: port 'x' is not a number");
+	bad("server h minpoll -7\n", "t.conf:1: server: minpoll -7 is out of range -6..17");
+	bad("server h maxpoll 18\n", "t.conf:1: server: maxpoll 18 is out of range -6..17");
+	bad("server h minpoll 8 maxpoll 6\n", "t.conf:1: server: minpoll 8 is above maxpoll 6");
+	bad("server h iburst iburst\n", "t.conf:1: server: iburst given twice");
+	bad("server h port 1 port 2\n", "t.conf:1: server: port given twice");
+	bad("server h burst\n", "t.conf:1: server: unknown option 'burst'");
+	bad("server h port 1 minpoll 1 maxpoll 2 iburst prefer x\n",
+	    "t.conf:1: server: extra argument 'x'");
+}
+END_TEST
+
+START_TEST(server_seventeen)
+{
+	char text[17 * 32] = "";
+
+	for (int i = 0; i < 17; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "server h%d\n", i);
+	bad(text, "t.conf:17: server: more than 16 servers and pools");
+}
+END_TEST
+
+START_TEST(discipline_forms)
+{
+	ok("makestep 0.1 -1\nmaxslew 83.5\ndriftfile /var/lib/tsyncd/drift\n");
+	ck_assert_int_eq(cfg.makestep_threshold, 100000000);
+	ck_assert_int_eq(cfg.makestep_limit, -1);
+	ck_assert(cfg.maxslew_ppm == 83.5);
+	ck_assert_str_eq(cfg.driftfile, "/var/lib/tsyncd/drift");
+	ok("makestep 0 0\n");
+	ck_assert_int_eq(cfg.makestep_threshold, 0);
+	ck_assert_int_eq(cfg.makestep_limit, 0);
+}
+END_TEST
+
+START_TEST(discipline_errors)
+{
+	bad("makestep 1\n", "t.conf:1: makestep: needs a threshold in seconds and a limit of updates");
+	bad("makestep x 3\n", "t.conf:1: makestep: threshold 'x' is not a number");
+	bad("makestep -1 3\n", "t.conf:1: makestep: threshold -1 is negative");
+	bad("makestep 1 -2\n", "t.conf:1: makestep: limit -2 is out of range -1..2147483647");
+	bad("makestep 1 3\nmakestep 1 3\n", "t.conf:2: makestep: already given on line 1");
+	bad("maxslew\n", "t.conf:1: maxslew: missing rate in ppm");
+	bad("maxslew 0\n", "t.conf:1: maxslew: 0 is out of range (0..500] ppm");
+	bad("maxslew 500.001\n", "t.conf:1: maxslew: 500.001 is out of range (0..500] ppm");
+	bad("maxslew fast\n", "t.conf:1: maxslew: 'fast' is not a number");
+	bad("driftfile\n", "t.conf:1: driftfile: missing path");
+	bad("driftfile drift\n", "t.conf:1: driftfile: 'drift' is not an absolute path");
+	bad("driftfile /a\ndriftfile /b\n", "t.conf:2: driftfile: already given on line 1");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -443,20 +578,28 @@ static Suite *config_suite(void)
 	tcase_add_test(good, finish_defaults);
 	tcase_add_test(good, stratum_forms);
 	tcase_add_test(good, clock_forms);
+	tcase_add_test(good, control_forms);
 	tcase_add_test(good, clock_offsets_exact);
 	tcase_add_test(good, whole_file);
+	tcase_add_test(good, client_defaults);
+	tcase_add_test(good, server_forms);
+	tcase_add_test(good, discipline_forms);
 	suite_add_tcase(s, good);
 
 	tcase_add_test(errors, listen_seventeen);
 	tcase_add_test(errors, listen_errors);
 	tcase_add_test(errors, stratum_errors);
 	tcase_add_test(errors, clock_errors);
+	tcase_add_test(errors, control_errors);
 	tcase_add_test(errors, clock_bad_numbers);
 	tcase_add_test(errors, clock_out_of_range);
 	tcase_add_test(errors, unknown_directive);
 	tcase_add_test(errors, nul_bytes);
 	tcase_add_test(errors, long_lines);
 	tcase_add_test(errors, small_error_buffer);
+	tcase_add_test(errors, server_errors);
+	tcase_add_test(errors, server_seventeen);
+	tcase_add_test(errors, discipline_errors);
 	suite_add_tcase(s, errors);
 	return s;
 }

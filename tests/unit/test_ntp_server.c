@@ -194,6 +194,23 @@ START_TEST(reply_unknown_ref_time_is_zero)
 }
 END_TEST
 
+/* A clock that follows upstream: 3 ms + PHI x 16.25 s = 3.24375 ms, 212.6
+ * 1/65536 s, 213 on the wire; without disp_ages it stays 197. */
+START_TEST(reply_root_disp_ages)
+{
+	struct ntp_server_state st = SYNCED;
+	uint8_t req[NTP_PKT_LEN];
+	const uint8_t aged[4] = { 0, 0, 0, 0xd5 };
+	st.disp_ages = true;
+	make_request(req, 4, NTP_MODE_CLIENT, 6);
+	struct outcome o = serve(&st, req, sizeof(req));
+	ck_assert_mem_eq(o.out + 8, aged, 4);
+	st.ref_time = T1 + SEC; /* a reference time ahead does not shrink it */
+	o = serve(&st, req, sizeof(req));
+	ck_assert_mem_eq(o.out + 8, EXPECTED + 8, 4);
+}
+END_TEST
+
 START_TEST(reply_unsynchronised)
 {
 	struct ntp_server_state st = SYNCED;
@@ -383,6 +400,7 @@ static Suite *server_suite(void)
 	tcase_add_test(tc, reply_v3_is_v3);
 	tcase_add_test(tc, reply_poll_copied);
 	tcase_add_test(tc, reply_unknown_ref_time_is_zero);
+	tcase_add_test(tc, reply_root_disp_ages);
 	tcase_add_test(tc, reply_unsynchronised);
 	tcase_add_test(tc, reply_inconsistent_state_is_unsync);
 	tcase_add_test(tc, reply_leap_warning_passed_on);

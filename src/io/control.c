@@ -1,0 +1,375 @@
+/*
+ * The control socket on libuv: accept, read one bounded request, let the
+ * pure framing judge it, answer through the command table, close. Every
+ * connection has a deadline, so a silent client costs a slot for 3 s.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "log.h"
+
+#define CONTROL_BACKLOG 128
+
+struct control_conn {
+	struct control *ctl;
+	uv_pipe_t pipe;
+	uv_timer_t timer;
+	uv_write_t write;
+	int handles;   /* open handles; the struct is freed when none is left */
+	bool timed;    /* the timer was started (a connection in service) */
+	bool closing;
+	bool replying; /* a reply is being written: read no more */
+	int slot;      /* index in ctl->conns; -1 when not counted there */
+	size_t in_len;
+	uint8_t in[CTL_REQUEST_MAX];
+	uint8_t out[CTL_REPLY_MAX];
+};
+
+static void on_conn_closed(uv_handle_t *h)
+{
+	struct control_conn *conn = h->data;
+
+	if (--conn->handles == 0)
+		free(conn);
+}
+
+static void conn_close(struct control_conn *conn)
+{
+	struct control *c = conn->ctl;
+
+	if (conn->closing)
+		return;
+	conn->closing = true;
+	if (conn->slot >= 0) {
+		c->conns[conn->slot] = NULL;
+		c->n_conns--;
+		conn->slot = -1;
+	}
+	conn->handles = conn->timed ? 2 : 1;
+	uv_close((uv_handle_t *)&conn->pipe, on_conn_closed);
+	if (conn->timed)
+		uv_close((uv_handle_t *)&conn->timer, on_conn_closed);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+	struct control_conn *conn = w->data;
+
+	if (status == UV_ECANCELED)
+		return; /* closed by its deadline: counted there */
+	if (status < 0) {
+		conn->ctl->stats.io_error++;
+		log_debug("control: cannot send a reply: %s", uv_strerror(status));
+	}
+	conn_close(conn);
+}
+
+static void send_reply(struct control_conn *conn, uint8_t command, enum ctl_code code,
+		       size_t payload_len)
+{
+	uv_buf_t b = uv_buf_init((char *)conn->out, (unsigned)(CTL_HDR_LEN + payload_len));
+	int err;
+
+	if (code == CTL_OK)
+		conn->ctl->stats.replied++;
+	else
+		conn->ctl->stats.error[code]++;
+	conn->replying = true;
+	uv_read_stop((uv_stream_t *)&conn->pipe);
+	ctl_reply_header(command, code, (uint32_t)payload_len, conn->out);
+	conn->write.data = conn;
+	err = uv_write(&conn->write, (uv_stream_t *)&conn->pipe, &b, 1, on_written);
+	if (err < 0) {
+		conn->ctl->stats.io_error++;
+		conn_close(conn);
+	}
+}
+
+static void dispatch(struct control_conn *conn, const struct ctl_header *h)
+{
+	struct control *c = conn->ctl;
+	uint8_t *reply = conn->out + CTL_HDR_LEN;
+	int n;
+
+	if (h->command > CTL_CMD_MAX || c->handlers[h->command].fn == NULL) {
+		log_debug("control: unknown command %u", h->command);
+		send_reply(conn, h->command, CTL_ERR_COMMAND, 0);
+		return;
+	}
+	n = c->handlers[h->command].fn(c->handlers[h->command].ctx, conn->in + CTL_HDR_LEN,
+				       h->length, reply, CTL_REPLY_PAYLOAD_MAX);
+	if (n < 0) {
+		enum ctl_code code = -n < CTL_N_CODES ? (enum ctl_code)-n : CTL_ERR_INTERNAL;
+		send_reply(conn, h->command, code == CTL_OK ? CTL_ERR_INTERNAL : code, 0);
+		return;
+	}
+	/* A handler that wrote past its buffer has a bug; say so, do not send. */
+	if (n > CTL_REPLY_PAYLOAD_MAX)
+		send_reply(conn, h->command, CTL_ERR_INTERNAL, 0);
+	else
+		send_reply(conn, h->command, CTL_OK, (size_t)n);
+}
+
+static void judge(struct control_conn *conn)
+{
+	struct ctl_header h = { 0 };
+	enum ctl_code code;
+
+	switch (ctl_frame_check(conn->in, conn->in_len, false, CTL_REQUEST_PAYLOAD_MAX, &h, &code)) {
+	case CTL_FRAME_MORE:
+		return;
+	case CTL_FRAME_ERROR:
+		log_debug("control: refused a request: %s", ctl_code_name(code));
+		send_reply(conn, h.command, code, 0);
+		return;
+	case CTL_FRAME_COMPLETE:
+		dispatch(conn, &h);
+		return;
+	}
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct control_conn *conn = h->data;
+
+	/* The framing decides before the buffer is full: a header announcing
+	 * more than fits is refused as soon as it is whole. */
+	*buf = uv_buf_init((char *)conn->in + conn->in_len,
+			   (unsigned)(sizeof(conn->in) - conn->in_len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct control_conn *conn = s->data;
+	struct control_stats *st = &conn->ctl->stats;
+
+	if (nread == 0 || conn->replying)
+		return;
+	if (nread < 0) {
+		if (nread != UV_EOF)
+			st->io_error++;
+		else if (conn->in_len > 0)
+			st->truncated++;
+		conn_close(conn);
+		return;
+	}
+	conn->in_len += (size_t)nread;
+	judge(conn);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+	struct control_conn *conn = t->data;
+
+	conn->ctl->stats.timeout++;
+	log_debug("control: dropped a client that sent %zu bytes in %d ms", conn->in_len,
+		  CONTROL_DEADLINE_MS);
+	conn_close(conn);
+}
+
+static int free_slot(const struct control *c)
+{
+	for (int i = 0; i < CONTROL_MAX_CONNS; i++) {
+		if (c->conns[i] == NULL)
+			return i;
+	}
+	return -1;
+}
+
+/* Take the connection off the backlog: into service, or closed at once
+ * when every slot is taken (a client then reads end-of-file). */
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct control *c = server->data;
+	struct control_conn *conn;
+
+	if (status < 0) {
+		log_warn("control: cannot accept: %s", uv_strerror(status));
+		return;
+	}
+	conn = calloc(1, sizeof(*conn));
+	if (conn == NULL) {
+		/* Without memory there is no handle to accept into: libuv then
+		 * accepts no more until a later connection is taken. */
+		c->stats.io_error++;
+		return;
+	}
+	conn->ctl = c;
+	conn->slot = -1;
+	uv_pipe_init(c->loop, &conn->pipe, 0);
+	conn->pipe.data = conn;
+	status = uv_accept(server, (uv_stream_t *)&conn->pipe);
+	if (status < 0 || (conn->slot = free_slot(c)) < 0) {
+		if (status < 0)
+			c->stats.io_error++;
+		else
+			c->stats.refused++;
+		conn_close(conn);
+		return;
+	}
+	c->conns[conn->slot] = conn;
+	c->n_conns++;
+	c->stats.accepted++;
+	conn->timed = true;
+	uv_timer_init(c->loop, &conn->timer);
+	conn->timer.data = conn;
+	uv_timer_start(&conn->timer, on_deadline, CONTROL_DEADLINE_MS, 0);
+	uv_read_start((uv_stream_t *)&conn->pipe, on_alloc, on_read);
+}
+
+/* Make the socket's directory, one level only: /run/tsyncd, not /run. */
+static int make_dir(const char *path)
+{
+	char dir[sizeof(((struct control *)0)->path)];
+	char *slash;
+
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, CONTROL_DIR_MODE) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* A socket file left by a daemon that died is removed; one a daemon still
+ * answers on, or a file that is not a socket, is left alone. The probe does
+ * not block: a live daemon with a full backlog answers EAGAIN. */
+static int remove_stale(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	strcpy(sa.sun_path, path);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? -EADDRINUSE : -errno;
+	close(fd);
+	if (rc == -EAGAIN)
+		rc = -EADDRINUSE;
+	if (rc != -ECONNREFUSED)
+		return rc;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* Bound with the final mode from the start: no moment when others could
+ * connect to a socket that umask left open. */
+static int bind_socket(struct control *c, const char *path)
+{
+	mode_t old = umask(0777 & ~CONTROL_SOCKET_MODE);
+	int err = uv_pipe_bind(&c->pipe, path);
+
+	umask(old);
+	if (err < 0)
+		return err;
+	if (chmod(path, CONTROL_SOCKET_MODE) < 0)
+		return -errno;
+	return uv_listen((uv_stream_t *)&c->pipe, CONTROL_BACKLOG, on_connection);
+}
+
+static int handle_status(void *ctx, const uint8_t *req, size_t len, uint8_t *out, size_t cap)
+{
+	struct control *c = ctx;
+	struct ctl_status st = { .selection = CTL_SEL_NONE };
+	int n;
+
+	if (len != 0)
+		return -CTL_ERR_PAYLOAD;
+	c->ops.status(c->ops_ctx, &st);
+	n = ctl_status_encode(&st, out, cap);
+	return n < 0 ? -CTL_ERR_INTERNAL : n;
+}
+
+static int handle_sources(void *ctx, const uint8_t *req, size_t len, uint8_t *out, size_t cap)
+{
+	struct control *c = ctx;
+	struct ctl_source src[CTL_SOURCES_MAX];
+	int n;
+
+	if (len != 0)
+		return -CTL_ERR_PAYLOAD;
+	memset(src, 0, sizeof(src));
+	n = c->ops.sources(c->ops_ctx, src, CTL_SOURCES_MAX);
+	if (n < 0 || n > CTL_SOURCES_MAX)
+		return -CTL_ERR_INTERNAL;
+	n = ctl_sources_encode(src, n, out, cap);
+	return n < 0 ? -CTL_ERR_INTERNAL : n;
+}
+
+int control_register(struct control *c, uint8_t command, control_handler fn, void *ctx)
+{
+	if (command == 0 || command > CTL_CMD_MAX || fn == NULL)
+		return -EINVAL;
+	if (c->handlers[command].fn != NULL)
+		return -EEXIST;
+	c->handlers[command].fn = fn;
+	c->handlers[command].ctx = ctx;
+	return 0;
+}
+
+int control_start(struct control *c, uv_loop_t *loop, const char *path,
+		  const struct control_ops *ops, void *ctx)
+{
+	int err;
+
+	*c = (struct control){ .loop = loop, .ops = *ops, .ops_ctx = ctx };
+	if (strlen(path) >= sizeof(c->path))
+		return -ENAMETOOLONG;
+	strcpy(c->path, path);
+	control_register(c, CTL_CMD_STATUS, handle_status, c);
+	control_register(c, CTL_CMD_SOURCES, handle_sources, c);
+	if ((err = make_dir(path)) < 0 || (err = remove_stale(path)) < 0)
+		return err;
+	uv_pipe_init(loop, &c->pipe, 0);
+	c->pipe.data = c;
+	c->open = true;
+	return bind_socket(c, path);
+}
+
+void control_stop(struct control *c)
+{
+	for (int i = 0; i < CONTROL_MAX_CONNS; i++) {
+		if (c->conns[i] != NULL)
+			conn_close(c->conns[i]);
+	}
+	/* libuv removes the socket's file as it closes a bound pipe. */
+	if (c->open)
+		uv_close((uv_handle_t *)&c->pipe, NULL);
+	c->open = false;
+}
+
+const struct control_stats *control_stats(const struct control *c)
+{
+	return &c->stats;
+}
+
+void control_log_stats(const struct control *c)
+{
+	const struct control_stats *s = &c->stats;
+
+	log_info("control stats accepted=%llu refused=%llu replied=%llu magic=%llu version=%llu "
+		 "command=%llu length=%llu payload=%llu flags=%llu internal=%llu timeout=%llu "
+		 "truncated=%llu io_error=%llu",
+		 (unsigned long long)s->accepted, (unsigned long long)s->refused,
+		 (unsigned long long)s->replied, (unsigned long long)s->error[CTL_ERR_MAGIC],
+		 (unsigned long long)s->error[CTL_ERR_VERSION],
+		 (unsigned long long)s->error[CTL_ERR_COMMAND],
+		 (unsigned long long)s->error[CTL_ERR_LENGTH],
+		 (unsigned long long)s->error[CTL_ERR_PAYLOAD],
+		 (unsigned long long)s->error[CTL_ERR_FLAGS],
+		 (unsigned long long)s->error[CTL_ERR_INTERNAL], (unsigned long long)s->timeout,
+		 (unsigned long long)s->truncated, (unsigned long long)s->io_error);
+}

@@ -1,0 +1,73 @@
+/*
+ * tsyncd's control socket: a Unix stream socket on the loop where each
+ * connection brings one request and takes one reply (tsync/ctl_proto.h).
+ * The daemon supplies the answers; every refusal is counted.
+ */
+#ifndef TSYNC_CONTROL_H
+#define TSYNC_CONTROL_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "tsync/ctl_proto.h"
+
+#define CONTROL_MAX_CONNS 16
+/* A connection has this long, from accept to reply, before it is dropped. */
+#define CONTROL_DEADLINE_MS 3000
+#define CONTROL_SOCKET_MODE 0660
+#define CONTROL_DIR_MODE 0755
+
+/* The daemon's answers to the built-in commands. */
+struct control_ops {
+	void (*status)(void *ctx, struct ctl_status *st);
+	/* Fill at most max sources; return how many. */
+	int (*sources)(void *ctx, struct ctl_source *out, int max);
+};
+
+/* A command: the request's payload in, the reply's payload out (at most
+ * cap bytes). Returns the reply's length, or minus an enum ctl_code. */
+typedef int (*control_handler)(void *ctx, const uint8_t *req, size_t req_len,
+			       uint8_t *reply, size_t cap);
+
+struct control_stats {
+	uint64_t accepted;  /* connections taken into service */
+	uint64_t refused;   /* closed at once: CONTROL_MAX_CONNS were open */
+	uint64_t replied;   /* requests answered CTL_OK */
+	uint64_t error[CTL_N_CODES]; /* requests answered with this error */
+	uint64_t timeout;   /* no whole request, or reply not sent, in time */
+	uint64_t truncated; /* the client hung up in the middle of a request */
+	uint64_t io_error;  /* a read or write failed */
+};
+
+struct control_conn;
+
+struct control {
+	uv_loop_t *loop;
+	uv_pipe_t pipe;
+	bool open; /* pipe initialised, not yet closed */
+	struct control_ops ops;
+	void *ops_ctx;
+	struct {
+		control_handler fn;
+		void *ctx;
+	} handlers[CTL_CMD_MAX + 1];
+	struct control_conn *conns[CONTROL_MAX_CONNS];
+	int n_conns;
+	struct control_stats stats;
+	char path[108]; /* sizeof(sockaddr_un.sun_path) */
+};
+
+/* Listen on path (mode 0660; its directory is made if missing; a stale
+ * socket is replaced, a live one or any other file is not). Returns 0 or
+ * a negative errno; either way control_stop closes what was opened. */
+int control_start(struct control *c, uv_loop_t *loop, const char *path,
+		  const struct control_ops *ops, void *ctx);
+/* Answer command with fn from now on: -EINVAL for a number out of
+ * 1..CTL_CMD_MAX, -EEXIST if it has a handler already. */
+int control_register(struct control *c, uint8_t command, control_handler fn, void *ctx);
+/* Close the socket (removing its file) and every connection. */
+void control_stop(struct control *c);
+const struct control_stats *control_stats(const struct control *c);
+void control_log_stats(const struct control *c);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * tsync's side of the control socket: one request to a running tsyncd,
+ * its reply checked, and the commands that use it (status.c).
+ */
+#ifndef TSYNC_CTL_CLIENT_H
+#define TSYNC_CTL_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsync/ctl_proto.h"
+
+/* Seconds to wait for the daemon to take the request and answer it. */
+#define CTL_CLIENT_TIMEOUT_S 5
+
+/* Send command (no payload) to the tsyncd listening on path and read its
+ * reply's payload into payload[0..cap). Returns the payload's length, or
+ * -1 having printed why to stderr. */
+int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t cap);
+
+/* `tsync status` and `tsync sources`: argv[0] is the command; socket is
+ * the path given before it (or the default). Returns the exit status. */
+int status_main(int argc, char **argv, const char *socket);
+
+#endif

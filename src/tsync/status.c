@@ -1,0 +1,235 @@
+/*
+ * `tsync status` and `tsync sources`: ask a running tsyncd, print what it
+ * says for people (aligned fields, a table) or for programs (one JSON
+ * object). Every number is printed exactly, from integer nanoseconds.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl_client.h"
+#include "tsync/ntp_pkt.h"
+#include "tsync/ntp_ts.h"
+
+#define NS_PER_S 1000000000u
+
+struct status_opts {
+	const char *socket;
+	bool json;
+};
+
+static void usage(FILE *f, bool sources)
+{
+	fprintf(f, "usage: tsync [-s PATH] %s [--json] [-s | --socket PATH]\n",
+		sources ? "sources" : "status");
+}
+
+/* ns as seconds with nine decimals, signed when with_plus. */
+static const char *fmt_secs(int64_t ns, bool with_plus, char buf[32])
+{
+	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+
+	snprintf(buf, 32, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : with_plus ? "+" : "", a / NS_PER_S,
+		 a % NS_PER_S);
+	return buf;
+}
+
+static const char *leap_name(uint8_t leap)
+{
+	static const char *const names[] = { "none", "insert", "delete", "unsynchronised" };
+
+	return names[leap & 3];
+}
+
+/* The protocol guarantees printable ASCII; only '"' and '\' need care. */
+static void json_str(const char *key, const char *s, const char *after)
+{
+	printf("\"%s\":\"", key);
+	for (; *s; s++)
+		printf(*s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
+	printf("\"%s", after);
+}
+
+static const char *poll_secs(int8_t poll, char buf[32])
+{
+	if (poll >= 0)
+		snprintf(buf, 32, "%llu s", 1ull << (poll > 62 ? 62 : poll));
+	else
+		snprintf(buf, 32, "1/%llu s", 1ull << (poll < -62 ? 62 : -poll));
+	return buf;
+}
+
+static void status_text(const struct ctl_status *st)
+{
+	char b[NTP_TS_STRLEN], r[16];
+
+	printf("%-17s%s\n", "synchronised", st->synchronised ? "yes" : "no");
+	printf("%-17s%s\n", "leap", leap_name(st->leap));
+	printf("%-17s%u\n", "stratum", st->stratum);
+	if (st->refid == 0 && st->reference[0] == '\0')
+		printf("%-17s%s\n", "reference", "none");
+	else
+		printf("%-17s%s%s%s%s\n", "reference", ntp_refid_format(st->refid, st->stratum, r),
+		       st->reference[0] ? " (" : "", st->reference, st->reference[0] ? ")" : "");
+	printf("%-17s%s s\n", "offset", fmt_secs(st->offset_ns, true, b));
+	printf("%-17s%+.6f ppm\n", "frequency", st->freq_ppm);
+	printf("%-17s%s s\n", "root delay", fmt_secs(st->root_delay_ns, false, b));
+	printf("%-17s%s s\n", "root dispersion", fmt_secs(st->root_disp_ns, false, b));
+	printf("%-17s%s\n", "last update",
+	       st->last_update_ns ? ntp_ts_format(st->last_update_ns, b, sizeof(b)) : "never");
+	printf("%-17s%d (%s)\n", "poll", st->poll, poll_secs(st->poll, b));
+	printf("%-17s%u\n", "sources", st->n_sources);
+	printf("%-17s%s\n", "selection", ctl_selection_name(st->selection));
+	printf("%-17s%s\n", "clock", st->clock);
+}
+
+static void status_json(const struct ctl_status *st)
+{
+	char b[NTP_TS_STRLEN], r[16];
+
+	printf("{\"synchronised\":%s,\"leap\":%u,", st->synchronised ? "true" : "false", st->leap);
+	json_str("leap_name", leap_name(st->leap), ",");
+	printf("\"stratum\":%u,\"refid\":%" PRIu32 ",", st->stratum, st->refid);
+	json_str("refid_name", ntp_refid_format(st->refid, st->stratum, r), ",");
+	json_str("reference", st->reference, ",");
+	printf("\"offset_ns\":%" PRId64 ",\"frequency_ppm\":%.17g,", st->offset_ns, st->freq_ppm);
+	printf("\"root_delay_ns\":%" PRId64 ",\"root_dispersion_ns\":%" PRId64 ",",
+	       st->root_delay_ns, st->root_disp_ns);
+	printf("\"last_update_ns\":%" PRId64 ",", st->last_update_ns);
+	if (st->last_update_ns)
+		json_str("last_update", ntp_ts_format(st->last_update_ns, b, sizeof(b)), ",");
+	else
+		printf("\"last_update\":null,");
+	printf("\"poll\":%d,\"sources\":%u,", st->poll, st->n_sources);
+	json_str("selection", ctl_selection_name(st->selection), ",");
+	json_str("clock", st->clock, "}\n");
+}
+
+/* reach as the last eight polls, oldest first: 1 answered, 0 not. */
+static const char *reach_bits(uint8_t reach, char buf[9])
+{
+	for (int i = 0; i < 8; i++)
+		buf[i] = (reach >> (7 - i)) & 1 ? '1' : '0';
+	buf[8] = '\0';
+	return buf;
+}
+
+static void sources_text(const struct ctl_source *src, int n)
+{
+	char b[3][32], reach[9], r[16];
+
+	if (n == 0) {
+		printf("no sources\n");
+		return;
+	}
+	printf("%-12s %2s %4s %8s %15s %14s %14s %-15s %s\n", "STATE", "ST", "POLL", "REACH",
+	       "OFFSET/s", "DELAY/s", "JITTER/s", "REFID", "ADDRESS");
+	for (int i = 0; i < n; i++) {
+		const struct ctl_source *s = &src[i];
+
+		printf("%-12s %2u %4d %8s %15s %14s %14s %-15s %s\n", ctl_source_state_name(s->state),
+		       s->stratum, s->poll, reach_bits(s->reach, reach),
+		       fmt_secs(s->offset_ns, true, b[0]), fmt_secs(s->delay_ns, false, b[1]),
+		       fmt_secs(s->jitter_ns, false, b[2]), ntp_refid_format(s->refid, s->stratum, r),
+		       s->address);
+	}
+}
+
+static void sources_json(const struct ctl_source *src, int n)
+{
+	char r[16];
+
+	printf("{\"sources\":[");
+	for (int i = 0; i < n; i++) {
+		const struct ctl_source *s = &src[i];
+
+		printf("%s{", i ? "," : "");
+		json_str("address", s->address, ",");
+		json_str("state", ctl_source_state_name(s->state), ",");
+		printf("\"stratum\":%u,\"poll\":%d,\"reach\":%u,\"refid\":%" PRIu32 ",", s->stratum,
+		       s->poll, s->reach, s->refid);
+		json_str("refid_name", ntp_refid_format(s->refid, s->stratum, r), ",");
+		printf("\"offset_ns\":%" PRId64 ",\"delay_ns\":%" PRId64 ",\"jitter_ns\":%" PRId64 "}",
+		       s->offset_ns, s->delay_ns, s->jitter_ns);
+	}
+	printf("]}\n");
+}
+
+static int run_status(const struct status_opts *o)
+{
+	uint8_t payload[CTL_STATUS_WIRE_MAX];
+	struct ctl_status st;
+	int n = ctl_client_call(o->socket, CTL_CMD_STATUS, payload, sizeof(payload));
+
+	if (n < 0)
+		return 1;
+	if (ctl_status_decode(payload, (size_t)n, &st) < 0) {
+		fprintf(stderr, "tsync: %s: malformed status reply\n", o->socket);
+		return 1;
+	}
+	if (o->json)
+		status_json(&st);
+	else
+		status_text(&st);
+	return 0;
+}
+
+static int run_sources(const struct status_opts *o)
+{
+	static uint8_t payload[CTL_REPLY_PAYLOAD_MAX];
+	static struct ctl_source src[CTL_SOURCES_MAX];
+	int n = ctl_client_call(o->socket, CTL_CMD_SOURCES, payload, sizeof(payload)), count;
+
+	if (n < 0)
+		return 1;
+	if (ctl_sources_decode(payload, (size_t)n, src, CTL_SOURCES_MAX, &count) < 0) {
+		fprintf(stderr, "tsync: %s: malformed sources reply\n", o->socket);
+		return 1;
+	}
+	if (o->json)
+		sources_json(src, count);
+	else
+		sources_text(src, count);
+	return 0;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_opts(int argc, char **argv, bool sources, struct status_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	argv[0] = sources ? "tsync sources" : "tsync status"; /* for getopt's messages */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o->json = true; break;
+		case 's': o->socket = optarg; break;
+		case 'h': usage(stdout, sources); return 0;
+		default: usage(stderr, sources); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		usage(stderr, sources);
+		return 2;
+	}
+	return -1;
+}
+
+int status_main(int argc, char **argv, const char *socket)
+{
+	struct status_opts o = { .socket = socket };
+	bool sources = strcmp(argv[0], "sources") == 0;
+	int rc = parse_opts(argc, argv, sources, &o);
+
+	if (rc >= 0)
+		return rc;
+	return sources ? run_sources(&o) : run_status(&o);
+}

@@ -1,0 +1,86 @@
+/*
+ * tsyncd's client role: the upstream servers of the configuration polled
+ * on the loop, their replies fed to the pure source, selection and
+ * discipline modules, and the outcome applied to the clock and served.
+ */
+#ifndef TSYNCD_CLIENT_H
+#define TSYNCD_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "server.h"
+#include "tsync/clock.h"
+#include "tsync/config.h"
+#include "tsync/discipline.h"
+#include "tsync/ntp_exch.h"
+#include "tsync/ntp_select.h"
+#include "tsync/ntp_source.h"
+#include "udp.h"
+
+#define CLIENT_MAX_PEERS CFG_MAX_SERVERS
+
+/* One upstream server: its pure state and its socket and timer. */
+struct peer {
+	struct client *cl;
+	struct ntpsrc src;
+	struct udp_sock sock;
+	uv_timer_t timer;
+	struct sockaddr_storage addr;
+	char name[ADDR_STRLEN];    /* "192.0.2.1:123" */
+	ntp_ts_t nonce;            /* transmit timestamp of the request out */
+	bool waiting;              /* that request is unanswered */
+	int64_t t0;                /* when it went out, local ns */
+	ntp_ts_t last_xmt;         /* the server's, of the last reply taken */
+	enum srcsel_state sel;     /* what the last selection made of it */
+	int unfit;                 /* why not fit then (enum ntpsrc_unfit) */
+	int64_t last_offset;       /* of the last sample, ns */
+	int closing;               /* handles still to close before free */
+	uint64_t rejected[NTP_EXCH_N_RESULTS];
+	uint64_t malformed;        /* datagrams that are no NTP packet */
+	uint64_t foreign;          /* datagrams from another address */
+};
+
+/* A server or pool line while its name is being resolved. */
+struct resolver {
+	struct client *cl;
+	const struct cfg_server *conf;
+	uv_getaddrinfo_t req;
+	uv_timer_t retry;
+	bool busy;
+};
+
+struct client {
+	uv_loop_t *loop;
+	struct clk *clock;
+	struct server *srv;
+	const struct tsyncd_config *cfg;
+	struct peer *peers[CLIENT_MAX_PEERS];
+	int n_peers;
+	struct resolver res[CFG_MAX_SERVERS];
+	int n_res;
+	struct disc disc;
+	struct srcsel_result sel;
+	bool synced;            /* the clock has been updated from a selection */
+	bool stopping;
+	int64_t last_peer_t;    /* update time of the sample last given to disc */
+	int64_t last_update;    /* local time of the last clock update, 0 never */
+	int64_t last_offset;    /* offset estimated at that update, ns */
+	uint32_t peer_refid;    /* refid we serve: the system peer's */
+	char peer_name[ADDR_STRLEN];
+	struct disc_clockpair pair; /* for clock-jump detection */
+	uv_timer_t watch;       /* once a second: jumps; hourly: drift file */
+	unsigned watch_ticks;
+	bool adjust_failed;     /* logged once */
+};
+
+/* Start polling the configured servers (nothing when there are none).
+ * Returns 0 or a negative errno, logged. */
+int client_start(struct client *cl, uv_loop_t *loop, struct clk *clock, struct server *srv,
+		 const struct tsyncd_config *cfg);
+/* Close every handle and save the frequency; the loop then ends. */
+void client_stop(struct client *cl);
+void client_log_stats(const struct client *cl);
+
+#endif

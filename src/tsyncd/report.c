@@ -1,0 +1,93 @@
+/*
+ * tsyncd's status and sources for the control socket, read off the client
+ * and server roles' state. Nothing here decides anything.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "report.h"
+#include "server.h"
+
+static enum ctl_selection selection(const struct client *cl)
+{
+	if (!cl->synced)
+		return CTL_SEL_NONE;
+	switch (cl->sel.status) {
+	case SRCSEL_MAJORITY: return CTL_SEL_MAJORITY;
+	case SRCSEL_SINGLE: return CTL_SEL_SINGLE;
+	default: return CTL_SEL_NONE;
+	}
+}
+
+static void client_part(const struct client *cl, struct ctl_status *st)
+{
+	st->n_sources = (uint16_t)cl->n_peers;
+	st->selection = selection(cl);
+	if (!cl->synced)
+		return;
+	snprintf(st->reference, sizeof(st->reference), "%s", cl->peer_name);
+	st->offset_ns = cl->last_offset;
+	st->last_update_ns = cl->last_update;
+	if (cl->sel.peer >= 0 && cl->sel.peer < cl->n_peers)
+		st->poll = cl->peers[cl->sel.peer]->src.poll;
+}
+
+static void status(void *ctx, struct ctl_status *st)
+{
+	const struct client *cl = ctx;
+	const struct server *srv = cl->srv;
+	const struct ntp_server_state *ns = &srv->state;
+	struct clk_status cs;
+
+	st->synchronised = ns->leap != NTP_LEAP_UNSYNC;
+	st->leap = ns->leap;
+	st->stratum = ns->stratum;
+	st->refid = ns->refid;
+	if (srv->local_stratum != 0 && !srv->upstream)
+		strcpy(st->reference, "local clock");
+	st->root_delay_ns = ns->root_delay;
+	st->root_disp_ns = ns->root_disp;
+	if (clk_status(srv->clock, &cs) == 0)
+		st->freq_ppm = cs.freq_ppm;
+	snprintf(st->clock, sizeof(st->clock), "%s", clk_name(srv->clock));
+	client_part(cl, st);
+}
+
+static enum ctl_source_state source_state(const struct peer *p)
+{
+	if (p->src.stop != NTPSRC_NEW)
+		return CTL_SRC_STOPPED;
+	if (p->src.reach == 0)
+		return CTL_SRC_UNREACHABLE;
+	switch (p->sel) {
+	case SRCSEL_SYSPEER: return CTL_SRC_SELECTED;
+	case SRCSEL_SURVIVOR:
+	case SRCSEL_OUTLIER: return CTL_SRC_CANDIDATE;
+	case SRCSEL_FALSETICKER: return CTL_SRC_FALSETICKER;
+	default: return CTL_SRC_NOT_FIT;
+	}
+}
+
+static int sources(void *ctx, struct ctl_source *out, int max)
+{
+	const struct client *cl = ctx;
+	int n = cl->n_peers < max ? cl->n_peers : max;
+
+	for (int i = 0; i < n; i++) {
+		const struct peer *p = cl->peers[i];
+
+		out[i] = (struct ctl_source){
+			.state = source_state(p), .stratum = p->src.stratum, .poll = p->src.poll,
+			.reach = p->src.reach, .refid = p->src.refid, .offset_ns = p->last_offset,
+			.delay_ns = p->src.delay, .jitter_ns = p->src.jitter,
+		};
+		snprintf(out[i].address, sizeof(out[i].address), "%s", p->name);
+	}
+	return n;
+}
+
+const struct control_ops report_ops = {
+	.status = status,
+	.sources = sources,
+};
