@@ -13,6 +13,10 @@
 #define BRK_ADDR_STRLEN 64
 /* Room for the JSON of a full group. */
 #define BRK_STATUS_MAX (1024 + BRK_MAX_MEMBERS * 256)
+/* On the control socket: a fixed part and one fixed-size entry a member. */
+#define BRK_STATUS_WIRE_FIXED 216
+#define BRK_STATUS_WIRE_MEMBER 60
+#define BRK_STATUS_WIRE_MAX (BRK_STATUS_WIRE_FIXED + BRK_MAX_MEMBERS * BRK_STATUS_WIRE_MEMBER)
 
 struct brk_status_member {
 	uint64_t node;
@@ -46,6 +50,11 @@ void brk_status_fill(const struct brk_node *nd, struct brk_status *st);
 int brk_status_text(const struct brk_status *st, char *buf, size_t len);
 /* One JSON object and a newline; returns the length or -ENOSPC. */
 int brk_status_json(const struct brk_status *st, char *buf, size_t len);
+/* The snapshot as the control socket carries it (big-endian, every field
+ * of fixed width; see tsync-berkeley(7)). encode returns the length or
+ * -ENOSPC; decode returns 0 or -EBADMSG and takes exactly one snapshot. */
+int brk_status_encode(const struct brk_status *st, uint8_t *out, size_t cap);
+int brk_status_decode(const uint8_t *in, size_t len, struct brk_status *st);
 /* "1.2.3.4:525" or "[fe80::1%2]:525"; "-" for no address. */
 char *brk_addr_format(const struct brk_addr *a, char *buf, size_t len);
 

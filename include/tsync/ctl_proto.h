@@ -36,6 +36,7 @@
 enum ctl_command {
 	CTL_CMD_STATUS = 1,
 	CTL_CMD_SOURCES = 2,
+	CTL_CMD_BERKELEY = 3, /* payload: tsync/brk_status.h's wire form */
 	CTL_CMD_MAX = 31,
 };
 

@@ -442,6 +442,7 @@ static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *
 	};
 	push(out, BRK_ACT_ROUND);
 	if (nd->last.self_applied) {
+		nd->last_applied = avg.avg;
 		struct brk_action *a = push(out, BRK_ACT_APPLY);
 		if (a != NULL) {
 			a->adjust = avg.avg;

@@ -336,6 +336,7 @@ const char *ctl_command_name(uint8_t command)
 	static const char *const names[CTL_CMD_MAX + 1] = {
 		[CTL_CMD_STATUS] = "status",
 		[CTL_CMD_SOURCES] = "sources",
+		[CTL_CMD_BERKELEY] = "berkeley",
 	};
 
 	return command <= CTL_CMD_MAX ? names[command] : NULL;

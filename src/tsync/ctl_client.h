@@ -18,7 +18,7 @@
  * -1 having printed why to stderr. */
 int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t cap);
 
-/* `tsync status` and `tsync sources`: argv[0] is the command; socket is
+/* `tsync status`, `tsync sources` and `tsync berkeley`: argv[0] is the command; socket is
  * the path given before it (or the default). Returns the exit status. */
 int status_main(int argc, char **argv, const char *socket);
 

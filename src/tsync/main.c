@@ -18,6 +18,8 @@ static void usage(FILE *f)
 		   "        how a running tsyncd keeps time\n"
 		   "  sources [--json]\n"
 		   "        the servers a running tsyncd polls\n"
+		   "  berkeley [--json]\n"
+		   "        the Berkeley group a running tsyncd takes part in\n"
 		   "  -s, --socket PATH  tsyncd's control socket (default " CTL_DEFAULT_SOCKET ")\n"
 		   "see tsync(1)\n");
 }
@@ -67,7 +69,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[i];
 	if (strcmp(cmd, "query") == 0)
 		return query_main(argc - i, argv + i);
-	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "sources") == 0)
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "sources") == 0 ||
+	    strcmp(cmd, "berkeley") == 0)
 		return status_main(argc - i, argv + i, socket);
 	fprintf(stderr, "tsync: unknown command '%s'\n", cmd);
 	usage(stderr);

@@ -1,7 +1,8 @@
 /*
- * `tsync status` and `tsync sources`: ask a running tsyncd, print what it
- * says for people (aligned fields, a table) or for programs (one JSON
- * object). Every number is printed exactly, from integer nanoseconds.
+ * `tsync status`, `tsync sources` and `tsync berkeley`: ask a running
+ * tsyncd, print what it says for people (aligned fields, a table) or for
+ * programs (one JSON object). Every number is printed exactly, from
+ * integer nanoseconds.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "ctl_client.h"
+#include "tsync/brk_status.h"
 #include "tsync/ntp_pkt.h"
 #include "tsync/ntp_ts.h"
 
@@ -19,10 +21,9 @@ struct status_opts {
 	bool json;
 };
 
-static void usage(FILE *f, bool sources)
+static void usage(FILE *f, const char *cmd)
 {
-	fprintf(f, "usage: tsync [-s PATH] %s [--json] [-s | --socket PATH]\n",
-		sources ? "sources" : "status");
+	fprintf(f, "usage: tsync [-s PATH] %s [--json] [-s | --socket PATH]\n", cmd);
 }
 
 /* ns as seconds with nine decimals, signed when with_plus. */
@@ -194,8 +195,29 @@ static int run_sources(const struct status_opts *o)
 	return 0;
 }
 
+/* The group a running tsyncd takes part in: the snapshot's own printers. */
+static int run_berkeley(const struct status_opts *o)
+{
+	static uint8_t payload[BRK_STATUS_WIRE_MAX];
+	static struct brk_status st;
+	static char out[BRK_STATUS_MAX];
+	int n = ctl_client_call(o->socket, CTL_CMD_BERKELEY, payload, sizeof(payload));
+
+	if (n < 0)
+		return 1;
+	if (brk_status_decode(payload, (size_t)n, &st) < 0) {
+		fprintf(stderr, "tsync: %s: malformed berkeley reply\n", o->socket);
+		return 1;
+	}
+	n = o->json ? brk_status_json(&st, out, sizeof(out)) : brk_status_text(&st, out, sizeof(out));
+	if (n < 0)
+		return 1;
+	fputs(out, stdout);
+	return 0;
+}
+
 /* Returns -1 to go on, or the exit status. */
-static int parse_opts(int argc, char **argv, bool sources, struct status_opts *o)
+static int parse_opts(int argc, char **argv, const char *cmd, struct status_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -205,19 +227,22 @@ static int parse_opts(int argc, char **argv, bool sources, struct status_opts *o
 	};
 	int c;
 
-	argv[0] = sources ? "tsync sources" : "tsync status"; /* for getopt's messages */
+	static char name[32];
+
+	snprintf(name, sizeof(name), "tsync %s", cmd);
+	argv[0] = name; /* for getopt's messages */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 's': o->socket = optarg; break;
-		case 'h': usage(stdout, sources); return 0;
-		default: usage(stderr, sources); return 2;
+		case 'h': usage(stdout, cmd); return 0;
+		default: usage(stderr, cmd); return 2;
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
-		usage(stderr, sources);
+		usage(stderr, cmd);
 		return 2;
 	}
 	return -1;
@@ -226,10 +251,12 @@ static int parse_opts(int argc, char **argv, bool sources, struct status_opts *o
 int status_main(int argc, char **argv, const char *socket)
 {
 	struct status_opts o = { .socket = socket };
-	bool sources = strcmp(argv[0], "sources") == 0;
-	int rc = parse_opts(argc, argv, sources, &o);
+	const char *cmd = argv[0];
+	int rc = parse_opts(argc, argv, cmd, &o);
 
 	if (rc >= 0)
 		return rc;
-	return sources ? run_sources(&o) : run_status(&o);
+	if (strcmp(cmd, "berkeley") == 0)
+		return run_berkeley(&o);
+	return strcmp(cmd, "sources") == 0 ? run_sources(&o) : run_status(&o);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "berkeley.h"
+#include "tsync/ctl_proto.h"
 #include "log.h"
 #include "mcast.h"
 
@@ -444,6 +445,21 @@ void berkeley_log_stats(const struct berkeley *b)
 void berkeley_status(const struct berkeley *b, struct brk_status *st)
 {
 	brk_status_fill(&b->node, st);
+}
+
+int berkeley_ctl(void *ctx, const uint8_t *req, size_t req_len, uint8_t *reply, size_t cap)
+{
+	static struct brk_status st; /* 4 kB: kept off the stack */
+	const struct berkeley *b = ctx;
+	(void)req;
+	if (req_len != 0)
+		return -CTL_ERR_PAYLOAD;
+	if (b->enabled)
+		berkeley_status(b, &st);
+	else
+		memset(&st, 0, sizeof(st));
+	int n = brk_status_encode(&st, reply, cap);
+	return n < 0 ? -CTL_ERR_INTERNAL : n;
 }
 
 void berkeley_set_ntp_synced(struct berkeley *b, bool synced)

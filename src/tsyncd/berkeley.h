@@ -57,6 +57,10 @@ void berkeley_stop(struct berkeley *b);
 void berkeley_log_stats(const struct berkeley *b);
 /* The snapshot `tsync berkeley` prints. */
 void berkeley_status(const struct berkeley *b, struct brk_status *st);
+/* The control socket's BERKELEY command (a control_handler; ctx is the
+ * struct berkeley): the snapshot in its wire form, role "none" when the
+ * daemon is in no group. */
+int berkeley_ctl(void *ctx, const uint8_t *req, size_t req_len, uint8_t *reply, size_t cap);
 /* For the NTP client on a master: while synced, the master's clock follows
  * NTP and the group's average moves the slaves only. */
 void berkeley_set_ntp_synced(struct berkeley *b, bool synced);

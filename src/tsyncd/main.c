@@ -264,6 +264,8 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 		err = start_control(d, cfg);
 	if (err == 0)
 		err = berkeley_start(&d->berkeley, &d->loop, d->clock, cfg);
+	if (err == 0 && d->control_on)
+		err = control_register(&d->control, CTL_CMD_BERKELEY, berkeley_ctl, &d->berkeley);
 	if (err < 0) {
 		shut_down(d);
 		uv_run(&d->loop, UV_RUN_DEFAULT); /* let the closes finish */

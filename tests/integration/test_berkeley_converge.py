@@ -5,11 +5,14 @@ clock: 1 master and 8 slaves with offsets up to +-5 s and drifts up to
 +-100 ppm reach a spread of their true offsets under 1 ms within 3 rounds;
 then a group with a slave 60 s off: that slave is kept out of the average
 (the master's log says so, and the average is that of the others) and is
-still brought in.
+still brought in. `tsync berkeley` (text and --json) on the master and a
+slave of the first group tells roles, master, round and members.
 """
+import re
+
 from brktest import (Node, check_spread, group_port, random_group, round_members, spread, stop,
                      true_offsets, wait_applied, wait_round)
-from tsynctest import check, info, main
+from tsynctest import check, info, load_json, main, tsync
 
 OFFSETS = [0.8, -5.0, 4.9, -2.5, 3.3, -0.7, 1.9, -4.2, 5.0]  # master first
 DRIFTS = [-100, 100, -60, 35, 80, -25, 0, 55, -90]
@@ -32,7 +35,30 @@ def eight_slaves():
         info("after round %d: spread %.6f ms, offsets %s" %
              (r, spread(offs) * 1e3, " ".join("%+.6f" % o for o in offs)))
     check_spread(nodes, "after 3 rounds")
+    status(master, slaves)
     stop(nodes)
+
+
+def status(master, slaves):
+    r = tsync("-s", master.socket, "berkeley", "--json")
+    check(r.code == 0, "tsync berkeley --json on the master exits 0")
+    st = load_json(r.out)
+    check(st["role"] == "master" and st["state"] == "master" and st["master"] == master.node,
+          "the master says it is master (%s)" % st["node"])
+    check(st["rounds"] >= 3 and st["n_in"] == 9, "it ran %d rounds, 9 clocks in the set" %
+          st["rounds"])
+    members = sorted(m["node"] for m in st["members"])
+    check(members == sorted(s.node for s in slaves), "it lists the 8 slaves as members")
+    check(all(abs(m["offset"]) < 1e-3 and 0 < m["rtt"] < 0.2 and m["in_set"]
+              for m in st["members"]), "every member is in the set, within 1 ms, with its rtt")
+    check(all(m["state"] in ("acked", "pending", "sampled", "idle") for m in st["members"]),
+          "and a state")
+    r = tsync("-s", slaves[0].socket, "berkeley")
+    check(r.code == 0 and re.search(r"^state +slave$", r.out, re.M) and
+          re.search(r"^master +%s 127\.0\.0\.1:%d$" % (master.node, master.uni[1]), r.out, re.M),
+          "tsync berkeley on a slave names its master and its address:\n%s" % r.out)
+    r = tsync("-s", slaves[0].socket, "berkeley", "extra")
+    check(r.code == 2 and "usage: tsync" in r.err, "a stray argument: usage, exit 2")
 
 
 def outlier():

@@ -8,7 +8,8 @@ from a node that is not the master, and from the master's id at another
 address, an ADJUST for a round not answered, and POLLs under the wrong
 key and under an unknown key id: none changes the slave's sim clock (drift
 0, so its offset is exact to the nanosecond) and each is counted. Also:
-a keys file others can read is refused; `auth none` warns.
+a keys file others can read is refused; `auth none` warns; a daemon in
+no group says so to `tsync berkeley`.
 """
 import os
 import random
@@ -16,7 +17,7 @@ import time
 
 from brktest import (ACK, ADJUST, POLL, REPLY, Node, adjust_body, decode, encode, group_port,
                      group_sender, keyfile, poll_body, random_group, recv, verify)
-from tsynctest import check, main, run, tmpdir, tsyncd_path
+from tsynctest import Tsyncd, check, load_json, main, run, tmpdir, tsync, tsyncd_path
 
 KEY = bytes(random.SystemRandom().getrandbits(8) for _ in range(32))
 WRONG = bytes(b ^ 0x55 for b in KEY)
@@ -161,6 +162,11 @@ def refusals():
     n = Node("open", "slave", 0.0, 0, group, port)
     check(any("warning: berkeley: auth none" in l for l in n.lines), "auth none logs a warning")
     n.terminate()
+    plain = Tsyncd(["listen 127.0.0.1 port 0", "clock sim"], name="plain")
+    r = tsync("-s", plain.socket, "berkeley", "--json")
+    check(r.code == 0 and load_json(r.out)["role"] == "none",
+          "tsync berkeley on a daemon in no group: role none")
+    plain.terminate()
 
 
 def test():

@@ -90,6 +90,40 @@ START_TEST(slave_and_small_buffer)
 }
 END_TEST
 
+START_TEST(wire_round_trip)
+{
+	static struct brk_status back;
+	static uint8_t wire[BRK_STATUS_WIRE_MAX + 1];
+	master_with_member();
+	nd.count.drop[BRK_DROP_REPLAY] = 5;
+	nd.count.stepdowns = 7;
+	nd.ntp_synced = true;
+	nd.last_applied = -9;
+	brk_status_fill(&nd, &st);
+	int n = brk_status_encode(&st, wire, sizeof(wire));
+	ck_assert_int_eq(n, BRK_STATUS_WIRE_FIXED + BRK_STATUS_WIRE_MEMBER);
+	ck_assert_int_eq(wire[0], BRK_ROLE_MASTER);
+	ck_assert_int_eq(wire[3], 1); /* ntp_synced */
+	ck_assert_int_eq(brk_status_decode(wire, (size_t)n, &back), 0);
+	ck_assert_int_eq(brk_status_text(&back, buf, sizeof(buf)) > 0, 1);
+	char again[BRK_STATUS_MAX];
+	brk_status_text(&st, again, sizeof(again));
+	ck_assert_str_eq(buf, again);
+	ck_assert_mem_eq(&back.count, &st.count, sizeof(st.count));
+	ck_assert(back.ntp_synced);
+	ck_assert_int_eq(back.member[0].addr.family, AF_INET);
+	/* Cut short, one byte too many, a bad enum, too many members. */
+	ck_assert_int_eq(brk_status_decode(wire, (size_t)n - 1, &back), -EBADMSG);
+	ck_assert_int_eq(brk_status_decode(wire, (size_t)n + 1, &back), -EBADMSG);
+	wire[0] = 9;
+	ck_assert_int_eq(brk_status_decode(wire, (size_t)n, &back), -EBADMSG);
+	wire[0] = BRK_ROLE_MASTER;
+	wire[78] = 0xff; /* n_members, high byte */
+	ck_assert_int_eq(brk_status_decode(wire, (size_t)n, &back), -EBADMSG);
+	ck_assert_int_eq(brk_status_encode(&st, wire, BRK_STATUS_WIRE_FIXED), -ENOSPC);
+}
+END_TEST
+
 static Suite *status_suite(void)
 {
 	Suite *s = suite_create("brk_status");
@@ -97,6 +131,7 @@ static Suite *status_suite(void)
 	tcase_add_test(tc, text);
 	tcase_add_test(tc, json);
 	tcase_add_test(tc, slave_and_small_buffer);
+	tcase_add_test(tc, wire_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }
