@@ -165,7 +165,8 @@ void brk_node_timer(struct brk_node *nd, int64_t now, int64_t mono, uint64_t ran
 /* Monotonic ns at which brk_node_timer must run next. */
 int64_t brk_node_next_wake(const struct brk_node *nd);
 /* The hook for an NTP client on the master: while synced, the master's
- * clock follows NTP and the group's average moves only the slaves. */
+ * clock follows NTP alone and is the group's reference: every slave is
+ * brought to it (adjustment = -offset), the average is only reported. */
 void brk_node_set_ntp_synced(struct brk_node *nd, bool synced);
 /* Whether a is a better master than b: higher priority, then lower id. */
 bool brk_better_master(uint8_t prio_a, uint64_t id_a, uint8_t prio_b, uint64_t id_b);

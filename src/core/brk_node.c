@@ -425,10 +425,13 @@ static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *
 		}
 	if (brk_ft_average(off, (size_t)n, nd->p.tolerance, in, &avg) < 0)
 		return; /* offsets were range-checked on receipt: cannot happen */
+	/* A master that follows NTP is the group's reference: the slaves come
+	 * to its clock, however many of them agree elsewhere. */
+	int64_t target = nd->ntp_synced ? 0 : avg.avg;
 	for (int i = 0; i < n; i++) {
 		struct brk_member *mb = sampled[i];
 		mb->in_set = in[i];
-		mb->adjust = avg.avg - mb->offset; /* a slave ahead gets a negative one */
+		mb->adjust = target - mb->offset; /* a slave ahead gets a negative one */
 		mb->state = BRK_MB_PENDING;
 		mb->resends = 0;
 		mb->resend_at = mono + nd->p.interval / 20;

@@ -371,6 +371,21 @@ static void log_start(struct berkeley *b, const struct tsyncd_config *cfg)
 		log_warn("berkeley: auth none: anyone who can reach the group can move this clock");
 }
 
+/* A daemon that is also an NTP client lets NTP alone steer its clock as
+ * master: the group's average then moves the slaves only. */
+static void follow_ntp(struct berkeley *b, const struct tsyncd_config *cfg)
+{
+	if (cfg->n_servers == 0)
+		return;
+	brk_node_set_ntp_synced(&b->node, true);
+	if (cfg->berkeley.role == CFG_BRK_SLAVE)
+		log_warn("berkeley: a slave that is also an NTP client: NTP and the group's "
+			 "master will both move its clock");
+	else
+		log_info("berkeley: the clock follows NTP; as master, the group's average "
+			 "moves the slaves only");
+}
+
 int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 		   const struct tsyncd_config *cfg)
 {
@@ -393,6 +408,7 @@ int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 	brk_node_init(&b->node, &p, random64() | 1, mono_ns());
 	read_hook(b);
 	log_start(b, cfg);
+	follow_ntp(b, cfg);
 	arm_timer(b);
 	return 0;
 }

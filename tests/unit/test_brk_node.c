@@ -183,9 +183,24 @@ START_TEST(ntp_synced_master_stays)
 	const int64_t offs[] = { 300000, 600000 };
 	brk_node_set_ntp_synced(&nd, true);
 	run_round(0, 9, offs, 2);
-	ck_assert_int_eq(nd.last.avg.avg, 300000);
+	ck_assert_int_eq(nd.last.avg.avg, 300000); /* reported only */
 	ck_assert_int_eq(count(BRK_ACT_APPLY, 0), 0);
-	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 1)->msg.adjust, -300000);
+	/* The master's clock is the reference: each slave comes to it. */
+	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 0)->msg.adjust, -300000);
+	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 1)->msg.adjust, -600000);
+}
+
+START_TEST(ntp_synced_master_outvoted)
+{
+	/* Two slaves agreeing 1.5 s away from an NTP-steered master still
+	 * come to it: NTP, not the majority, says where UTC is. */
+	const int64_t offs[] = { 1500000000, 1500000100 };
+	brk_node_set_ntp_synced(&nd, true);
+	run_round(0, 9, offs, 2);
+	ck_assert(!nd.last.avg.master_in);
+	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 0)->msg.adjust, -1500000000);
+	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 1)->msg.adjust, -1500000100);
+	ck_assert_int_eq(count(BRK_ACT_APPLY, 0), 0);
 }
 END_TEST
 
@@ -535,6 +550,7 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, slave_behind_gets_positive);
 	tcase_add_test(tc, average_moves_master_too);
 	tcase_add_test(tc, ntp_synced_master_stays);
+	tcase_add_test(tc, ntp_synced_master_outvoted);
 	tcase_add_test(tc, rtt_bound);
 	tcase_add_test(tc, resend_with_backoff);
 	tcase_add_test(tc, ack_ends_resends);
