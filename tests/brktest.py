@@ -49,14 +49,14 @@ class Node(Tsyncd):
     """One tsyncd in the group. role: master, slave or candidate."""
 
     def __init__(self, name, role, offset, drift, group, port, interval=0.5,
-                 priority=None, extra=(), auth=None, env=None, iface="lo"):
+                 priority=None, extra=(), auth=None, env=None, iface="lo", maxrtt=0.2):
         conf = ["listen 127.0.0.1 port 0",
                 "clock sim offset %r drift %r" % (offset, drift),
                 "berkeley %s%s" % (role, "" if priority is None else " priority %d" % priority),
                 "berkeley group %s port %d interface %s" % (group, port, iface),
                 "berkeley interval %g" % interval,
                 "berkeley step 0.001",
-                "berkeley maxrtt 0.2"]
+                "berkeley maxrtt %g" % maxrtt]
         conf += list(auth or ["berkeley auth none"]) + list(extra)
         saved = {k: os.environ.get(k) for k in (env or {})}
         os.environ.update(env or {})
