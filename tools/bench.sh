@@ -66,6 +66,8 @@ load() {
 }
 
 echo "tools/bench.sh: $runs runs x ${duration} s per server and mode; servers on CPU 0, loadgen on CPU 1" >&2
+# Other work on the machine shows in the load average: say what it was.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq "$runs"); do
 	echo "run $i/$runs" >&2
 	for s in "${servers[@]}"; do
@@ -114,3 +116,4 @@ summary fixed.cpu_us_per_reply "$rate/s: server CPU us/reply"
 summary fixed.loss_pct "$rate/s: loss %"
 summary fixed.p99_us "$rate/s: p99 latency us"
 summary rss_kb "RSS kB after the runs"
+echo "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (the benchmark itself adds 2)"
