@@ -17,9 +17,10 @@
 /* Batches read per wake-up, so that one busy socket cannot starve the
  * rest of the loop. */
 #define BATCHES_PER_WAKEUP 4
-/* A send batch measured slower than this per datagram was interrupted:
- * its figure says nothing of the kernel's speed. */
+/* The first measure of the kernel's time per datagram is trusted up to
+ * this; chunks shorter than MIN_STEP_CHUNK are not measured at all. */
 #define MAX_TX_STEP_NS 20000
+#define MIN_STEP_CHUNK 4
 
 union control {
 	char buf[CMSG_SPACE(sizeof(struct timespec))];
@@ -211,12 +212,13 @@ int udp_batch_len(const struct udp_sock *s)
 }
 
 /* sendmmsg stops at the first datagram it cannot send: skip that one
- * and go on with the rest. Returns how many failed; *err the last error. */
-static int send_all(struct udp_sock *s, int n, int *err)
+ * and go on with the rest of tx[from..to). Returns how many failed;
+ * *err is the last error. */
+static int send_range(struct udp_sock *s, int from, int to, int *err)
 {
 	int failed = 0;
-	for (int i = 0; i < n;) {
-		int r = sendmmsg(s->fd, s->bufs->tx + i, (unsigned)(n - i), MSG_DONTWAIT);
+	for (int i = from; i < to;) {
+		int r = sendmmsg(s->fd, s->bufs->tx + i, (unsigned)(to - i), MSG_DONTWAIT);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r > 0) {
@@ -230,29 +232,51 @@ static int send_all(struct udp_sock *s, int n, int *err)
 	return failed;
 }
 
-/* The kernel's time per datagram of a batch, smoothed over batches. */
+/* The kernel's time per datagram, smoothed over chunks. A chunk slower
+ * than twice the estimate was interrupted: it moves the estimate as if
+ * it had taken twice, no more. */
 static void measure_step(struct udp_sock *s, int n, int64_t t0)
 {
 	int64_t t1;
-	if (n < 2 || clk_read(s->clock, &t1) < 0)
+	if (n < MIN_STEP_CHUNK || clk_read(s->clock, &t1) < 0)
 		return;
 	int64_t step = (t1 - t0) / n;
-	if (step < 0 || step > MAX_TX_STEP_NS)
+	if (step < 0)
 		return;
-	s->tx_step = s->tx_step == 0 ? step : (3 * s->tx_step + step) / 4;
+	if (s->tx_step == 0) {
+		s->tx_step = step < MAX_TX_STEP_NS ? step : MAX_TX_STEP_NS;
+		return;
+	}
+	if (step > 2 * s->tx_step)
+		step = 2 * s->tx_step;
+	s->tx_step += (step - s->tx_step) / 8;
+}
+
+/* With a stamping hook, the batch goes out in chunks of UDP_STAMP_CHUNK,
+ * each stamped just before its own sendmmsg. */
+static int send_stamped(struct udp_sock *s, int n, int *err)
+{
+	int failed = 0;
+	for (int i = 0; i < n; i += UDP_STAMP_CHUNK) {
+		int m = n - i < UDP_STAMP_CHUNK ? n - i : UDP_STAMP_CHUNK;
+		int64_t t;
+		if (clk_read(s->clock, &t) < 0) {
+			failed += send_range(s, i, i + m, err);
+			continue;
+		}
+		s->before_send(s, s->bufs->tx_iov + i, m, t, s->tx_step);
+		failed += send_range(s, i, i + m, err);
+		measure_step(s, m, t);
+	}
+	return failed;
 }
 
 int udp_flush(struct udp_sock *s)
 {
 	int n = s->bufs->tx_n, err = 0;
-	int64_t t = 0;
 	if (n == 0)
 		return 0;
-	if (s->before_send != NULL && clk_read(s->clock, &t) == 0)
-		s->before_send(s, s->bufs->tx_iov, n, t, s->tx_step);
-	int failed = send_all(s, n, &err);
-	if (s->before_send != NULL)
-		measure_step(s, n, t);
+	int failed = s->before_send != NULL ? send_stamped(s, n, &err) : send_range(s, 0, n, &err);
 	s->bufs->tx_n = 0;
 	if (s->after_send != NULL)
 		s->after_send(s, n - failed, failed);

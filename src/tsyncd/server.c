@@ -39,13 +39,16 @@ static void on_request(struct udp_sock *s, const uint8_t *data, size_t len,
 		log_debug("dropped %zu bytes: %s", len, ntp_server_result_name(res));
 }
 
-/* t2, as late as it can be: read once per batch just before sendmmsg.
- * The k-th reply leaves after the kernel has sent the k before it, so
- * it is stamped t2 + k * step, step being the kernel's measured time per
- * datagram; the first is exact, the later ones estimated to within the
- * variation of that step. Requests wait for the rest of their batch to
- * be answered, but that wait lies between t1 and t2, where the client
- * subtracts it: it adds to no one's error. */
+/* t2, as late as it can be: read just before the sendmmsg of each chunk
+ * of UDP_STAMP_CHUNK replies (udp.h). The k-th reply of a chunk leaves
+ * after the kernel has sent the k before it, so it is stamped t2 + k *
+ * step, step being the kernel's measured time per datagram: the first of
+ * a chunk is exact, the others estimated to within the variation of that
+ * step. Reading the clock once per batch instead would stamp the last of
+ * 32 replies some 30 steps early, a one-sided error of tens of us in its
+ * client's offset. A request also waits for the rest of its batch to be
+ * answered, but that wait lies between t1 and t2, where the client
+ * subtracts it: it costs delay, not accuracy. */
 static void stamp_replies(struct udp_sock *s, const struct iovec *out, int n, int64_t t2,
 			  int64_t step)
 {
