@@ -2,7 +2,9 @@
 # How close the timestamps are to the truth on loopback, where the true
 # offset is 0: chronyd clients (-x, polling every 1/16 s, logging their
 # measurements) of tsyncd and of another chronyd, and `tsync query` of
-# both. Prints median, p95 and max |offset| and median delay of each.
+# both, idle and under load (tools/loadgen, closed loop, so that queries
+# land inside batches). Prints median, p95 and max |offset| and median
+# delay of each.
 set -euo pipefail
 
 usage() {
@@ -30,12 +32,12 @@ if [ $# -ne 0 ] || ! [[ $duration =~ ^[1-9][0-9]*$ && $queries =~ ^[1-9][0-9]*$ 
 fi
 
 . "$(dirname "$0")/benchlib.sh"
-need "$TSYNCD" "$TSYNC" "$CHRONYD"
+need "$TSYNCD" "$TSYNC" "$LOADGEN" "$CHRONYD"
 
 tsyncd_port=$(free_port)
-start_tsyncd tsyncd_pid tsyncd "$tsyncd_port"
+start_tsyncd tsyncd_pid tsyncd "$tsyncd_port" 0
 chronyd_port=$(free_port)
-start_chronyd chronyd_pid chronyd "$chronyd_port"
+start_chronyd chronyd_pid chronyd "$chronyd_port" 0
 
 # A chronyd client of each server, both at once: the same machine noise
 # for both. No server port of their own (port 0).
@@ -60,6 +62,18 @@ query_samples "$tsyncd_port" >"$work/query-of-tsyncd"
 sleep "$duration"
 kill "$client_a" "$client_b"
 wait "$client_a" "$client_b" 2>/dev/null || true
+
+# The same queries while loadgen keeps the server busy.
+loaded_samples() {
+	local lg
+	run_bg lg taskset -c 1 "$LOADGEN" -d 3600 "127.0.0.1:$1"
+	sleep 0.5
+	query_samples "$1"
+	kill "$lg"
+	wait "$lg" 2>/dev/null || true
+}
+loaded_samples "$chronyd_port" >"$work/loaded-chronyd"
+loaded_samples "$tsyncd_port" >"$work/loaded-tsyncd"
 
 # Offset (field 12) and peer delay (field 13) of each measurement; the
 # first four are the iburst, taken before the client settled.
@@ -89,3 +103,5 @@ measurements client-of-tsyncd | stats "chronyd client -> tsyncd"
 measurements client-of-chronyd | stats "chronyd client -> chronyd"
 stats "tsync query -> chronyd" <"$work/query-of-chronyd"
 stats "tsync query -> tsyncd" <"$work/query-of-tsyncd"
+stats "tsync query -> chronyd, load" <"$work/loaded-chronyd"
+stats "tsync query -> tsyncd, load" <"$work/loaded-tsyncd"
