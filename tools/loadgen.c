@@ -20,6 +20,7 @@
 
 #include "tsync/hostport.h"
 #include "tsync/ntp_pkt.h"
+#include "udp.h"
 
 #define MAX_SOCKETS 1024
 #define MAX_WINDOW 4096
@@ -316,13 +317,9 @@ static void take_reply(struct gen *g, int sock, const uint8_t *buf, size_t len, 
 
 static int64_t rx_stamp(struct gen *g, struct msghdr *m, int64_t fallback)
 {
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-			struct timespec ts;
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-		}
-	}
+	int64_t ns;
+	if (udp_rx_timestamp(m, &ns))
+		return ns;
 	g->c.unstamped++;
 	return fallback;
 }
