@@ -6,7 +6,8 @@
 set -euo pipefail
 
 build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev)
-test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps systemd)
+# util-linux (taskset) and iproute2 (ss) for tools/bench.sh and tools/precision.sh.
+test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps util-linux systemd)
 
 case "${1:-build}" in
 build) pkgs=("${build_pkgs[@]}") ;;

@@ -78,8 +78,13 @@ static void adjust_failed(struct client *cl, const char *what, int err)
 /* The local timescale moved by delta: every local time kept moves too. */
 static void shift_times(struct client *cl, int64_t delta)
 {
-	for (int i = 0; i < cl->n_peers; i++)
+	for (int i = 0; i < cl->n_peers; i++) {
 		ntpsrc_on_step(&cl->peers[i]->src, delta);
+		/* A request out at the step was stamped on the old timescale:
+		 * its reply, stamped on the new one, must not make half the
+		 * step look like offset and the whole step like negative delay. */
+		cl->peers[i]->t0 += delta;
+	}
 	cl->last_peer_t += delta;
 	if (cl->last_update != 0)
 		cl->last_update += delta;
@@ -141,10 +146,11 @@ static void tell_clock(struct client *cl)
 		     cl->sel.jitter);
 }
 
-/* Log what changed in the selection: the system peer and falsetickers. */
+/* Log what changed in the selection: the system peer and falsetickers,
+ * or that the fit sources have no majority at all. */
 static void log_selection(struct client *cl, struct peer *p, enum srcsel_state now_state)
 {
-	if (now_state == p->sel)
+	if (cl->sel.status == SRCSEL_NO_MAJORITY || now_state == p->sel)
 		return;
 	if (now_state == SRCSEL_FALSETICKER)
 		log_warn("%s is a falseticker", p->name);
@@ -197,12 +203,20 @@ static void select_and_update(struct client *cl)
 		cl->peers[i]->unfit = ntpsrc_unfit(&cl->peers[i]->src, now,
 						   cl->synced ? cl->peer_refid : 0);
 	}
+	enum srcsel_status was = cl->sel.status;
 	bool have = srcsel_run(c, cl->n_peers, &cl->sel);
+	if (have && !enough_sources(cl)) {
+		c[cl->sel.peer].state = SRCSEL_SURVIVOR; /* a candidate, not followed */
+		cl->sel.peer = -1;
+		have = false;
+	}
+	if (cl->sel.status == SRCSEL_NO_MAJORITY && was != SRCSEL_NO_MAJORITY)
+		log_warn("no majority: the %d fit sources disagree", cl->sel.n_fit);
 	for (int i = 0; i < cl->n_peers; i++) {
 		log_selection(cl, cl->peers[i], c[i].state);
 		cl->peers[i]->sel = c[i].state;
 	}
-	if (!have || !enough_sources(cl))
+	if (!have)
 		return;
 	struct peer *sys = cl->peers[cl->sel.peer];
 	if (!new_epoch(cl, sys, now))

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# tsyncd against chronyd under load, side by side on loopback: each server
+# pinned to CPU 0, tools/loadgen to CPU 1, runs alternating (A B A B ...).
+# Prints medians and the ratio tsyncd/chronyd. See BENCHMARKS.md.
+set -euo pipefail
+
+usage() {
+	cat <<EOF
+usage: tools/bench.sh [-n RUNS] [-d SECONDS] [-r RATE] [-w WINDOW] [-s SOCKETS] [-B TSYNCD]
+  -n RUNS     runs per server and mode (default 5)
+  -d SECONDS  length of each run (default 4)
+  -r RATE     requests/s of the fixed-rate runs (default 50000)
+  -w WINDOW   requests in flight at most (default 64)
+  -s SOCKETS  client sockets (default 16)
+  -B TSYNCD   also bench this tsyncd binary, as "before" (e.g. a build of main)
+Environment: BUILD (default build/), TSYNCD, LOADGEN, TSYNC, CHRONYD.
+EOF
+}
+
+runs=5 duration=4 rate=50000 window=64 sockets=16 before=
+while getopts "n:d:r:w:s:B:h" opt; do
+	case $opt in
+	n) runs=$OPTARG ;;
+	d) duration=$OPTARG ;;
+	r) rate=$OPTARG ;;
+	w) window=$OPTARG ;;
+	s) sockets=$OPTARG ;;
+	B) before=$OPTARG ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+if [ $# -ne 0 ] || ! [[ $runs =~ ^[1-9][0-9]*$ ]]; then
+	usage >&2
+	exit 2
+fi
+
+. "$(dirname "$0")/benchlib.sh"
+need "$TSYNCD" "$TSYNC" "$LOADGEN" "$CHRONYD" ${before:+"$before"}
+[ "$(nproc)" -ge 2 ] || { echo "bench.sh: needs 2 CPUs (server on 0, load on 1)" >&2; exit 1; }
+# Check the load options once, before starting anything (loadgen exits 2).
+"$LOADGEN" -d "$duration" -r "$rate" -w "$window" -s "$sockets" -h >/dev/null
+results=$work/results
+
+declare -A pid port
+servers=(tsyncd chronyd)
+port[tsyncd]=$(free_port)
+start_tsyncd 'pid[tsyncd]' tsyncd "${port[tsyncd]}" 0
+port[chronyd]=$(free_port)
+start_chronyd 'pid[chronyd]' chronyd "${port[chronyd]}" 0
+if [ -n "$before" ]; then
+	servers+=(before)
+	port[before]=$(free_port)
+	TSYNCD_BIN=$before start_tsyncd 'pid[before]' before "${port[before]}" 0
+fi
+
+# load SERVER MODE [loadgen flags]: one run, its figures into $results.
+load() {
+	local s=$1 mode=$2 out
+	shift 2
+	out=$(taskset -c 1 "$LOADGEN" -d "$duration" -w "$window" -s "$sockets" -p "${pid[$s]}" "$@" \
+		"127.0.0.1:${port[$s]}")
+	echo "  $s $mode: $out" >&2
+	tr ' ' '\n' <<<"$out" | sed -n "s/^\(replies_per_s\|loss_pct\|p99_us\|cpu_us_per_reply\)=/$s $mode.\1 /p" >>"$results"
+}
+
+echo "tools/bench.sh: $runs runs x ${duration} s per server and mode; servers on CPU 0, loadgen on CPU 1" >&2
+# Other work on the machine shows in the load average: say what it was.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for i in $(seq "$runs"); do
+	echo "run $i/$runs" >&2
+	for s in "${servers[@]}"; do
+		load "$s" closed
+		load "$s" fixed -r "$rate"
+	done
+done
+for s in "${servers[@]}"; do
+	echo "$s rss_kb $(awk '/^VmRSS:/ { print $2 }' "/proc/${pid[$s]}/status")" >>"$results"
+done
+
+# ratio SERVER METRIC: the median of SERVER/chronyd over the runs, "-"
+# where chronyd's figure is 0 (no loss, say).
+ratio() {
+	local r
+	r=$(awk -v s="$1" -v m="$2" '
+		$1 == s && $2 == m { a[++na] = $3 } $1 == "chronyd" && $2 == m { b[++nb] = $3 }
+		END { for (i = 1; i <= na && i <= nb; i++) if (b[i] != 0) print a[i] / b[i] }' "$results" | median)
+	if [ "$r" = nan ]; then echo -; else printf '%.3f' "$r"; fi
+}
+
+# Medians per server; the ratio is the median of the ratios of runs done
+# side by side, which cancels drifts of the machine's load between runs.
+summary() {
+	local metric=$1 label=$2 s line
+	line=$(printf '%-30s' "$label")
+	for s in "${servers[@]}"; do
+		line+=$(printf ' %12s' "$(awk -v s="$s" -v m="$metric" '$1 == s && $2 == m { print $3 }' "$results" | median)")
+	done
+	for s in "${servers[@]}"; do
+		[ "$s" = chronyd ] && continue
+		line+=$(printf ' %15s' "$(ratio "$s" "$metric")")
+	done
+	echo "$line"
+}
+
+header=$(printf '%-30s' "median of $runs runs")
+for s in "${servers[@]}"; do header+=$(printf ' %12s' "$s"); done
+for s in "${servers[@]}"; do [ "$s" = chronyd ] || header+=$(printf ' %15s' "$s/chronyd"); done
+echo "$header"
+summary closed.replies_per_s "closed loop: replies/s"
+summary closed.loss_pct "closed loop: loss %"
+summary closed.p99_us "closed loop: p99 latency us"
+summary closed.cpu_us_per_reply "closed loop: server CPU us/reply"
+summary fixed.cpu_us_per_reply "$rate/s: server CPU us/reply"
+summary fixed.loss_pct "$rate/s: loss %"
+summary fixed.p99_us "$rate/s: p99 latency us"
+summary rss_kb "RSS kB after the runs"
+echo "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (the benchmark itself adds 2)"
