@@ -72,5 +72,9 @@ int clk_readonly_new(struct clk **out);
 /* A virtual clock offset_ns off the host's clock and drifting by
  * drift_ppm, changed only in memory (see tsync/simclock.h). */
 int clk_sim_new(struct clk **out, int64_t offset_ns, double drift_ppm);
+/* Make a sim clock jump by by_ns after_ns from now, as a machine that is
+ * suspended and resumed sees its clock jump (for tests and the lab).
+ * -EINVAL for any other clock. */
+int clk_sim_schedule_jump(struct clk *c, int64_t after_ns, int64_t by_ns);
 
 #endif

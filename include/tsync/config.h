@@ -76,6 +76,7 @@ struct tsyncd_config {
 	enum cfg_clock clock;
 	int64_t sim_offset; /* ns */
 	double sim_drift_ppm;
+	int64_t sim_jump_after, sim_jump_by; /* ns; by 0: no jump */
 	struct cfg_server server[CFG_MAX_SERVERS];
 	int n_servers;
 	int64_t makestep_threshold; /* ns */

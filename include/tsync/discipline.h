@@ -132,11 +132,13 @@ void disc_init(struct disc *d, const struct disc_config *cfg, double freq_ppm,
  * (nothing changes) when in->now is not after the last update's time. */
 int disc_update(struct disc *d, const struct disc_input *in, struct disc_actions *out);
 
-/* The clock jumped under us (see disc_jump_detect): forget the samples
- * (the frame they were in is gone), keep the frequency, let the next
- * update step even when makestep's limit is spent (unless LIMIT is 0),
- * and hint the shortest poll. */
-void disc_clock_jumped(struct disc *d);
+/* The clock jumped under us by jump ns (see disc_jump_detect): forget the
+ * samples (the frame they were in is gone), move the local times kept
+ * with the clock (a jump back must not make the next update look older
+ * than the last), keep the frequency, let the next update step even when
+ * makestep's limit is spent (unless LIMIT is 0), and hint the shortest
+ * poll. */
+void disc_clock_jumped(struct disc *d, int64_t jump);
 
 /* Clock jumps. A pair is read at one instant: real from clk_read, mono
  * from the I/O layer's monotonic clock (uv_hrtime), steps = the caller's

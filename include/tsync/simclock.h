@@ -18,9 +18,15 @@ struct sim_model {
 	int64_t slew_left;  /* slew still to apply at anchor, ns */
 	double drift_ppm;   /* native frequency error */
 	double freq_ppm;    /* correction set through the clock interface */
+	/* A jump to come, as a machine suspended and resumed sees one: at
+	 * true time jump_at the clock moves by jump_by (0: none). It is part
+	 * of the offset once the anchor has passed it. */
+	int64_t jump_at, jump_by;
 };
 
 void sim_init(struct sim_model *m, int64_t now_true, int64_t offset, double drift_ppm);
+/* Schedule a jump of by ns at true time at. */
+void sim_schedule_jump(struct sim_model *m, int64_t at, int64_t by);
 /* local - true at true time t. Before the anchor, drift and frequency
  * extrapolate backwards and a slew counts as not yet begun. */
 int64_t sim_offset_at(const struct sim_model *m, int64_t t);

@@ -122,3 +122,15 @@ int clk_sim_new(struct clk **out, int64_t offset_ns, double drift_ppm)
 	*out = &s->clk;
 	return 0;
 }
+
+int clk_sim_schedule_jump(struct clk *c, int64_t after_ns, int64_t by_ns)
+{
+	int64_t now;
+
+	if (c->ops != &sim_ops)
+		return -EINVAL;
+	int err = clk_host_read(&now);
+	if (err == 0)
+		sim_schedule_jump(model_of(c), now + after_ns, by_ns);
+	return err;
+}

@@ -331,9 +331,10 @@ static bool clock_type(const char *s, enum cfg_clock *type)
 /* The sim clock's settings, collected before any is stored. */
 struct clock_opts {
 	enum cfg_clock type;
-	bool have_offset, have_drift;
+	bool have_offset, have_drift, have_jump;
 	int64_t offset;
 	int64_t drift; /* 1e-9 ppm */
+	int64_t jump_after, jump_by; /* ns */
 };
 
 static int clock_offset(struct parser *p, struct clock_opts *o, const char *val)
@@ -368,20 +369,43 @@ static int clock_drift(struct parser *p, struct clock_opts *o, const char *val)
 	return 0;
 }
 
-static int clock_option(struct parser *p, struct clock_opts *o, const char *key, const char *val)
+/* "jump AFTER BY": the sim clock jumps by BY seconds AFTER seconds from
+ * the start, as a machine suspended and resumed would see. */
+static int clock_jump(struct parser *p, struct clock_opts *o, const char *after, const char *by)
 {
-	bool is_offset = strcmp(key, "offset") == 0;
 	char b[SHOW_MAX];
 
-	if (!is_offset && strcmp(key, "drift") != 0)
+	if (after == NULL || by == NULL)
+		return fail(p, "jump needs a delay and a size in seconds");
+	if (parse_fixed(after, 9, SIM_OFFSET_MAX_NS, &o->jump_after) != NUM_OK ||
+	    o->jump_after <= 0)
+		return fail(p, "jump delay '%s' is not a number of seconds above 0", show(b, after));
+	if (parse_fixed(by, 9, SIM_OFFSET_MAX_NS, &o->jump_by) != NUM_OK || o->jump_by == 0)
+		return fail(p, "jump size '%s' is not a number of seconds, -1e9..1e9 but 0",
+			    show(b, by));
+	o->have_jump = true;
+	return 0;
+}
+
+/* One option of the sim clock at word i; returns the words it took. */
+static int clock_option(struct parser *p, struct clock_opts *o, const struct line *l, int i)
+{
+	const char *key = l->word[i];
+	const char *val = i + 1 < l->n ? l->word[i + 1] : NULL;
+	bool is_offset = strcmp(key, "offset") == 0, is_jump = strcmp(key, "jump") == 0;
+	char b[SHOW_MAX];
+
+	if (!is_offset && !is_jump && strcmp(key, "drift") != 0)
 		return fail(p, "unknown option '%s'", show(b, key));
 	if (o->type != CFG_CLOCK_SIM)
 		return fail(p, "%s only applies to the sim clock", key);
-	if (is_offset ? o->have_offset : o->have_drift)
+	if (is_jump ? o->have_jump : is_offset ? o->have_offset : o->have_drift)
 		return fail(p, "%s given twice", key);
+	if (is_jump)
+		return clock_jump(p, o, val, i + 2 < l->n ? l->word[i + 2] : NULL) < 0 ? -EINVAL : 3;
 	if (val == NULL)
 		return fail(p, "missing value after %s", key);
-	return is_offset ? clock_offset(p, o, val) : clock_drift(p, o, val);
+	return (is_offset ? clock_offset(p, o, val) : clock_drift(p, o, val)) < 0 ? -EINVAL : 2;
 }
 
 static int do_clock(struct parser *p, const struct line *l)
@@ -396,14 +420,16 @@ static int do_clock(struct parser *p, const struct line *l)
 		return fail(p, "missing clock type (system, readonly or sim)");
 	if (!clock_type(l->word[1], &o.type))
 		return fail(p, "unknown clock '%s' (system, readonly or sim)", show(b, l->word[1]));
-	for (int i = 2; i < l->n; i += 2) {
-		rc = clock_option(p, &o, l->word[i], i + 1 < l->n ? l->word[i + 1] : NULL);
+	for (int i = 2; i < l->n; i += rc) {
+		rc = clock_option(p, &o, l, i);
 		if (rc < 0)
 			return rc;
 	}
 	p->cfg->clock = o.type;
 	p->cfg->sim_offset = o.offset;
 	p->cfg->sim_drift_ppm = (double)o.drift / 1e9;
+	p->cfg->sim_jump_after = o.jump_after;
+	p->cfg->sim_jump_by = o.jump_by;
 	p->clock_line = p->lineno;
 	return 0;
 }
@@ -879,7 +905,7 @@ static int berkeley_check(struct parser *p)
 static const struct directive directives[] = {
 	{ "berkeley", 9, do_berkeley },
 	{ "keyfile", 2, do_keyfile },
-	{ "clock", 6, do_clock },
+	{ "clock", 9, do_clock },
 	{ "control", 2, do_control },
 	{ "driftfile", 2, do_driftfile },
 	{ "listen", 4, do_listen },

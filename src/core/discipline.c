@@ -382,8 +382,10 @@ int disc_update(struct disc *d, const struct disc_input *in, struct disc_actions
 	return 0;
 }
 
-void disc_clock_jumped(struct disc *d)
+void disc_clock_jumped(struct disc *d, int64_t jump)
 {
+	d->last_update += jump;
+	d->freq_since += jump;
 	d->n = 0;
 	d->step_allowed = true;
 	d->poll = d->cfg.minpoll;

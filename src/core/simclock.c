@@ -38,10 +38,23 @@ void sim_init(struct sim_model *m, int64_t now_true, int64_t offset, double drif
 	*m = (struct sim_model){ .anchor = now_true, .offset = offset, .drift_ppm = drift_ppm };
 }
 
+void sim_schedule_jump(struct sim_model *m, int64_t at, int64_t by)
+{
+	m->jump_at = at;
+	m->jump_by = by;
+}
+
+/* The scheduled jump, if it falls in (anchor, t]. */
+static int64_t jumped(const struct sim_model *m, int64_t t)
+{
+	return m->jump_by != 0 && m->anchor < m->jump_at && m->jump_at <= t ? m->jump_by : 0;
+}
+
 int64_t sim_offset_at(const struct sim_model *m, int64_t t)
 {
 	int64_t elapsed = t - m->anchor;
-	return m->offset + ppm_of(elapsed, m->drift_ppm + m->freq_ppm) + slewed(m->slew_left, elapsed);
+	return m->offset + ppm_of(elapsed, m->drift_ppm + m->freq_ppm) + slewed(m->slew_left, elapsed) +
+	       jumped(m, t);
 }
 
 int64_t sim_time_at(const struct sim_model *m, int64_t t)

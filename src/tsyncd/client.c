@@ -41,12 +41,28 @@ static uint32_t addr_refid(const struct sockaddr *sa)
 	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
 }
 
+static void jumped(struct client *cl, int64_t jump, int64_t now);
+
+static void read_pair(struct client *cl, struct disc_clockpair *p)
+{
+	p->real = 0;
+	clk_read(cl->clock, &p->real);
+	p->mono = (int64_t)uv_hrtime();
+	p->steps = cl->steps_applied;
+}
+
+/* The clock now. Every local time the client keeps is read here, so that
+ * a jump of the clock (a suspended machine resumed) is noticed before any
+ * time on the new timescale is kept beside times on the old one. */
 static int64_t now_ns(struct client *cl)
 {
-	int64_t t = 0;
+	struct disc_clockpair prev = cl->pair;
+	int64_t jump;
 
-	clk_read(cl->clock, &t);
-	return t;
+	read_pair(cl, &cl->pair);
+	if (disc_jump_detect(&prev, &cl->pair, cl->cfg->makestep_threshold, &jump))
+		jumped(cl, jump, cl->pair.real);
+	return cl->pair.real;
 }
 
 /* ---------------------------------------------------------------- the clock */
@@ -92,8 +108,23 @@ static void shift_times(struct client *cl, int64_t delta)
 
 static void stepped(struct client *cl, int64_t delta)
 {
+	cl->steps_applied += delta;
 	shift_times(cl, delta);
 	log_info("stepped the clock by %+.9f s", (double)delta / 1e9);
+}
+
+/* A suspended machine wakes with its clock far from where the monotonic
+ * clock says it should be: burst every source and allow a step, rather
+ * than slew for hours. */
+static void jumped(struct client *cl, int64_t jump, int64_t now)
+{
+	log_warn("the clock jumped by %+.3f s: resynchronising", (double)jump / 1e9);
+	disc_clock_jumped(&cl->disc, jump);
+	shift_times(cl, jump);
+	for (int i = 0; i < cl->n_peers; i++) {
+		ntpsrc_burst(&cl->peers[i]->src, now);
+		schedule(cl->peers[i]);
+	}
 }
 
 static void apply(struct client *cl, const struct disc_actions *a)
@@ -238,7 +269,7 @@ static void send_request(struct peer *p)
 	p->nonce = nonce_new();
 	struct ntp_pkt req = { .version = NTP_VERSION, .mode = NTP_MODE_CLIENT, .xmt = p->nonce };
 	ntp_pkt_encode(&req, buf);
-	clk_read(cl->clock, &p->t0);
+	p->t0 = now_ns(cl);
 	int err = udp_send(&p->sock, buf, sizeof(buf), (struct sockaddr *)&p->addr);
 	if (err < 0)
 		log_debug("%s: cannot send: %s", p->name, strerror(-err));
@@ -256,13 +287,14 @@ static void on_poll(uv_timer_t *t)
 
 static void schedule(struct peer *p)
 {
+	int64_t now = now_ns(p->cl); /* first: a jump moves next_poll */
 	int64_t next = ntpsrc_next_poll(&p->src);
 
 	if (next == INT64_MAX) {
 		uv_timer_stop(&p->timer);
 		return;
 	}
-	int64_t wait = next - now_ns(p->cl);
+	int64_t wait = next - now;
 	uint64_t ms = wait <= 0 ? 0 : (uint64_t)((wait + NS_PER_MS - 1) / NS_PER_MS);
 	uv_timer_start(&p->timer, on_poll, ms, 0);
 }
@@ -304,6 +336,7 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 	struct peer *p = s->data;
 	struct ntp_pkt r;
 
+	now_ns(p->cl); /* a jump since t0 went out is noticed before t0 is used */
 	if (!addr_equal(from, (struct sockaddr *)&p->addr)) {
 		p->foreign++;
 		return;
@@ -474,39 +507,11 @@ static void save_drift(struct client *cl)
 		log_debug("saved frequency %+.3f ppm to %s", cl->disc.freq_ppm, cl->cfg->driftfile);
 }
 
-static void read_pair(struct client *cl, struct disc_clockpair *p)
-{
-	p->real = now_ns(cl);
-	p->mono = (int64_t)uv_hrtime();
-	p->steps = cl->disc.steps_total;
-}
-
-/* A suspended machine wakes with its clock far from where the monotonic
- * clock says it should be: burst every source and allow a step, rather
- * than slew for hours. */
-static void jumped(struct client *cl, int64_t jump)
-{
-	int64_t now = now_ns(cl);
-
-	log_warn("the clock jumped by %+.3f s: resynchronising", (double)jump / 1e9);
-	disc_clock_jumped(&cl->disc);
-	shift_times(cl, jump);
-	for (int i = 0; i < cl->n_peers; i++) {
-		ntpsrc_burst(&cl->peers[i]->src, now);
-		schedule(cl->peers[i]);
-	}
-}
-
 static void on_watch(uv_timer_t *t)
 {
 	struct client *cl = t->data;
-	struct disc_clockpair cur;
-	int64_t jump;
 
-	read_pair(cl, &cur);
-	if (disc_jump_detect(&cl->pair, &cur, cl->cfg->makestep_threshold, &jump))
-		jumped(cl, jump);
-	cl->pair = cur;
+	now_ns(cl); /* a jump is noticed here if nothing else read the clock */
 	if (++cl->watch_ticks % DRIFT_SAVE_TICKS == 0)
 		save_drift(cl);
 }
@@ -545,10 +550,10 @@ int client_start(struct client *cl, uv_loop_t *loop, struct clk *clock, struct s
 			       .sel = { .peer = -1 } };
 	if (cfg->n_servers == 0)
 		return 0;
+	read_pair(cl, &cl->pair);
 	start_discipline(cl);
 	uv_timer_init(loop, &cl->watch);
 	cl->watch.data = cl;
-	read_pair(cl, &cl->pair);
 	uv_timer_start(&cl->watch, on_watch, WATCH_MS, WATCH_MS);
 	for (int i = 0; i < cfg->n_servers; i++) {
 		struct resolver *r = &cl->res[cl->n_res++];

@@ -69,7 +69,8 @@ struct client {
 	int64_t last_offset;    /* offset estimated at that update, ns */
 	uint32_t peer_refid;    /* refid we serve: the system peer's */
 	char peer_name[ADDR_STRLEN];
-	struct disc_clockpair pair; /* for clock-jump detection */
+	struct disc_clockpair pair; /* the last clock reading, for jumps */
+	int64_t steps_applied;  /* sum of the steps the clock took, ns */
 	uv_timer_t watch;       /* once a second: jumps; hourly: drift file */
 	unsigned watch_ticks;
 	bool adjust_failed;     /* logged once */

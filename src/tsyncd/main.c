@@ -132,10 +132,19 @@ static int load_config(const struct options *o, struct tsyncd_config *cfg)
 	return 0;
 }
 
+static int make_sim_clock(const struct tsyncd_config *cfg, struct clk **clock)
+{
+	int err = clk_sim_new(clock, cfg->sim_offset, cfg->sim_drift_ppm);
+
+	if (err == 0 && cfg->sim_jump_by != 0)
+		err = clk_sim_schedule_jump(*clock, cfg->sim_jump_after, cfg->sim_jump_by);
+	return err;
+}
+
 static int make_clock(const struct tsyncd_config *cfg, struct clk **clock)
 {
 	switch (cfg->clock) {
-	case CFG_CLOCK_SIM: return clk_sim_new(clock, cfg->sim_offset, cfg->sim_drift_ppm);
+	case CFG_CLOCK_SIM: return make_sim_clock(cfg, clock);
 	case CFG_CLOCK_READONLY: return clk_readonly_new(clock);
 	default: return clk_system_new(clock);
 	}

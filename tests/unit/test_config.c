@@ -316,7 +316,17 @@ START_TEST(clock_errors)
 	bad("clock sim offset 1 drift\n", "t.conf:1: clock: missing value after drift");
 	bad("clock sim offset 1 offset 2\n", "t.conf:1: clock: offset given twice");
 	bad("clock sim drift 1 drift 2\n", "t.conf:1: clock: drift given twice");
-	bad("clock sim offset 1 drift 2 x\n", "t.conf:1: clock: extra argument 'x'");
+	bad("clock sim offset 1 drift 2 x\n", "t.conf:1: clock: unknown option 'x'");
+	bad("clock sim offset 1 drift 2 jump 1 2 x\n", "t.conf:1: clock: extra argument 'x'");
+	bad("clock sim jump 5\n", "t.conf:1: clock: jump needs a delay and a size in seconds");
+	bad("clock sim jump 0 5\n",
+	    "t.conf:1: clock: jump delay '0' is not a number of seconds above 0");
+	bad("clock sim jump 5 0\n",
+	    "t.conf:1: clock: jump size '0' is not a number of seconds, -1e9..1e9 but 0");
+	bad("clock sim jump 5 x\n",
+	    "t.conf:1: clock: jump size 'x' is not a number of seconds, -1e9..1e9 but 0");
+	bad("clock sim jump 1 2 jump 1 2\n", "t.conf:1: clock: jump given twice");
+	bad("clock system jump 1 2\n", "t.conf:1: clock: jump only applies to the sim clock");
 	bad("clock system offset 1\n", "t.conf:1: clock: offset only applies to the sim clock");
 	bad("clock readonly drift 1\n", "t.conf:1: clock: drift only applies to the sim clock");
 	bad("clock sim\nclock sim\n", "t.conf:2: clock: already given on line 1");
@@ -465,6 +475,17 @@ START_TEST(whole_file)
 }
 END_TEST
 
+START_TEST(clock_jump)
+{
+	ok("clock sim jump 6 -30.5 offset 0.25\n");
+	ck_assert_int_eq(cfg.sim_jump_after, 6000000000);
+	ck_assert_int_eq(cfg.sim_jump_by, -30500000000);
+	ck_assert_int_eq(cfg.sim_offset, 250000000);
+	ok("clock sim\n");
+	ck_assert_int_eq(cfg.sim_jump_by, 0);
+}
+END_TEST
+
 START_TEST(client_defaults)
 {
 	ok("");
@@ -582,6 +603,7 @@ static Suite *config_suite(void)
 	tcase_add_test(good, clock_offsets_exact);
 	tcase_add_test(good, whole_file);
 	tcase_add_test(good, client_defaults);
+	tcase_add_test(good, clock_jump);
 	tcase_add_test(good, server_forms);
 	tcase_add_test(good, discipline_forms);
 	suite_add_tcase(s, good);

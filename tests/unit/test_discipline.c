@@ -233,7 +233,7 @@ START_TEST(poll_hint)
 	for (int i = 0; i < 100; i++, t += 64 * S)
 		a = update(&d, 0, t);
 	ck_assert_int_eq(a.poll, 6);
-	disc_clock_jumped(&d);
+	disc_clock_jumped(&d, 0);
 	a = update(&d, S, t);
 	ck_assert(a.step);
 	ck_assert_int_eq(a.poll, 4);
@@ -248,13 +248,17 @@ START_TEST(jump_allows_one_step)
 	disc_init(&d, &cfg, 0, false);
 	update(&d, 0, T0);
 	ck_assert(!update(&d, S, T0 + S).step);
-	disc_clock_jumped(&d);
+	disc_clock_jumped(&d, 0);
 	ck_assert_int_eq(d.n, 0);
 	ck_assert(update(&d, 3600 * S, T0 + 2 * S).step);
 	ck_assert(!update(&d, S, T0 + 3603 * S).step);
+	/* A jump back an hour: the next update, an hour "earlier" than the
+	 * last, is taken, and steps. */
+	disc_clock_jumped(&d, -3600 * S);
+	ck_assert(update(&d, 3600 * S, T0 + 5 * S).step);
 	cfg = config(100 * MS, 0);
 	disc_init(&d, &cfg, 0, false);
-	disc_clock_jumped(&d);
+	disc_clock_jumped(&d, 0);
 	ck_assert(!update(&d, S, T0).step);
 }
 END_TEST

@@ -94,6 +94,24 @@ START_TEST(freq_correction)
 }
 END_TEST
 
+/* A jump of +30 s scheduled 5 s on: none before, all of it from then on,
+ * once, through a step made after it and one made before it. */
+START_TEST(scheduled_jump)
+{
+	struct sim_model m;
+	sim_init(&m, T0, 0, 10.0);
+	sim_schedule_jump(&m, T0 + 5 * S, 30 * S);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 5 * S - 1), 50000); /* 49999.99999, rounded */
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 5 * S), 30 * S + 50000);
+	sim_step(&m, T0 + 2 * S, -MS); /* before the jump: it still comes */
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 4 * S), 40000 - MS);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 6 * S), 30 * S + 60000 - MS);
+	sim_step(&m, T0 + 7 * S, -30 * S); /* after it: it is not counted twice */
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 7 * S), 70000 - MS);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 8 * S), 80000 - MS);
+}
+END_TEST
+
 START_TEST(before_anchor)
 {
 	struct sim_model m;
@@ -117,6 +135,7 @@ static Suite *simclock_suite(void)
 	tcase_add_test(tc, slew_replaces_slew);
 	tcase_add_test(tc, freq_correction);
 	tcase_add_test(tc, before_anchor);
+	tcase_add_test(tc, scheduled_jump);
 	suite_add_tcase(s, tc);
 	return s;
 }
