@@ -131,6 +131,16 @@ static void log_round(struct berkeley *b)
 	}
 }
 
+/* The round's end: how long a round of this group takes, polls to ACKs. */
+static void log_acked(const struct berkeley *b)
+{
+	const struct brk_round_summary *r = &b->node.last;
+	char s1[32];
+	log_info("berkeley: round %" PRIu64 " id %016" PRIx64 ": all %d adjustments acknowledged "
+		 "%s s after the first poll", r->number, r->round, r->n_sampled,
+		 secs(s1, r->acked_after) + 1);
+}
+
 static void run_actions(struct berkeley *b)
 {
 	for (int i = 0; i < b->acts.n; i++) {
@@ -150,6 +160,7 @@ static void run_actions(struct berkeley *b)
 			log_info("berkeley: member %016" PRIx64 " never acknowledged its adjustment",
 				 a->node_id);
 			break;
+		case BRK_ACT_ALL_ACKED: log_acked(b); break;
 		}
 	}
 	b->acts.n = 0;
@@ -465,7 +476,7 @@ void berkeley_status(const struct berkeley *b, struct brk_status *st)
 
 int berkeley_ctl(void *ctx, const uint8_t *req, size_t req_len, uint8_t *reply, size_t cap)
 {
-	static struct brk_status st; /* 4 kB: kept off the stack */
+	static struct brk_status st; /* 40 kB for a full group: kept off the stack */
 	const struct berkeley *b = ctx;
 	(void)req;
 	if (req_len != 0)
