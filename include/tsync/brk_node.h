@@ -115,6 +115,7 @@ struct brk_round_summary {
 	struct brk_avg avg;
 	int n_sampled;
 	bool self_applied; /* the master moved its own clock by avg */
+	int64_t adjusted_after; /* ns from the first POLL to the ADJUSTs */
 	int64_t acked_after; /* ns from the first POLL to the last ACK; 0 until all */
 };
 

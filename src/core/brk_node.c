@@ -453,6 +453,7 @@ static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *
 	nd->last = (struct brk_round_summary){
 		.round = nd->round, .number = nd->count.rounds, .avg = avg,
 		.n_sampled = n, .self_applied = !nd->ntp_synced && avg.avg != 0,
+		.adjusted_after = mono - nd->first_poll,
 	};
 	push(out, BRK_ACT_ROUND);
 	if (nd->last.self_applied) {

@@ -40,8 +40,8 @@ struct berkeley {
 	struct sockaddr_storage group_addr;
 	struct brk_keyring keys;
 	const struct brk_key *key; /* NULL: auth none */
-	struct brk_node node;
-	struct brk_actions acts;
+	struct brk_node *node;    /* allocated while enabled (58 kB) */
+	struct brk_actions *acts; /* allocated while enabled (70 kB) */
 	unsigned drop_percent;   /* test hook */
 	uint64_t rng;            /* xorshift state for the hook */
 	struct berkeley_stats stats;

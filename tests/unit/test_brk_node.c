@@ -348,6 +348,7 @@ START_TEST(full_group_all_acked)
 		ck_assert_int_eq(count(BRK_ACT_ALL_ACKED, 0), i == BRK_MAX_MEMBERS - 1);
 	}
 	ck_assert_int_eq(nd.last.acked_after, 401 * MS + (BRK_MAX_MEMBERS - 1) * 1000);
+	ck_assert_int_eq(nd.last.adjusted_after, 400 * MS);
 	ck_assert_int_eq(nd.count.acks, BRK_MAX_MEMBERS);
 	/* The ACK of a resend ends nothing twice. */
 	struct brk_msg m = { .type = BRK_ACK, .node = nd.member[0].node, .seq = 3, .round = 7,
