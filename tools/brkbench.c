@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -411,6 +412,24 @@ static void report(const struct bench *bn)
 
 /* ------------------------------------------------------------ setup */
 
+/* Two sockets a slave, each with one membership of the group (Linux
+ * allows igmp_max_memberships, 20, per socket; sockets are bounded by the
+ * descriptor limit): raise the soft limit as far as the hard one allows. */
+static int raise_fd_limit(int slaves)
+{
+	struct rlimit rl;
+	rlim_t want = 2 * (rlim_t)slaves + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+		fprintf(stderr, "brkbench: %d slaves need %llu descriptors; the hard limit is %llu\n",
+			slaves, (unsigned long long)want, (unsigned long long)rl.rlim_max);
+		return -1;
+	}
+	rl.rlim_cur = want;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 static int start_slaves(struct bench *bn)
 {
 	uint64_t rng = bn->o.seed;
@@ -445,6 +464,7 @@ static int run(struct bench *bn)
 		uv_check_start(&bn->check, on_check);
 		uv_signal_start(&bn->sigint, on_signal, SIGINT);
 		uv_signal_start(&bn->sigterm, on_signal, SIGTERM);
+		uv_update_time(&bn->loop); /* starting the slaves took a while */
 		arm_deadline(bn);
 	}
 	uv_run(&bn->loop, UV_RUN_DEFAULT);
@@ -465,7 +485,7 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	log_open("brkbench", false, LOG_LVL_WARN);
-	if (load_conf(bn.o.conf, &bn.cfg) < 0)
+	if (load_conf(bn.o.conf, &bn.cfg) < 0 || raise_fd_limit(bn.o.slaves) < 0)
 		return 1;
 	bn.slave = calloc((size_t)bn.o.slaves, sizeof(*bn.slave));
 	bn.rec = calloc(MAX_ROUNDS + 2, sizeof(*bn.rec));

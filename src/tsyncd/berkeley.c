@@ -19,6 +19,11 @@
 
 #define KEYFILE_MAX (64 * 1024)
 #define NS_PER_MS 1000000
+/* A master's unicast socket takes a REPLY from every slave at once after
+ * each POLL, and a 92-byte datagram costs about 830 bytes of buffer on
+ * Linux: asked for 1 kB a member, the kernel doubles it, room for about
+ * 2.5 REPLYs a member. The default (208 kB) holds 256. */
+#define MASTER_RCVBUF (BRK_MAX_MEMBERS * 1024)
 
 /* ---------------------------------------------------------- small helpers */
 
@@ -342,6 +347,19 @@ static void read_hook(struct berkeley *b)
 		 b->drop_percent);
 }
 
+/* Room for a full group's burst of REPLYs, past net.core.rmem_max if we
+ * may (CAP_NET_ADMIN), else up to it, and said so. */
+static void size_rcvbuf(int fd)
+{
+	int want = MASTER_RCVBUF, got = 0;
+	socklen_t len = sizeof(got);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 && got < 2 * want)
+		log_info("berkeley: receive buffer %d kB, capped by net.core.rmem_max: room for "
+			 "about %d REPLYs at once", got / 1024, got / 830);
+}
+
 static int open_sockets(struct berkeley *b, const struct cfg_berkeley *c)
 {
 	unsigned ifindex;
@@ -361,6 +379,8 @@ static int open_sockets(struct berkeley *b, const struct cfg_berkeley *c)
 		return fd < 0 ? fd : err;
 	}
 	fd = mcast_open_sender(c->group_family, c->interface, ifindex, c->ttl);
+	if (fd >= 0 && c->role != CFG_BRK_SLAVE)
+		size_rcvbuf(fd);
 	if (fd < 0 || (b->open_socks++, err = udp_adopt(&b->uni, b->loop, fd, b->clock,
 							on_datagram, b)) < 0) {
 		log_error("berkeley: cannot open the sending socket: %s", strerror(fd < 0 ? -fd : -err));
