@@ -7,11 +7,12 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: tools/brkbench.sh [-n "SIZES"] [-r ROUNDS] [-w WARMUP] [-i SECONDS] [-o MS] [-d PPM] [-v]
+usage: tools/brkbench.sh [-n "SIZES"] [-r ROUNDS] [-w WARMUP] [-i SECONDS] [-S SECONDS] [-o MS] [-d PPM] [-v]
   -n SIZES    group sizes, slaves (default "50 200 400"; at most 512)
   -r ROUNDS   rounds measured per size (default 20)
   -w WARMUP   rounds before those (default 3)
   -i SECONDS  the master's round interval (default 1)
+  -S SECONDS  berkeley step: larger adjustments step, smaller slew at 500 ppm (default 0.001)
   -o MS       the slaves' initial offsets, uniform in +-MS (default 100)
   -d PPM      their drifts, uniform in +-PPM (default 50)
   -v          brkbench's line per round, on stderr
@@ -19,13 +20,14 @@ Environment: BUILD (default build/), TSYNCD, TSYNC, BRKBENCH.
 EOF
 }
 
-sizes="50 200 400" rounds=20 warmup=3 interval=1 offset=100 drift=50 verbose=
-while getopts "n:r:w:i:o:d:vh" opt; do
+sizes="50 200 400" rounds=20 warmup=3 interval=1 step=0.001 offset=100 drift=50 verbose=
+while getopts "n:r:w:i:S:o:d:vh" opt; do
 	case $opt in
 	n) sizes=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	w) warmup=$OPTARG ;;
 	i) interval=$OPTARG ;;
+	S) step=$OPTARG ;;
 	o) offset=$OPTARG ;;
 	d) drift=$OPTARG ;;
 	v) verbose=-v ;;
@@ -59,7 +61,7 @@ group="239.255.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))"
 group_conf() {
 	printf 'keyfile %s\nberkeley %s\nberkeley group %s port %s interface lo\n' \
 		"$work/keys" "$1" "$group" "$port"
-	printf 'berkeley interval %s\nberkeley step 0.001\nberkeley key 1\n' "$interval"
+	printf 'berkeley interval %s\nberkeley step %s\nberkeley key 1\n' "$interval" "$step"
 }
 
 # wait_log FILE PATTERN: until the file has a line matching.
