@@ -1,7 +1,8 @@
 /*
  * tsyncd's Berkeley role: the group's sockets and timer on the loop, the
  * keys, and the clock changes the pure brk_node decides. Counts every
- * datagram it drops and why.
+ * datagram it drops and why. A library of its own: tools/brkbench runs
+ * hundreds of these on one loop.
  */
 #ifndef TSYNCD_BERKELEY_H
 #define TSYNCD_BERKELEY_H
