@@ -90,6 +90,7 @@ enum brk_action_kind {
 	BRK_ACT_STATE,    /* our state changed to node->state */
 	BRK_ACT_DROPPED,  /* member `node_id` was dropped after missed rounds */
 	BRK_ACT_GAVE_UP,  /* member `node_id` never acknowledged its ADJUST */
+	BRK_ACT_ALL_ACKED, /* every ADJUST of the round is acknowledged: node->last */
 };
 
 struct brk_action {
@@ -114,6 +115,8 @@ struct brk_round_summary {
 	struct brk_avg avg;
 	int n_sampled;
 	bool self_applied; /* the master moved its own clock by avg */
+	int64_t adjusted_after; /* ns from the first POLL to the ADJUSTs */
+	int64_t acked_after; /* ns from the first POLL to the last ACK; 0 until all */
 };
 
 struct brk_counters {
@@ -143,6 +146,8 @@ struct brk_node {
 	int64_t round_start;       /* monotonic ns */
 	int polls_done;
 	int64_t poll_t0[BRK_POLLS];
+	int64_t first_poll;        /* monotonic ns of the round's first POLL */
+	int n_pending;             /* the round's ADJUSTs not yet acknowledged */
 	bool adjusted;             /* the round's ADJUSTs went out */
 	struct brk_member member[BRK_MAX_MEMBERS];
 	int n_members;

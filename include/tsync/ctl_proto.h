@@ -28,7 +28,11 @@
 
 #define CTL_STATUS_WIRE_MAX (51 + 2 * (1 + CTL_STR_MAX))
 #define CTL_SOURCE_WIRE_MAX (1 + CTL_STR_MAX + 8 + 3 * 8)
-#define CTL_REPLY_PAYLOAD_MAX (2 + CTL_SOURCES_MAX * CTL_SOURCE_WIRE_MAX)
+#define CTL_SOURCES_WIRE_MAX (2 + CTL_SOURCES_MAX * CTL_SOURCE_WIRE_MAX)
+/* The largest reply of any command: BERKELEY's for a full group (216 +
+ * 512 x 60 bytes, tsync/brk_status.h), which brk_status.c checks at
+ * compile time. A connection holds one reply buffer while it lives. */
+#define CTL_REPLY_PAYLOAD_MAX 32768
 #define CTL_REPLY_MAX (CTL_HDR_LEN + CTL_REPLY_PAYLOAD_MAX)
 
 /* Commands 1..CTL_CMD_MAX; a new one is a number here and a handler

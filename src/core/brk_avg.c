@@ -1,7 +1,7 @@
 /*
  * The fault-tolerant average: sort the offsets, slide a window of width
- * `tolerance` over them, keep the fullest window. Pure, no allocation:
- * a group has at most BRK_MAX_MEMBERS slaves.
+ * `tolerance` over them with a running sum, keep the fullest window.
+ * O(n log n), pure, no allocation: at most BRK_MAX_MEMBERS slaves.
  */
 #include "tsync/brk_avg.h"
 
@@ -17,14 +17,16 @@ static int cmp64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Mean of v[lo..hi], rounded toward zero; measured from v[lo] so that the
- * sum stays within the window's width times its count. */
-static int64_t window_mean(const int64_t *v, size_t lo, size_t hi)
+/* A window's sum: up to BRK_MAX_MEMBERS + 1 offsets of up to 2^62 each,
+ * which int64_t cannot hold. */
+__extension__ typedef __int128 sum128;
+
+/* Mean of the count values from lo whose sum is sum, rounded down: the
+ * excess over count * lo is not negative, so the division truncates down. */
+static int64_t window_mean(int64_t lo, sum128 sum, size_t count)
 {
-	int64_t sum = 0;
-	for (size_t i = lo; i <= hi; i++)
-		sum += v[i] - v[lo];
-	return v[lo] + sum / (int64_t)(hi - lo + 1);
+	sum128 excess = sum - (sum128)count * lo;
+	return lo + (int64_t)(excess / (sum128)count);
 }
 
 static int64_t abs64(int64_t v)
@@ -62,14 +64,18 @@ int brk_ft_average(const int64_t *off, size_t n, int64_t tolerance, bool *in, st
 		v[i] = off[i];
 	v[n] = 0; /* the master */
 	qsort(v, n + 1, sizeof(v[0]), cmp64);
-	for (size_t lo = 0, hi = 0; lo <= n; lo++) {
-		if (hi < lo)
-			hi = lo;
-		while (hi + 1 <= n && v[hi + 1] - v[lo] <= tolerance)
-			hi++;
-		w = (struct window){ lo, hi, v[lo] <= 0 && v[hi] >= 0, window_mean(v, lo, hi) };
+	/* The window is v[lo..end); each value enters and leaves the sum once. */
+	sum128 sum = 0;
+	for (size_t lo = 0, end = 0; lo <= n; lo++) {
+		if (end == lo)
+			sum = v[end++];
+		while (end <= n && v[end] - v[lo] <= tolerance)
+			sum += v[end++];
+		w = (struct window){ lo, end - 1, v[lo] <= 0 && v[end - 1] >= 0,
+				     window_mean(v[lo], sum, end - lo) };
 		if (lo == 0 || better(&w, &best))
 			best = w;
+		sum -= v[lo];
 	}
 	r->avg = best.mean;
 	r->n_in = (int)(best.hi - best.lo + 1);

@@ -124,6 +124,7 @@ static bool master_meets_master(struct brk_node *nd, const struct brk_msg *m,
 	}
 	nd->count.stepdowns++;
 	nd->n_members = 0;
+	nd->n_pending = 0;
 	nd->master = 0;
 	set_state(nd, BRK_ST_SLAVE, out);
 	return true;
@@ -273,7 +274,8 @@ static void recv_reply(struct brk_node *nd, const struct brk_msg *m, const struc
 	mb->offset = ((m->t1 - m->t0) + (m->t2 - rx)) / 2;
 }
 
-static void recv_ack(struct brk_node *nd, const struct brk_msg *m)
+static void recv_ack(struct brk_node *nd, const struct brk_msg *m, int64_t mono,
+		     struct brk_actions *out)
 {
 	struct brk_member *mb = find_member(nd, m->node);
 	if (mb == NULL || m->round != nd->round) {
@@ -297,6 +299,11 @@ static void recv_ack(struct brk_node *nd, const struct brk_msg *m)
 	mb->state = BRK_MB_ACKED;
 	mb->resend_at = BRK_NEVER;
 	nd->count.acks++;
+	/* A count, not a scan of the members: a round has up to BRK_MAX_MEMBERS ACKs. */
+	if (--nd->n_pending == 0) {
+		nd->last.acked_after = mono - nd->first_poll;
+		push(out, BRK_ACT_ALL_ACKED);
+	}
 }
 
 void brk_node_recv(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *from,
@@ -326,7 +333,7 @@ void brk_node_recv(struct brk_node *nd, const struct brk_msg *m, const struct br
 	case BRK_POLL: recv_poll(nd, m, from, rx, now, mono, out); break;
 	case BRK_ADJUST: recv_adjust(nd, m, from, out); break;
 	case BRK_REPLY: recv_reply(nd, m, from, rx); break;
-	case BRK_ACK: recv_ack(nd, m); break;
+	case BRK_ACK: recv_ack(nd, m, mono, out); break;
 	default: nd->count.drop[BRK_DROP_UNEXPECTED]++; break;
 	}
 }
@@ -351,6 +358,7 @@ static void begin_round(struct brk_node *nd, int64_t mono, uint64_t rand, struct
 	nd->round = rand != 0 ? rand : 1;
 	nd->polls_done = 0;
 	nd->adjusted = false;
+	nd->n_pending = 0;
 	for (int i = 0; i < nd->n_members; i++) {
 		struct brk_member *mb = &nd->member[i];
 		if (mb->state == BRK_MB_PENDING) {
@@ -365,11 +373,13 @@ static void begin_round(struct brk_node *nd, int64_t mono, uint64_t rand, struct
 	}
 }
 
-static void send_poll(struct brk_node *nd, int64_t now, struct brk_actions *out)
+static void send_poll(struct brk_node *nd, int64_t now, int64_t mono, struct brk_actions *out)
 {
 	struct brk_action *a = send_msg(nd, out, BRK_POLL, nd->round);
 	if (a == NULL)
 		return;
+	if (nd->polls_done == 0)
+		nd->first_poll = mono;
 	a->to_group = true;
 	a->msg.t0 = now;
 	a->msg.interval_ms = (uint32_t)(nd->p.interval / 1000000);
@@ -438,10 +448,12 @@ static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *
 		send_adjust(nd, mb, out);
 		nd->count.adjusts_sent++;
 	}
+	nd->n_pending = n;
 	nd->count.rounds++;
 	nd->last = (struct brk_round_summary){
 		.round = nd->round, .number = nd->count.rounds, .avg = avg,
 		.n_sampled = n, .self_applied = !nd->ntp_synced && avg.avg != 0,
+		.adjusted_after = mono - nd->first_poll,
 	};
 	push(out, BRK_ACT_ROUND);
 	if (nd->last.self_applied) {
@@ -478,7 +490,7 @@ static void master_timer(struct brk_node *nd, int64_t now, int64_t mono, uint64_
 	if (mono >= nd->round_start + nd->p.interval)
 		begin_round(nd, mono, rand, out);
 	if (nd->polls_done < BRK_POLLS && mono >= poll_due(nd, nd->polls_done))
-		send_poll(nd, now, out);
+		send_poll(nd, now, mono, out);
 	if (!nd->adjusted && nd->polls_done == BRK_POLLS && mono >= adjust_due(nd))
 		take_average(nd, mono, out);
 	resend_due(nd, mono, out);
@@ -511,6 +523,7 @@ void brk_node_timer(struct brk_node *nd, int64_t now, int64_t mono, uint64_t ran
 	if (nd->state == BRK_ST_ELECTING && mono >= nd->elect_at) {
 		nd->master = 0;
 		nd->n_members = 0;
+		nd->n_pending = 0;
 		no_round(nd, mono);
 		set_state(nd, BRK_ST_MASTER, out);
 	}

@@ -3,6 +3,7 @@
  * people and as JSON for programs. Pure; the control socket carries it.
  */
 #include "tsync/brk_status.h"
+#include "tsync/ctl_proto.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,6 +11,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+_Static_assert(BRK_STATUS_WIRE_MAX <= CTL_REPLY_PAYLOAD_MAX,
+	       "a full group's snapshot must fit the control socket's reply");
 
 void brk_status_fill(const struct brk_node *nd, struct brk_status *st)
 {

@@ -9,6 +9,9 @@
 #include <math.h>
 #include <string.h>
 
+_Static_assert(CTL_SOURCES_WIRE_MAX <= CTL_REPLY_PAYLOAD_MAX,
+	       "a full SOURCES reply must fit the control socket's reply");
+
 /* A cursor over a buffer; ok turns false at the first overrun and stays so. */
 struct cur {
 	uint8_t *w;       /* writing, or NULL */

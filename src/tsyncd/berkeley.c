@@ -19,6 +19,11 @@
 
 #define KEYFILE_MAX (64 * 1024)
 #define NS_PER_MS 1000000
+/* A master's unicast socket takes a REPLY from every slave at once after
+ * each POLL, and a 92-byte datagram costs about 830 bytes of buffer on
+ * Linux: asked for 1 kB a member, the kernel doubles it, room for about
+ * 2.5 REPLYs a member. The default (208 kB) holds 256. */
+#define MASTER_RCVBUF (BRK_MAX_MEMBERS * 1024)
 
 /* ---------------------------------------------------------- small helpers */
 
@@ -103,10 +108,10 @@ static void apply_action(struct berkeley *b, const struct brk_action *a)
 			 clk_name(b->clock), secs(s1, a->adjust), strerror(-err));
 		return;
 	}
-	if (a->node_id == b->node.id)
+	if (a->node_id == b->node->id)
 		log_info("berkeley: master adjusted itself by %s s (%s) in round %016" PRIx64
 			 "; clock offset %s s", secs(s1, a->adjust), a->step ? "step" : "slew",
-			 b->node.last.round, secs(s2, clock_offset(b)));
+			 b->node->last.round, secs(s2, clock_offset(b)));
 	else
 		log_info("berkeley: adjusted by %s s (%s) in round %016" PRIx64 " from master %016"
 			 PRIx64 "; clock offset %s s", secs(s1, a->adjust), a->step ? "step" : "slew",
@@ -115,14 +120,14 @@ static void apply_action(struct berkeley *b, const struct brk_action *a)
 
 static void log_round(struct berkeley *b)
 {
-	const struct brk_round_summary *r = &b->node.last;
+	const struct brk_round_summary *r = &b->node->last;
 	char s1[32], s2[32], s3[32], addr[BRK_ADDR_STRLEN];
 	log_info("berkeley: round %" PRIu64 " id %016" PRIx64 ": average %s s of %d/%d clocks%s%s",
 		 r->number, r->round, secs(s1, r->avg.avg), r->avg.n_in, r->n_sampled + 1,
 		 r->avg.master_in ? " (master in)" : " (master out)",
-		 b->node.ntp_synced ? ", master follows NTP" : "");
-	for (int i = 0; i < b->node.n_members; i++) {
-		const struct brk_member *m = &b->node.member[i];
+		 b->node->ntp_synced ? ", master follows NTP" : "");
+	for (int i = 0; i < b->node->n_members; i++) {
+		const struct brk_member *m = &b->node->member[i];
 		log_info("berkeley: round %" PRIu64 " member %016" PRIx64 " %s offset %s s rtt %s s "
 			 "adjust %s s %s %s", r->number, m->node,
 			 brk_addr_format(&m->addr, addr, sizeof(addr)), secs(s1, m->offset),
@@ -131,28 +136,40 @@ static void log_round(struct berkeley *b)
 	}
 }
 
+/* The round's end: how long a round of this group takes, polls to ACKs. */
+static void log_acked(const struct berkeley *b)
+{
+	const struct brk_round_summary *r = &b->node->last;
+	char s1[32], s2[32];
+	log_info("berkeley: round %" PRIu64 " id %016" PRIx64 ": all %d adjustments acknowledged "
+		 "%s s after the first poll, %s s after they were sent", r->number, r->round,
+		 r->n_sampled, secs(s1, r->acked_after) + 1,
+		 secs(s2, r->acked_after - r->adjusted_after) + 1);
+}
+
 static void run_actions(struct berkeley *b)
 {
-	for (int i = 0; i < b->acts.n; i++) {
-		const struct brk_action *a = &b->acts.a[i];
+	for (int i = 0; i < b->acts->n; i++) {
+		const struct brk_action *a = &b->acts->a[i];
 		switch (a->kind) {
 		case BRK_ACT_SEND: send_action(b, a); break;
 		case BRK_ACT_APPLY: apply_action(b, a); break;
 		case BRK_ACT_ROUND: log_round(b); break;
 		case BRK_ACT_STATE:
-			log_info("berkeley: now %s", brk_state_name(b->node.state));
+			log_info("berkeley: now %s", brk_state_name(b->node->state));
 			break;
 		case BRK_ACT_DROPPED:
 			log_info("berkeley: member %016" PRIx64 " dropped after %d missed rounds",
-				 a->node_id, b->node.p.misses);
+				 a->node_id, b->node->p.misses);
 			break;
 		case BRK_ACT_GAVE_UP:
 			log_info("berkeley: member %016" PRIx64 " never acknowledged its adjustment",
 				 a->node_id);
 			break;
+		case BRK_ACT_ALL_ACKED: log_acked(b); break;
 		}
 	}
-	b->acts.n = 0;
+	b->acts->n = 0;
 }
 
 /* -------------------------------------------------------- timer and input */
@@ -161,7 +178,7 @@ static void on_timer(uv_timer_t *t);
 
 static void arm_timer(struct berkeley *b)
 {
-	int64_t next = brk_node_next_wake(&b->node);
+	int64_t next = brk_node_next_wake(b->node);
 	if (next == BRK_NEVER) {
 		uv_timer_stop(&b->timer);
 		return;
@@ -180,7 +197,7 @@ static void on_timer(uv_timer_t *t)
 		arm_timer(b);
 		return;
 	}
-	brk_node_timer(&b->node, now, mono_ns(), random64(), &b->acts);
+	brk_node_timer(b->node, now, mono_ns(), random64(), b->acts);
 	run_actions(b);
 	arm_timer(b);
 }
@@ -237,7 +254,7 @@ static void on_datagram(struct udp_sock *s, const uint8_t *data, size_t len,
 		return;
 	}
 	to_brk_addr(from, &addr);
-	brk_node_recv(&b->node, &m, &addr, s == &b->group, rx, now, mono_ns(), random64(), &b->acts);
+	brk_node_recv(b->node, &m, &addr, s == &b->group, rx, now, mono_ns(), random64(), b->acts);
 	run_actions(b);
 	arm_timer(b);
 }
@@ -330,6 +347,19 @@ static void read_hook(struct berkeley *b)
 		 b->drop_percent);
 }
 
+/* Room for a full group's burst of REPLYs, past net.core.rmem_max if we
+ * may (CAP_NET_ADMIN), else up to it, and said so. */
+static void size_rcvbuf(int fd)
+{
+	int want = MASTER_RCVBUF, got = 0;
+	socklen_t len = sizeof(got);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 && got < 2 * want)
+		log_info("berkeley: receive buffer %d kB, capped by net.core.rmem_max: room for "
+			 "about %d REPLYs at once", got / 1024, got / 830);
+}
+
 static int open_sockets(struct berkeley *b, const struct cfg_berkeley *c)
 {
 	unsigned ifindex;
@@ -349,6 +379,8 @@ static int open_sockets(struct berkeley *b, const struct cfg_berkeley *c)
 		return fd < 0 ? fd : err;
 	}
 	fd = mcast_open_sender(c->group_family, c->interface, ifindex, c->ttl);
+	if (fd >= 0 && c->role != CFG_BRK_SLAVE)
+		size_rcvbuf(fd);
 	if (fd < 0 || (b->open_socks++, err = udp_adopt(&b->uni, b->loop, fd, b->clock,
 							on_datagram, b)) < 0) {
 		log_error("berkeley: cannot open the sending socket: %s", strerror(fd < 0 ? -fd : -err));
@@ -363,7 +395,7 @@ static void log_start(struct berkeley *b, const struct tsyncd_config *cfg)
 	const struct cfg_berkeley *c = &cfg->berkeley;
 	udp_local_name(&b->uni, uni, sizeof(uni));
 	log_info("berkeley: %s, priority %d, node %016" PRIx64 ", group %s%s%s, from %s, "
-		 "interval %s s, %s", brk_role_name(b->node.p.role), c->priority, b->node.id,
+		 "interval %s s, %s", brk_role_name(b->node->p.role), c->priority, b->node->id,
 		 addr_format((struct sockaddr *)&b->group_addr, group, sizeof(group)),
 		 c->interface[0] ? " on " : "", c->interface, uni, secs(iv, c->interval) + 1,
 		 b->key ? "HMAC-SHA-256" : "auth none");
@@ -377,7 +409,7 @@ static void follow_ntp(struct berkeley *b, const struct tsyncd_config *cfg)
 {
 	if (cfg->n_servers == 0)
 		return;
-	brk_node_set_ntp_synced(&b->node, true);
+	brk_node_set_ntp_synced(b->node, true);
 	if (cfg->berkeley.role == CFG_BRK_SLAVE)
 		log_warn("berkeley: a slave that is also an NTP client: NTP and the group's "
 			 "master will both move its clock");
@@ -394,6 +426,16 @@ int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 	memset(b, 0, sizeof(*b));
 	if (cfg->berkeley.role == CFG_BRK_NONE)
 		return 0;
+	/* Sized for a full group: allocated only by a daemon in one. */
+	b->node = calloc(1, sizeof(*b->node));
+	b->acts = malloc(sizeof(*b->acts));
+	if (b->node == NULL || b->acts == NULL) {
+		free(b->node);
+		free(b->acts);
+		log_error("berkeley: out of memory");
+		return -ENOMEM;
+	}
+	b->acts->n = 0;
 	b->enabled = true;
 	b->loop = loop;
 	b->clock = clock;
@@ -405,7 +447,7 @@ int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 	    (err = open_sockets(b, &cfg->berkeley)) < 0)
 		return err;
 	params_from(&cfg->berkeley, b->key ? b->key->id : 0, &p);
-	brk_node_init(&b->node, &p, random64() | 1, mono_ns());
+	brk_node_init(b->node, &p, random64() | 1, mono_ns());
 	read_hook(b);
 	log_start(b, cfg);
 	follow_ntp(b, cfg);
@@ -430,13 +472,17 @@ void berkeley_stop(struct berkeley *b)
 	b->host = NULL;
 	brk_keys_wipe(&b->keys);
 	b->key = NULL;
+	free(b->node);
+	free(b->acts);
+	b->node = NULL;
+	b->acts = NULL;
 	b->enabled = false;
 }
 
 void berkeley_log_stats(const struct berkeley *b)
 {
 	const struct berkeley_stats *s = &b->stats;
-	const struct brk_counters *c = &b->node.count;
+	const struct brk_counters *c = &b->node->count;
 	char line[900], s1[32];
 	int n;
 	if (!b->enabled)
@@ -454,18 +500,18 @@ void berkeley_log_stats(const struct berkeley *b)
 			      brk_drop_name((enum brk_drop)d), c->drop[d]);
 	log_info("berkeley stats %s", line);
 	log_info("berkeley clock offset=%s state=%s master=%016" PRIx64 " node=%016" PRIx64,
-		 secs(s1, clock_offset(b)), brk_state_name(b->node.state),
-		 b->node.state == BRK_ST_MASTER ? b->node.id : b->node.master, b->node.id);
+		 secs(s1, clock_offset(b)), brk_state_name(b->node->state),
+		 b->node->state == BRK_ST_MASTER ? b->node->id : b->node->master, b->node->id);
 }
 
 void berkeley_status(const struct berkeley *b, struct brk_status *st)
 {
-	brk_status_fill(&b->node, st);
+	brk_status_fill(b->node, st);
 }
 
 int berkeley_ctl(void *ctx, const uint8_t *req, size_t req_len, uint8_t *reply, size_t cap)
 {
-	static struct brk_status st; /* 4 kB: kept off the stack */
+	static struct brk_status st; /* 40 kB for a full group: kept off the stack */
 	const struct berkeley *b = ctx;
 	(void)req;
 	if (req_len != 0)
@@ -480,5 +526,6 @@ int berkeley_ctl(void *ctx, const uint8_t *req, size_t req_len, uint8_t *reply, 
 
 void berkeley_set_ntp_synced(struct berkeley *b, bool synced)
 {
-	brk_node_set_ntp_synced(&b->node, synced);
+	if (b->enabled)
+		brk_node_set_ntp_synced(b->node, synced);
 }

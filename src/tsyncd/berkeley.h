@@ -1,7 +1,8 @@
 /*
  * tsyncd's Berkeley role: the group's sockets and timer on the loop, the
  * keys, and the clock changes the pure brk_node decides. Counts every
- * datagram it drops and why.
+ * datagram it drops and why. A library of its own: tools/brkbench runs
+ * hundreds of these on one loop.
  */
 #ifndef TSYNCD_BERKELEY_H
 #define TSYNCD_BERKELEY_H
@@ -40,8 +41,8 @@ struct berkeley {
 	struct sockaddr_storage group_addr;
 	struct brk_keyring keys;
 	const struct brk_key *key; /* NULL: auth none */
-	struct brk_node node;
-	struct brk_actions acts;
+	struct brk_node *node;    /* allocated while enabled (58 kB) */
+	struct brk_actions *acts; /* allocated while enabled (70 kB) */
 	unsigned drop_percent;   /* test hook */
 	uint64_t rng;            /* xorshift state for the hook */
 	struct berkeley_stats stats;

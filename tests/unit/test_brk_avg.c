@@ -144,6 +144,72 @@ START_TEST(limits)
 }
 END_TEST
 
+START_TEST(wide_window_no_overflow)
+{
+	/* Five clocks within 2^62 - 1 of each other: their sum needs more than
+	 * 64 bits, their mean does not. */
+	const int64_t lim = ((int64_t)1 << 62) - 1;
+	const int64_t off[] = { -lim, -1, -1, -1 };
+	avg_of(off, 4, lim);
+	ck_assert_int_eq(r.n_in, 5);
+	ck_assert_int_eq(r.avg, -922337203685477582LL); /* (-lim - 3) / 5, rounded down */
+}
+END_TEST
+
+/* The rules of the header, the slow way: every clock's value as the low
+ * end of a window, the best kept; for the full-size test below. */
+static struct brk_avg brute_force(const int64_t *off, size_t n, int64_t tol, bool *bin)
+{
+	struct brk_avg best = { 0 };
+	int64_t best_lo = 0;
+	for (size_t c = 0; c <= n; c++) {
+		int64_t lo = c < n ? off[c] : 0, sum = 0;
+		int cnt = 0;
+		bool m_in = lo <= 0 && 0 <= lo + tol;
+		for (size_t i = 0; i <= n; i++) {
+			int64_t v = i < n ? off[i] : 0;
+			if (v >= lo && v <= lo + tol) {
+				sum += v;
+				cnt++;
+			}
+		}
+		int64_t mean = sum / cnt - (sum % cnt != 0 && sum < 0);
+		int64_t am = mean < 0 ? -mean : mean, ab = best.avg < 0 ? -best.avg : best.avg;
+		bool better = cnt != best.n_in ? cnt > best.n_in
+			    : m_in != best.master_in ? m_in
+			    : am != ab ? am < ab : lo < best_lo;
+		if (best.n_in == 0 || better) {
+			best = (struct brk_avg){ mean, cnt, m_in };
+			best_lo = lo;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		bin[i] = off[i] >= best_lo && off[i] <= best_lo + tol;
+	return best;
+}
+
+START_TEST(full_group_as_brute_force)
+{
+	static int64_t off[BRK_MAX_MEMBERS];
+	static bool bin[BRK_MAX_MEMBERS];
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	for (int trial = 0; trial < 20; trial++) {
+		/* Clusters of a few ms, a few clocks far off, some equal values. */
+		for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			int64_t centre = (int64_t)(x % 3) * 4000000 - 4000000;
+			off[i] = x % 50 == 0 ? (int64_t)(x % 1000000000) : centre + (int64_t)(x >> 40) % 3000000;
+		}
+		struct brk_avg want = brute_force(off, BRK_MAX_MEMBERS, 2000000, bin);
+		avg_of(off, BRK_MAX_MEMBERS, 2000000);
+		ck_assert_int_eq(r.n_in, want.n_in);
+		ck_assert_int_eq(r.master_in, want.master_in);
+		ck_assert_int_eq(r.avg, want.avg);
+		ck_assert_mem_eq(in, bin, sizeof(bin));
+	}
+}
+END_TEST
+
 static Suite *avg_suite(void)
 {
 	Suite *s = suite_create("brk_avg");
@@ -160,6 +226,8 @@ static Suite *avg_suite(void)
 	tcase_add_test(tc, negative_rounds_down);
 	tcase_add_test(tc, zero_tolerance);
 	tcase_add_test(tc, limits);
+	tcase_add_test(tc, wide_window_no_overflow);
+	tcase_add_test(tc, full_group_as_brute_force);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -323,6 +323,42 @@ START_TEST(full_group)
 }
 END_TEST
 
+/* A group of the largest size: every slave adjusted, and the round's end
+ * (the last ACK) reported once, timed from the first POLL. */
+START_TEST(full_group_all_acked)
+{
+	int64_t t0 = tick(5 * MS, 7);
+	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+		struct brk_msg m = { .type = BRK_REPLY, .node = 100 + (uint64_t)i, .seq = 1,
+				     .round = 7, .t0 = t0, .t1 = t0 + i, .t2 = t0 + i };
+		struct brk_addr a = addr((uint16_t)(3000 + i));
+		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, 6 * MS, 0, &out);
+	}
+	tick(105 * MS, 7);
+	tick(205 * MS, 7);
+	tick(405 * MS, 7);
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_ADJUST), BRK_MAX_MEMBERS);
+	ck_assert_int_eq(nd.n_pending, BRK_MAX_MEMBERS);
+	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+		struct brk_member *mb = &nd.member[i];
+		ck_assert_int_eq(mb->offset, i - MS / 2); /* path of 1 ms, held 0 */
+		struct brk_msg m = { .type = BRK_ACK, .node = mb->node, .seq = 2, .round = 7,
+				     .adjust = mb->adjust };
+		brk_node_recv(&nd, &m, &mb->addr, false, 0, 0, 406 * MS + i * 1000, 0, &out);
+		ck_assert_int_eq(count(BRK_ACT_ALL_ACKED, 0), i == BRK_MAX_MEMBERS - 1);
+	}
+	ck_assert_int_eq(nd.last.acked_after, 401 * MS + (BRK_MAX_MEMBERS - 1) * 1000);
+	ck_assert_int_eq(nd.last.adjusted_after, 400 * MS);
+	ck_assert_int_eq(nd.count.acks, BRK_MAX_MEMBERS);
+	/* The ACK of a resend ends nothing twice. */
+	struct brk_msg m = { .type = BRK_ACK, .node = nd.member[0].node, .seq = 3, .round = 7,
+			     .adjust = nd.member[0].adjust };
+	brk_node_recv(&nd, &m, &nd.member[0].addr, false, 0, 0, 500 * MS, 0, &out);
+	ck_assert_int_eq(count(BRK_ACT_ALL_ACKED, 0), 0);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_DUPLICATE], 1);
+}
+END_TEST
+
 /* -------------------------------------------------------------- slave */
 
 static uint64_t master_seq;
@@ -557,6 +593,7 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, missed_rounds_drop_member);
 	tcase_add_test(tc, bad_replies);
 	tcase_add_test(tc, full_group);
+	tcase_add_test(tc, full_group_all_acked);
 	tcase_add_test(tc, master_steps_down_to_better);
 	tcase_add_test(tc, own_poll_ignored);
 	suite_add_tcase(s, tc);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "tsync/brk_status.h"
+#include "tsync/ctl_proto.h"
 
 static struct brk_node nd;
 static struct brk_status st;
@@ -124,6 +125,34 @@ START_TEST(wire_round_trip)
 }
 END_TEST
 
+/* A group of the largest size: its snapshot fits one control reply and
+ * comes back whole. */
+START_TEST(full_group_wire)
+{
+	static struct brk_status back;
+	static uint8_t wire[CTL_REPLY_PAYLOAD_MAX];
+	master_with_member();
+	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+		nd.member[i] = nd.member[0];
+		nd.member[i].node = 0x1000 + (uint64_t)i;
+		nd.member[i].offset = -i;
+		nd.member[i].addr.port = (uint16_t)(1000 + i);
+	}
+	nd.n_members = BRK_MAX_MEMBERS;
+	brk_status_fill(&nd, &st);
+	int n = brk_status_encode(&st, wire, sizeof(wire));
+	ck_assert_int_eq(n, BRK_STATUS_WIRE_MAX);
+	ck_assert_int_eq(brk_status_decode(wire, (size_t)n, &back), 0);
+	ck_assert_int_eq(back.n_members, BRK_MAX_MEMBERS);
+	static char again[BRK_STATUS_MAX];
+	ck_assert_int_gt(brk_status_json(&back, buf, sizeof(buf)), 0);
+	ck_assert_int_gt(brk_status_json(&st, again, sizeof(again)), 0);
+	ck_assert_str_eq(buf, again);
+	ck_assert_ptr_nonnull(strstr(buf, "\"node\":\"00000000000011ff\",\"address\":\"10.0.0.2:1511\","
+					  "\"offset\":-0.000000511,"));
+}
+END_TEST
+
 static Suite *status_suite(void)
 {
 	Suite *s = suite_create("brk_status");
@@ -132,6 +161,7 @@ static Suite *status_suite(void)
 	tcase_add_test(tc, json);
 	tcase_add_test(tc, slave_and_small_buffer);
 	tcase_add_test(tc, wire_round_trip);
+	tcase_add_test(tc, full_group_wire);
 	suite_add_tcase(s, tc);
 	return s;
 }
