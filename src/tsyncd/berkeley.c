@@ -481,12 +481,12 @@ void berkeley_stop(struct berkeley *b)
 
 void berkeley_log_stats(const struct berkeley *b)
 {
-	const struct berkeley_stats *s = &b->stats;
-	const struct brk_counters *c = &b->node->count;
 	char line[900], s1[32];
 	int n;
 	if (!b->enabled)
 		return;
+	const struct berkeley_stats *s = &b->stats;
+	const struct brk_counters *c = &b->node->count; /* node exists only when enabled */
 	n = snprintf(line, sizeof(line), "received=%" PRIu64 " malformed=%" PRIu64 " unknown_key=%"
 		     PRIu64 " bad_mac=%" PRIu64 " hook_dropped=%" PRIu64 " send_error=%" PRIu64
 		     " clock_error=%" PRIu64 " polls=%" PRIu64 " replies=%" PRIu64 " adjusts=%" PRIu64
