@@ -6,10 +6,14 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 
 #include "tsync/ntp_ts.h"
 #include "udp.h"
@@ -21,9 +25,20 @@
  * this; chunks shorter than MIN_STEP_CHUNK are not measured at all. */
 #define MAX_TX_STEP_NS 20000
 #define MIN_STEP_CHUNK 4
+/* Error queue messages read per wake-up; the rest wake us again. */
+#define ERRQUEUE_PER_WAKEUP 16
 
+/* A socket with transmit stamps on gets its receive stamp twice. */
 union control {
-	char buf[CMSG_SPACE(sizeof(struct timespec))];
+	char buf[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct scm_timestamping))];
+	struct cmsghdr align;
+};
+
+/* An error queue message: the stamp and the extended error that names
+ * the datagram, with the offender's address after it. */
+union errqueue_control {
+	char buf[CMSG_SPACE(sizeof(struct scm_timestamping)) +
+		 CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in6))];
 	struct cmsghdr align;
 };
 
@@ -44,19 +59,88 @@ struct udp_bufs {
 	uint8_t rx_data[UDP_BATCH][UDP_MAX_DATAGRAM];
 };
 
+/* SCM_TIMESTAMPNS, or the software stamp (the first of three) of
+ * SCM_TIMESTAMPING, which is zero when the kernel took none. */
+static bool cmsg_timestamp(const struct cmsghdr *c, int64_t *host_ns)
+{
+	struct timespec ts;
+	if (c->cmsg_level != SOL_SOCKET)
+		return false;
+	if (c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(ts)))
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts)); /* CMSG_DATA may be unaligned */
+	else if (c->cmsg_type == SCM_TIMESTAMPING &&
+		 c->cmsg_len >= CMSG_LEN(sizeof(struct scm_timestamping)))
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+	else
+		return false;
+	if (ts.tv_sec == 0 && ts.tv_nsec == 0)
+		return false;
+	*host_ns = ntp_ns_from_timespec(&ts);
+	return true;
+}
+
 bool udp_rx_timestamp(const struct msghdr *msg, int64_t *host_ns)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL;
-	     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
-			struct timespec ts;
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts)); /* CMSG_DATA may be unaligned */
-			*host_ns = ntp_ns_from_timespec(&ts);
+	     c = CMSG_NXTHDR((struct msghdr *)msg, c))
+		if (cmsg_timestamp(c, host_ns))
 			return true;
-		}
-	}
 	return false;
+}
+
+/* The extended error of a transmit stamp: which datagram it is of. */
+static bool cmsg_tx_key(const struct cmsghdr *c, uint32_t *key)
+{
+	struct sock_extended_err ee;
+	if (!((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+	      (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)) ||
+	    c->cmsg_len < CMSG_LEN(sizeof(ee)))
+		return false;
+	memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+	if (ee.ee_errno != ENOMSG || ee.ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
+	    ee.ee_info != SCM_TSTAMP_SND)
+		return false;
+	*key = ee.ee_data;
+	return true;
+}
+
+bool udp_tx_timestamp(const struct msghdr *msg, uint32_t *key, int64_t *host_ns)
+{
+	bool have_key = false, have_time = false;
+	uint32_t k = 0;
+	int64_t t = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL;
+	     c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING)
+			have_time = cmsg_timestamp(c, &t);
+		else if (!have_key)
+			have_key = cmsg_tx_key(c, &k);
+	}
+	if (!have_key || !have_time)
+		return false;
+	*key = k;
+	*host_ns = t;
+	return true;
+}
+
+void udp_tx_req_sent(struct udp_tx_req *r, uint32_t key, int64_t user)
+{
+	*r = (struct udp_tx_req){ .key = key, .user = user };
+}
+
+bool udp_tx_req_stamp(struct udp_tx_req *r, uint32_t key, int64_t tx_time)
+{
+	int64_t lag = tx_time - r->user;
+	if (key != r->key || lag < 0 || lag > UDP_TX_MAX_LAG)
+		return false;
+	r->lag = lag;
+	r->stamped = true;
+	return true;
+}
+
+int64_t udp_tx_req_time(const struct udp_tx_req *r, int64_t t0)
+{
+	return r->stamped ? t0 + r->lag : t0;
 }
 
 /* The datagram's arrival on the socket's clock: the kernel's stamp if it
@@ -94,11 +178,55 @@ static void reset_rx(struct udp_bufs *b, int n)
 	}
 }
 
+/* A stamp whose key was never given out means that the kernel counted
+ * a datagram that we counted as not sent (a send that failed late, one
+ * dropped by a firewall, takes a key): count from its key on. */
+void udp_deliver_tx_stamp(struct udp_sock *s, const struct msghdr *m)
+{
+	uint32_t key;
+	int64_t host_ns, t;
+	if (!udp_tx_timestamp(m, &key, &host_ns)) {
+		s->errqueue_other++;
+		return;
+	}
+	s->tx_stamps++;
+	if ((int32_t)(key - s->tx_key) >= 0)
+		s->tx_key = key + 1;
+	if (clk_from_host(s->clock, host_ns, &t) == 0)
+		s->on_tx_stamp(s, key, t);
+}
+
+/* Transmit stamps wait in the error queue; with SO_SELECT_ERR_QUEUE it
+ * wakes the poll as UV_PRIORITIZED. */
+static void read_errqueue(struct udp_sock *s)
+{
+	union errqueue_control control;
+	uint8_t data[64]; /* OPT_TSONLY: the datagram does not come back */
+	for (int i = 0; i < ERRQUEUE_PER_WAKEUP && !closing(s); i++) {
+		struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+				    .msg_controllen = sizeof(control.buf) };
+		ssize_t n = recvmsg(s->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;
+		udp_deliver_tx_stamp(s, &m);
+	}
+}
+
 /* A batch that comes back short has emptied the socket: no further read
- * just to learn that. Replies built meanwhile go out batch by batch. */
+ * just to learn that. Replies built meanwhile go out batch by batch. The
+ * error queue is read first: the stamp of a request is there before its
+ * reply can be delivered. */
 static void on_readable(uv_poll_t *h, int status, int events)
 {
 	struct udp_sock *s = h->data;
+	if (s->on_tx_stamp != NULL && status == 0) {
+		read_errqueue(s);
+		if (closing(s) || !(events & UV_READABLE))
+			return;
+	}
 	for (int i = 0; status == 0 && i < BATCHES_PER_WAKEUP; i++) {
 		int n = recvmmsg(s->fd, s->bufs->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0 && errno == EINTR)
@@ -186,7 +314,28 @@ static socklen_t addr_len(const struct sockaddr *a)
 
 int udp_send(struct udp_sock *s, const void *data, size_t len, const struct sockaddr *to)
 {
-	return sendto(s->fd, data, len, MSG_DONTWAIT, to, addr_len(to)) < 0 ? -errno : 0;
+	if (sendto(s->fd, data, len, MSG_DONTWAIT, to, addr_len(to)) < 0)
+		return -errno;
+	s->tx_key++;
+	return 0;
+}
+
+int udp_tx_timestamps(struct udp_sock *s, udp_tx_stamp_fn on_tx_stamp)
+{
+	const int on = 1;
+	const int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
+			  SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY |
+			  SOF_TIMESTAMPING_OPT_ID;
+	if (!s->polling)
+		return -EBADF;
+	/* Without SO_SELECT_ERR_QUEUE a stamp would wake the poll with
+	 * POLLERR alone, which libuv takes for a bad descriptor. */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_SELECT_ERR_QUEUE, &on, sizeof(on)) < 0 ||
+	    setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) < 0)
+		return -errno;
+	s->tx_key = 0; /* OPT_ID counts from here */
+	s->on_tx_stamp = on_tx_stamp;
+	return uv_poll_start(&s->poll, UV_READABLE | UV_PRIORITIZED, on_readable);
 }
 
 uint8_t *udp_batch_next(struct udp_sock *s)
@@ -223,6 +372,7 @@ static int send_range(struct udp_sock *s, int from, int to, int *err)
 			continue;
 		if (r > 0) {
 			i += r;
+			s->tx_key += (uint32_t)r;
 			continue;
 		}
 		*err = r < 0 ? -errno : -EIO;

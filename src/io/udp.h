@@ -3,7 +3,8 @@
  * receive timestamp (SO_TIMESTAMPNS), turned into the socket's clock's
  * time through the clock interface. Datagrams are read in batches
  * (recvmmsg); sends go out at once (udp_send) or in a batch built in
- * place (udp_batch_*, one sendmmsg), never allocated per datagram.
+ * place (udp_batch_*, one sendmmsg), never allocated per datagram. A
+ * client's socket may also ask for the kernel's transmit timestamps.
  */
 #ifndef TSYNC_UDP_H
 #define TSYNC_UDP_H
@@ -44,6 +45,9 @@ typedef void (*udp_stamp_fn)(struct udp_sock *s, const struct iovec *out, int n,
 			     int64_t step);
 /* Called after a send batch: how many datagrams went out, how many not. */
 typedef void (*udp_sent_fn)(struct udp_sock *s, int sent, int failed);
+/* The kernel's transmit timestamp of the datagram that went out with
+ * `key` (see tx_key), as the socket's clock's time. */
+typedef void (*udp_tx_stamp_fn)(struct udp_sock *s, uint32_t key, int64_t tx_time);
 
 struct udp_sock {
 	uv_poll_t poll;
@@ -60,6 +64,11 @@ struct udp_sock {
 	uint64_t no_timestamp; /* datagrams the kernel did not stamp */
 	int64_t tx_step;       /* ns per datagram of a send chunk, smoothed */
 	struct udp_bufs *bufs; /* batches, allocated once by udp_open/udp_adopt */
+	/* Transmit timestamps, once udp_tx_timestamps has turned them on. */
+	udp_tx_stamp_fn on_tx_stamp;
+	uint32_t tx_key;         /* the key of the next datagram sent */
+	uint64_t tx_stamps;      /* transmit stamps read */
+	uint64_t errqueue_other; /* error queue messages that were none */
 };
 
 /* Bind to addr (v6only: an AF_INET6 socket takes no IPv4) and start
@@ -99,9 +108,46 @@ void udp_close(struct udp_sock *s, udp_close_fn on_close);
 /* The address the socket is bound to, as "1.2.3.4:123" or "[::1]:123". */
 int udp_local_name(struct udp_sock *s, char *buf, size_t len);
 
-/* The kernel's receive timestamp in a received message's control data,
- * as Unix ns of the host's clock; false when there is none. */
+/* The kernel's receive timestamp in a received message's control data
+ * (SCM_TIMESTAMPNS, or SCM_TIMESTAMPING's software stamp), as Unix ns
+ * of the host's clock; false when there is none. */
 bool udp_rx_timestamp(const struct msghdr *msg, int64_t *host_ns);
+
+/* Ask the kernel for the software transmit timestamp of each datagram
+ * sent from now on (SO_TIMESTAMPING): read from the socket's error queue
+ * as soon as it is there, and always before the datagrams received with
+ * it, it goes to on_tx_stamp with the datagram's key. Keys count the
+ * datagrams sent, from 0 (SOF_TIMESTAMPING_OPT_ID): tx_key before a send
+ * is that datagram's key. Receive stamps are unchanged. */
+int udp_tx_timestamps(struct udp_sock *s, udp_tx_stamp_fn on_tx_stamp);
+/* The transmit timestamp in a message read from the error queue: the
+ * datagram's key and the host's clock, Unix ns; false when the message
+ * is no transmit timestamp. */
+bool udp_tx_timestamp(const struct msghdr *msg, uint32_t *key, int64_t *host_ns);
+/* Hand the stamp in a message of the error queue to on_tx_stamp (or
+ * count the message): the error queue's read path, public for tests. */
+void udp_deliver_tx_stamp(struct udp_sock *s, const struct msghdr *msg);
+
+/* A client's request and the kernel's stamp of it. The clock is read
+ * just before the send (user); the kernel's stamp, which comes later,
+ * counts only if it is of the same datagram (key) and within
+ * UDP_TX_MAX_LAG after that reading: a stamp converted across a step
+ * of the clock is not. The request's time is then the reading plus the
+ * lag, so that a step of the local timescale in between, applied by the
+ * owner to its reading, moves both. */
+#define UDP_TX_MAX_LAG 10000000 /* ns */
+struct udp_tx_req {
+	uint32_t key;
+	int64_t user;  /* the clock just before the send */
+	int64_t lag;   /* kernel stamp - user, once stamped */
+	bool stamped;
+};
+void udp_tx_req_sent(struct udp_tx_req *r, uint32_t key, int64_t user);
+/* A transmit stamp read from the socket: true if it is the request's. */
+bool udp_tx_req_stamp(struct udp_tx_req *r, uint32_t key, int64_t tx_time);
+/* The request's send time, given the owner's reading t0 (user, shifted
+ * by any step since): t0 + lag when stamped, else t0. */
+int64_t udp_tx_req_time(const struct udp_tx_req *r, int64_t t0);
 
 /* "1.2.3.4:123" or "[::1]:123". */
 char *addr_format(const struct sockaddr *sa, char *buf, size_t len);

@@ -108,6 +108,8 @@ void output_json(const struct query_result *r, bool cristian)
 	json_secs("dispersion", r->sample.disp, ",");
 	printf("\"sent\":%d,\"valid\":%d,", r->sent, r->valid);
 	json_time("t0", r->t0, ",");
+	json_str("t0_source", r->t0_kernel ? "kernel" : "user", ",");
+	printf("\"kernel_stamped\":%d,", r->kernel_t0);
 	json_time("t1", r->t1, ",");
 	json_time("t2", r->t2, ",");
 	json_time("t3", r->t3, "");

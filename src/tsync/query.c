@@ -34,7 +34,8 @@ struct query {
 	struct clk *clock;
 	struct sockaddr_storage server;
 	ntp_ts_t nonce;    /* the transmit timestamp of the request in flight */
-	int64_t t0;
+	int64_t t0;        /* the clock just before it went out */
+	struct udp_tx_req tx; /* and the kernel's stamp of it */
 	bool waiting;      /* a request is in flight */
 	ntp_ts_t last_xmt; /* of the last reply taken, to spot duplicates */
 	int last_reject;   /* why the last answer was not a sample */
@@ -84,6 +85,7 @@ static void send_next(struct query *q)
 	struct ntp_pkt req = { .version = NTP_VERSION, .mode = NTP_MODE_CLIENT, .xmt = q->nonce };
 	ntp_pkt_encode(&req, buf);
 	clk_read(q->clock, &q->t0);
+	udp_tx_req_sent(&q->tx, q->sock->tx_key, q->t0);
 	int err = udp_send(q->sock, buf, sizeof(buf), (struct sockaddr *)&q->server);
 	q->best.sent++;
 	q->waiting = true;
@@ -93,18 +95,29 @@ static void send_next(struct query *q)
 	uv_timer_start(&q->timer, on_timer, ms(q->o->timeout), 0);
 }
 
-/* A checked reply: keep it if it is the best so far. */
+static void on_tx_stamp(struct udp_sock *s, uint32_t key, int64_t tx_time)
+{
+	struct query *q = s->data;
+	if (q->waiting)
+		udp_tx_req_stamp(&q->tx, key, tx_time);
+}
+
+/* A checked reply: keep it if it is the best so far. t0 is the kernel's
+ * transmit stamp when it came, else the reading before the send. */
 static void take_sample(struct query *q, const struct ntp_pkt *p, int64_t t3)
 {
 	struct query_result *b = &q->best;
 	struct ntp_sample s;
+	int64_t t0 = udp_tx_req_time(&q->tx, q->t0);
 	int64_t t1 = ntp_ts_to_ns(p->rec, t3), t2 = ntp_ts_to_ns(p->xmt, t3);
-	ntp_exch_sample(q->t0, t1, t2, t3, p->precision, q->clock->precision, &s);
+	ntp_exch_sample(t0, t1, t2, t3, p->precision, q->clock->precision, &s);
 	q->last_xmt = p->xmt;
+	b->kernel_t0 += q->tx.stamped;
 	if (b->valid++ > 0 && s.delay >= b->sample.delay)
 		return;
 	b->reply = *p;
-	b->t0 = q->t0, b->t1 = t1, b->t2 = t2, b->t3 = t3;
+	b->t0 = t0, b->t1 = t1, b->t2 = t2, b->t3 = t3;
+	b->t0_kernel = q->tx.stamped;
 	b->sample = s;
 }
 
@@ -136,13 +149,18 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 	uv_timer_start(&q->timer, on_timer, ms(q->o->interval), 0);
 }
 
+/* Without transmit stamps from the kernel, t0 is the clock read just
+ * before each send: a few microseconds early. */
 static int open_socket(struct query *q)
 {
 	struct sockaddr_storage any = { .ss_family = q->server.ss_family };
 	q->sock = calloc(1, sizeof(*q->sock));
 	if (q->sock == NULL)
 		return -ENOMEM;
-	return udp_open(q->sock, &q->loop, (struct sockaddr *)&any, false, q->clock, on_reply, q);
+	int err = udp_open(q->sock, &q->loop, (struct sockaddr *)&any, false, q->clock, on_reply, q);
+	if (err == 0)
+		udp_tx_timestamps(q->sock, on_tx_stamp);
+	return err;
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)

@@ -17,8 +17,10 @@ struct query_result {
 	unsigned port;
 	struct ntp_pkt reply;
 	int64_t t0, t1, t2, t3;
+	bool t0_kernel;  /* t0 is the kernel's transmit stamp, not a reading */
 	struct ntp_sample sample;
 	int sent, valid;
+	int kernel_t0;   /* valid samples whose t0 was the kernel's */
 };
 
 int query_main(int argc, char **argv);

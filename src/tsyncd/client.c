@@ -270,6 +270,7 @@ static void send_request(struct peer *p)
 	struct ntp_pkt req = { .version = NTP_VERSION, .mode = NTP_MODE_CLIENT, .xmt = p->nonce };
 	ntp_pkt_encode(&req, buf);
 	p->t0 = now_ns(cl);
+	udp_tx_req_sent(&p->tx, p->sock.tx_key, p->t0);
 	int err = udp_send(&p->sock, buf, sizeof(buf), (struct sockaddr *)&p->addr);
 	if (err < 0)
 		log_debug("%s: cannot send: %s", p->name, strerror(-err));
@@ -299,9 +300,20 @@ static void schedule(struct peer *p)
 	uv_timer_start(&p->timer, on_poll, ms, 0);
 }
 
+/* t0 is the kernel's transmit stamp of the request when it came (it is
+ * read before the reply), else the clock read before the send. */
+static void on_tx_stamp(struct udp_sock *s, uint32_t key, int64_t tx_time)
+{
+	struct peer *p = s->data;
+
+	if (p->waiting)
+		udp_tx_req_stamp(&p->tx, key, tx_time);
+}
+
 static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 {
 	struct client *cl = p->cl;
+	int64_t t0 = udp_tx_req_time(&p->tx, p->t0);
 	int64_t t1 = ntp_ts_to_ns(r->rec, t3), t2 = ntp_ts_to_ns(r->xmt, t3);
 	struct ntpsrc_reply in = {
 		.stratum = r->stratum, .leap = r->leap, .refid = r->refid,
@@ -309,7 +321,8 @@ static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 		.root_disp = ntp_short_to_ns(r->root_disp), .t3 = t3,
 	};
 
-	ntp_exch_sample(p->t0, t1, t2, t3, r->precision, cl->clock->precision, &in.sample);
+	p->t0_user += !p->tx.stamped;
+	ntp_exch_sample(t0, t1, t2, t3, r->precision, cl->clock->precision, &in.sample);
 	p->last_offset = in.sample.offset;
 	p->last_xmt = r->xmt;
 	log_debug("%s: offset %+.9f delay %.9f", p->name, (double)in.sample.offset / 1e9,
@@ -412,6 +425,8 @@ static int peer_open(struct peer *p, const struct cfg_server *conf)
 	err = udp_open(&p->sock, cl->loop, (struct sockaddr *)&any, false, cl->clock, on_reply, p);
 	if (err < 0)
 		return err;
+	if ((err = udp_tx_timestamps(&p->sock, on_tx_stamp)) < 0)
+		log_debug("%s: no transmit timestamps: %s", p->name, strerror(-err));
 	ntpsrc_start(&p->src, now_ns(cl));
 	schedule(p);
 	return 0;
@@ -587,7 +602,8 @@ void client_log_stats(const struct client *cl)
 	for (int i = 0; i < cl->n_peers; i++) {
 		const struct peer *p = cl->peers[i];
 		log_info("source %s: tx %llu replies %llu updates %llu kod %llu mode %llu bogus %llu "
-			 "duplicate %llu unsync %llu malformed %llu foreign %llu reach %03o poll %d",
+			 "duplicate %llu unsync %llu malformed %llu foreign %llu t0_user %llu "
+			 "reach %03o poll %d",
 			 p->name, (unsigned long long)p->src.n_tx,
 			 (unsigned long long)p->src.n_replies, (unsigned long long)p->src.n_updates,
 			 (unsigned long long)p->src.n_kod,
@@ -596,6 +612,6 @@ void client_log_stats(const struct client *cl)
 			 (unsigned long long)p->rejected[NTP_EXCH_DUPLICATE],
 			 (unsigned long long)p->rejected[NTP_EXCH_UNSYNC],
 			 (unsigned long long)p->malformed, (unsigned long long)p->foreign,
-			 p->src.reach, p->src.poll);
+			 (unsigned long long)p->t0_user, p->src.reach, p->src.poll);
 	}
 }

@@ -31,7 +31,8 @@ struct peer {
 	char name[ADDR_STRLEN];    /* "192.0.2.1:123" */
 	ntp_ts_t nonce;            /* transmit timestamp of the request out */
 	bool waiting;              /* that request is unanswered */
-	int64_t t0;                /* when it went out, local ns */
+	int64_t t0;                /* the clock just before it went out */
+	struct udp_tx_req tx;      /* and the kernel's stamp of it */
 	ntp_ts_t last_xmt;         /* the server's, of the last reply taken */
 	enum srcsel_state sel;     /* what the last selection made of it */
 	int unfit;                 /* why not fit then (enum ntpsrc_unfit) */
@@ -40,6 +41,7 @@ struct peer {
 	uint64_t rejected[NTP_EXCH_N_RESULTS];
 	uint64_t malformed;        /* datagrams that are no NTP packet */
 	uint64_t foreign;          /* datagrams from another address */
+	uint64_t t0_user;          /* replies taken without the kernel's t0 */
 };
 
 /* A server or pool line while its name is being resolved. */

@@ -65,8 +65,10 @@ def test():
     time.sleep(0.3)
     c = source_line(d)
     info("counters: %s" % c)
+    # t0_user 0: the reply taken had the kernel's transmit stamp of its request.
     for k, want in [("malformed", 1), ("bogus", 1), ("mode", 1), ("foreign", 1),
-                    ("replies", 1), ("duplicate", 1), ("unsync", 1), ("kod", 0)]:
+                    ("replies", 1), ("duplicate", 1), ("unsync", 1), ("kod", 0),
+                    ("t0_user", 0)]:
         check(c[k] == want, "%s %d (got %d)" % (k, want, c[k]))
 
     # KoD RATE: the interval must grow past 2^POLL. Requests queued while

@@ -2,7 +2,8 @@
 """
 tsync query against tsyncd on loopback: a sim clock 1.5 s ahead at stratum 8
 is measured as +1.5 s (within 1 ms, and within half the round trip), in the
-text, --json and --cristian outputs, over IPv4 and IPv6; a clock 2.25 s
+text, --json and --cristian outputs, over IPv4 and IPv6, t0 being the
+kernel's transmit timestamp of each request; a clock 2.25 s
 behind is measured as -2.25 s; one running 1000 ppm fast gains 1000 ppm of
 the time between two queries; the daemon counts every request it answered.
 """
@@ -15,7 +16,7 @@ from tsynctest import (check, check_close, info, main, parse_iso_ns, parse_query
 TOL = 0.001
 JSON_KEYS = {"server", "port", "stratum", "refid", "leap", "precision", "root_delay",
              "root_dispersion", "offset", "delay", "dispersion", "sent", "valid",
-             "t0", "t1", "t2", "t3"}
+             "t0", "t0_source", "kernel_stamped", "t1", "t2", "t3"}
 CRISTIAN_KEYS = {"server_time", "round_trip", "client_time", "synchronised_time", "offset",
                  "ntp_offset", "error"}
 
@@ -67,6 +68,10 @@ def check_json(r, host, port, want_offset, stratum, n):
     check(j["root_delay"] == 0 and j["root_dispersion"] == 0, "root delay/dispersion 0")
     check(j["sent"] == n and j["valid"] == n, "sent %d valid %d (got %r %r)" %
           (n, n, j["sent"], j["valid"]))
+    # Loopback stamps every datagram sent, before its reply can come.
+    check(j["t0_source"] == "kernel" and j["kernel_stamped"] == n,
+          "t0 is the kernel's transmit stamp, for all %d samples (got %r, %r)" %
+          (n, j["t0_source"], j["kernel_stamped"]))
     for k in ("offset", "delay", "dispersion", "root_delay", "root_dispersion"):
         check(isinstance(j[k], (int, float)) and not isinstance(j[k], bool),
               "%s is a number" % k)

@@ -1,23 +1,26 @@
 /*
- * The UDP edge: the kernel's receive timestamp read from crafted control
- * buffers, a crafted receive batch handed out datagram by datagram, and
- * real loopback sockets for the recvmmsg and sendmmsg paths.
+ * The UDP edge: the kernel's receive and transmit timestamps read from
+ * crafted control buffers, a request matched to its stamp, a crafted
+ * receive batch handed out datagram by datagram, and real loopback
+ * sockets for the recvmmsg, sendmmsg and error queue paths.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/errqueue.h>
 
 #include "tsync/clock.h"
 #include "udp.h"
 #include "unit.h"
 
 #define CONTROL_LEN (CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct timespec)))
+#define CONTROL_MAX 512
 
 struct control {
 	union {
-		char buf[CONTROL_LEN];
+		char buf[CONTROL_MAX];
 		struct cmsghdr align;
 	} u;
 	struct msghdr msg;
@@ -95,6 +98,171 @@ START_TEST(truncated_timestamp)
 }
 END_TEST
 
+/* SO_TIMESTAMPING's receive stamp: the software stamp is the first of
+ * three; a zero one means the kernel took none. */
+START_TEST(timestamping_software_stamp)
+{
+	struct control c;
+	struct scm_timestamping tss = { .ts = { { .tv_sec = 1795851600, .tv_nsec = 7 },
+						{ 0 }, { .tv_sec = 99 } } };
+	int64_t ns = 42;
+	init_control(&c, CMSG_SPACE(sizeof(tss)));
+	add(&c, NULL, SOL_SOCKET, SCM_TIMESTAMPING, &tss, sizeof(tss));
+	ck_assert(udp_rx_timestamp(&c.msg, &ns));
+	ck_assert_int_eq(ns, INT64_C(1795851600000000007));
+	tss.ts[0] = (struct timespec){ 0 };
+	init_control(&c, CMSG_SPACE(sizeof(tss)));
+	add(&c, NULL, SOL_SOCKET, SCM_TIMESTAMPING, &tss, sizeof(tss));
+	ns = 42;
+	ck_assert(!udp_rx_timestamp(&c.msg, &ns));
+	ck_assert_int_eq(ns, 42);
+}
+END_TEST
+
+/* A socket with both options gets both messages; either will do, and a
+ * short SCM_TIMESTAMPING is skipped for the SCM_TIMESTAMPNS after it. */
+START_TEST(timestamping_and_timestampns)
+{
+	struct control c;
+	struct scm_timestamping tss = { .ts = { { .tv_sec = 5 } } };
+	struct timespec ts = { .tv_sec = 6 };
+	int64_t ns = 0;
+	init_control(&c, CMSG_SPACE(sizeof(tss)) + CMSG_SPACE(sizeof(ts)));
+	struct cmsghdr *h = add(&c, NULL, SOL_SOCKET, SCM_TIMESTAMPING, &tss, sizeof(tss));
+	add(&c, h, SOL_SOCKET, SCM_TIMESTAMPNS, &ts, sizeof(ts));
+	ck_assert(udp_rx_timestamp(&c.msg, &ns));
+	ck_assert_int_eq(ns, INT64_C(5000000000));
+	h->cmsg_len = CMSG_LEN(sizeof(tss) - 1);
+	ck_assert(udp_rx_timestamp(&c.msg, &ns));
+	ck_assert_int_eq(ns, INT64_C(6000000000));
+}
+END_TEST
+
+/* What the kernel puts in an error queue message of a transmit stamp:
+ * SCM_TIMESTAMPING, then the extended error naming the datagram and
+ * (unused) the offender's address. */
+struct tx_msg {
+	struct scm_timestamping tss;
+	struct {
+		struct sock_extended_err ee;
+		struct sockaddr_in6 offender;
+	} err;
+	int level, type;   /* of the error: SOL_IP/IP_RECVERR or the IPv6 pair */
+	bool err_first;    /* the error before the stamp */
+};
+
+static struct tx_msg tx_msg(uint32_t key, time_t sec, long nsec)
+{
+	return (struct tx_msg){
+		.tss = { .ts = { { .tv_sec = sec, .tv_nsec = nsec } } },
+		.err = { .ee = { .ee_errno = ENOMSG, .ee_origin = SO_EE_ORIGIN_TIMESTAMPING,
+				 .ee_info = SCM_TSTAMP_SND, .ee_data = key } },
+		.level = SOL_IP, .type = IP_RECVERR,
+	};
+}
+
+static void craft_tx(struct control *c, const struct tx_msg *m)
+{
+	init_control(c, CMSG_SPACE(sizeof(m->tss)) + CMSG_SPACE(sizeof(m->err)));
+	if (m->err_first)
+		add(c, add(c, NULL, m->level, m->type, &m->err, sizeof(m->err)), SOL_SOCKET,
+		    SCM_TIMESTAMPING, &m->tss, sizeof(m->tss));
+	else
+		add(c, add(c, NULL, SOL_SOCKET, SCM_TIMESTAMPING, &m->tss, sizeof(m->tss)),
+		    m->level, m->type, &m->err, sizeof(m->err));
+}
+
+START_TEST(tx_timestamp_ipv4_and_ipv6)
+{
+	struct control c;
+	struct tx_msg m = tx_msg(7, 1795851600, 250);
+	uint32_t key = 0;
+	int64_t ns = 0;
+	craft_tx(&c, &m);
+	ck_assert(udp_tx_timestamp(&c.msg, &key, &ns));
+	ck_assert_uint_eq(key, 7);
+	ck_assert_int_eq(ns, INT64_C(1795851600000000250));
+	m = tx_msg(UINT32_MAX, 1, 2);
+	m.level = SOL_IPV6, m.type = IPV6_RECVERR, m.err_first = true;
+	craft_tx(&c, &m);
+	ck_assert(udp_tx_timestamp(&c.msg, &key, &ns));
+	ck_assert_uint_eq(key, UINT32_MAX);
+	ck_assert_int_eq(ns, INT64_C(1000000002));
+}
+END_TEST
+
+/* Anything else on the error queue is no transmit stamp, and leaves the
+ * outputs alone. */
+START_TEST(tx_timestamp_rejected)
+{
+	struct control c;
+	struct tx_msg m[6];
+	for (int k = 0; k < 6; k++)
+		m[k] = tx_msg(3, 10, 0);
+	m[0].err.ee.ee_origin = SO_EE_ORIGIN_ICMP;      /* an ICMP error */
+	m[1].err.ee.ee_info = SCM_TSTAMP_SCHED;         /* not the send's stamp */
+	m[2].err.ee.ee_errno = ECONNREFUSED;
+	m[3].tss.ts[0] = (struct timespec){ 0 };         /* a hardware stamp only */
+	m[3].tss.ts[2] = (struct timespec){ .tv_sec = 10 };
+	m[4].level = SOL_SOCKET;                        /* the error at the wrong level */
+	m[5].type = IP_TTL;
+	for (int k = 0; k < 6; k++) {
+		uint32_t key = 42;
+		int64_t ns = 42;
+		craft_tx(&c, &m[k]);
+		ck_assert_msg(!udp_tx_timestamp(&c.msg, &key, &ns), "message %d", k);
+		ck_assert_uint_eq(key, 42);
+		ck_assert_int_eq(ns, 42);
+	}
+	/* The stamp alone, the error alone, a short error. */
+	struct tx_msg ok = tx_msg(3, 10, 0);
+	uint32_t key = 42;
+	int64_t ns = 42;
+	init_control(&c, CMSG_SPACE(sizeof(ok.tss)));
+	add(&c, NULL, SOL_SOCKET, SCM_TIMESTAMPING, &ok.tss, sizeof(ok.tss));
+	ck_assert(!udp_tx_timestamp(&c.msg, &key, &ns));
+	init_control(&c, CMSG_SPACE(sizeof(ok.err)));
+	add(&c, NULL, SOL_IP, IP_RECVERR, &ok.err, sizeof(ok.err));
+	ck_assert(!udp_tx_timestamp(&c.msg, &key, &ns));
+	craft_tx(&c, &ok);
+	CMSG_NXTHDR(&c.msg, CMSG_FIRSTHDR(&c.msg))->cmsg_len = CMSG_LEN(sizeof(ok.err.ee) - 1);
+	ck_assert(!udp_tx_timestamp(&c.msg, &key, &ns));
+	ck_assert_uint_eq(key, 42);
+	ck_assert_int_eq(ns, 42);
+}
+END_TEST
+
+/* A request takes the kernel's stamp of its own datagram only, and only
+ * within UDP_TX_MAX_LAG after the clock was read for it. */
+START_TEST(tx_req_matching)
+{
+	struct udp_tx_req r;
+	const int64_t u = INT64_C(1795851600000000000);
+	udp_tx_req_sent(&r, 5, u);
+	ck_assert(!r.stamped);
+	ck_assert_int_eq(udp_tx_req_time(&r, u), u); /* no stamp: the reading */
+	ck_assert(!udp_tx_req_stamp(&r, 4, u + 2000));  /* the request before */
+	ck_assert(!udp_tx_req_stamp(&r, 6, u + 2000));
+	ck_assert(!udp_tx_req_stamp(&r, 5, u - 1));     /* before the reading */
+	ck_assert(!udp_tx_req_stamp(&r, 5, u + UDP_TX_MAX_LAG + 1));
+	ck_assert(!udp_tx_req_stamp(&r, 5, u - INT64_C(30000000000))); /* across a step */
+	ck_assert(!r.stamped);
+	ck_assert_int_eq(udp_tx_req_time(&r, u), u);
+	ck_assert(udp_tx_req_stamp(&r, 5, u + 2600));
+	ck_assert(r.stamped);
+	ck_assert_int_eq(udp_tx_req_time(&r, u), u + 2600);
+	/* The owner's reading moved by a step of 30 s: the stamp moves too. */
+	ck_assert_int_eq(udp_tx_req_time(&r, u + INT64_C(30000000000)),
+			 u + INT64_C(30000000000) + 2600);
+	ck_assert(udp_tx_req_stamp(&r, 5, u + UDP_TX_MAX_LAG)); /* the edges count */
+	ck_assert(udp_tx_req_stamp(&r, 5, u));
+	ck_assert_int_eq(udp_tx_req_time(&r, u), u);
+	/* The next request forgets the stamp. */
+	udp_tx_req_sent(&r, 6, u + 1000);
+	ck_assert(!r.stamped);
+	ck_assert_int_eq(udp_tx_req_time(&r, u + 1000), u + 1000);
+}
+END_TEST
 
 /* What on_recv saw. */
 #define MAX_SEEN 128
@@ -106,6 +274,59 @@ struct seen {
 	struct sockaddr_storage from[MAX_SEEN];
 	bool close_at_first;
 };
+
+/* What on_recv and on_tx_stamp saw: seen first, for on_recv. */
+#define MAX_STAMPS 8
+struct txrx {
+	struct seen seen;
+	int n;
+	uint32_t key[MAX_STAMPS];
+	int64_t t[MAX_STAMPS];
+	int seen_before[MAX_STAMPS]; /* datagrams received before the stamp */
+};
+
+static void on_stamp(struct udp_sock *s, uint32_t key, int64_t t)
+{
+	struct txrx *w = s->data;
+	ck_assert_int_lt(w->n, MAX_STAMPS);
+	w->key[w->n] = key;
+	w->seen_before[w->n] = w->seen.n;
+	w->t[w->n++] = t;
+}
+
+/* The error queue's read path, crafted: the stamp converted to the sim
+ * clock (1.5 s ahead), other messages counted, and a key the socket
+ * never gave out moves its count past it. */
+START_TEST(deliver_crafted_tx_stamps)
+{
+	struct control c;
+	struct txrx w = { 0 };
+	struct clk *clock;
+	struct udp_sock s = { .fd = -1, .on_tx_stamp = on_stamp, .data = &w, .tx_key = 3 };
+	ck_assert_int_eq(clk_sim_new(&clock, INT64_C(1500000000), 0), 0);
+	s.clock = clock;
+	struct tx_msg m = tx_msg(2, 1795851600, 5);
+	craft_tx(&c, &m);
+	udp_deliver_tx_stamp(&s, &c.msg);
+	ck_assert_int_eq(w.n, 1);
+	ck_assert_uint_eq(w.key[0], 2);
+	ck_assert_int_eq(w.t[0], INT64_C(1795851601500000005));
+	ck_assert_uint_eq(s.tx_key, 3);
+	m.err.ee.ee_origin = SO_EE_ORIGIN_ICMP;
+	craft_tx(&c, &m);
+	udp_deliver_tx_stamp(&s, &c.msg);
+	ck_assert_int_eq(w.n, 1);
+	ck_assert_uint_eq(s.errqueue_other, 1);
+	m = tx_msg(4, 1795851600, 6); /* keys 3 and 4 went out as far as the kernel knows */
+	craft_tx(&c, &m);
+	udp_deliver_tx_stamp(&s, &c.msg);
+	ck_assert_int_eq(w.n, 2);
+	ck_assert_uint_eq(w.key[1], 4);
+	ck_assert_uint_eq(s.tx_key, 5);
+	ck_assert_uint_eq(s.tx_stamps, 2);
+	clk_destroy(clock);
+}
+END_TEST
 
 static void on_recv(struct udp_sock *s, const uint8_t *data, size_t len,
 		    const struct sockaddr *from, int64_t t)
@@ -245,8 +466,8 @@ static void peer_send(struct pair *p, const void *data, size_t len)
 }
 
 /* More datagrams than one batch, and one of the largest size: all come
- * out in order, whole, from the peer, stamped by the kernel within the
- * time they were sent. */
+ * out in order, whole, from the peer, stamped by the kernel between
+ * their sending and their delivery. */
 START_TEST(receive_batches)
 {
 	static uint8_t big[65507];
@@ -262,8 +483,11 @@ START_TEST(receive_batches)
 	}
 	big[0] = 0xbb;
 	peer_send(&p, big, sizeof(big));
-	clk_read(p.clock, &t1);
 	RUN_UNTIL(&p.loop, w.n == N + 1);
+	/* Not before the loop: when no socket of the host wanted stamps, the
+	 * kernel turns them on a moment after SO_TIMESTAMPNS, and stamps the
+	 * datagrams that came meanwhile as they are read. */
+	clk_read(p.clock, &t1);
 	ck_assert_int_eq(w.n, N + 1);
 	for (int k = 0; k <= N; k++) {
 		ck_assert_uint_eq(w.len[k], k < N ? (size_t)(k % 48) + 1 : sizeof(big));
@@ -436,6 +660,56 @@ START_TEST(replies_flushed_after_delivery)
 }
 END_TEST
 
+/* Transmit stamps of real sends, udp_send and a batch: keys 0, 1, ... in
+ * order, each stamp taken inside its send. A reply that waits beside its
+ * request's stamp is delivered after the stamp. */
+START_TEST(tx_stamps_on_loopback)
+{
+	struct pair p;
+	struct txrx w = { 0 };
+	int64_t before[4], after[4];
+	uint8_t d[8] = { 0 };
+	open_pair(&p, &w.seen);
+	p.s.data = &w;
+	ck_assert_int_eq(udp_tx_timestamps(&p.s, on_stamp), 0);
+	for (int k = 0; k < 2; k++) {
+		ck_assert_uint_eq(p.s.tx_key, (unsigned)k);
+		clk_read(p.clock, &before[k]);
+		ck_assert_int_eq(udp_send(&p.s, d, 1, (struct sockaddr *)&p.peer_addr), 0);
+		clk_read(p.clock, &after[k]);
+	}
+	clk_read(p.clock, &before[2]);
+	commit_tagged(&p.s, 2, &p.peer_addr);
+	commit_tagged(&p.s, 3, &p.peer_addr);
+	ck_assert_int_eq(udp_flush(&p.s), 0);
+	clk_read(p.clock, &after[3]);
+	before[3] = before[2], after[2] = after[3];
+	ck_assert_uint_eq(p.s.tx_key, 4);
+	RUN_UNTIL(&p.loop, w.n == 4);
+	ck_assert_int_eq(w.n, 4);
+	for (int k = 0; k < 4; k++) {
+		ck_assert_uint_eq(w.key[k], (unsigned)k);
+		ck_assert_int_ge(w.t[k], before[k]);
+		ck_assert_int_le(w.t[k], after[k]);
+	}
+	/* The request out and its reply back before the loop turns again. */
+	ck_assert_int_eq(udp_send(&p.s, d, 1, (struct sockaddr *)&p.peer_addr), 0);
+	for (int k = 0; k < 5; k++)
+		ck_assert_int_ge(recv(p.peer, d, sizeof(d), 0), 1);
+	peer_send(&p, d, 1);
+	RUN_UNTIL(&p.loop, w.seen.n == 1);
+	ck_assert_int_eq(w.seen.n, 1);
+	ck_assert_int_eq(w.n, 5);
+	ck_assert_uint_eq(w.key[4], 4);
+	ck_assert_int_eq(w.seen_before[4], 0);
+	ck_assert_int_le(w.t[4], w.seen.t[0]);
+	ck_assert_uint_eq(p.s.tx_stamps, 5);
+	ck_assert_uint_eq(p.s.errqueue_other, 0);
+	ck_assert_uint_eq(p.s.no_timestamp, 0);
+	close_pair(&p);
+}
+END_TEST
+
 static Suite *udp_suite(void)
 {
 	Suite *s = suite_create("udp");
@@ -444,6 +718,14 @@ static Suite *udp_suite(void)
 	tcase_add_test(tc, timestamp_after_another_message);
 	tcase_add_test(tc, no_timestamp);
 	tcase_add_test(tc, truncated_timestamp);
+	tcase_add_test(tc, timestamping_software_stamp);
+	tcase_add_test(tc, timestamping_and_timestampns);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tx_timestamp");
+	tcase_add_test(tc, tx_timestamp_ipv4_and_ipv6);
+	tcase_add_test(tc, tx_timestamp_rejected);
+	tcase_add_test(tc, tx_req_matching);
+	tcase_add_test(tc, deliver_crafted_tx_stamps);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("batch");
 	tcase_set_timeout(tc, 30);
@@ -453,6 +735,7 @@ static Suite *udp_suite(void)
 	tcase_add_test(tc, send_batches);
 	tcase_add_test(tc, send_failure_skipped);
 	tcase_add_test(tc, replies_flushed_after_delivery);
+	tcase_add_test(tc, tx_stamps_on_loopback);
 	suite_add_tcase(s, tc);
 	return s;
 }
