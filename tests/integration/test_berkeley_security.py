@@ -143,7 +143,9 @@ def refusals():
     path = keyfile(KEY.hex(), mode=0o644)
     conf = os.path.join(tmpdir(), "t.conf")
     with open(conf, "w") as f:
-        f.write("listen 127.0.0.1 port 0\nclock sim\nkeyfile %s\nberkeley slave\n"
+        # control none: never the system's default socket, which a daemon
+        # of a test running beside this one may hold.
+        f.write("listen 127.0.0.1 port 0\nclock sim\ncontrol none\nkeyfile %s\nberkeley slave\n"
                 "berkeley group 239.255.9.9 port %d interface lo\nberkeley key 1\n"
                 % (path, group_port()))
     r = run([tsyncd_path(), "-n", "-f", conf], timeout=30)
