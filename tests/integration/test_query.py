@@ -107,7 +107,10 @@ def check_cristian_json(j, t):
           "cristian offset = synchronised_time - client_time")
     check(abs(c["offset"] - c["ntp_offset"] - c["error"]) <= 5e-9,
           "error = cristian offset - ntp offset")
-    check(abs(c["error"]) < 0.001, "Cristian error %.9f s < 1 ms on loopback" % c["error"])
+    # Exact, not timed: Cristian takes the server's hold time t2 - t1 as
+    # part of the path, so he errs by half of it, however loaded we are.
+    check(abs(c["error"] - (t[2] - t[1]) / 2e9) <= 5e-9,
+          "Cristian error %.9f s is half the server's hold time t2 - t1" % c["error"])
 
 
 def check_cristian_text(f, cr):
@@ -119,7 +122,9 @@ def check_cristian_text(f, cr):
     co, no, err = (parse_seconds(cr[k]) for k in ("cristian offset", "ntp offset", "error"))
     check(no == parse_seconds(f["offset"]), "ntp offset line equals the offset line")
     check(abs(co - no - err) <= 2e-9, "error = cristian offset - ntp offset")
-    check(abs(err) < 0.001, "Cristian error %.9f s < 1 ms on loopback" % err)
+    rt = parse_seconds(cr["round trip"])
+    check(0 <= err <= rt / 2 + 2e-9,
+          "Cristian error %.9f s is in [0, round trip / 2]: half a hold time" % err)
     check_close(co, 1.5, TOL, "cristian offset")
 
 
