@@ -309,10 +309,7 @@ int udp_send_apart(struct udp_sock *s)
 {
 	const int on = 1, off = 0;
 	struct sock_filter first = BPF_STMT(BPF_RET | BPF_K, 0);
-	struct sock_fprog prog;
-	memset(&prog, 0, sizeof(prog)); /* its padding goes to the kernel too */
-	prog.len = 1;
-	prog.filter = &first;
+	struct sock_fprog prog = { .len = 1, .filter = &first };
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	if (s->bufs == NULL || s->bufs->tx_fd != s->fd)

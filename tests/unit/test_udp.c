@@ -436,44 +436,6 @@ START_TEST(replies_flushed_after_delivery)
 }
 END_TEST
 
-/* Replies from the second socket (udp_send_apart): they come from the
- * bound address and port, every request still reaches s, over several
- * batches, and a server that binds the port as tsyncd does is refused. */
-START_TEST(send_apart)
-{
-	struct pair p;
-	struct hooks h = { 0 };
-	struct sockaddr_in from;
-	socklen_t from_len;
-	uint8_t d[8];
-	enum { N = 2 * UDP_BATCH + 3 };
-	open_pair(&p, NULL);
-	p.s.on_recv = echo;
-	p.s.data = &h;
-	p.s.after_send = count;
-	ck_assert_int_eq(udp_send_apart(&p.s), 0);
-	ck_assert_int_eq(udp_send_apart(&p.s), -EINVAL);
-	int other = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(other, 0);
-	ck_assert_int_eq(bind(other, (struct sockaddr *)&p.addr, sizeof(p.addr)), -1);
-	ck_assert_int_eq(errno, EADDRINUSE);
-	close(other);
-	for (int k = 0; k < N; k++) {
-		d[0] = (uint8_t)k;
-		peer_send(&p, d, 1);
-	}
-	RUN_UNTIL(&p.loop, h.sent == N);
-	ck_assert_int_eq(h.sent, N);
-	for (int k = 0; k < N; k++) {
-		from_len = sizeof(from);
-		ck_assert_int_eq(recvfrom(p.peer, d, sizeof(d), 0, (struct sockaddr *)&from, &from_len), 1);
-		ck_assert_uint_eq(d[0], k);
-		ck_assert(addr_equal((struct sockaddr *)&from, (struct sockaddr *)&p.addr));
-	}
-	close_pair(&p);
-}
-END_TEST
-
 static Suite *udp_suite(void)
 {
 	Suite *s = suite_create("udp");
@@ -491,7 +453,6 @@ static Suite *udp_suite(void)
 	tcase_add_test(tc, send_batches);
 	tcase_add_test(tc, send_failure_skipped);
 	tcase_add_test(tc, replies_flushed_after_delivery);
-	tcase_add_test(tc, send_apart);
 	suite_add_tcase(s, tc);
 	return s;
 }
