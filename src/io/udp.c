@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/filter.h>
 
 #include "tsync/ntp_ts.h"
 #include "udp.h"
@@ -31,7 +30,6 @@ union control {
 /* Each message's header points at its own buffers once and for all; only
  * the lengths that the kernel overwrites are reset after use. */
 struct udp_bufs {
-	int tx_fd; /* the socket batches leave from: fd, or udp_send_apart's */
 	struct mmsghdr rx[UDP_BATCH];
 	struct iovec rx_iov[UDP_BATCH];
 	struct sockaddr_storage rx_from[UDP_BATCH];
@@ -173,7 +171,6 @@ int udp_adopt(struct udp_sock *s, uv_loop_t *loop, int fd, struct clk *clock,
 	if (s->bufs == NULL)
 		return -ENOMEM;
 	init_bufs(s->bufs);
-	s->bufs->tx_fd = fd;
 	int err = uv_poll_init_socket(loop, &s->poll, fd);
 	if (err < 0)
 		return err;
@@ -221,7 +218,7 @@ static int send_range(struct udp_sock *s, int from, int to, int *err)
 {
 	int failed = 0;
 	for (int i = from; i < to;) {
-		int r = sendmmsg(s->bufs->tx_fd, s->bufs->tx + i, (unsigned)(to - i), MSG_DONTWAIT);
+		int r = sendmmsg(s->fd, s->bufs->tx + i, (unsigned)(to - i), MSG_DONTWAIT);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r > 0) {
@@ -286,64 +283,14 @@ int udp_flush(struct udp_sock *s)
 	return err;
 }
 
-static void free_bufs(struct udp_sock *s)
-{
-	if (s->bufs != NULL && s->bufs->tx_fd != s->fd)
-		close(s->bufs->tx_fd);
-	free(s->bufs);
-	s->bufs = NULL;
-}
-
-/* Every datagram a socket sends frees its buffer space as it leaves, and
- * the kernel then wakes whoever waits on the socket to write: a socket
- * under epoll always has such a waiter, epoll's own entry, even one that
- * asks only for input. That wake-up (a lock taken and released with
- * interrupts off, a callback that ignores it) cost about 8 % of the CPU
- * per reply on loopback. A second socket, which epoll never watches,
- * sends instead. Both share the port through SO_REUSEPORT, and a
- * one-instruction program gives every datagram to the group's first
- * socket, s->fd (socket(7): sockets are numbered in the order they
- * joined). s->fd was bound without SO_REUSEPORT, so another server that
- * binds the port without it still fails with EADDRINUSE. */
-int udp_send_apart(struct udp_sock *s)
-{
-	const int on = 1, off = 0;
-	struct sock_filter first = BPF_STMT(BPF_RET | BPF_K, 0);
-	struct sock_fprog prog = { .len = 1, .filter = &first };
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	if (s->bufs == NULL || s->bufs->tx_fd != s->fd)
-		return -EINVAL;
-	if (getsockname(s->fd, (struct sockaddr *)&ss, &len) < 0)
-		return -errno;
-	int v6only = 0;
-	socklen_t optlen = sizeof(v6only);
-	if (ss.ss_family == AF_INET6 && getsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &optlen) < 0)
-		return -errno;
-	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0 ||
-	    (v6only && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) ||
-	    bind(fd, (struct sockaddr *)&ss, len) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) < 0) {
-		int err = -errno;
-		close(fd);
-		setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &off, sizeof(off));
-		return err;
-	}
-	s->bufs->tx_fd = fd;
-	return 0;
-}
-
 /* The socket is closed only now: libuv must not be watching a closed fd. */
 static void on_closed(uv_handle_t *h)
 {
 	struct udp_sock *s = h->data;
-	free_bufs(s);
 	close(s->fd);
 	s->fd = -1;
+	free(s->bufs);
+	s->bufs = NULL;
 	if (s->on_close != NULL)
 		s->on_close(s);
 }
@@ -356,10 +303,11 @@ void udp_close(struct udp_sock *s, udp_close_fn on_close)
 		uv_close((uv_handle_t *)&s->poll, on_closed);
 		return;
 	}
-	free_bufs(s);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	free(s->bufs);
+	s->bufs = NULL;
 	if (on_close != NULL)
 		on_close(s);
 }

@@ -87,10 +87,6 @@ void udp_batch_commit(struct udp_sock *s, size_t len, const struct sockaddr *to)
 int udp_flush(struct udp_sock *s);
 /* Datagrams queued and not yet sent. */
 int udp_batch_len(const struct udp_sock *s);
-/* Send batches from a second socket bound to the same address and port,
- * one that the loop does not watch (see udp.c for why); all datagrams
- * still arrive on the first. On failure nothing changes. */
-int udp_send_apart(struct udp_sock *s);
 
 /* Hand n received messages to on_recv, each stamped with its kernel
  * receive time (or the clock's time if it has none, counted): the read

@@ -122,11 +122,6 @@ static int open_listener(struct server *srv, const struct cfg_listen *l)
 		return err;
 	}
 	udp_local_name(&lis->sock, name, sizeof(name));
-	/* Cheaper replies (udp.c); without it, they leave from the socket
-	 * that receives, as they always could. */
-	err = udp_send_apart(&lis->sock);
-	if (err < 0)
-		log_info("%s: replies leave from the receiving socket: %s", name, strerror(-err));
 	log_info("listening on %s", name);
 	return 0;
 }
