@@ -6,19 +6,21 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: tools/bench.sh [-n RUNS] [-d SECONDS] [-r RATE] [-w WINDOW] [-s SOCKETS] [-B TSYNCD]
+usage: tools/bench.sh [-n RUNS] [-d SECONDS] [-r RATE] [-w WINDOW] [-s SOCKETS] [-B TSYNCD] [-R]
   -n RUNS     runs per server and mode (default 5)
   -d SECONDS  length of each run (default 4)
   -r RATE     requests/s of the fixed-rate runs (default 50000)
   -w WINDOW   requests in flight at most (default 64)
   -s SOCKETS  client sockets (default 16)
   -B TSYNCD   also bench this tsyncd binary, as "before" (e.g. a build of main)
-Environment: BUILD (default build/), TSYNCD, LOADGEN, TSYNC, CHRONYD.
+  -R          also bench tools/reflector, a do-nothing echo: the floor; adds
+              the ratios of tsyncd and chronyd to it
+Environment: BUILD (default build/), TSYNCD, LOADGEN, TSYNC, CHRONYD, REFLECTOR.
 EOF
 }
 
-runs=5 duration=4 rate=50000 window=64 sockets=16 before=
-while getopts "n:d:r:w:s:B:h" opt; do
+runs=5 duration=4 rate=50000 window=64 sockets=16 before= floor=
+while getopts "n:d:r:w:s:B:Rh" opt; do
 	case $opt in
 	n) runs=$OPTARG ;;
 	d) duration=$OPTARG ;;
@@ -26,6 +28,7 @@ while getopts "n:d:r:w:s:B:h" opt; do
 	w) window=$OPTARG ;;
 	s) sockets=$OPTARG ;;
 	B) before=$OPTARG ;;
+	R) floor=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -37,7 +40,7 @@ if [ $# -ne 0 ] || ! [[ $runs =~ ^[1-9][0-9]*$ ]]; then
 fi
 
 . "$(dirname "$0")/benchlib.sh"
-need "$TSYNCD" "$TSYNC" "$LOADGEN" "$CHRONYD" ${before:+"$before"}
+need "$TSYNCD" "$TSYNC" "$LOADGEN" "$CHRONYD" ${before:+"$before"} ${floor:+"$REFLECTOR"}
 [ "$(nproc)" -ge 2 ] || { echo "bench.sh: needs 2 CPUs (server on 0, load on 1)" >&2; exit 1; }
 # Check the load options once, before starting anything (loadgen exits 2).
 "$LOADGEN" -d "$duration" -r "$rate" -w "$window" -s "$sockets" -h >/dev/null
@@ -53,6 +56,11 @@ if [ -n "$before" ]; then
 	servers+=(before)
 	port[before]=$(free_port)
 	TSYNCD_BIN=$before start_tsyncd 'pid[before]' before "${port[before]}" 0
+fi
+if [ -n "$floor" ]; then
+	servers+=(reflector)
+	port[reflector]=$(free_port)
+	start_reflector 'pid[reflector]' "${port[reflector]}" 0
 fi
 
 # load SERVER MODE [loadgen flags]: one run, its figures into $results.
@@ -79,12 +87,12 @@ for s in "${servers[@]}"; do
 	echo "$s rss_kb $(awk '/^VmRSS:/ { print $2 }' "/proc/${pid[$s]}/status")" >>"$results"
 done
 
-# ratio SERVER METRIC: the median of SERVER/chronyd over the runs, "-"
-# where chronyd's figure is 0 (no loss, say).
+# ratio SERVER METRIC [BASE]: the median of SERVER/BASE (default chronyd)
+# over the runs, "-" where BASE's figure is 0 (no loss, say).
 ratio() {
 	local r
-	r=$(awk -v s="$1" -v m="$2" '
-		$1 == s && $2 == m { a[++na] = $3 } $1 == "chronyd" && $2 == m { b[++nb] = $3 }
+	r=$(awk -v s="$1" -v m="$2" -v base="${3:-chronyd}" '
+		$1 == s && $2 == m { a[++na] = $3 } $1 == base && $2 == m { b[++nb] = $3 }
 		END { for (i = 1; i <= na && i <= nb; i++) if (b[i] != 0) print a[i] / b[i] }' "$results" | median)
 	if [ "$r" = nan ]; then echo -; else printf '%.3f' "$r"; fi
 }
@@ -101,12 +109,16 @@ summary() {
 		[ "$s" = chronyd ] && continue
 		line+=$(printf ' %15s' "$(ratio "$s" "$metric")")
 	done
+	if [ -n "$floor" ]; then
+		line+=$(printf ' %17s' "$(ratio tsyncd "$metric" reflector)" "$(ratio chronyd "$metric" reflector)")
+	fi
 	echo "$line"
 }
 
 header=$(printf '%-30s' "median of $runs runs")
 for s in "${servers[@]}"; do header+=$(printf ' %12s' "$s"); done
 for s in "${servers[@]}"; do [ "$s" = chronyd ] || header+=$(printf ' %15s' "$s/chronyd"); done
+[ -z "$floor" ] || header+=$(printf ' %17s' tsyncd/reflector chronyd/reflector)
 echo "$header"
 summary closed.replies_per_s "closed loop: replies/s"
 summary closed.loss_pct "closed loop: loss %"

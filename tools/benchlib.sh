@@ -7,6 +7,7 @@ BUILD=${BUILD:-$root/build}
 TSYNCD=${TSYNCD:-$BUILD/src/tsyncd}
 TSYNC=${TSYNC:-$BUILD/src/tsync}
 LOADGEN=${LOADGEN:-$BUILD/tools/loadgen}
+REFLECTOR=${REFLECTOR:-$BUILD/tools/reflector}
 CHRONYD=${CHRONYD:-$(command -v chronyd || echo /usr/sbin/chronyd)}
 
 work=$(mktemp -d /tmp/tsync-bench.XXXXXX)
@@ -70,8 +71,15 @@ run_bg() {
 # start_tsyncd VAR NAME PORT [CPU]: tsyncd serving the host clock read-only.
 start_tsyncd() {
 	local var=$1 name=$2 port=$3 cpu=${4:-} bin=${TSYNCD_BIN:-$TSYNCD}
-	printf 'listen 127.0.0.1 port %s\nclock readonly\nstratum 8\n' "$port" >"$work/$name.conf"
+	printf 'listen 127.0.0.1 port %s\nclock readonly\nstratum 8\ncontrol none\n' "$port" >"$work/$name.conf"
 	run_bg "$var" ${cpu:+taskset -c "$cpu"} "$bin" -n -f "$work/$name.conf" 2>"$work/$name.log"
+	wait_answering "$port"
+}
+
+# start_reflector VAR PORT [CPU]: tools/reflector on 127.0.0.1:PORT.
+start_reflector() {
+	local var=$1 port=$2 cpu=${3:-}
+	run_bg "$var" ${cpu:+taskset -c "$cpu"} "$REFLECTOR" 127.0.0.1 "$port"
 	wait_answering "$port"
 }
 
