@@ -5,22 +5,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "print.h"
 #include "query.h"
 
-/* ns as seconds with nine decimals; with_plus adds '+' to positives. */
-static const char *secs(int64_t ns, bool with_plus, char *buf)
-{
-	const char *sign = ns < 0 ? "-" : with_plus ? "+" : "";
-	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
-	sprintf(buf, "%s%" PRIu64 ".%09" PRIu64, sign, a / 1000000000u, a % 1000000000u);
-	return buf;
-}
 
-static const char *leap_name(uint8_t leap)
-{
-	static const char *const names[] = { "none", "insert", "delete", "unsynchronised" };
-	return names[leap & 3];
-}
 
 static void text_cristian(const struct query_result *r)
 {
@@ -29,12 +17,12 @@ static void text_cristian(const struct query_result *r)
 	ntp_exch_cristian(r->t0, r->t1, r->t2, r->t3, &c);
 	printf("cristian:\n");
 	printf("  %-17s  %s\n", "server time", ntp_ts_format(c.server_time, b[0], NTP_TS_STRLEN));
-	printf("  %-17s  %s s\n", "round trip", secs(c.rtt, false, b[0]));
+	printf("  %-17s  %s s\n", "round trip", print_secs(c.rtt, false, b[0]));
 	printf("  %-17s  %s\n", "client clock", ntp_ts_format(c.client_time, b[0], NTP_TS_STRLEN));
 	printf("  %-17s  %s\n", "synchronised time", ntp_ts_format(c.sync_time, b[0], NTP_TS_STRLEN));
-	printf("  %-17s  %s s\n", "cristian offset", secs(c.offset, true, b[0]));
-	printf("  %-17s  %s s\n", "ntp offset", secs(r->sample.offset, true, b[1]));
-	printf("  %-17s  %s s\n", "error", secs(c.error, true, b[0]));
+	printf("  %-17s  %s s\n", "cristian offset", print_secs(c.offset, true, b[0]));
+	printf("  %-17s  %s s\n", "ntp offset", print_secs(r->sample.offset, true, b[1]));
+	printf("  %-17s  %s s\n", "error", print_secs(c.error, true, b[0]));
 }
 
 void output_text(const struct query_result *r, bool cristian)
@@ -44,37 +32,30 @@ void output_text(const struct query_result *r, bool cristian)
 	printf("%-12s%s\n", "server", r->server);
 	printf("%-12s%u\n", "stratum", p->stratum);
 	printf("%-12s%s\n", "refid", ntp_refid_format(p->refid, p->stratum, b));
-	printf("%-12s%s\n", "leap", leap_name(p->leap));
+	printf("%-12s%s\n", "leap", print_leap_name(p->leap));
 	printf("%-12s%d (%" PRId64 " ns)\n", "precision", p->precision, ntp_precision_to_ns(p->precision));
-	printf("%-12s%s s\n", "root delay", secs(ntp_short_to_ns(p->root_delay), false, b));
-	printf("%-12s%s s\n", "root disp", secs(ntp_short_to_ns(p->root_disp), false, b));
-	printf("%-12s%s s\n", "offset", secs(r->sample.offset, true, b));
-	printf("%-12s%s s\n", "delay", secs(r->sample.delay, false, b));
-	printf("%-12s%s s\n", "dispersion", secs(r->sample.disp, false, b));
+	printf("%-12s%s s\n", "root delay", print_secs(ntp_short_to_ns(p->root_delay), false, b));
+	printf("%-12s%s s\n", "root disp", print_secs(ntp_short_to_ns(p->root_disp), false, b));
+	printf("%-12s%s s\n", "offset", print_secs(r->sample.offset, true, b));
+	printf("%-12s%s s\n", "delay", print_secs(r->sample.delay, false, b));
+	printf("%-12s%s s\n", "dispersion", print_secs(r->sample.disp, false, b));
 	printf("%-12s%d of %d\n", "samples", r->valid, r->sent);
 	if (cristian)
 		text_cristian(r);
 }
 
 /* A JSON string: refids are printable ASCII but may hold '"' or '\'. */
-static void json_str(const char *key, const char *s, const char *after)
-{
-	printf("\"%s\":\"", key);
-	for (; *s; s++)
-		printf(*s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
-	printf("\"%s", after);
-}
 
 static void json_time(const char *key, int64_t ns, const char *after)
 {
 	char b[NTP_TS_STRLEN];
-	json_str(key, ntp_ts_format(ns, b, sizeof(b)), after);
+	print_json_str(key, ntp_ts_format(ns, b, sizeof(b)), after);
 }
 
 static void json_secs(const char *key, int64_t ns, const char *after)
 {
 	char b[32];
-	printf("\"%s\":%s%s", key, secs(ns, false, b), after);
+	printf("\"%s\":%s%s", key, print_secs(ns, false, b), after);
 }
 
 static void json_cristian(const struct query_result *r)
@@ -96,10 +77,10 @@ void output_json(const struct query_result *r, bool cristian)
 	const struct ntp_pkt *p = &r->reply;
 	char b[16];
 	printf("{");
-	json_str("server", r->host, ",");
+	print_json_str("server", r->host, ",");
 	printf("\"port\":%u,\"stratum\":%u,", r->port, p->stratum);
-	json_str("refid", ntp_refid_format(p->refid, p->stratum, b), ",");
-	json_str("leap", leap_name(p->leap), ",");
+	print_json_str("refid", ntp_refid_format(p->refid, p->stratum, b), ",");
+	print_json_str("leap", print_leap_name(p->leap), ",");
 	printf("\"precision\":%d,", p->precision);
 	json_secs("root_delay", ntp_short_to_ns(p->root_delay), ",");
 	json_secs("root_dispersion", ntp_short_to_ns(p->root_disp), ",");
@@ -108,7 +89,7 @@ void output_json(const struct query_result *r, bool cristian)
 	json_secs("dispersion", r->sample.disp, ",");
 	printf("\"sent\":%d,\"valid\":%d,", r->sent, r->valid);
 	json_time("t0", r->t0, ",");
-	json_str("t0_source", r->t0_kernel ? "kernel" : "user", ",");
+	print_json_str("t0_source", r->t0_kernel ? "kernel" : "user", ",");
 	printf("\"kernel_stamped\":%d,", r->kernel_t0);
 	json_time("t1", r->t1, ",");
 	json_time("t2", r->t2, ",");

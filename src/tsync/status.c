@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "ctl_client.h"
+#include "print.h"
 #include "tsync/brk_status.h"
 #include "tsync/ntp_pkt.h"
 #include "tsync/ntp_ts.h"
 
-#define NS_PER_S 1000000000u
 
 struct status_opts {
 	const char *socket;
@@ -26,31 +26,8 @@ static void usage(FILE *f, const char *cmd)
 	fprintf(f, "usage: tsync [-s PATH] %s [--json] [-s | --socket PATH]\n", cmd);
 }
 
-/* ns as seconds with nine decimals, signed when with_plus. */
-static const char *fmt_secs(int64_t ns, bool with_plus, char buf[32])
-{
-	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
 
-	snprintf(buf, 32, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : with_plus ? "+" : "", a / NS_PER_S,
-		 a % NS_PER_S);
-	return buf;
-}
 
-static const char *leap_name(uint8_t leap)
-{
-	static const char *const names[] = { "none", "insert", "delete", "unsynchronised" };
-
-	return names[leap & 3];
-}
-
-/* The protocol guarantees printable ASCII; only '"' and '\' need care. */
-static void json_str(const char *key, const char *s, const char *after)
-{
-	printf("\"%s\":\"", key);
-	for (; *s; s++)
-		printf(*s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
-	printf("\"%s", after);
-}
 
 static const char *poll_secs(int8_t poll, char buf[32])
 {
@@ -66,17 +43,17 @@ static void status_text(const struct ctl_status *st)
 	char b[NTP_TS_STRLEN], r[16];
 
 	printf("%-17s%s\n", "synchronised", st->synchronised ? "yes" : "no");
-	printf("%-17s%s\n", "leap", leap_name(st->leap));
+	printf("%-17s%s\n", "leap", print_leap_name(st->leap));
 	printf("%-17s%u\n", "stratum", st->stratum);
 	if (st->refid == 0 && st->reference[0] == '\0')
 		printf("%-17s%s\n", "reference", "none");
 	else
 		printf("%-17s%s%s%s%s\n", "reference", ntp_refid_format(st->refid, st->stratum, r),
 		       st->reference[0] ? " (" : "", st->reference, st->reference[0] ? ")" : "");
-	printf("%-17s%s s\n", "offset", fmt_secs(st->offset_ns, true, b));
+	printf("%-17s%s s\n", "offset", print_secs(st->offset_ns, true, b));
 	printf("%-17s%+.6f ppm\n", "frequency", st->freq_ppm);
-	printf("%-17s%s s\n", "root delay", fmt_secs(st->root_delay_ns, false, b));
-	printf("%-17s%s s\n", "root dispersion", fmt_secs(st->root_disp_ns, false, b));
+	printf("%-17s%s s\n", "root delay", print_secs(st->root_delay_ns, false, b));
+	printf("%-17s%s s\n", "root dispersion", print_secs(st->root_disp_ns, false, b));
 	printf("%-17s%s\n", "last update",
 	       st->last_update_ns ? ntp_ts_format(st->last_update_ns, b, sizeof(b)) : "never");
 	printf("%-17s%d (%s)\n", "poll", st->poll, poll_secs(st->poll, b));
@@ -90,21 +67,21 @@ static void status_json(const struct ctl_status *st)
 	char b[NTP_TS_STRLEN], r[16];
 
 	printf("{\"synchronised\":%s,\"leap\":%u,", st->synchronised ? "true" : "false", st->leap);
-	json_str("leap_name", leap_name(st->leap), ",");
+	print_json_str("leap_name", print_leap_name(st->leap), ",");
 	printf("\"stratum\":%u,\"refid\":%" PRIu32 ",", st->stratum, st->refid);
-	json_str("refid_name", ntp_refid_format(st->refid, st->stratum, r), ",");
-	json_str("reference", st->reference, ",");
+	print_json_str("refid_name", ntp_refid_format(st->refid, st->stratum, r), ",");
+	print_json_str("reference", st->reference, ",");
 	printf("\"offset_ns\":%" PRId64 ",\"frequency_ppm\":%.17g,", st->offset_ns, st->freq_ppm);
 	printf("\"root_delay_ns\":%" PRId64 ",\"root_dispersion_ns\":%" PRId64 ",",
 	       st->root_delay_ns, st->root_disp_ns);
 	printf("\"last_update_ns\":%" PRId64 ",", st->last_update_ns);
 	if (st->last_update_ns)
-		json_str("last_update", ntp_ts_format(st->last_update_ns, b, sizeof(b)), ",");
+		print_json_str("last_update", ntp_ts_format(st->last_update_ns, b, sizeof(b)), ",");
 	else
 		printf("\"last_update\":null,");
 	printf("\"poll\":%d,\"sources\":%u,", st->poll, st->n_sources);
-	json_str("selection", ctl_selection_name(st->selection), ",");
-	json_str("clock", st->clock, "}\n");
+	print_json_str("selection", ctl_selection_name(st->selection), ",");
+	print_json_str("clock", st->clock, "}\n");
 }
 
 /* reach as the last eight polls, oldest first: 1 answered, 0 not. */
@@ -131,8 +108,8 @@ static void sources_text(const struct ctl_source *src, int n)
 
 		printf("%-12s %2u %4d %8s %15s %14s %14s %-15s %s\n", ctl_source_state_name(s->state),
 		       s->stratum, s->poll, reach_bits(s->reach, reach),
-		       fmt_secs(s->offset_ns, true, b[0]), fmt_secs(s->delay_ns, false, b[1]),
-		       fmt_secs(s->jitter_ns, false, b[2]), ntp_refid_format(s->refid, s->stratum, r),
+		       print_secs(s->offset_ns, true, b[0]), print_secs(s->delay_ns, false, b[1]),
+		       print_secs(s->jitter_ns, false, b[2]), ntp_refid_format(s->refid, s->stratum, r),
 		       s->address);
 	}
 }
@@ -146,11 +123,11 @@ static void sources_json(const struct ctl_source *src, int n)
 		const struct ctl_source *s = &src[i];
 
 		printf("%s{", i ? "," : "");
-		json_str("address", s->address, ",");
-		json_str("state", ctl_source_state_name(s->state), ",");
+		print_json_str("address", s->address, ",");
+		print_json_str("state", ctl_source_state_name(s->state), ",");
 		printf("\"stratum\":%u,\"poll\":%d,\"reach\":%u,\"refid\":%" PRIu32 ",", s->stratum,
 		       s->poll, s->reach, s->refid);
-		json_str("refid_name", ntp_refid_format(s->refid, s->stratum, r), ",");
+		print_json_str("refid_name", ntp_refid_format(s->refid, s->stratum, r), ",");
 		printf("\"offset_ns\":%" PRId64 ",\"delay_ns\":%" PRId64 ",\"jitter_ns\":%" PRId64 "}",
 		       s->offset_ns, s->delay_ns, s->jitter_ns);
 	}

@@ -227,12 +227,11 @@ static void select_and_update(struct client *cl)
 {
 	struct srcsel_cand c[CLIENT_MAX_PEERS];
 	int64_t now = now_ns(cl);
+	uint32_t our_refid = cl->synced ? cl->peer_refid : 0; /* for the loop check */
 
 	for (int i = 0; i < cl->n_peers; i++) {
-		ntpsrc_candidate(&cl->peers[i]->src, now, cl->synced ? cl->peer_refid : 0, &c[i]);
+		ntpsrc_candidate(&cl->peers[i]->src, now, our_refid, &c[i]);
 		c[i].was_peer = cl->peers[i]->sel == SRCSEL_SYSPEER;
-		cl->peers[i]->unfit = ntpsrc_unfit(&cl->peers[i]->src, now,
-						   cl->synced ? cl->peer_refid : 0);
 	}
 	enum srcsel_status was = cl->sel.status;
 	bool have = srcsel_run(c, cl->n_peers, &cl->sel);

@@ -35,7 +35,6 @@ struct peer {
 	struct udp_tx_req tx;      /* and the kernel's stamp of it */
 	ntp_ts_t last_xmt;         /* the server's, of the last reply taken */
 	enum srcsel_state sel;     /* what the last selection made of it */
-	int unfit;                 /* why not fit then (enum ntpsrc_unfit) */
 	int64_t last_offset;       /* of the last sample, ns */
 	int closing;               /* handles still to close before free */
 	uint64_t rejected[NTP_EXCH_N_RESULTS];
