@@ -23,8 +23,8 @@ import traceback
 
 NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900 to 1970
 STATS_KEYS = ["received", "replied", "short", "version", "trailer", "control", "mode",
-              "send_error", "unstamped"]
-DROP_KEYS = ["short", "version", "trailer", "control", "mode"]
+              "send_error", "unstamped", "denied", "ratelimited", "kod_deny", "kod_rate"]
+DROP_KEYS = ["short", "version", "trailer", "control", "mode", "denied", "ratelimited"]
 START_DEADLINE = 20.0  # seconds for a daemon to say it is listening
 
 

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tsync/acl.h"
+#include "tsync/ratelimit.h"
+
 #define CFG_MAX_LISTEN 16
 #define CFG_MAX_SERVERS 16
 #define CFG_HOST_MAX 256   /* a DNS name is at most 253 characters */
@@ -87,6 +90,11 @@ struct tsyncd_config {
 	/* Berkeley mode, and the keys file it (and later NTP) takes keys from. */
 	struct cfg_berkeley berkeley;
 	char keyfile[CFG_PATH_MAX]; /* "": none */
+	/* Who the NTP server answers: allow/deny, and the rate limit per
+	 * address (used only when ratelimit_on: a `ratelimit` line). */
+	struct acl acl;
+	struct rl_params ratelimit;
+	bool ratelimit_on;
 };
 
 void cfg_init(struct tsyncd_config *cfg);

@@ -21,9 +21,9 @@
  * the bound lets a line be copied and split in a buffer on the stack.
  * Comments and indentation do not count. */
 #define CFG_LINE_MAX 1024
-/* No directive takes more words than this
- * ("server H port N minpoll N maxpoll N iburst prefer"). */
-#define MAX_WORDS 10
+/* No directive takes more words than this ("ratelimit interval N burst N
+ * leak N table N ipv6prefix N"). */
+#define MAX_WORDS 11
 /* A word quoted back in a message is cut to this, so that the message
  * stays one short line. */
 #define SHOW_MAX 40
@@ -69,6 +69,7 @@ struct parser {
 	struct brk_lines brk;
 	unsigned long makestep_line, maxslew_line, driftfile_line;
 	unsigned long control_line;
+	unsigned long ratelimit_line;
 };
 
 struct directive {
@@ -902,7 +903,145 @@ static int berkeley_check(struct parser *p)
 	return 0;
 }
 
+/* ------------------------------------------ access: allow, deny, ratelimit */
+
+/* "ADDR", "ADDR/LEN" or "all" into r (its action left to the caller). */
+static int access_prefix(struct parser *p, const char *word, struct acl_rule *r)
+{
+	char b[SHOW_MAX], a[INET6_ADDRSTRLEN];
+	const char *slash = strchr(word, '/');
+	size_t n = slash ? (size_t)(slash - word) : strlen(word);
+	struct cfg_listen ls;
+	long bits;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->line = p->lineno;
+	if (strcmp(word, "all") == 0)
+		return 0;
+	if (n >= sizeof(a))
+		return fail(p, "'%s' is not a numeric IPv4 or IPv6 address", show(b, word));
+	memcpy(a, word, n);
+	a[n] = '\0';
+	if (!parse_addr(a, &ls))
+		return fail(p, "'%s' is not a numeric IPv4 or IPv6 address", show(b, a));
+	r->len = ls.family == AF_INET ? 4 : 16;
+	memcpy(r->addr, ls.addr, r->len);
+	r->prefix = (uint8_t)(r->len * 8);
+	if (slash == NULL)
+		return 0;
+	if ((rc = int_arg(p, "prefix length", slash + 1, 0, r->len * 8, &bits)) < 0)
+		return rc;
+	r->prefix = (uint8_t)bits;
+	return 0;
+}
+
+static int access_rule(struct parser *p, const struct line *l, int action)
+{
+	const struct acl_rule *clash;
+	struct acl_rule r;
+	char b[SHOW_MAX];
+	int rc;
+
+	if (l->n < 2)
+		return fail(p, "missing address (ADDR, ADDR/LEN or all)");
+	if ((rc = access_prefix(p, l->word[1], &r)) < 0)
+		return rc;
+	r.action = (uint8_t)action;
+	switch (acl_add(&p->cfg->acl, &r, &clash)) {
+	case -EINVAL:
+		return fail(p, "'%s' has bits set past its prefix length", show(b, l->word[1]));
+	case -EEXIST:
+		return fail(p, "'%s' is the prefix of line %lu", show(b, l->word[1]), clash->line);
+	case -ENOSPC:
+		return fail(p, "more than %d allow and deny rules", ACL_MAX_RULES);
+	default:
+		return 0;
+	}
+}
+
+static int do_allow(struct parser *p, const struct line *l)
+{
+	return access_rule(p, l, ACL_ALLOW);
+}
+
+static int do_deny(struct parser *p, const struct line *l)
+{
+	char b[SHOW_MAX];
+
+	if (l->n > 2 && strcmp(l->word[2], "kod") != 0)
+		return fail(p, "unknown option '%s' (only kod)", show(b, l->word[2]));
+	return access_rule(p, l, l->n > 2 ? ACL_DENY_KOD : ACL_DENY);
+}
+
+enum rl_opt { RL_OPT_INTERVAL, RL_OPT_BURST, RL_OPT_LEAK, RL_OPT_TABLE, RL_OPT_V6PREFIX,
+	      N_RL_OPTS };
+
+static const char *const rl_opt_names[N_RL_OPTS] = {
+	[RL_OPT_INTERVAL] = "interval", [RL_OPT_BURST] = "burst", [RL_OPT_LEAK] = "leak",
+	[RL_OPT_TABLE] = "table", [RL_OPT_V6PREFIX] = "ipv6prefix",
+};
+
+static int ratelimit_value(struct parser *p, struct rl_params *r, int k, const char *val)
+{
+	static const long lo[N_RL_OPTS] = { RL_INTERVAL_MIN, RL_BURST_MIN, RL_LEAK_MIN,
+					    RL_TABLE_MIN, 0 };
+	static const long hi[N_RL_OPTS] = { RL_INTERVAL_MAX, RL_BURST_MAX, RL_LEAK_MAX,
+					    RL_TABLE_MAX, 128 };
+	char b[SHOW_MAX];
+	long v;
+	int rc;
+
+	if ((rc = int_arg(p, rl_opt_names[k], val, lo[k], hi[k], &v)) < 0)
+		return rc;
+	if (k == RL_OPT_TABLE && (v & (v - 1)) != 0)
+		return fail(p, "table %s is not a power of two", show(b, val));
+	switch (k) {
+	case RL_OPT_INTERVAL: r->interval = (int)v; break;
+	case RL_OPT_BURST: r->burst = (int)v; break;
+	case RL_OPT_LEAK: r->leak = (int)v; break;
+	case RL_OPT_TABLE: r->table = v; break;
+	default: r->v6prefix = (int)v; break;
+	}
+	return 0;
+}
+
+static int do_ratelimit(struct parser *p, const struct line *l)
+{
+	struct rl_params r = p->cfg->ratelimit;
+	unsigned seen = 0;
+	char b[SHOW_MAX];
+	int k, rc;
+
+	if ((rc = once(p, &p->ratelimit_line)) < 0)
+		return rc;
+	for (int i = 1; i < l->n; i += 2) {
+		for (k = 0; k < N_RL_OPTS && strcmp(l->word[i], rl_opt_names[k]) != 0; k++)
+			;
+		if (k == N_RL_OPTS)
+			return fail(p, "unknown option '%s'", show(b, l->word[i]));
+		if (seen & (1u << k))
+			return fail(p, "%s given twice", rl_opt_names[k]);
+		seen |= 1u << k;
+		if ((rc = ratelimit_value(p, &r, k, i + 1 < l->n ? l->word[i + 1] : NULL)) < 0)
+			return rc;
+	}
+	p->cfg->ratelimit = r;
+	p->cfg->ratelimit_on = true;
+	return 0;
+}
+
+static void ratelimit_defaults(struct rl_params *r)
+{
+	*r = (struct rl_params){ .interval = RL_INTERVAL_DEFAULT, .burst = RL_BURST_DEFAULT,
+				 .leak = RL_LEAK_DEFAULT, .table = RL_TABLE_DEFAULT,
+				 .v6prefix = RL_V6PREFIX_DEFAULT };
+}
+
 static const struct directive directives[] = {
+	{ "allow", 2, do_allow },
+	{ "deny", 3, do_deny },
+	{ "ratelimit", 11, do_ratelimit },
 	{ "berkeley", 9, do_berkeley },
 	{ "keyfile", 2, do_keyfile },
 	{ "clock", 9, do_clock },
@@ -998,6 +1137,7 @@ void cfg_init(struct tsyncd_config *cfg)
 	cfg->makestep_limit = CFG_MAKESTEP_LIMIT_DEFAULT;
 	cfg->maxslew_ppm = CFG_MAXSLEW_DEFAULT;
 	strcpy(cfg->control, CTL_DEFAULT_SOCKET);
+	ratelimit_defaults(&cfg->ratelimit);
 }
 
 int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,

@@ -27,6 +27,8 @@ static void on_request(struct udp_sock *s, const uint8_t *data, size_t len,
 	size_t reply_len;
 
 	srv->stats.received++;
+	if (server_access_refuse(&srv->access, s, data, len, from, t1))
+		return;
 	/* A local clock has no upstream: its reference time is now. */
 	if (srv->local_stratum != 0 && !srv->upstream)
 		srv->state.ref_time = t1 - t1 % NTP_TS_NS_PER_S;
@@ -131,6 +133,9 @@ int server_start(struct server *srv, uv_loop_t *loop, struct clk *clock,
 {
 	*srv = (struct server){ .loop = loop, .clock = clock };
 	init_state(srv, cfg);
+	int rc = server_access_init(&srv->access, cfg);
+	if (rc < 0)
+		return rc;
 	for (int i = 0; i < cfg->n_listen; i++) {
 		int err = open_listener(srv, &cfg->listen[i]);
 		if (err < 0)
@@ -144,6 +149,7 @@ void server_stop(struct server *srv)
 	for (int i = 0; i < srv->n_listeners; i++)
 		udp_close(&srv->listeners[i]->sock, free_listener);
 	srv->n_listeners = 0;
+	server_access_free(&srv->access);
 }
 
 void server_log_stats(const struct server *srv)
@@ -153,14 +159,19 @@ void server_log_stats(const struct server *srv)
 	for (int i = 0; i < srv->n_listeners; i++)
 		unstamped += srv->listeners[i]->sock.no_timestamp;
 	log_info("stats received=%llu replied=%llu short=%llu version=%llu trailer=%llu "
-		 "control=%llu mode=%llu send_error=%llu unstamped=%llu",
+		 "control=%llu mode=%llu send_error=%llu unstamped=%llu "
+		 "denied=%llu ratelimited=%llu kod_deny=%llu kod_rate=%llu",
 		 (unsigned long long)s->received, (unsigned long long)s->replied,
 		 (unsigned long long)s->result[NTP_SERVER_DROP_SHORT],
 		 (unsigned long long)s->result[NTP_SERVER_DROP_VERSION],
 		 (unsigned long long)s->result[NTP_SERVER_DROP_TRAILER],
 		 (unsigned long long)s->result[NTP_SERVER_DROP_CONTROL],
 		 (unsigned long long)s->result[NTP_SERVER_DROP_MODE],
-		 (unsigned long long)s->send_error, (unsigned long long)unstamped);
+		 (unsigned long long)s->send_error, (unsigned long long)unstamped,
+		 (unsigned long long)srv->access.count[NTP_ACCESS_DENIED],
+		 (unsigned long long)srv->access.count[NTP_ACCESS_RATELIMITED],
+		 (unsigned long long)srv->access.count[NTP_ACCESS_KOD_DENY],
+		 (unsigned long long)srv->access.count[NTP_ACCESS_KOD_RATE]);
 }
 
 void server_set_upstream(struct server *srv, const struct ntp_server_state *st)

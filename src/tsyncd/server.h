@@ -12,6 +12,7 @@
 #include "tsync/clock.h"
 #include "tsync/config.h"
 #include "tsync/ntp_server.h"
+#include "server_access.h"
 
 struct server_stats {
 	uint64_t received;
@@ -31,6 +32,7 @@ struct server {
 	struct listener *listeners[CFG_MAX_LISTEN];
 	int n_listeners;
 	struct server_stats stats;
+	struct server_access access; /* allow/deny, rate limit, their counters */
 };
 
 /* Open every listen address of cfg. Returns 0 or a negative errno, having
