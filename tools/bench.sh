@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: tools/bench.sh [-n RUNS] [-d SECONDS] [-r RATE] [-w WINDOW] [-s SOCKETS] [-B TSYNCD] [-R]
+usage: tools/bench.sh [-n RUNS] [-d SECONDS] [-r RATE] [-w WINDOW] [-s SOCKETS] [-B TSYNCD] [-R] [-L]
   -n RUNS     runs per server and mode (default 5)
   -d SECONDS  length of each run (default 4)
   -r RATE     requests/s of the fixed-rate runs (default 50000)
@@ -15,12 +15,17 @@ usage: tools/bench.sh [-n RUNS] [-d SECONDS] [-r RATE] [-w WINDOW] [-s SOCKETS] 
   -B TSYNCD   also bench this tsyncd binary, as "before" (e.g. a build of main)
   -R          also bench tools/reflector, a do-nothing echo: the floor; adds
               the ratios of tsyncd and chronyd to it
+  -L          also bench tsyncd with allow/deny rules and the rate limiter on,
+              as "limited" (ratelimit interval -19 burst 255: 2^-19 s between
+              requests, generous enough never to limit loadgen's one address,
+              so that the cost of the check is measured, not its drops); adds
+              the ratios limited/tsyncd
 Environment: BUILD (default build/), TSYNCD, LOADGEN, TSYNC, CHRONYD, REFLECTOR.
 EOF
 }
 
-runs=5 duration=4 rate=50000 window=64 sockets=16 before= floor=
-while getopts "n:d:r:w:s:B:Rh" opt; do
+runs=5 duration=4 rate=50000 window=64 sockets=16 before= floor= limited=
+while getopts "n:d:r:w:s:B:RLh" opt; do
 	case $opt in
 	n) runs=$OPTARG ;;
 	d) duration=$OPTARG ;;
@@ -29,6 +34,7 @@ while getopts "n:d:r:w:s:B:Rh" opt; do
 	s) sockets=$OPTARG ;;
 	B) before=$OPTARG ;;
 	R) floor=1 ;;
+	L) limited=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -61,6 +67,12 @@ if [ -n "$floor" ]; then
 	servers+=(reflector)
 	port[reflector]=$(free_port)
 	start_reflector 'pid[reflector]' "${port[reflector]}" 0
+fi
+if [ -n "$limited" ]; then
+	servers+=(limited)
+	port[limited]=$(free_port)
+	TSYNCD_EXTRA='allow 127.0.0.0/8\ndeny 127.0.0.2 kod\ndeny 10.0.0.0/8\nratelimit interval -19 burst 255\n' \
+		start_tsyncd 'pid[limited]' limited "${port[limited]}" 0
 fi
 
 # load SERVER MODE [loadgen flags]: one run, its figures into $results.
@@ -112,6 +124,7 @@ summary() {
 	if [ -n "$floor" ]; then
 		line+=$(printf ' %17s' "$(ratio tsyncd "$metric" reflector)" "$(ratio chronyd "$metric" reflector)")
 	fi
+	[ -z "$limited" ] || line+=$(printf ' %15s' "$(ratio limited "$metric" tsyncd)")
 	echo "$line"
 }
 
@@ -119,6 +132,7 @@ header=$(printf '%-30s' "median of $runs runs")
 for s in "${servers[@]}"; do header+=$(printf ' %12s' "$s"); done
 for s in "${servers[@]}"; do [ "$s" = chronyd ] || header+=$(printf ' %15s' "$s/chronyd"); done
 [ -z "$floor" ] || header+=$(printf ' %17s' tsyncd/reflector chronyd/reflector)
+[ -z "$limited" ] || header+=$(printf ' %15s' limited/tsyncd)
 echo "$header"
 summary closed.replies_per_s "closed loop: replies/s"
 summary closed.loss_pct "closed loop: loss %"

@@ -68,10 +68,12 @@ run_bg() {
 	printf -v "$var" %s $!
 }
 
-# start_tsyncd VAR NAME PORT [CPU]: tsyncd serving the host clock read-only.
+# start_tsyncd VAR NAME PORT [CPU]: tsyncd serving the host clock read-only,
+# with the lines of $TSYNCD_EXTRA (printf %b) added to its config.
 start_tsyncd() {
 	local var=$1 name=$2 port=$3 cpu=${4:-} bin=${TSYNCD_BIN:-$TSYNCD}
 	printf 'listen 127.0.0.1 port %s\nclock readonly\nstratum 8\ncontrol none\n' "$port" >"$work/$name.conf"
+	printf '%b' "${TSYNCD_EXTRA:-}" >>"$work/$name.conf"
 	run_bg "$var" ${cpu:+taskset -c "$cpu"} "$bin" -n -f "$work/$name.conf" 2>"$work/$name.log"
 	wait_answering "$port"
 }
