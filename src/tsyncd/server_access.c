@@ -17,6 +17,9 @@ int server_access_init(struct server_access *a, const struct tsyncd_config *cfg)
 	memset(a, 0, sizeof(*a));
 	a->acl = cfg->acl;
 	a->gate.acl = &a->acl;
+	if (a->acl.n > 0)
+		log_info("allow/deny rules: %d, clients no rule matches are %s", a->acl.n,
+			 a->acl.has_allow ? "denied" : "allowed");
 	if (!cfg->ratelimit_on)
 		return 0;
 	/* A random key, so that no sender can aim its addresses at the

@@ -58,6 +58,7 @@ def most_specific():
                 "deny 127.%d.0.0/16" % a,
                 "allow 127.0.0.0/8"])
     server = ("127.0.0.1", d.port())
+    d.wait_line(r"allow/deny rules: 4, clients no rule matches are denied")
     before = d.stats()
     src_ok = "127.%d.7.9" % other            # only in 127/8: allowed
     src_deny = "127.%d.%d.9" % (a, b + 1)    # in the /16: denied
@@ -95,6 +96,7 @@ def defaults():
     # Only deny lines: what they do not match is answered.
     d = Tsyncd(["listen 127.0.0.1 port 0", "clock sim", "deny 127.%d.0.0/16" % a])
     server = ("127.0.0.1", d.port())
+    d.wait_line(r"allow/deny rules: 1, clients no rule matches are allowed")
     before = d.stats()
     check(len(ask(server, "127.%d.1.1" % (a - 1))) == 1, "deny only: an unmatched address is answered")
     check(ask(server, "127.%d.1.1" % a) == [], "deny only: 127.%d.1.1 is not" % a)
