@@ -6,6 +6,7 @@
 #ifndef TSYNC_NTP_ACCESS_H
 #define TSYNC_NTP_ACCESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
