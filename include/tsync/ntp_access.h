@@ -42,9 +42,11 @@ int ntp_access_check(const struct ntp_access *a, const uint8_t *addr, size_t add
 
 /* Build a KoD with the four-letter code (NTP_REFID('R','A','T','E'), ...)
  * in reply to req, if req is a well-formed client request: true and
- * *out_len == NTP_PKT_LEN (never more than req_len); else false. */
-bool ntp_access_kod(const uint8_t *req, size_t req_len, uint32_t code, int64_t t1,
-		    uint8_t *out, size_t *out_len);
+ * *out_len == NTP_PKT_LEN (never more than req_len); else false. Its poll
+ * is the request's, raised to min_poll (log2 s): the interval a client
+ * should keep to, which ntpd-style clients take as their new minimum. */
+bool ntp_access_kod(const uint8_t *req, size_t req_len, uint32_t code, int min_poll,
+		    int64_t t1, uint8_t *out, size_t *out_len);
 
 const char *ntp_access_verdict_name(int verdict);
 

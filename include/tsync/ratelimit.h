@@ -50,6 +50,7 @@ struct rl_table {
 	struct rl_entry *entry;
 	uint32_t bucket_mask;  /* buckets - 1 */
 	int64_t period;        /* ns between requests, on average */
+	int interval;          /* the same, log2 s */
 	int64_t tolerance;     /* ns a client may run ahead: (burst - 1) periods */
 	uint32_t leak_mask;    /* 2^leak - 1 */
 	int v6prefix;

@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-bool ntp_access_kod(const uint8_t *req, size_t req_len, uint32_t code, int64_t t1,
-		    uint8_t *out, size_t *out_len)
+bool ntp_access_kod(const uint8_t *req, size_t req_len, uint32_t code, int min_poll,
+		    int64_t t1, uint8_t *out, size_t *out_len)
 {
 	struct ntp_pkt p, r;
 
@@ -22,7 +22,7 @@ bool ntp_access_kod(const uint8_t *req, size_t req_len, uint32_t code, int64_t t
 	r.version = p.version;
 	r.mode = NTP_MODE_SERVER;
 	r.stratum = 0; /* a Kiss-o'-Death: the refid is its code */
-	r.poll = p.poll;
+	r.poll = p.poll < min_poll ? (int8_t)min_poll : p.poll;
 	r.refid = code;
 	r.org = p.xmt;
 	r.rec = ntp_ts_from_ns(t1);
@@ -47,12 +47,13 @@ int ntp_access_check(const struct ntp_access *a, const uint8_t *addr, size_t add
 	/* KoD DENY answers are rate limited as any answer is. */
 	int rl = limit(a, addr, addr_len, now);
 	if (rl == RL_PASS && action == ACL_DENY_KOD)
-		return ntp_access_kod(req, req_len, NTP_REFID('D', 'E', 'N', 'Y'), t1, out, out_len) ?
-			       NTP_ACCESS_KOD_DENY : NTP_ACCESS_DENIED;
+		return ntp_access_kod(req, req_len, NTP_REFID('D', 'E', 'N', 'Y'), INT8_MIN, t1, out,
+				      out_len) ? NTP_ACCESS_KOD_DENY : NTP_ACCESS_DENIED;
 	if (rl == RL_PASS)
 		return NTP_ACCESS_SERVE;
 	if (rl == RL_KOD && action == ACL_ALLOW &&
-	    ntp_access_kod(req, req_len, NTP_REFID('R', 'A', 'T', 'E'), t1, out, out_len))
+	    ntp_access_kod(req, req_len, NTP_REFID('R', 'A', 'T', 'E'), a->rl->interval, t1, out,
+			   out_len))
 		return NTP_ACCESS_KOD_RATE;
 	return NTP_ACCESS_RATELIMITED;
 }

@@ -47,6 +47,7 @@ int rl_init(struct rl_table *t, const struct rl_params *p, const uint64_t key[2]
 		return -ENOMEM;
 	t->bucket_mask = (uint32_t)(p->table / RL_WAYS - 1);
 	t->period = period_ns(p->interval);
+	t->interval = p->interval;
 	t->tolerance = (int64_t)(p->burst - 1) * t->period;
 	t->leak_mask = (uint32_t)((1UL << p->leak) - 1);
 	t->v6prefix = p->v6prefix;

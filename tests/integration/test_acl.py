@@ -45,7 +45,7 @@ def delta(d, before):
 
 def is_kod_deny(g):
     return (g["len"] == 48 and g["stratum"] == 0 and g["leap"] == 3 and g["mode"] == 4
-            and g["refid"] == DENY and g["version"] == 4)
+            and g["refid"] == DENY and g["version"] == 4 and g["poll"] == 6)
 
 
 def most_specific():

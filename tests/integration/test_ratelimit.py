@@ -205,8 +205,9 @@ def test():
     check(len(kod) == got["kod_rate"], "noisy: %d KoDs came back (%d counted)" %
           (len(kod), got["kod_rate"]))
     check(all(k["len"] == 48 and k["leap"] == 3 and k["mode"] == 4 and k["refid"] == RATE
-              and k["org"] in noisy.xmts and k["version"] == 4 for k in kod),
-          "every KoD is 48 bytes, leap 3, mode 4, stratum 0, refid RATE, our transmit as origin")
+              and k["org"] in noisy.xmts and k["version"] == 4 and k["poll"] == 6 for k in kod),
+          "every KoD is 48 bytes, leap 3, mode 4, stratum 0, refid RATE, our transmit as origin, "
+          "our poll 6 (above the interval %d)" % INTERVAL)
 
     # Polite addresses, one request per period each: all answered.
     check(polite.sent >= POLITE * 10, "polite: %d requests sent" % polite.sent)

@@ -161,14 +161,14 @@ static void request(uint8_t *b, size_t len, int mode)
 		b[40 + i] = (uint8_t)(XMT >> (56 - 8 * i));
 }
 
-static void check_kod(const uint8_t *out, size_t out_len, const char *code)
+static void check_kod(const uint8_t *out, size_t out_len, const char *code, int poll)
 {
 	struct ntp_pkt p;
 
 	ck_assert_uint_eq(out_len, NTP_PKT_LEN);
 	ck_assert_int_eq(out[0], 0xc0 | 4 << 3 | 4); /* leap 3, v4, mode 4 */
 	ck_assert_int_eq(out[1], 0);                 /* stratum 0: KoD */
-	ck_assert_int_eq(out[2], 6);                 /* the client's poll */
+	ck_assert_int_eq((int8_t)out[2], poll);
 	ck_assert_mem_eq(out + 12, code, 4);
 	ck_assert_int_eq(ntp_pkt_decode(&p, out, out_len), NTP_PKT_OK);
 	ck_assert_uint_eq(p.org, XMT);
@@ -189,7 +189,7 @@ START_TEST(kod_deny_and_silence)
 	memset(out, 0xa5, sizeof(out));
 	ck_assert_int_eq(ntp_access_check(&gate, kodder, 4, req, 68, T1, 0, out, &out_len),
 			 NTP_ACCESS_KOD_DENY);
-	check_kod(out, out_len, "DENY");
+	check_kod(out, out_len, "DENY", 6); /* the client's poll */
 	ck_assert_int_eq(out[NTP_PKT_LEN], 0xa5); /* nothing past the header */
 	memset(out, 0xa5, sizeof(out));
 	ck_assert_int_eq(ntp_access_check(&gate, quiet, 4, req, 68, T1, 0, out, &out_len),
@@ -227,7 +227,7 @@ START_TEST(kod_rate)
 			 NTP_ACCESS_RATELIMITED);
 	ck_assert_int_eq(ntp_access_check(&gate, a, 16, req, 48, T1, 0, out, &out_len),
 			 NTP_ACCESS_KOD_RATE);
-	check_kod(out, out_len, "RATE");
+	check_kod(out, out_len, "RATE", 6); /* above the interval, 0: kept */
 	/* The mapped address was counted as IPv4 192.0.2.1. */
 	ck_assert_int_eq(ntp_access_check(&gate, a + 12, 4, req, 48, T1, 0, out, &out_len),
 			 NTP_ACCESS_RATELIMITED);
@@ -237,6 +237,18 @@ START_TEST(kod_rate)
 			 NTP_ACCESS_RATELIMITED);
 	ck_assert_int_eq(ntp_access_check(&gate, a + 12, 4, req, 48, T1, SEC, out, &out_len),
 			 NTP_ACCESS_SERVE);
+	rl_free(&rl);
+
+	/* An interval above the client's poll raises the KoD's poll to it. */
+	p.interval = 10;
+	p.leak = 0;
+	ck_assert_int_eq(rl_init(&rl, &p, key), 0);
+	req[0] = 4 << 3 | 3;
+	ck_assert_int_eq(ntp_access_check(&gate, a, 16, req, 48, T1, 0, out, &out_len),
+			 NTP_ACCESS_SERVE);
+	ck_assert_int_eq(ntp_access_check(&gate, a, 16, req, 48, T1, 0, out, &out_len),
+			 NTP_ACCESS_KOD_RATE);
+	check_kod(out, out_len, "RATE", 10);
 	rl_free(&rl);
 }
 END_TEST
