@@ -44,6 +44,8 @@ struct cfg_server {
 	uint16_t port;
 	int8_t minpoll, maxpoll; /* log2 s */
 	bool iburst, prefer, pool;
+	uint32_t key_id;    /* `key ID`: replies must carry its MAC; 0: none */
+	unsigned long line; /* where it was given, for errors found at start */
 };
 
 /* Berkeley mode (tsync-berkeley(7)); role 0 (none) when not configured. */
@@ -87,6 +89,7 @@ struct tsyncd_config {
 	/* Berkeley mode, and the keys file it (and later NTP) takes keys from. */
 	struct cfg_berkeley berkeley;
 	char keyfile[CFG_PATH_MAX]; /* "": none */
+	char file[CFG_PATH_MAX];    /* the file parsed, for errors found at start */
 };
 
 void cfg_init(struct tsyncd_config *cfg);
