@@ -23,7 +23,7 @@ import traceback
 
 NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900 to 1970
 STATS_KEYS = ["received", "replied", "short", "version", "trailer", "control", "mode",
-              "send_error", "unstamped"]
+              "send_error", "unstamped", "auth_reply", "nak_unknown_key", "nak_bad_mac"]
 DROP_KEYS = ["short", "version", "trailer", "control", "mode"]
 START_DEADLINE = 20.0  # seconds for a daemon to say it is listening
 
