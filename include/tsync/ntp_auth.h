@@ -44,6 +44,10 @@ size_t ntp_auth_sign(const struct keys_key *k, uint8_t *pkt, size_t len, size_t 
 int ntp_auth_check(const struct keys_ring *ring, const uint8_t *pkt, const struct ntp_pkt *p,
 		   const struct keys_key **key);
 
+/* The same for a client that expects key k and no other: a MAC under
+ * any other key id is NTP_AUTH_UNKNOWN_KEY. */
+int ntp_auth_check_key(const struct keys_key *k, const uint8_t *pkt, const struct ntp_pkt *p);
+
 /* The key id of a decoded packet's MAC; 0 if it has none. */
 uint32_t ntp_auth_key_id(const uint8_t *pkt, const struct ntp_pkt *p);
 

@@ -125,27 +125,47 @@ uint32_t ntp_auth_key_id(const uint8_t *pkt, const struct ntp_pkt *p)
 	return p->mac_len >= 4 ? get32(pkt + NTP_PKT_LEN + p->ext_len) : 0;
 }
 
-int ntp_auth_check(const struct keys_ring *ring, const uint8_t *pkt, const struct ntp_pkt *p,
-		   const struct keys_key **key)
+/* k is the key the MAC names: does its digest match? */
+static int verify(const struct keys_key *k, const uint8_t *pkt, const struct ntp_pkt *p)
 {
 	uint8_t want[NTP_AUTH_DIGEST_MAX];
 	size_t signed_len = NTP_PKT_LEN + (size_t)p->ext_len;
+	size_t dlen = digest(k, pkt, signed_len, want);
+	bool ok = dlen != 0 && p->mac_len == 4 + dlen && equal_ct(want, pkt + signed_len + 4, dlen);
+	memset(want, 0, sizeof(want));
+	return ok ? NTP_AUTH_OK : NTP_AUTH_BAD_MAC;
+}
 
+static int no_mac(const struct ntp_pkt *p)
+{
 	if (p->mac_len == 0)
 		return NTP_AUTH_NONE;
-	if (p->mac_len == NTP_AUTH_NAK_LEN)
-		return NTP_AUTH_NAK;
+	return p->mac_len == NTP_AUTH_NAK_LEN ? NTP_AUTH_NAK : -1;
+}
+
+int ntp_auth_check(const struct keys_ring *ring, const uint8_t *pkt, const struct ntp_pkt *p,
+		   const struct keys_key **key)
+{
+	int res = no_mac(p);
+	if (res >= 0)
+		return res;
 	const struct keys_key *k = ring != NULL ? keys_find(ring, ntp_auth_key_id(pkt, p)) : NULL;
 	if (k == NULL || ntp_auth_digest_len(k) == 0)
 		return NTP_AUTH_UNKNOWN_KEY;
-	size_t dlen = digest(k, pkt, signed_len, want);
-	bool ok = p->mac_len == 4 + dlen && equal_ct(want, pkt + signed_len + 4, dlen);
-	memset(want, 0, sizeof(want));
-	if (!ok)
-		return NTP_AUTH_BAD_MAC;
-	if (key != NULL)
+	res = verify(k, pkt, p);
+	if (res == NTP_AUTH_OK && key != NULL)
 		*key = k;
-	return NTP_AUTH_OK;
+	return res;
+}
+
+int ntp_auth_check_key(const struct keys_key *k, const uint8_t *pkt, const struct ntp_pkt *p)
+{
+	int res = no_mac(p);
+	if (res >= 0)
+		return res;
+	if (ntp_auth_key_id(pkt, p) != k->id)
+		return NTP_AUTH_UNKNOWN_KEY;
+	return verify(k, pkt, p);
 }
 
 const char *ntp_auth_result_name(int result)
