@@ -581,12 +581,11 @@ static void start_discipline(struct client *cl)
 
 /* A server's key must be in the keys file, and be an NTP key: found
  * now, not at the first reply. */
-static int check_keys(const struct client *cl)
+static int check_keys(const struct tsyncd_config *cfg, const struct keys_ring *keys)
 {
-	const struct tsyncd_config *cfg = cl->cfg;
 	for (int i = 0; i < cfg->n_servers; i++) {
 		const struct cfg_server *sv = &cfg->server[i];
-		const struct keys_key *k = keys_find(&cl->srv->keys, sv->key_id);
+		const struct keys_key *k = keys_find(keys, sv->key_id);
 		const char *what = sv->pool ? "pool" : "server";
 		if (sv->key_id == 0)
 			continue;
@@ -607,12 +606,11 @@ static int check_keys(const struct client *cl)
 int client_start(struct client *cl, uv_loop_t *loop, struct clk *clock, struct server *srv,
 		 const struct tsyncd_config *cfg)
 {
-	*cl = (struct client){ .loop = loop, .clock = clock, .srv = srv, .cfg = cfg,
-			       .sel = { .peer = -1 } };
-	if (cfg->n_servers == 0)
-		return 0;
-	int err = check_keys(cl);
-	if (err < 0)
+	/* Checked first: a client that fails it has nothing to stop. */
+	int err = check_keys(cfg, &srv->keys);
+	*cl = (struct client){ .loop = loop, .clock = clock, .srv = srv,
+			       .cfg = err < 0 ? NULL : cfg, .sel = { .peer = -1 } };
+	if (err < 0 || cfg->n_servers == 0)
 		return err;
 	read_pair(cl, &cl->pair);
 	start_discipline(cl);
