@@ -509,11 +509,11 @@ def load_json(text):
 
 # ------------------------------------------------------------- third parties
 
-def start_chronyd(chronyd, d, rng):
+def start_chronyd(chronyd, d, rng, extra=""):
     """chronyd -x (never touches the clock) serving at local stratum 8 on
     127.0.0.1, on a free port outside the ephemeral range (other tests take
-    theirs with port 0); retried on a collision. Returns (process, port,
-    config path)."""
+    theirs with port 0); retried on a collision. `extra`: more config lines.
+    Returns (process, port, config path)."""
     for attempt in range(5):
         port = rng.randint(20000, 29999)
         if not port_free("127.0.0.1", port):
@@ -522,7 +522,7 @@ def start_chronyd(chronyd, d, rng):
         with open(conf, "w") as f:
             f.write("port %d\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\n"
                     "cmdport 0\nbindcmdaddress /\npidfile %s/chronyd.pid\n"
-                    "driftfile %s/chrony.drift\n" % (port, d, d))
+                    "driftfile %s/chrony.drift\n%s" % (port, d, d, extra))
         p = LoggedProcess("chronyd", [chronyd, "-x", "-d", "-u", "root", "-f", conf])
         try:
             wait_answering("127.0.0.1", port, timeout=20, want_sync=True)
