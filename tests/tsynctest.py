@@ -420,6 +420,27 @@ def exchange(sock, addr, pkt, timeout=2.0):
         others.append(data)
 
 
+def drain(sock):
+    """Drop every datagram waiting on sock (requests a scripted server let
+    queue while the test looked elsewhere); sock is left blocking."""
+    sock.setblocking(False)
+    try:
+        while True:
+            sock.recvfrom(70000)
+    except BlockingIOError:
+        pass
+    sock.setblocking(True)
+
+
+def source_counters(d):
+    """SIGUSR1, then the counters of tsyncd's (first) `source ADDR:` line."""
+    before = d.line_count()
+    d.stats()
+    _, m = d.wait_line(r"tsyncd: source (\S+): (.*)$", before)
+    return {k: int(v, 8 if k == "reach" else 10)
+            for k, v in (kv.split(" ", 1) for kv in re.findall(r"(\w+ -?\d+)", m.group(2)))}
+
+
 def wait_answering(host, port, timeout=START_DEADLINE, want_sync=False):
     """Probe a server until it answers a client request (a readiness check
     for third-party daemons). Returns the decoded reply."""

@@ -13,13 +13,12 @@ server key missing from the file stop tsyncd with a clear message.
 import hashlib
 import json
 import os
-import re
 import struct
 import time
 
-from tsynctest import (Tsyncd, check, decode, exchange, info, main, ntp_ts_now,
-                       parse_query_text, parse_seconds, request, run, tmpdir, tsync,
-                       tsyncd_path, udp_socket)
+from tsynctest import (Tsyncd, check, decode, drain, exchange, info, main, ntp_ts_now,
+                       parse_query_text, parse_seconds, request, run, source_counters, tmpdir,
+                       tsync, tsyncd_path, udp_socket)
 
 AES_KEY = "2b7e151628aed2a6abf7158809cf4f3c"
 SHA1_KEY = bytes.fromhex("933f62be1d604e68a81b557f18cfa200483f5b70")
@@ -95,14 +94,6 @@ def signed_reply(q, key_id=2, secret=SHA1_KEY, fn=hashlib.sha1, ahead=5.0, tampe
     return r + (m[:-1] + bytes([m[-1] ^ 1]) if tamper else m)
 
 
-def source_line(d):
-    before = d.line_count()
-    d.stats()
-    _, m = d.wait_line(r"tsyncd: source (\S+): (.*)$", before)
-    return {k: int(v, 8 if k == "reach" else 10)
-            for k, v in (kv.split(" ", 1) for kv in re.findall(r"(\w+ -?\d+)", m.group(2)))}
-
-
 def client_side(path):
     srv = udp_socket("127.0.0.1")
     srv.settimeout(20)
@@ -124,7 +115,7 @@ def client_side(path):
               "request %d is signed with key 2 (SHA1), as hashlib computes it" % i)
         srv.sendto(bad[i % 4](q), a)
     time.sleep(0.3)
-    c = source_line(d)
+    c = source_counters(d)
     info("counters: %s" % c)
     for k, want in (("unauth", 2), ("nak", 2), ("wrong_key", 2), ("bad_mac", 2),
                     ("replies", 0), ("updates", 0)):
@@ -138,18 +129,13 @@ def client_side(path):
     check(r.code == 0 and abs(off) < 0.01, "the clock did not move: %+.6f s" % off)
     # Requests queued while we looked are stale: drop them, then answer
     # each fresh one as it comes.
-    srv.setblocking(False)
-    try:
-        while True:
-            srv.recvfrom(1000)
-    except BlockingIOError:
-        pass
+    drain(srv)
     srv.settimeout(20)
     for _ in range(3):
         _, q, a = next_request()
         srv.sendto(signed_reply(q, ahead=0.0), a)
     time.sleep(0.3)
-    c = source_line(d)
+    c = source_counters(d)
     check(c["replies"] == 3 and c["bad_mac"] == 2,
           "three replies signed with key 2 are taken (replies %d)" % c["replies"])
     code, _ = d.terminate()

@@ -62,24 +62,12 @@ START_TEST(errors)
 }
 END_TEST
 
-START_TEST(nul_and_long)
-{
-	char text[700];
-	ck_assert_int_eq(brk_keys_parse(&ring, "1 hmac\0", 7, "k", err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "k:1: NUL byte in the line");
-	memset(text, 'a', sizeof(text) - 1);
-	text[sizeof(text) - 1] = '\0';
-	bad(text, "k:1: line longer than 512 bytes");
-}
-END_TEST
-
 static Suite *keys_suite(void)
 {
 	Suite *s = suite_create("brk_keys");
 	TCase *tc = tcase_create("keys");
 	tcase_add_test(tc, good);
 	tcase_add_test(tc, errors);
-	tcase_add_test(tc, nul_and_long);
 	suite_add_tcase(s, tc);
 	return s;
 }
