@@ -8,7 +8,8 @@ crypto-NAK; the counters move exactly. Client: behind `server ... key 2`, a
 scripted server's unsigned, NAKed, wrongly keyed and forged replies are
 refused and counted, and the clock never moves; signed replies are taken.
 Refusals: a keys file others may read, one owned by another user, and a
-server key missing from the file stop tsyncd with a clear message.
+server key missing from the file stop tsyncd with a clear message; bad
+--key/--keyfile arguments stop tsync query.
 """
 import hashlib
 import json
@@ -168,6 +169,19 @@ def refusals():
     refused(["listen 127.0.0.1 port 0", "keyfile " + good, "pool localhost port 9 key 7"],
             "Berkeley's key on a pool", "%%(conf)s:3: pool: key 7 in %s is hmac-sha256, "
             "not an NTP key type" % good)
+    for args, code, message in (
+            (["--key", "1"], 2, "tsync query: --key and --keyfile go together"),
+            (["--keyfile", good], 2, "tsync query: --key and --keyfile go together"),
+            (["--key", "0", "--keyfile", good], 2, "tsync query: bad value for --key: '0'"),
+            (["--key", "5", "--keyfile", good], 1, "tsync: key 5 is not in %s" % good),
+            (["--key", "7", "--keyfile", good], 1,
+             "tsync: key 7 is not an NTP key type in %s" % good),
+            (["--key", "1", "--keyfile", loose], 1,
+             "tsync: keyfile %s: readable by others; refused (chmod 600 it)" % loose)):
+        r = tsync("query", *(args + ["127.0.0.1:9"]))
+        check(r.code == code and message in r.err,
+              "tsync query %s: exit %d, %r (%d, %r)" % (" ".join(args), code, message, r.code,
+                                                       r.err))
     bad = keyfile("1 MD5 HEX:%s\n" % AES_KEY, name="md5")
     refused(["listen 127.0.0.1 port 0", "keyfile " + bad], "an MD5 key",
             "%s:1: MD5 is refused (RFC 8573 deprecates it): use AES128" % bad)
