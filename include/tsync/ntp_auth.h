@@ -15,9 +15,12 @@
 
 /* A key id and at most 20 bytes of digest: the longest MAC an NTPv4
  * packet may carry without being taken for an extension field (RFC 7822
- * §7.5); longer digests are truncated to 20 bytes, as chrony does. */
+ * §7.5); longer digests are truncated to 20 bytes, as chrony does. Older
+ * versions carry the whole digest, up to SHA-512's 64 bytes. */
 #define NTP_AUTH_DIGEST_MAX 20
 #define NTP_AUTH_MAC_MAX (4 + NTP_AUTH_DIGEST_MAX)
+#define NTP_AUTH_V3_DIGEST_MAX 64
+#define NTP_AUTH_V3_MAC_MAX (4 + NTP_AUTH_V3_DIGEST_MAX)
 #define NTP_AUTH_NAK_LEN 4 /* a crypto-NAK: key id 0 alone */
 
 /* What the MAC of a packet says. */
@@ -32,8 +35,12 @@ enum ntp_auth_result {
 /* Bytes of digest key k puts in an NTPv4 packet: 16 for AES-CMAC, 20
  * for the (truncated) hashes; 0 if k is not an NTP key (hmac-sha256). */
 size_t ntp_auth_digest_len(const struct keys_key *k);
+/* The same in a packet of this version: before 4, the whole digest (32
+ * bytes for SHA256, 64 for SHA512). */
+size_t ntp_auth_digest_len_v(const struct keys_key *k, int version);
 
-/* Append k's MAC of pkt[0..len) (key id, then digest) at pkt + len.
+/* Append k's MAC of pkt[0..len) (key id, then digest, as long as the
+ * packet's version asks: ntp_auth_digest_len_v) at pkt + len.
  * Returns the signed packet's length, or 0 if k is not an NTP key or
  * cap is too small. */
 size_t ntp_auth_sign(const struct keys_key *k, uint8_t *pkt, size_t len, size_t cap);

@@ -14,7 +14,7 @@
 #include "tsync/ntp_pkt.h"
 
 /* The longest reply: a header and a MAC. */
-#define NTP_SERVER_REPLY_MAX (NTP_PKT_LEN + NTP_AUTH_MAC_MAX)
+#define NTP_SERVER_REPLY_MAX (NTP_PKT_LEN + NTP_AUTH_V3_MAC_MAX)
 
 /* What the server says about itself in every reply. */
 struct ntp_server_state {

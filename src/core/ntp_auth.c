@@ -25,16 +25,26 @@ static void put32(uint8_t *b, uint32_t v)
 	b[3] = (uint8_t)v;
 }
 
-size_t ntp_auth_digest_len(const struct keys_key *k)
+size_t ntp_auth_digest_len_v(const struct keys_key *k, int version)
 {
 	switch (k->type) {
 	case KEYS_AES128:
 	case KEYS_AES256: return 16;
-	case KEYS_SHA1:
-	case KEYS_SHA256:
-	case KEYS_SHA512: return NTP_AUTH_DIGEST_MAX;
+	case KEYS_SHA1: return SHA1_DIGEST_SIZE;
+	case KEYS_SHA256: return version < 4 ? SHA256_DIGEST_SIZE : NTP_AUTH_DIGEST_MAX;
+	case KEYS_SHA512: return version < 4 ? SHA512_DIGEST_SIZE : NTP_AUTH_DIGEST_MAX;
 	default: return 0;
 	}
+}
+
+size_t ntp_auth_digest_len(const struct keys_key *k)
+{
+	return ntp_auth_digest_len_v(k, NTP_VERSION);
+}
+
+static int version_of(const uint8_t *pkt)
+{
+	return (pkt[0] >> 3) & 7;
 }
 
 /* The contexts hold the key schedule: wiped before the stack is reused. */
@@ -85,12 +95,12 @@ static void hash(const struct keys_key *k, const uint8_t *d, size_t n, uint8_t o
 	memset(&c, 0, sizeof(c));
 }
 
-/* k's digest of d[0..n), truncated to its length on the wire. */
+/* k's digest of the packet d[0..n), cut to its length on the wire. */
 static size_t digest(const struct keys_key *k, const uint8_t *d, size_t n,
-		     uint8_t out[NTP_AUTH_DIGEST_MAX])
+		     uint8_t out[NTP_AUTH_V3_DIGEST_MAX])
 {
 	uint8_t full[HASH_MAX];
-	size_t len = ntp_auth_digest_len(k);
+	size_t len = ntp_auth_digest_len_v(k, version_of(d));
 	if (len == 16)
 		cmac(k, d, n, out);
 	else if (len != 0) {
@@ -103,7 +113,7 @@ static size_t digest(const struct keys_key *k, const uint8_t *d, size_t n,
 
 size_t ntp_auth_sign(const struct keys_key *k, uint8_t *pkt, size_t len, size_t cap)
 {
-	size_t dlen = ntp_auth_digest_len(k);
+	size_t dlen = ntp_auth_digest_len_v(k, version_of(pkt));
 	if (dlen == 0 || cap < len || cap - len < 4 + dlen)
 		return 0;
 	put32(pkt + len, k->id);
@@ -128,7 +138,7 @@ uint32_t ntp_auth_key_id(const uint8_t *pkt, const struct ntp_pkt *p)
 /* k is the key the MAC names: does its digest match? */
 static int verify(const struct keys_key *k, const uint8_t *pkt, const struct ntp_pkt *p)
 {
-	uint8_t want[NTP_AUTH_DIGEST_MAX];
+	uint8_t want[NTP_AUTH_V3_DIGEST_MAX];
 	size_t signed_len = NTP_PKT_LEN + (size_t)p->ext_len;
 	size_t dlen = digest(k, pkt, signed_len, want);
 	bool ok = dlen != 0 && p->mac_len == 4 + dlen && equal_ct(want, pkt + signed_len + 4, dlen);

@@ -91,9 +91,10 @@ static int authenticate(const struct keys_ring *keys, const uint8_t *req,
 		return NTP_SERVER_REPLY;
 	if (auth == NTP_AUTH_OK) {
 		/* The request's own key id; the digest waits for t2. */
+		size_t dlen = ntp_auth_digest_len_v(k, p->version);
 		memcpy(out + NTP_PKT_LEN, req + NTP_PKT_LEN + p->ext_len, 4);
-		memset(out + NTP_PKT_LEN + 4, 0, ntp_auth_digest_len(k));
-		*out_len = NTP_PKT_LEN + 4 + ntp_auth_digest_len(k);
+		memset(out + NTP_PKT_LEN + 4, 0, dlen);
+		*out_len = NTP_PKT_LEN + 4 + dlen;
 		return NTP_SERVER_AUTH_REPLY;
 	}
 	memset(out + NTP_PKT_LEN, 0, NTP_AUTH_NAK_LEN);

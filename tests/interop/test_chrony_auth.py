@@ -6,9 +6,10 @@ file (chrony's format). chronyd -x serving with `keyfile`: `tsync query
 fails (exit 1) with a wrong secret or a key chrony lacks (chrony drops such
 requests); a tsyncd client (sim clock 0.3 s behind) with `key 1` (AES128)
 synchronises to chronyd, while one with a wrong AES128 secret gets no
-usable reply and leaves its clock alone. `chronyd -Q` with `key 1` (AES128)
-and `key 2` (SHA1) measures tsyncd; with a wrong secret it gets no sample,
-and tsyncd answers it with crypto-NAKs only.
+usable reply and leaves its clock alone. `chronyd -Q` with `key 1` (AES128),
+`key 2` (SHA1) and `key 3` (SHA256, which chrony sends as NTPv3 with the
+whole digest) measures tsyncd; with a wrong secret it gets no sample, and
+tsyncd answers it with crypto-NAKs only.
 """
 import os
 import random
@@ -102,7 +103,7 @@ def chronyd_q(chronyd, path, port, key, timeout):
 def chrony_client(chronyd, keys, wrong):
     t = Tsyncd(["listen 127.0.0.1 port 0", "clock sim offset 1.5", "stratum 3",
                 "keyfile " + keys])
-    for key in (1, 2):
+    for key in (1, 2, 3):
         before = t.stats()
         m, r = chronyd_q(chronyd, keys, t.port(), key, 20)
         after = t.stats()

@@ -41,12 +41,12 @@ static void unhex(const char *s, uint8_t *out)
 /* The digest ntp_auth_sign appends after msg[0..len), as hex. */
 static void assert_mac(uint32_t id, const char *msg_hex, const char *want_hex)
 {
-	uint8_t buf[128] = { 0 }, want[NTP_AUTH_DIGEST_MAX];
+	uint8_t buf[160] = { 0 }, want[NTP_AUTH_V3_DIGEST_MAX];
 	size_t len = strlen(msg_hex) / 2, dlen = strlen(want_hex) / 2;
 	unhex(msg_hex, buf);
 	unhex(want_hex, want);
 	const struct keys_key *k = keys_find(&ring, id);
-	ck_assert_uint_eq(ntp_auth_digest_len(k), dlen);
+	ck_assert_uint_eq(ntp_auth_digest_len_v(k, (buf[0] >> 3) & 7), dlen);
 	ck_assert_uint_eq(ntp_auth_sign(k, buf, len, sizeof(buf)), len + 4 + dlen);
 	ck_assert_uint_eq(buf[len + 3], id); /* key id, big-endian */
 	ck_assert_uint_eq(buf[len], 0);
@@ -70,19 +70,28 @@ START_TEST(cmac_vectors)
 }
 END_TEST
 
-/* H(key || 48 bytes 00..2f), cut to 20 bytes. Computed independently:
+/* H(key || 48 bytes 00..2f): a version 0 packet, so the whole digest.
+ * Computed independently:
  *   python3 -c "import hashlib; d = bytes(range(48)); \
  *     print(hashlib.sha1(bytes.fromhex('933F62BE1D604E68A81B557F18CFA200483F5B70') + d).hexdigest()); \
  *     print(hashlib.sha256(b'averylongsecretpassphrase' + d).hexdigest()); \
- *     print(hashlib.sha512(bytes.fromhex('00112233445566778899aabbccddeeff') + d).hexdigest())" */
+ *     print(hashlib.sha512(bytes.fromhex('00112233445566778899aabbccddeeff') + d).hexdigest())"
+ * and V4: the same with its first byte 0x23 (version 4, mode 3), d =
+ * bytes([0x23]) + bytes(range(1, 48)): the digest is cut to 20 bytes. */
 #define P48 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" \
 	    "202122232425262728292a2b2c2d2e2f"
+#define V4 "230102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" \
+	   "202122232425262728292a2b2c2d2e2f"
 START_TEST(hash_vectors)
 {
 	load();
 	assert_mac(3, P48, "c165775b5e02ad4a220b50c71b3b879741583b2a");
-	assert_mac(4, P48, "084d570839c63ec43225585d94626dfb9adbdead");
-	assert_mac(5, P48, "8e4f8aaa224f933e6ea522cf43f66880758a1d81");
+	assert_mac(4, P48, "084d570839c63ec43225585d94626dfb9adbdead7d231e04372c84427636a61b");
+	assert_mac(5, P48, "8e4f8aaa224f933e6ea522cf43f66880758a1d8114b6d3d2d16e9a03f7bf40da"
+			   "6615964d9a1b882782f76095498c6819704edeb32180639fb16d5ff623259c0a");
+	assert_mac(3, V4, "1c728f9a3923e30f8b5e5421d82a324ff065c643");
+	assert_mac(4, V4, "03372ebb6a9bfeb3fb6733686b076ef559d47bb6");
+	assert_mac(5, V4, "4c6504c910f768e76e162f2a19769d49a582751c");
 	ck_assert_uint_eq(ntp_auth_digest_len(keys_find(&ring, 6)), 0); /* Berkeley's */
 	uint8_t buf[100] = { 0 };
 	ck_assert_uint_eq(ntp_auth_sign(keys_find(&ring, 6), buf, 48, sizeof(buf)), 0);
@@ -92,9 +101,10 @@ END_TEST
 
 /* A client request of len bytes (header, optional extension field), signed
  * with key id when id != 0. Returns the length. */
-static size_t request(uint8_t *buf, uint32_t id, size_t ext)
+static size_t request_v(uint8_t *buf, uint32_t id, size_t ext, int version)
 {
-	struct ntp_pkt p = { .version = 4, .mode = NTP_MODE_CLIENT, .xmt = UINT64_C(0x1234) };
+	struct ntp_pkt p = { .version = (uint8_t)version, .mode = NTP_MODE_CLIENT,
+			     .xmt = UINT64_C(0x1234) };
 	memset(buf, 0, 200);
 	ntp_pkt_encode(&p, buf);
 	if (ext != 0) {
@@ -103,6 +113,11 @@ static size_t request(uint8_t *buf, uint32_t id, size_t ext)
 	}
 	size_t len = NTP_PKT_LEN + ext;
 	return id != 0 ? ntp_auth_sign(keys_find(&ring, id), buf, len, 200) : len;
+}
+
+static size_t request(uint8_t *buf, uint32_t id, size_t ext)
+{
+	return request_v(buf, id, ext, 4);
 }
 
 static int check(const uint8_t *buf, size_t len, const struct keys_key **k)
@@ -176,33 +191,41 @@ static struct answer serve(const uint8_t *req, size_t len)
 	return a;
 }
 
-/* A signed request gets a reply signed with its key once stamped: the
- * same length as the request, never more, and the MAC covers t2. */
+/* The reply to a request signed with key id is signed with it once
+ * stamped: the MAC as long as the request's, never longer, covering t2. */
+static void assert_signed_reply(const uint8_t *req, size_t len, uint32_t id, size_t want_len)
+{
+	struct ntp_pkt p;
+	struct answer a = serve(req, len);
+	ck_assert_int_eq(a.result, NTP_SERVER_AUTH_REPLY);
+	ck_assert(ntp_server_sends(a.result));
+	ck_assert_uint_eq(a.len, want_len);
+	ck_assert_uint_le(a.len, len);
+	ck_assert_uint_eq(a.out[a.len], 0xa5);
+	ntp_server_stamp(server(), a.out, a.len, UINT64_C(0xe8fe6f8000000001));
+	ck_assert_int_eq(ntp_pkt_decode(&p, a.out, a.len), NTP_PKT_OK);
+	ck_assert_uint_eq(p.mode, NTP_MODE_SERVER);
+	ck_assert_uint_eq(p.org, UINT64_C(0x1234));
+	ck_assert_uint_eq(p.xmt, UINT64_C(0xe8fe6f8000000001));
+	ck_assert_int_eq(ntp_auth_check_key(keys_find(&ring, id), a.out, &p), NTP_AUTH_OK);
+	ntp_pkt_set_xmt(a.out, 2); /* a later t2 without a new MAC fails */
+	ck_assert_int_eq(ntp_auth_check_key(keys_find(&ring, id), a.out, &p), NTP_AUTH_BAD_MAC);
+}
+
+/* NTPv4: a 16- or 20-byte digest, extension fields not echoed; NTPv3
+ * (chrony's clients with SHA256 and SHA512 keys): the whole digest. */
 START_TEST(server_signs)
 {
+	static const size_t v4_len[6] = { 0, 68, 68, 72, 72, 72 };
+	static const size_t v3_len[6] = { 0, 68, 68, 72, 84, 116 };
 	uint8_t req[200];
-	struct ntp_pkt p;
 	load();
 	for (uint32_t id = 1; id <= 5; id++) {
-		for (size_t ext = 0; ext <= 28; ext += 28) {
-			size_t len = request(req, id, ext);
-			struct answer a = serve(req, len);
-			ck_assert_int_eq(a.result, NTP_SERVER_AUTH_REPLY);
-			ck_assert(ntp_server_sends(a.result));
-			ck_assert_uint_eq(a.len, len - ext);
-			ck_assert_uint_le(a.len, len);
-			ck_assert_uint_eq(a.out[a.len], 0xa5);
-			ntp_server_stamp(server(), a.out, a.len, UINT64_C(0xe8fe6f8000000001));
-			ck_assert_int_eq(ntp_pkt_decode(&p, a.out, a.len), NTP_PKT_OK);
-			ck_assert_uint_eq(p.mode, NTP_MODE_SERVER);
-			ck_assert_uint_eq(p.org, UINT64_C(0x1234));
-			ck_assert_uint_eq(p.xmt, UINT64_C(0xe8fe6f8000000001));
-			ck_assert_int_eq(ntp_auth_check_key(keys_find(&ring, id), a.out, &p),
-					 NTP_AUTH_OK);
-			ntp_pkt_set_xmt(a.out, 2); /* a later t2 without a new MAC fails */
-			ck_assert_int_eq(ntp_auth_check_key(keys_find(&ring, id), a.out, &p),
-					 NTP_AUTH_BAD_MAC);
-		}
+		assert_signed_reply(req, request(req, id, 0), id, v4_len[id]);
+		assert_signed_reply(req, request(req, id, 28), id, v4_len[id]);
+		size_t len = request_v(req, id, 0, 3);
+		ck_assert_uint_eq(len, v3_len[id]);
+		assert_signed_reply(req, len, id, v3_len[id]);
 	}
 }
 END_TEST
