@@ -23,7 +23,8 @@ import traceback
 
 NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900 to 1970
 STATS_KEYS = ["received", "replied", "short", "version", "trailer", "control", "mode",
-              "send_error", "unstamped", "denied", "ratelimited", "kod_deny", "kod_rate"]
+              "send_error", "unstamped", "denied", "ratelimited", "kod_deny", "kod_rate",
+              "auth_reply", "nak_unknown_key", "nak_bad_mac"]
 DROP_KEYS = ["short", "version", "trailer", "control", "mode", "denied", "ratelimited"]
 START_DEADLINE = 20.0  # seconds for a daemon to say it is listening
 
@@ -420,6 +421,27 @@ def exchange(sock, addr, pkt, timeout=2.0):
         others.append(data)
 
 
+def drain(sock):
+    """Drop every datagram waiting on sock (requests a scripted server let
+    queue while the test looked elsewhere); sock is left blocking."""
+    sock.setblocking(False)
+    try:
+        while True:
+            sock.recvfrom(70000)
+    except BlockingIOError:
+        pass
+    sock.setblocking(True)
+
+
+def source_counters(d):
+    """SIGUSR1, then the counters of tsyncd's (first) `source ADDR:` line."""
+    before = d.line_count()
+    d.stats()
+    _, m = d.wait_line(r"tsyncd: source (\S+): (.*)$", before)
+    return {k: int(v, 8 if k == "reach" else 10)
+            for k, v in (kv.split(" ", 1) for kv in re.findall(r"(\w+ -?\d+)", m.group(2)))}
+
+
 def wait_answering(host, port, timeout=START_DEADLINE, want_sync=False):
     """Probe a server until it answers a client request (a readiness check
     for third-party daemons). Returns the decoded reply."""
@@ -509,11 +531,11 @@ def load_json(text):
 
 # ------------------------------------------------------------- third parties
 
-def start_chronyd(chronyd, d, rng):
+def start_chronyd(chronyd, d, rng, extra=""):
     """chronyd -x (never touches the clock) serving at local stratum 8 on
     127.0.0.1, on a free port outside the ephemeral range (other tests take
-    theirs with port 0); retried on a collision. Returns (process, port,
-    config path)."""
+    theirs with port 0); retried on a collision. `extra`: more config lines.
+    Returns (process, port, config path)."""
     for attempt in range(5):
         port = rng.randint(20000, 29999)
         if not port_free("127.0.0.1", port):
@@ -522,7 +544,7 @@ def start_chronyd(chronyd, d, rng):
         with open(conf, "w") as f:
             f.write("port %d\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\n"
                     "cmdport 0\nbindcmdaddress /\npidfile %s/chronyd.pid\n"
-                    "driftfile %s/chrony.drift\n" % (port, d, d))
+                    "driftfile %s/chrony.drift\n%s" % (port, d, d, extra))
         p = LoggedProcess("chronyd", [chronyd, "-x", "-d", "-u", "root", "-f", conf])
         try:
             wait_answering("127.0.0.1", port, timeout=20, want_sync=True)

@@ -1,37 +1,21 @@
 /*
- * The Berkeley group's shared keys: a keys file's text in, a key ring out.
- * Pure, like the config parser; the daemon reads the file and checks its
- * mode. Secrets stay in memory only as long as the ring does.
+ * Berkeley mode's view of the daemon's keys file (tsync/keys.h): the same
+ * ring and parser, under the names the Berkeley modules use. A Berkeley
+ * key is one of type hmac-sha256.
  */
 #ifndef TSYNC_BRK_KEYS_H
 #define TSYNC_BRK_KEYS_H
 
-#include <stddef.h>
-#include <stdint.h>
+#include "tsync/keys.h"
 
-#define BRK_KEY_MIN 16   /* bytes of secret: 128 bits at least */
-#define BRK_KEY_MAX 64   /* an HMAC-SHA-256 block */
-#define BRK_MAX_KEYS 32
+#define BRK_KEY_MIN KEYS_SECRET_MIN
+#define BRK_KEY_MAX KEYS_SECRET_MAX
+#define BRK_MAX_KEYS KEYS_MAX
 
-struct brk_key {
-	uint32_t id;     /* 1..2^32-1; 0 means "no key" on the wire */
-	uint8_t len;
-	uint8_t secret[BRK_KEY_MAX];
-};
-
-struct brk_keyring {
-	struct brk_key key[BRK_MAX_KEYS];
-	int n;
-};
-
-/* Parse a keys file: one key a line, "ID hmac-sha256 HEX" ('#' starts a
- * comment; HEX is 32..128 hex digits). Returns 0, or -EINVAL with
- * "FILE:LINE: message" in err; ring is then left empty. */
-int brk_keys_parse(struct brk_keyring *ring, const char *text, size_t len,
-		   const char *filename, char *err, size_t errlen);
-/* The key with this id, or NULL. */
-const struct brk_key *brk_keys_find(const struct brk_keyring *ring, uint32_t id);
-/* Overwrite every secret (before the ring's memory is given back). */
-void brk_keys_wipe(struct brk_keyring *ring);
+#define brk_key keys_key
+#define brk_keyring keys_ring
+#define brk_keys_parse keys_parse
+#define brk_keys_find keys_find
+#define brk_keys_wipe keys_wipe
 
 #endif

@@ -47,6 +47,8 @@ struct cfg_server {
 	uint16_t port;
 	int8_t minpoll, maxpoll; /* log2 s */
 	bool iburst, prefer, pool;
+	uint32_t key_id;    /* `key ID`: replies must carry its MAC; 0: none */
+	unsigned long line; /* where it was given, for errors found at start */
 };
 
 /* Berkeley mode (tsync-berkeley(7)); role 0 (none) when not configured. */
@@ -95,6 +97,7 @@ struct tsyncd_config {
 	struct acl acl;
 	struct rl_params ratelimit;
 	bool ratelimit_on;
+	char file[CFG_PATH_MAX];    /* the file parsed, for errors found at start */
 };
 
 void cfg_init(struct tsyncd_config *cfg);

@@ -27,7 +27,7 @@
 #define CTL_SOURCES_MAX 64
 
 #define CTL_STATUS_WIRE_MAX (51 + 2 * (1 + CTL_STR_MAX))
-#define CTL_SOURCE_WIRE_MAX (1 + CTL_STR_MAX + 8 + 3 * 8)
+#define CTL_SOURCE_WIRE_MAX (1 + CTL_STR_MAX + 8 + 3 * 8 + 4 + 8)
 #define CTL_SOURCES_WIRE_MAX (2 + CTL_SOURCES_MAX * CTL_SOURCE_WIRE_MAX)
 /* The largest reply of any command: BERKELEY's for a full group (216 +
  * 512 x 60 bytes, tsync/brk_status.h), which brk_status.c checks at
@@ -105,6 +105,8 @@ struct ctl_source {
 	int64_t offset_ns;
 	int64_t delay_ns;
 	int64_t jitter_ns;
+	uint32_t key_id;        /* its `key ID`; 0: none */
+	uint64_t auth_rejected; /* replies refused for their MAC (no MAC, NAK, wrong key or digest) */
 };
 
 /* What the bytes received so far on a connection amount to. */

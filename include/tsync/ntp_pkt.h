@@ -50,7 +50,7 @@ struct ntp_pkt {
 	ntp_ts_t xmt;
 	/* What follows the header, measured by ntp_pkt_decode. */
 	uint16_t ext_len; /* bytes of extension fields */
-	uint16_t mac_len; /* bytes of key id + digest (4: crypto-NAK) */
+	uint16_t mac_len; /* bytes of key id + digest (4: crypto-NAK; up to 68 before v4) */
 };
 
 /* Why a datagram is not a well-formed NTP packet. */

@@ -10,7 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tsync/ntp_auth.h"
 #include "tsync/ntp_pkt.h"
+
+/* The longest reply: a header and a MAC. */
+#define NTP_SERVER_REPLY_MAX (NTP_PKT_LEN + NTP_AUTH_V3_MAC_MAX)
 
 /* What the server says about itself in every reply. */
 struct ntp_server_state {
@@ -25,6 +29,9 @@ struct ntp_server_state {
 	 * reply, as the clock's error grows since its last update (RFC 5905
 	 * §7.3): true for a clock that follows upstream servers. */
 	bool disp_ages;
+	/* The keys a request's MAC may name (NULL: none): a request under one
+	 * of them gets a reply signed with it, any other MAC a crypto-NAK. */
+	const struct keys_ring *keys;
 };
 
 /* Why a datagram got no answer. Each has its own counter. */
@@ -35,15 +42,29 @@ enum ntp_server_result {
 	NTP_SERVER_DROP_TRAILER, /* malformed extension fields or MAC */
 	NTP_SERVER_DROP_CONTROL, /* mode 6 or 7: never answered */
 	NTP_SERVER_DROP_MODE,    /* any other mode but 3 */
+	/* Answers to a request with a MAC (ntp_server_sends is true). */
+	NTP_SERVER_AUTH_REPLY,   /* valid MAC: a reply signed with its key */
+	NTP_SERVER_NAK_UNKNOWN_KEY, /* key id not in the keys: a crypto-NAK */
+	NTP_SERVER_NAK_BAD_MAC,  /* wrong digest or length, or a lone key id: a crypto-NAK */
 	NTP_SERVER_N_RESULTS
 };
 
 /* Build the reply to req[0..req_len) received at t1 (Unix ns) into
- * out[0..NTP_PKT_LEN). On NTP_SERVER_REPLY *out_len is the reply's length
- * (never more than req_len) and the transmit timestamp is still to be set;
- * otherwise nothing is written and the result says why. */
+ * out[0..NTP_SERVER_REPLY_MAX). When ntp_server_sends(result), *out_len
+ * is the reply's length (never more than req_len) and ntp_server_stamp
+ * is still to be called; otherwise nothing is written and the result
+ * says why. */
 int ntp_server_reply(const struct ntp_server_state *st, const uint8_t *req, size_t req_len,
 		     int64_t t1, uint8_t *out, size_t *out_len);
+
+/* True if the result is answered: a reply, signed or not, or a crypto-NAK. */
+bool ntp_server_sends(int result);
+
+/* Set the transmit timestamp of reply[0..len) from ntp_server_reply, as
+ * late as it can be, and then sign it if it carries a MAC (the digest
+ * covers the timestamp). st is the state that built it. */
+void ntp_server_stamp(const struct ntp_server_state *st, uint8_t *reply, size_t len,
+		      ntp_ts_t xmt);
 
 const char *ntp_server_result_name(int result);
 

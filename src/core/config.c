@@ -21,9 +21,9 @@
  * the bound lets a line be copied and split in a buffer on the stack.
  * Comments and indentation do not count. */
 #define CFG_LINE_MAX 1024
-/* No directive takes more words than this ("ratelimit interval N burst N
- * leak N table N ipv6prefix N"). */
-#define MAX_WORDS 11
+/* No directive takes more words than this
+ * ("server H port N minpoll N maxpoll N iburst prefer key N"). */
+#define MAX_WORDS 12
 /* A word quoted back in a message is cut to this, so that the message
  * stays one short line. */
 #define SHOW_MAX 40
@@ -476,11 +476,12 @@ static bool valid_host(const char *s)
 	return true;
 }
 
-enum server_opt { OPT_PORT, OPT_MINPOLL, OPT_MAXPOLL, OPT_IBURST, OPT_PREFER, N_SERVER_OPTS };
+enum server_opt { OPT_PORT, OPT_MINPOLL, OPT_MAXPOLL, OPT_IBURST, OPT_PREFER, OPT_KEY,
+		  N_SERVER_OPTS };
 
 static const char *const server_opt_names[N_SERVER_OPTS] = {
 	[OPT_PORT] = "port", [OPT_MINPOLL] = "minpoll", [OPT_MAXPOLL] = "maxpoll",
-	[OPT_IBURST] = "iburst", [OPT_PREFER] = "prefer",
+	[OPT_IBURST] = "iburst", [OPT_PREFER] = "prefer", [OPT_KEY] = "key",
 };
 
 static int server_value(struct parser *p, struct cfg_server *sv, enum server_opt k,
@@ -493,6 +494,12 @@ static int server_value(struct parser *p, struct cfg_server *sv, enum server_opt
 		if ((rc = int_arg(p, "port", val, 1, PORT_MAX, &v)) < 0)
 			return rc;
 		sv->port = (uint16_t)v;
+		return 0;
+	}
+	if (k == OPT_KEY) {
+		if ((rc = int_arg(p, "key", val, 1, 4294967295L, &v)) < 0)
+			return rc;
+		sv->key_id = (uint32_t)v;
 		return 0;
 	}
 	if ((rc = int_arg(p, server_opt_names[k], val, CFG_POLL_MIN, CFG_POLL_MAX, &v)) < 0)
@@ -543,7 +550,7 @@ static int server_polls(struct parser *p, struct cfg_server *sv, unsigned seen)
 static int parse_server(struct parser *p, const struct line *l, bool pool)
 {
 	struct tsyncd_config *cfg = p->cfg;
-	struct cfg_server sv = { .port = NTP_PORT, .pool = pool,
+	struct cfg_server sv = { .port = NTP_PORT, .pool = pool, .line = p->lineno,
 				 .minpoll = CFG_MINPOLL_DEFAULT, .maxpoll = CFG_MAXPOLL_DEFAULT };
 	unsigned seen = 0;
 	char b[SHOW_MAX];
@@ -1006,6 +1013,20 @@ static int ratelimit_value(struct parser *p, struct rl_params *r, int k, const c
 	return 0;
 }
 
+/* A server's key must come from a keys file, given anywhere in the file. */
+static int server_keys_check(struct parser *p)
+{
+	for (int i = 0; i < p->cfg->n_servers; i++) {
+		const struct cfg_server *sv = &p->cfg->server[i];
+		if (sv->key_id != 0 && !p->brk.keyfile) {
+			p->lineno = sv->line;
+			p->name = sv->pool ? "pool" : "server";
+			return fail(p, "key %u needs a keyfile", sv->key_id);
+		}
+	}
+	return 0;
+}
+
 static int do_ratelimit(struct parser *p, const struct line *l)
 {
 	struct rl_params r = p->cfg->ratelimit;
@@ -1050,8 +1071,8 @@ static const struct directive directives[] = {
 	{ "listen", 4, do_listen },
 	{ "makestep", 3, do_makestep },
 	{ "maxslew", 2, do_maxslew },
-	{ "pool", 10, do_pool },
-	{ "server", 10, do_server },
+	{ "pool", 12, do_pool },
+	{ "server", 12, do_server },
 	{ "stratum", 2, do_stratum },
 };
 
@@ -1162,6 +1183,10 @@ int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,
 			return rc;
 		pos = next;
 	}
+	if (strlen(filename) < CFG_PATH_MAX)
+		strcpy(cfg->file, filename);
+	if (server_keys_check(&p) < 0)
+		return -EINVAL;
 	return berkeley_check(&p);
 }
 

@@ -268,6 +268,8 @@ static bool put_source(struct cur *c, const struct ctl_source *s)
 	put_be(c, (uint64_t)s->offset_ns, 8);
 	put_be(c, (uint64_t)s->delay_ns, 8);
 	put_be(c, (uint64_t)s->jitter_ns, 8);
+	put_be(c, s->key_id, 4);
+	put_be(c, s->auth_rejected, 8);
 	return true;
 }
 
@@ -282,6 +284,8 @@ static void get_source(struct cur *c, struct ctl_source *s)
 	s->offset_ns = (int64_t)get_be(c, 8);
 	s->delay_ns = (int64_t)get_be(c, 8);
 	s->jitter_ns = (int64_t)get_be(c, 8);
+	s->key_id = (uint32_t)get_be(c, 4);
+	s->auth_rejected = get_be(c, 8);
 	if ((unsigned)s->state >= CTL_N_SOURCE_STATES)
 		c->ok = false;
 }

@@ -38,8 +38,13 @@ static void put64(uint8_t *b, uint64_t v)
 	put32(b + 4, (uint32_t)v);
 }
 
-static bool is_mac_len(size_t n)
+/* Before NTPv4 nothing but a MAC follows the header, so it may carry a
+ * whole SHA-256 or SHA-512 digest (36 or 68 bytes with its key id), as
+ * chrony's clients send with such keys. */
+static bool is_mac_len(size_t n, int version)
 {
+	if (version < 4 && (n == 4 + 32 || n == 4 + 64))
+		return true;
 	return n == 0 || n == 4 || n == 20 || n == MAC_MAX_LEN;
 }
 
@@ -57,7 +62,7 @@ static int measure_trailer(struct ntp_pkt *p, const uint8_t *buf, size_t len)
 			off += ext;
 		}
 	}
-	if (!is_mac_len(len - off))
+	if (!is_mac_len(len - off, p->version))
 		return NTP_PKT_BAD_TRAILER;
 	p->ext_len = (uint16_t)off;
 	p->mac_len = (uint16_t)(len - off);

@@ -1,9 +1,11 @@
 /*
  * The server's answer to one datagram: decide whether it deserves a reply
- * and, if so, build the mode 4 header from the server's own state. Pure:
- * the caller owns the socket, the clock and the drop counters.
+ * and, if so, build the mode 4 header from the server's own state, signed
+ * when the request was (or a crypto-NAK when its MAC fails). Pure: the
+ * caller owns the socket, the clock, the keys file and the counters.
  */
 #include "tsync/ntp_server.h"
+#include "tsync/ntp_auth.h"
 #include "tsync/ntp_exch.h"
 
 #include <assert.h>
@@ -77,6 +79,29 @@ static void build_reply(const struct ntp_server_state *st, const struct ntp_pkt 
 	r->xmt = 0;
 }
 
+/* A request's MAC decides the rest: none, today's plain reply; a valid
+ * one, room for the same key's MAC (ntp_server_stamp signs it once t2 is
+ * in); anything else, a crypto-NAK (RFC 5905 §7.3), never a signed reply. */
+static int authenticate(const struct keys_ring *keys, const uint8_t *req,
+			const struct ntp_pkt *p, uint8_t *out, size_t *out_len)
+{
+	const struct keys_key *k = NULL;
+	int auth = ntp_auth_check(keys, req, p, &k);
+	if (auth == NTP_AUTH_NONE)
+		return NTP_SERVER_REPLY;
+	if (auth == NTP_AUTH_OK) {
+		/* The request's own key id; the digest waits for t2. */
+		size_t dlen = ntp_auth_digest_len_v(k, p->version);
+		memcpy(out + NTP_PKT_LEN, req + NTP_PKT_LEN + p->ext_len, 4);
+		memset(out + NTP_PKT_LEN + 4, 0, dlen);
+		*out_len = NTP_PKT_LEN + 4 + dlen;
+		return NTP_SERVER_AUTH_REPLY;
+	}
+	memset(out + NTP_PKT_LEN, 0, NTP_AUTH_NAK_LEN);
+	*out_len = NTP_PKT_LEN + NTP_AUTH_NAK_LEN;
+	return auth == NTP_AUTH_UNKNOWN_KEY ? NTP_SERVER_NAK_UNKNOWN_KEY : NTP_SERVER_NAK_BAD_MAC;
+}
+
 int ntp_server_reply(const struct ntp_server_state *st, const uint8_t *req, size_t req_len,
 		     int64_t t1, uint8_t *out, size_t *out_len)
 {
@@ -86,11 +111,29 @@ int ntp_server_reply(const struct ntp_server_state *st, const uint8_t *req, size
 		return result;
 	build_reply(st, &p, t1, &r);
 	ntp_pkt_encode(&r, out);
-	/* The header alone, whatever extensions or MAC the request carried:
-	 * a reply is never larger than its request. */
+	/* The header, and a MAC no longer than the request's: extension
+	 * fields are not echoed, so a reply is never larger than its request. */
 	assert(req_len >= NTP_PKT_LEN);
 	*out_len = NTP_PKT_LEN;
-	return NTP_SERVER_REPLY;
+	return authenticate(st->keys, req, &p, out, out_len);
+}
+
+bool ntp_server_sends(int result)
+{
+	return result == NTP_SERVER_REPLY || result == NTP_SERVER_AUTH_REPLY ||
+	       result == NTP_SERVER_NAK_UNKNOWN_KEY || result == NTP_SERVER_NAK_BAD_MAC;
+}
+
+void ntp_server_stamp(const struct ntp_server_state *st, uint8_t *reply, size_t len,
+		      ntp_ts_t xmt)
+{
+	struct ntp_pkt p = { .mac_len = (uint16_t)(len - NTP_PKT_LEN) };
+	ntp_pkt_set_xmt(reply, xmt);
+	if (len <= NTP_PKT_LEN + NTP_AUTH_NAK_LEN || st->keys == NULL)
+		return;
+	const struct keys_key *k = keys_find(st->keys, ntp_auth_key_id(reply, &p));
+	if (k != NULL)
+		ntp_auth_sign(k, reply, NTP_PKT_LEN, len);
 }
 
 const char *ntp_server_result_name(int result)
@@ -102,6 +145,9 @@ const char *ntp_server_result_name(int result)
 	case NTP_SERVER_DROP_TRAILER: return "trailer";
 	case NTP_SERVER_DROP_CONTROL: return "control";
 	case NTP_SERVER_DROP_MODE: return "mode";
+	case NTP_SERVER_AUTH_REPLY: return "auth_reply";
+	case NTP_SERVER_NAK_UNKNOWN_KEY: return "nak_unknown_key";
+	case NTP_SERVER_NAK_BAD_MAC: return "nak_bad_mac";
 	default: return "unknown";
 	}
 }

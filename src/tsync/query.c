@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyfile.h"
 #include "query.h"
 #include "tsync/hostport.h"
+#include "tsync/ntp_auth.h"
 #include "nonce.h"
 #include "udp.h"
 
@@ -23,6 +25,8 @@ struct query_opts {
 	int family;
 	char host[256];
 	uint16_t port;
+	uint32_t key_id;       /* --key; 0: none */
+	const char *keyfile;   /* --keyfile */
 };
 
 struct query {
@@ -42,12 +46,15 @@ struct query {
 	bool kod;
 	struct query_result best;
 	int status; /* exit status */
+	struct keys_ring keys;
+	const struct keys_key *key; /* --key: requests signed, replies verified */
+	int last_auth;              /* why the last answer's MAC was refused */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tsync query [-c N] [-t SECONDS] [-i SECONDS] [--json] [--cristian]\n"
-		   "                   [-4 | -6] HOST[:PORT]\n");
+		   "                   [--key ID --keyfile FILE] [-4 | -6] HOST[:PORT]\n");
 }
 
 static void send_next(struct query *q);
@@ -75,7 +82,8 @@ static uint64_t ms(double seconds)
 
 static void send_next(struct query *q)
 {
-	uint8_t buf[NTP_PKT_LEN];
+	uint8_t buf[NTP_PKT_LEN + NTP_AUTH_MAC_MAX];
+	size_t len = NTP_PKT_LEN;
 	char name[ADDR_STRLEN];
 	if (q->kod || q->best.sent == q->o->count) {
 		finish(q, q->best.valid > 0 ? 0 : 1);
@@ -84,9 +92,11 @@ static void send_next(struct query *q)
 	q->nonce = nonce_new();
 	struct ntp_pkt req = { .version = NTP_VERSION, .mode = NTP_MODE_CLIENT, .xmt = q->nonce };
 	ntp_pkt_encode(&req, buf);
+	if (q->key != NULL)
+		len = ntp_auth_sign(q->key, buf, NTP_PKT_LEN, sizeof(buf));
 	clk_read(q->clock, &q->t0);
 	udp_tx_req_sent(&q->tx, q->sock->tx_key, q->t0);
-	int err = udp_send(q->sock, buf, sizeof(buf), (struct sockaddr *)&q->server);
+	int err = udp_send(q->sock, buf, len, (struct sockaddr *)&q->server);
 	q->best.sent++;
 	q->waiting = true;
 	if (err < 0)
@@ -135,7 +145,11 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 	    res == NTP_EXCH_BOGUS)
 		return;
 	q->waiting = false;
-	if (res == NTP_EXCH_OK) {
+	/* It answers our request, but only its MAC says the server sent it. */
+	int auth = q->key != NULL ? ntp_auth_check_key(q->key, data, &p) : NTP_AUTH_OK;
+	if (auth != NTP_AUTH_OK)
+		q->last_auth = auth;
+	else if (res == NTP_EXCH_OK) {
 		take_sample(q, &p, t3);
 	} else {
 		q->last_reject = res;
@@ -198,11 +212,25 @@ static int resolve(struct query *q)
 	return uv_getaddrinfo(&q->loop, &q->gai, on_resolved, q->o->host, port, &hints);
 }
 
+/* Why the last answer was refused for its MAC, in the user's words. */
+static const char *auth_failure(int auth)
+{
+	switch (auth) {
+	case NTP_AUTH_NONE: return "no MAC";
+	case NTP_AUTH_NAK: return "crypto-NAK: the server refused our key or MAC";
+	case NTP_AUTH_UNKNOWN_KEY: return "signed with another key";
+	default: return "bad MAC";
+	}
+}
+
 static void report_failure(const struct query *q)
 {
 	if (q->kod || q->best.sent == 0 || q->best.valid > 0)
 		return;
-	if (q->last_reject != NTP_EXCH_OK)
+	if (q->last_auth != NTP_AUTH_OK)
+		fprintf(stderr, "tsync: %s: no valid reply in %d tries (last reply: %s)\n",
+			q->best.server, q->best.sent, auth_failure(q->last_auth));
+	else if (q->last_reject != NTP_EXCH_OK)
 		fprintf(stderr, "tsync: %s: no valid reply in %d tries (last reply: %s)\n",
 			q->best.server, q->best.sent, ntp_exch_result_name(q->last_reject));
 	else
@@ -210,9 +238,33 @@ static void report_failure(const struct query *q)
 			q->best.sent);
 }
 
+/* --key ID from --keyfile FILE, refused as tsyncd refuses it. */
+static int load_key(struct query *q)
+{
+	char err[256];
+	if (q->o->keyfile == NULL)
+		return 0;
+	if (keyfile_load(q->o->keyfile, &q->keys, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tsync: %s\n", err);
+		return -1;
+	}
+	q->key = keys_find(&q->keys, q->o->key_id);
+	if (q->key == NULL || ntp_auth_digest_len(q->key) == 0) {
+		fprintf(stderr, "tsync: key %u %s %s\n", q->o->key_id,
+			q->key == NULL ? "is not in" : "is not an NTP key type in", q->o->keyfile);
+		return -1;
+	}
+	q->best.key_id = q->key->id;
+	return 0;
+}
+
 static int run_query(const struct query_opts *o)
 {
-	struct query q = { .o = o };
+	struct query q = { .o = o, .last_auth = NTP_AUTH_OK };
+	if (load_key(&q) < 0) {
+		keys_wipe(&q.keys);
+		return 1;
+	}
 	int err = clk_readonly_new(&q.clock);
 	if (err < 0) {
 		fprintf(stderr, "tsync: cannot read the clock: %s\n", strerror(-err));
@@ -230,6 +282,7 @@ static int run_query(const struct query_opts *o)
 	uv_loop_close(&q.loop);
 	free(q.sock);
 	clk_destroy(q.clock);
+	keys_wipe(&q.keys);
 	report_failure(&q);
 	if (q.status == 0) {
 		if (o->json)
@@ -265,6 +318,8 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "cristian", no_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "keyfile", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -291,9 +346,23 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 		case '6': o->family = AF_INET6; break;
 		case 'j': o->json = true; break;
 		case 'C': o->cristian = true; break;
+		case 'k':
+			if (!parse_number(optarg, 1, 4294967295.0, &v) || v != floor(v)) {
+				fprintf(stderr, "tsync query: bad value for --key: '%s'\n", optarg);
+				usage(stderr);
+				return 2;
+			}
+			o->key_id = (uint32_t)v;
+			break;
+		case 'K': o->keyfile = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if ((o->key_id != 0) != (o->keyfile != NULL)) {
+		fprintf(stderr, "tsync query: --key and --keyfile go together\n");
+		usage(stderr);
+		return 2;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "tsync query: %s\n", optind == argc ? "no server given" : "too many arguments");

@@ -21,6 +21,7 @@ struct query_result {
 	struct ntp_sample sample;
 	int sent, valid;
 	int kernel_t0;   /* valid samples whose t0 was the kernel's */
+	uint32_t key_id; /* replies verified under this key; 0: no key */
 };
 
 int query_main(int argc, char **argv);

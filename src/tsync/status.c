@@ -128,8 +128,9 @@ static void sources_json(const struct ctl_source *src, int n)
 		printf("\"stratum\":%u,\"poll\":%d,\"reach\":%u,\"refid\":%" PRIu32 ",", s->stratum,
 		       s->poll, s->reach, s->refid);
 		print_json_str("refid_name", ntp_refid_format(s->refid, s->stratum, r), ",");
-		printf("\"offset_ns\":%" PRId64 ",\"delay_ns\":%" PRId64 ",\"jitter_ns\":%" PRId64 "}",
-		       s->offset_ns, s->delay_ns, s->jitter_ns);
+		printf("\"offset_ns\":%" PRId64 ",\"delay_ns\":%" PRId64 ",\"jitter_ns\":%" PRId64
+		       ",\"key\":%" PRIu32 ",\"auth_rejected\":%" PRIu64 "}",
+		       s->offset_ns, s->delay_ns, s->jitter_ns, s->key_id, s->auth_rejected);
 	}
 	printf("]}\n");
 }

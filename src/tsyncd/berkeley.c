@@ -4,20 +4,18 @@
  * actions become datagrams, clock changes and log lines.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "berkeley.h"
 #include "tsync/ctl_proto.h"
+#include "keyfile.h"
 #include "log.h"
 #include "mcast.h"
 
-#define KEYFILE_MAX (64 * 1024)
 #define NS_PER_MS 1000000
 /* A master's unicast socket takes a REPLY from every slave at once after
  * each POLL, and a 92-byte datagram costs about 830 bytes of buffer on
@@ -261,48 +259,11 @@ static void on_datagram(struct udp_sock *s, const uint8_t *data, size_t len,
 
 /* -------------------------------------------------------------- the keys */
 
-/* The whole keys file, refused unless only its owner may read it. */
-static int read_keyfile(const char *path, char **text, size_t *len)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || (st.st_mode & 077) != 0 || st.st_size > KEYFILE_MAX) {
-		int err = (st.st_mode & 077) != 0 ? -EACCES : st.st_size > KEYFILE_MAX ? -EFBIG : -errno;
-		close(fd);
-		return err;
-	}
-	char *buf = malloc(KEYFILE_MAX);
-	ssize_t n = buf != NULL ? read(fd, buf, KEYFILE_MAX) : -1;
-	int err = n < 0 ? (buf == NULL ? -ENOMEM : -errno) : 0;
-	close(fd);
-	if (err < 0) {
-		free(buf);
-		return err;
-	}
-	*text = buf;
-	*len = (size_t)n;
-	return 0;
-}
-
+/* Berkeley takes one hmac-sha256 key from the daemon's keys file. */
 static int load_key(struct berkeley *b, const struct tsyncd_config *cfg)
 {
-	char *text = NULL, err[256];
-	size_t len = 0;
-	int rc = read_keyfile(cfg->keyfile, &text, &len);
-	if (rc == -EACCES) {
-		log_error("berkeley: keyfile %s: readable by others; refused (chmod 600 it)",
-			  cfg->keyfile);
-		return rc;
-	}
-	if (rc < 0) {
-		log_error("berkeley: keyfile %s: %s", cfg->keyfile, strerror(-rc));
-		return rc;
-	}
-	rc = brk_keys_parse(&b->keys, text, len, cfg->keyfile, err, sizeof(err));
-	memset(text, 0, len);
-	free(text);
+	char err[256];
+	int rc = keyfile_load(cfg->keyfile, &b->keys, err, sizeof(err));
 	if (rc < 0) {
 		log_error("berkeley: %s", err);
 		return rc;
@@ -310,6 +271,11 @@ static int load_key(struct berkeley *b, const struct tsyncd_config *cfg)
 	b->key = brk_keys_find(&b->keys, cfg->berkeley.key_id);
 	if (b->key == NULL) {
 		log_error("berkeley: key %" PRIu32 " is not in %s", cfg->berkeley.key_id, cfg->keyfile);
+		return -ENOKEY;
+	}
+	if (b->key->type != KEYS_HMAC_SHA256) {
+		log_error("berkeley: key %" PRIu32 " in %s is %s, not hmac-sha256",
+			  cfg->berkeley.key_id, cfg->keyfile, keys_type_name(b->key->type));
 		return -ENOKEY;
 	}
 	return 0;

@@ -263,14 +263,19 @@ static void select_and_update(struct client *cl)
 static void send_request(struct peer *p)
 {
 	struct client *cl = p->cl;
-	uint8_t buf[NTP_PKT_LEN];
+	uint8_t buf[NTP_PKT_LEN + NTP_AUTH_MAC_MAX];
+	size_t len = NTP_PKT_LEN;
 
 	p->nonce = nonce_new();
 	struct ntp_pkt req = { .version = NTP_VERSION, .mode = NTP_MODE_CLIENT, .xmt = p->nonce };
 	ntp_pkt_encode(&req, buf);
+	/* The nonce is the transmit timestamp, so the MAC can be made
+	 * before t0 is read: signing costs no accuracy. */
+	if (p->key != NULL)
+		len = ntp_auth_sign(p->key, buf, NTP_PKT_LEN, sizeof(buf));
 	p->t0 = now_ns(cl);
 	udp_tx_req_sent(&p->tx, p->sock.tx_key, p->t0);
-	int err = udp_send(&p->sock, buf, sizeof(buf), (struct sockaddr *)&p->addr);
+	int err = udp_send(&p->sock, buf, len, (struct sockaddr *)&p->addr);
 	if (err < 0)
 		log_debug("%s: cannot send: %s", p->name, strerror(-err));
 	p->waiting = true;
@@ -342,6 +347,20 @@ static void kissed(struct peer *p, const struct ntp_pkt *r, int64_t now)
 	schedule(p);
 }
 
+/* With a key, only a reply signed with it is heard at all: a forged or
+ * NAKed one neither answers the request out nor touches the clock. */
+static bool authentic(struct peer *p, const uint8_t *data, const struct ntp_pkt *r)
+{
+	if (p->key == NULL)
+		return true;
+	int res = ntp_auth_check_key(p->key, data, r);
+	if (res == NTP_AUTH_OK)
+		return true;
+	p->auth_rejected[res]++;
+	log_debug("%s: reply refused: %s", p->name, ntp_auth_result_name(res));
+	return false;
+}
+
 static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 		     const struct sockaddr *from, int64_t t3)
 {
@@ -357,6 +376,8 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 		p->malformed++;
 		return;
 	}
+	if (!authentic(p, data, &r))
+		return;
 	int res = ntp_exch_check(&r, p->waiting ? p->nonce : 0, p->last_xmt);
 	if (!p->waiting && res == NTP_EXCH_OK)
 		res = NTP_EXCH_BOGUS; /* an answer to a request already answered */
@@ -446,6 +467,7 @@ static void add_peer(struct client *cl, const struct cfg_server *conf, const str
 		return;
 	}
 	p->cl = cl;
+	p->key = conf->key_id != 0 ? keys_find(&cl->srv->keys, conf->key_id) : NULL;
 	memcpy(&p->addr, sa, len);
 	addr_format(sa, p->name, sizeof(p->name));
 	int err = peer_open(p, conf);
@@ -455,8 +477,8 @@ static void add_peer(struct client *cl, const struct cfg_server *conf, const str
 		return;
 	}
 	cl->peers[cl->n_peers++] = p;
-	log_info("polling %s (%s) every 2^%d..2^%d s%s", p->name, conf->host, conf->minpoll,
-		 conf->maxpoll, conf->iburst ? ", iburst" : "");
+	log_info("polling %s (%s) every 2^%d..2^%d s%s%s", p->name, conf->host, conf->minpoll,
+		 conf->maxpoll, conf->iburst ? ", iburst" : "", p->key != NULL ? ", with a key" : "");
 }
 
 /* ---------------------------------------------------------------- resolving */
@@ -557,13 +579,39 @@ static void start_discipline(struct client *cl)
 	disc_init(&cl->disc, &dc, known ? ppm : 0.0, known);
 }
 
+/* A server's key must be in the keys file, and be an NTP key: found
+ * now, not at the first reply. */
+static int check_keys(const struct tsyncd_config *cfg, const struct keys_ring *keys)
+{
+	for (int i = 0; i < cfg->n_servers; i++) {
+		const struct cfg_server *sv = &cfg->server[i];
+		const struct keys_key *k = keys_find(keys, sv->key_id);
+		const char *what = sv->pool ? "pool" : "server";
+		if (sv->key_id == 0)
+			continue;
+		if (k == NULL) {
+			log_error("%s:%lu: %s: key %u is not in %s", cfg->file, sv->line, what,
+				  sv->key_id, cfg->keyfile);
+			return -ENOKEY;
+		}
+		if (ntp_auth_digest_len(k) == 0) {
+			log_error("%s:%lu: %s: key %u in %s is %s, not an NTP key type", cfg->file,
+				  sv->line, what, sv->key_id, cfg->keyfile, keys_type_name(k->type));
+			return -ENOKEY;
+		}
+	}
+	return 0;
+}
+
 int client_start(struct client *cl, uv_loop_t *loop, struct clk *clock, struct server *srv,
 		 const struct tsyncd_config *cfg)
 {
-	*cl = (struct client){ .loop = loop, .clock = clock, .srv = srv, .cfg = cfg,
-			       .sel = { .peer = -1 } };
-	if (cfg->n_servers == 0)
-		return 0;
+	/* Checked first: a client that fails it has nothing to stop. */
+	int err = check_keys(cfg, &srv->keys);
+	*cl = (struct client){ .loop = loop, .clock = clock, .srv = srv,
+			       .cfg = err < 0 ? NULL : cfg, .sel = { .peer = -1 } };
+	if (err < 0 || cfg->n_servers == 0)
+		return err;
 	read_pair(cl, &cl->pair);
 	start_discipline(cl);
 	uv_timer_init(loop, &cl->watch);
@@ -602,7 +650,7 @@ void client_log_stats(const struct client *cl)
 		const struct peer *p = cl->peers[i];
 		log_info("source %s: tx %llu replies %llu updates %llu kod %llu mode %llu bogus %llu "
 			 "duplicate %llu unsync %llu malformed %llu foreign %llu t0_user %llu "
-			 "reach %03o poll %d",
+			 "reach %03o poll %d unauth %llu nak %llu wrong_key %llu bad_mac %llu",
 			 p->name, (unsigned long long)p->src.n_tx,
 			 (unsigned long long)p->src.n_replies, (unsigned long long)p->src.n_updates,
 			 (unsigned long long)p->src.n_kod,
@@ -611,6 +659,10 @@ void client_log_stats(const struct client *cl)
 			 (unsigned long long)p->rejected[NTP_EXCH_DUPLICATE],
 			 (unsigned long long)p->rejected[NTP_EXCH_UNSYNC],
 			 (unsigned long long)p->malformed, (unsigned long long)p->foreign,
-			 (unsigned long long)p->t0_user, p->src.reach, p->src.poll);
+			 (unsigned long long)p->t0_user, p->src.reach, p->src.poll,
+			 (unsigned long long)p->auth_rejected[NTP_AUTH_NONE],
+			 (unsigned long long)p->auth_rejected[NTP_AUTH_NAK],
+			 (unsigned long long)p->auth_rejected[NTP_AUTH_UNKNOWN_KEY],
+			 (unsigned long long)p->auth_rejected[NTP_AUTH_BAD_MAC]);
 	}
 }

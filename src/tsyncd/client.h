@@ -14,6 +14,7 @@
 #include "tsync/clock.h"
 #include "tsync/config.h"
 #include "tsync/discipline.h"
+#include "tsync/ntp_auth.h"
 #include "tsync/ntp_exch.h"
 #include "tsync/ntp_select.h"
 #include "tsync/ntp_source.h"
@@ -41,6 +42,10 @@ struct peer {
 	uint64_t malformed;        /* datagrams that are no NTP packet */
 	uint64_t foreign;          /* datagrams from another address */
 	uint64_t t0_user;          /* replies taken without the kernel's t0 */
+	const struct keys_key *key; /* `key ID`: requests signed, replies checked; NULL: none */
+	/* Replies refused for their MAC, by enum ntp_auth_result: none, a
+	 * crypto-NAK, another key id, a bad digest (OK stays 0). */
+	uint64_t auth_rejected[NTP_AUTH_BAD_MAC + 1];
 };
 
 /* A server or pool line while its name is being resolved. */

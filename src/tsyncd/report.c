@@ -69,6 +69,14 @@ static enum ctl_source_state source_state(const struct peer *p)
 	}
 }
 
+static uint64_t auth_rejected(const struct peer *p)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < sizeof(p->auth_rejected) / sizeof(p->auth_rejected[0]); i++)
+		n += p->auth_rejected[i];
+	return n;
+}
+
 static int sources(void *ctx, struct ctl_source *out, int max)
 {
 	const struct client *cl = ctx;
@@ -81,6 +89,7 @@ static int sources(void *ctx, struct ctl_source *out, int max)
 			.state = source_state(p), .stratum = p->src.stratum, .poll = p->src.poll,
 			.reach = p->src.reach, .refid = p->src.refid, .offset_ns = p->last_offset,
 			.delay_ns = p->src.delay, .jitter_ns = p->src.jitter,
+			.key_id = p->key != NULL ? p->key->id : 0, .auth_rejected = auth_rejected(p),
 		};
 		snprintf(out[i].address, sizeof(out[i].address), "%s", p->name);
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyfile.h"
 #include "log.h"
 #include "server.h"
 #include "udp.h"
@@ -35,7 +36,7 @@ static void on_request(struct udp_sock *s, const uint8_t *data, size_t len,
 	uint8_t *reply = udp_batch_next(s);
 	int res = ntp_server_reply(&srv->state, data, len, t1, reply, &reply_len);
 	srv->stats.result[res]++;
-	if (res == NTP_SERVER_REPLY)
+	if (ntp_server_sends(res))
 		udp_batch_commit(s, reply_len, from);
 	else
 		log_debug("dropped %zu bytes: %s", len, ntp_server_result_name(res));
@@ -54,8 +55,9 @@ static void on_request(struct udp_sock *s, const uint8_t *data, size_t len,
 static void stamp_replies(struct udp_sock *s, const struct iovec *out, int n, int64_t t2,
 			  int64_t step)
 {
+	const struct ntp_server_state *st = &((struct listener *)s->data)->srv->state;
 	for (int k = 0; k < n; k++)
-		ntp_pkt_set_xmt(out[k].iov_base, ntp_ts_from_ns(t2 + k * step));
+		ntp_server_stamp(st, out[k].iov_base, out[k].iov_len, ntp_ts_from_ns(t2 + k * step));
 }
 
 static void count_sent(struct udp_sock *s, int sent, int failed)
@@ -136,6 +138,15 @@ int server_start(struct server *srv, uv_loop_t *loop, struct clk *clock,
 	int rc = server_access_init(&srv->access, cfg);
 	if (rc < 0)
 		return rc;
+	if (cfg->keyfile[0] != '\0') {
+		char err[256];
+		rc = keyfile_load(cfg->keyfile, &srv->keys, err, sizeof(err));
+		if (rc < 0) {
+			log_error("%s", err);
+			return rc;
+		}
+		srv->state.keys = &srv->keys;
+	}
 	for (int i = 0; i < cfg->n_listen; i++) {
 		int err = open_listener(srv, &cfg->listen[i]);
 		if (err < 0)
@@ -150,6 +161,7 @@ void server_stop(struct server *srv)
 		udp_close(&srv->listeners[i]->sock, free_listener);
 	srv->n_listeners = 0;
 	server_access_free(&srv->access);
+	keys_wipe(&srv->keys);
 }
 
 void server_log_stats(const struct server *srv)
@@ -160,7 +172,8 @@ void server_log_stats(const struct server *srv)
 		unstamped += srv->listeners[i]->sock.no_timestamp;
 	log_info("stats received=%llu replied=%llu short=%llu version=%llu trailer=%llu "
 		 "control=%llu mode=%llu send_error=%llu unstamped=%llu "
-		 "denied=%llu ratelimited=%llu kod_deny=%llu kod_rate=%llu",
+		 "denied=%llu ratelimited=%llu kod_deny=%llu kod_rate=%llu auth_reply=%llu "
+		 "nak_unknown_key=%llu nak_bad_mac=%llu",
 		 (unsigned long long)s->received, (unsigned long long)s->replied,
 		 (unsigned long long)s->result[NTP_SERVER_DROP_SHORT],
 		 (unsigned long long)s->result[NTP_SERVER_DROP_VERSION],
@@ -171,11 +184,15 @@ void server_log_stats(const struct server *srv)
 		 (unsigned long long)srv->access.count[NTP_ACCESS_DENIED],
 		 (unsigned long long)srv->access.count[NTP_ACCESS_RATELIMITED],
 		 (unsigned long long)srv->access.count[NTP_ACCESS_KOD_DENY],
-		 (unsigned long long)srv->access.count[NTP_ACCESS_KOD_RATE]);
+		 (unsigned long long)srv->access.count[NTP_ACCESS_KOD_RATE],
+		 (unsigned long long)s->result[NTP_SERVER_AUTH_REPLY],
+		 (unsigned long long)s->result[NTP_SERVER_NAK_UNKNOWN_KEY],
+		 (unsigned long long)s->result[NTP_SERVER_NAK_BAD_MAC]);
 }
 
 void server_set_upstream(struct server *srv, const struct ntp_server_state *st)
 {
 	srv->state = *st;
+	srv->state.keys = srv->keys.n > 0 ? &srv->keys : NULL; /* not the upstream's */
 	srv->upstream = true;
 }

@@ -33,10 +33,12 @@ struct server {
 	int n_listeners;
 	struct server_stats stats;
 	struct server_access access; /* allow/deny, rate limit, their counters */
+	struct keys_ring keys;  /* the keys file's, when there is one (state.keys) */
 };
 
-/* Open every listen address of cfg. Returns 0 or a negative errno, having
- * logged which address failed. */
+/* Load the keys file if cfg names one (the client role takes its keys
+ * from here too), then open every listen address of cfg. Returns 0 or a
+ * negative errno, having logged what failed. */
 int server_start(struct server *srv, uv_loop_t *loop, struct clk *clock,
 		 const struct tsyncd_config *cfg);
 /* Close every socket; the loop then ends by itself. */

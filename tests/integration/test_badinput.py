@@ -22,14 +22,18 @@ from tsynctest import (check, info, main, Tsyncd, udp_socket, request, DROP_KEYS
 CHUNK_BYTES = 100000
 CHUNK_COUNT = 16
 MAC_LENS = (0, 4, 20, 24)
+V3_MAC_LENS = (36, 68)  # before v4, a whole SHA-256 or SHA-512 digest
+ANSWERED = ("replied", "nak_unknown_key", "nak_bad_mac")  # a NAK is a reply too
 
 
 def classify(b):
     """The spec's drop reasons, in the order tsyncd applies them: control
     (mode 6/7 by the first byte alone, whatever the length or version, so
     that a 12-byte ntpq query counts as control), short, version, trailer
-    (RFC 7822 extension fields, then a MAC of 0/4/20/24 bytes; fields are
-    only walked in version 4), mode."""
+    (RFC 7822 extension fields, then a MAC of 0/4/20/24 bytes, or 36/68
+    before version 4; fields are only walked in version 4), mode. A request with a MAC is answered with
+    a crypto-NAK (this daemon has no keys file): a lone key id is a bad MAC,
+    any other an unknown key."""
     if len(b) >= 1 and b[0] & 7 in (6, 7):
         return "control"
     if len(b) < 48:
@@ -44,9 +48,11 @@ def classify(b):
             if ext < 16 or ext % 4 or ext > rest - off:
                 return "trailer"
             off += ext
-    if rest - off not in MAC_LENS:
+    if rest - off not in MAC_LENS + (V3_MAC_LENS if version < 4 else ()):
         return "trailer"
-    return "replied" if mode == 3 else "mode"
+    if mode != 3:
+        return "mode"
+    return {0: "replied", 4: "nak_bad_mac"}.get(rest - off, "nak_unknown_key")
 
 
 class Sender:
@@ -113,6 +119,7 @@ def run_category(d, snd, name, datagrams, want_class=None):
     expect = {k: 0 for k in STATS_KEYS}
     for c in classes:
         expect[c] += 1
+        expect["replied"] += c in ANSWERED[1:]
     expect["received"] = len(datagrams)
     before = d.stats()
     snd.barriers = 0
@@ -125,7 +132,7 @@ def run_category(d, snd, name, datagrams, want_class=None):
     check(d.alive(), "%s: tsyncd still running" % name)
     check(snd.barriers >= 1, "%s: tsyncd answered the valid request after each of %d chunks" %
           (name, snd.barriers))
-    valid = {b[40:48]: len(b) for b, c in zip(datagrams, classes) if c == "replied"}
+    valid = {b[40:48]: len(b) for b, c in zip(datagrams, classes) if c in ANSWERED}
     stray = [len(r) for r in back if len(r) < 32 or r[24:32] not in valid]
     check(stray == [], "%s: nothing came back but replies to valid requests (strays: %s bytes)" %
           (name, stray))
@@ -228,9 +235,9 @@ def test():
 
     good_trailers = [v4_ext(rng, [28]), v4_ext(rng, [16, 28], 24), v4_ext(rng, [1000], 4),
                      v4_ext(rng, [16, 28]), v4_ext(rng, [16, 16], 4), request(version=3) + bytes(24),
-                     request(version=2) + bytes(4)]
-    run_category(d, snd, "well-formed extension fields and MACs are answered", good_trailers,
-                 "replied")
+                     request(version=2) + bytes(4), request(version=3) + bytes(36),
+                     request(version=1) + bytes(68)]
+    run_category(d, snd, "well-formed extension fields and MACs are answered", good_trailers)
 
     sizes = [b"\x23", hdr(4, 3, rng, 65507), request() + bytes(65507 - 48),
              hdr(3, 3, rng, 65507), hdr(4, 6, rng, 65507), bytes(65507)]

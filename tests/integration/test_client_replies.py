@@ -8,12 +8,11 @@ reply, a KoD RATE (the interval between requests must grow) and a KoD DENY
 (no request may follow). The source's counters must move exactly, the
 clock must not change, and the daemon must keep serving.
 """
-import re
 import struct
 import time
 
-from tsynctest import (Tsyncd, check, decode, info, main, ntp_ts_now, parse_query_text,
-                       parse_seconds, tsync, udp_socket)
+from tsynctest import (Tsyncd, check, decode, drain, info, main, ntp_ts_now,
+                       parse_query_text, parse_seconds, source_counters, tsync, udp_socket)
 
 POLL = -3  # 1/8 s
 
@@ -27,15 +26,6 @@ def reply(req, leap=0, stratum=2, mode=4, org=None, refid=0x7f000001, ahead=5.0)
 
 def kod(req, code):
     return reply(req, stratum=0, refid=struct.unpack("!I", code)[0])
-
-
-def source_line(d):
-    before = d.line_count()
-    d.stats()
-    _, m = d.wait_line(r"tsyncd: source (\S+): (.*)$", before)
-    return {k: int(v, 8 if k == "reach" else 10)
-            for k, v in (kv.split(" ", 1) for kv in
-                         re.findall(r"(\w+ -?\d+)", m.group(2)))}
 
 
 def test():
@@ -63,7 +53,7 @@ def test():
               "a mode 3 version 4 request (%s)" % q)
         step(q, a)
     time.sleep(0.3)
-    c = source_line(d)
+    c = source_counters(d)
     info("counters: %s" % c)
     # t0_user 0: the reply taken had the kernel's transmit stamp of its request.
     for k, want in [("malformed", 1), ("bogus", 1), ("mode", 1), ("foreign", 1),
@@ -73,12 +63,7 @@ def test():
 
     # KoD RATE: the interval must grow past 2^POLL. Requests queued while
     # we looked at the counters are stale: drop them first.
-    srv.setblocking(False)
-    try:
-        while True:
-            srv.recvfrom(1000)
-    except BlockingIOError:
-        pass
+    drain(srv)
     srv.settimeout(20)
     q, a, t_a = next_request()
     srv.sendto(kod(q, b"RATE"), a)
@@ -93,7 +78,7 @@ def test():
     except OSError:
         got = False
     check(not got, "after DENY no request comes in 3 s")
-    c = source_line(d)
+    c = source_counters(d)
     check(c["kod"] == 2, "kod 2 (got %d)" % c["kod"])
 
     r = tsync("query", "127.0.0.1:%d" % d.port())

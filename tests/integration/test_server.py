@@ -122,20 +122,21 @@ def test():
             req, r, t0, t3 = ask(d, host, version=version, poll=poll)
             check_reply(req, r, t0, t3, 1.5, version, poll, 8, REFID_LOCAL, 0)
             n += 1
-    # Requests with a MAC (24 bytes) and a crypto-NAK-sized trailer are
-    # answered, with 48 bytes.
+    # Requests with a MAC (20 or 24 bytes) or a lone key id get a
+    # crypto-NAK: this daemon has no keys (test_auth.py has them).
     s = udp_socket("127.0.0.1")
     for extra in (4, 20, 24):
         req = request() + b"\0\0\0\1" + b"\xab" * (extra - 4)
         data, _ = exchange(s, ("127.0.0.1", d.port("127.0.0.1")), req, timeout=5)
-        check(data is not None and len(data) == 48,
-              "a request with a %d-byte MAC gets a 48-byte reply" % extra)
+        check(data is not None and len(data) == 52 and data[48:] == bytes(4),
+              "a request with a %d-byte MAC gets a crypto-NAK (48 + 4 zero bytes)" % extra)
         n += 1
     s.close()
 
     st = d.stats()
-    check(st["received"] == n and st["replied"] == n,
-          "received=%d replied=%d (got %s)" % (n, n, st))
+    check(st["received"] == n and st["replied"] == n and st["nak_bad_mac"] == 1 and
+          st["nak_unknown_key"] == 2 and st["auth_reply"] == 0,
+          "received=%d replied=%d nak_bad_mac=1 nak_unknown_key=2 (got %s)" % (n, n, st))
     st2 = d.stats()
     check(st2 == st, "a second SIGUSR1 logs the same counters")
 

@@ -540,8 +540,26 @@ START_TEST(server_errors)
 	bad("server h iburst iburst\n", "t.conf:1: server: iburst given twice");
 	bad("server h port 1 port 2\n", "t.conf:1: server: port given twice");
 	bad("server h burst\n", "t.conf:1: server: unknown option 'burst'");
-	bad("server h port 1 minpoll 1 maxpoll 2 iburst prefer x\n",
+	bad("server h port 1 minpoll 1 maxpoll 2 iburst prefer key 3 x\n",
 	    "t.conf:1: server: extra argument 'x'");
+	bad("server h key 0\n", "t.conf:1: server: key 0 is out of range 1..4294967295");
+	bad("server h key 4294967296\n",
+	    "t.conf:1: server: key 4294967296 is out of range 1..4294967295");
+	bad("server h key\n", "t.conf:1: server: missing value after key");
+	bad("server h key 1 key 2\n", "t.conf:1: server: key given twice");
+	bad("stratum 2\nserver h key 7\n", "t.conf:2: server: key 7 needs a keyfile");
+	bad("pool p key 7\n", "t.conf:1: pool: key 7 needs a keyfile");
+}
+END_TEST
+
+START_TEST(server_key)
+{
+	ck_assert_int_eq(parse("server h key 4294967295 iburst\nserver g\nkeyfile /k\n"), 0);
+	ck_assert_int_eq(cfg.server[0].key_id, 4294967295u);
+	ck_assert_int_eq(cfg.server[0].line, 1);
+	ck_assert(cfg.server[0].iburst);
+	ck_assert_int_eq(cfg.server[1].key_id, 0);
+	ck_assert_str_eq(cfg.file, "t.conf");
 }
 END_TEST
 
@@ -621,6 +639,7 @@ static Suite *config_suite(void)
 	tcase_add_test(errors, small_error_buffer);
 	tcase_add_test(errors, server_errors);
 	tcase_add_test(errors, server_seventeen);
+	tcase_add_test(errors, server_key);
 	tcase_add_test(errors, discipline_errors);
 	suite_add_tcase(s, errors);
 	return s;

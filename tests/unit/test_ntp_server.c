@@ -66,7 +66,7 @@ static void make_request(uint8_t *buf, int version, int mode, int poll)
 struct outcome {
 	int result;
 	size_t len;
-	uint8_t out[NTP_PKT_LEN + GUARD];
+	uint8_t out[NTP_SERVER_REPLY_MAX + GUARD];
 };
 
 static struct outcome serve(const struct ntp_server_state *st, const uint8_t *req, size_t len)
@@ -261,32 +261,37 @@ START_TEST(reply_leap_warning_passed_on)
 }
 END_TEST
 
-/* Authenticated or extended requests get the bare header back: 48 bytes,
- * never more than came in. */
+/* A request with a MAC, to a server without keys: a crypto-NAK, the
+ * header and a zero key id, never more than came in (test_ntp_auth has
+ * the server with keys). */
 START_TEST(reply_to_request_with_mac)
 {
 	uint8_t req[NTP_PKT_LEN + 24];
 	memset(req, 0x77, sizeof(req)); /* key id + SHA-1 digest */
 	make_request(req, 4, NTP_MODE_CLIENT, 6);
 	struct outcome o = serve(&SYNCED, req, sizeof(req));
-	ck_assert_int_eq(o.result, NTP_SERVER_REPLY);
-	ck_assert_uint_eq(o.len, NTP_PKT_LEN);
+	ck_assert_int_eq(o.result, NTP_SERVER_NAK_UNKNOWN_KEY);
+	ck_assert(ntp_server_sends(o.result));
+	ck_assert_uint_eq(o.len, NTP_PKT_LEN + 4);
 	ck_assert_uint_le(o.len, sizeof(req));
 	ck_assert_mem_eq(o.out, EXPECTED, NTP_PKT_LEN);
-	assert_untouched(&o, NTP_PKT_LEN);
+	ck_assert_mem_eq(o.out + NTP_PKT_LEN, "\0\0\0\0", 4);
+	assert_untouched(&o, NTP_PKT_LEN + 4);
 }
 END_TEST
 
+/* Extension fields are not echoed: the bare header comes back. */
 START_TEST(reply_to_request_with_extension)
 {
-	uint8_t req[NTP_PKT_LEN + 16 + 20] = { 0 };
+	uint8_t req[NTP_PKT_LEN + 28] = { 0 };
 	make_request(req, 4, NTP_MODE_CLIENT, 6);
 	req[NTP_PKT_LEN + 1] = 0x04; /* field type 0x0104 (unique id) */
-	req[NTP_PKT_LEN + 3] = 16;   /* length 16 */
+	req[NTP_PKT_LEN + 3] = 28;   /* length 28 */
 	struct outcome o = serve(&SYNCED, req, sizeof(req));
 	ck_assert_int_eq(o.result, NTP_SERVER_REPLY);
 	ck_assert_uint_eq(o.len, NTP_PKT_LEN);
 	ck_assert_mem_eq(o.out, EXPECTED, NTP_PKT_LEN);
+	assert_untouched(&o, NTP_PKT_LEN);
 }
 END_TEST
 

@@ -1,0 +1,85 @@
+/*
+ * The keys file from disk: opened without following a link, checked for
+ * mode and owner, read whole into a buffer that is wiped after parsing.
+ */
+#include "keyfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A secret others can read is no secret: mode 0600 (or stricter), and an
+ * owner who may hold it anyway. */
+static int check_owner(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "keyfile %s: not a regular file", path);
+		return -EINVAL;
+	}
+	if ((st->st_mode & 077) != 0) {
+		snprintf(err, errlen, "keyfile %s: readable by others; refused (chmod 600 it)",
+			 path);
+		return -EACCES;
+	}
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(err, errlen, "keyfile %s: owned by uid %u, neither root nor tsyncd's "
+			 "uid %u; refused", path, (unsigned)st->st_uid, (unsigned)geteuid());
+		return -EACCES;
+	}
+	if (st->st_size > KEYFILE_MAX) {
+		snprintf(err, errlen, "keyfile %s: longer than %d bytes", path, KEYFILE_MAX);
+		return -EFBIG;
+	}
+	return 0;
+}
+
+static int read_all(int fd, char *buf, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	while (n < cap) {
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*len = n;
+	return 0;
+}
+
+static int fail_errno(int rc, const char *path, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "keyfile %s: %s", path, strerror(-rc));
+	return rc;
+}
+
+int keyfile_load(const char *path, struct keys_ring *ring, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t len = 0;
+	char *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return fail_errno(-errno, path, err, errlen);
+	int rc = fstat(fd, &st) < 0 ? fail_errno(-errno, path, err, errlen)
+				    : check_owner(path, &st, err, errlen);
+	if (rc == 0 && (buf = malloc(KEYFILE_MAX)) == NULL)
+		rc = fail_errno(-ENOMEM, path, err, errlen);
+	if (rc == 0 && (rc = read_all(fd, buf, KEYFILE_MAX, &len)) < 0)
+		fail_errno(rc, path, err, errlen);
+	close(fd);
+	if (rc == 0)
+		rc = keys_parse(ring, buf, len, path, err, errlen);
+	if (buf != NULL) {
+		explicit_bzero(buf, len); /* a memset before free may be dropped */
+		free(buf);
+	}
+	return rc;
+}
