@@ -28,6 +28,8 @@
 #define CFG_DEFAULT_FILE "/etc/tsyncd.conf"
 /* A Unix socket's path, its NUL included (sizeof sockaddr_un.sun_path). */
 #define CFG_SOCKET_PATH_MAX 108
+/* A user or group name (useradd allows 32 bytes). */
+#define CFG_NAME_MAX 33
 
 enum cfg_clock { CFG_CLOCK_SYSTEM, CFG_CLOCK_READONLY, CFG_CLOCK_SIM };
 
@@ -87,6 +89,11 @@ struct tsyncd_config {
 	/* Berkeley mode, and the keys file it (and later NTP) takes keys from. */
 	struct cfg_berkeley berkeley;
 	char keyfile[CFG_PATH_MAX]; /* "": none */
+	/* Least privilege: the user to run as once the sockets are bound, the
+	 * control socket's group ("": none given) and the seccomp filter. */
+	char user[CFG_NAME_MAX];
+	char controlgroup[CFG_NAME_MAX];
+	bool seccomp;
 };
 
 void cfg_init(struct tsyncd_config *cfg);
