@@ -6,17 +6,19 @@ the daemon runs as nobody:nogroup with no capability left in any set and
 no_new_privs; it still answers NTP, follows an upstream, answers `tsync
 status`, and writes its drift file at exit. The control socket is
 root:daemon 0660: a client in group daemon is let in, one outside it is
-not. Refusals: an unknown user, `user root`, and a start as a third user.
+not. Started as nobody with ambient capabilities (as tsyncd.service does),
+`user nobody` gives them up. Refusals: an unknown user, `user root`, and a start as a third user.
 """
 import grp
 import os
 import pwd
 import re
+import signal
 import stat
 import time
 
-from tsynctest import (Tsyncd, check, info, main, run, tmpdir, tsync, tsync_path,
-                       tsyncd_path)
+from tsynctest import (LoggedProcess, Tsyncd, check, decode, exchange, info, main, request,
+                       run, tmpdir, tsync, tsync_path, tsyncd_path, udp_socket)
 
 NOBODY = pwd.getpwnam("nobody")
 CTL_GROUP = grp.getgrnam("daemon")
@@ -40,6 +42,12 @@ def check_task(pid, tid, what):
     for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
         check(int(st[k], 16) == 0, "%s: %s is empty (%s)" % (what, k, st[k]))
     check(st["NoNewPrivs"] == "1", "%s: no_new_privs is set" % what)
+
+
+def answers(port):
+    """A server reply to a client request, synchronised or not."""
+    reply = exchange(udp_socket("127.0.0.1"), ("127.0.0.1", port), request(), timeout=10)[0]
+    return reply is not None and decode(reply)["mode"] == 4
 
 
 def as_user(uid, gid, *args):
@@ -105,8 +113,7 @@ def dropped():
                 name="upstream")
     t, ctl, drift = start(up)
     check_process(t)
-    r = tsync("query", "127.0.0.1:%d" % t.port())
-    check(r.code == 0, "it answers NTP queries (%r)" % r.err)
+    check(answers(t.port()), "it answers an NTP request")
     check_control(ctl)
     wait_updates(t)
     code, stats = t.terminate()
@@ -145,8 +152,34 @@ def refusals():
             r"controlgroup tsync-no-such-group: no such group$", "an unknown control group")
 
 
+def as_systemd():
+    """Started as nobody with CAP_SYS_TIME and CAP_NET_BIND_SERVICE ambient,
+    as tsyncd.service starts it: `user nobody` gives up both (clock readonly)."""
+    d = tmpdir()
+    conf = os.path.join(d, "tsyncd.conf")
+    with open(conf, "w") as f:
+        f.write("listen 127.0.0.1 port 0\nclock readonly\ncontrol none\nuser nobody\n")
+    caps = "+sys_time,+net_bind_service"
+    t = LoggedProcess("systemd-like", ["setpriv", "--reuid=%d" % NOBODY.pw_uid,
+                                       "--regid=%d" % NOBODY.pw_gid, "--clear-groups",
+                                       "--inh-caps=" + caps, "--ambient-caps=" + caps, "--",
+                                       tsyncd_path(), "-n", "-f", conf])
+    t.wait_line(r"^tsyncd: running as nobody \(uid %d\) with no capabilities$" % NOBODY.pw_uid)
+    _, m = t.wait_line(r"^tsyncd: listening on 127\.0\.0\.1:(\d+)$")
+    t.wait_line(r"^tsyncd: serving ")
+    st = proc_status(t.proc.pid)
+    check(st["Uid"] == WANT_UID, "started as nobody, it is still nobody")
+    for k in ("CapInh", "CapPrm", "CapEff", "CapAmb"):
+        check(int(st[k], 16) == 0, "it gave up the unit's capabilities: %s %s" % (k, st[k]))
+    check(st["NoNewPrivs"] == "1", "no_new_privs is set")
+    check(answers(int(m.group(1))), "it answers an NTP request")
+    t.proc.send_signal(signal.SIGTERM)
+    check(t.wait_exit() == 0, "SIGTERM: it exits 0")
+
+
 def test():
     dropped()
+    as_systemd()
     refusals()
 
 
