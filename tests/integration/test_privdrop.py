@@ -11,25 +11,17 @@ not. Started as nobody with ambient capabilities (as tsyncd.service does),
 """
 import grp
 import os
-import pwd
 import re
 import signal
 import stat
-import time
 
+from privtest import NOBODY, proc_status, wait_updates
 from tsynctest import (LoggedProcess, Tsyncd, check, decode, exchange, info, main, request,
                        run, tmpdir, tsync, tsync_path, tsyncd_path, udp_socket)
 
-NOBODY = pwd.getpwnam("nobody")
 CTL_GROUP = grp.getgrnam("daemon")
 WANT_UID = "\t".join([str(NOBODY.pw_uid)] * 4)
 WANT_GID = "\t".join([str(NOBODY.pw_gid)] * 4)
-
-
-def proc_status(pid, tid=None):
-    path = "/proc/%d/status" % pid if tid is None else "/proc/%d/task/%s/status" % (pid, tid)
-    with open(path) as f:
-        return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
 
 
 def check_task(pid, tid, what):
@@ -91,21 +83,6 @@ def check_control(ctl):
     r = as_user(NOBODY.pw_uid, NOBODY.pw_gid, tsync_path(), "-s", ctl, "status")
     check(r.code != 0 and "ermission denied" in r.err,
           "a user outside group daemon is refused (%d %r)" % (r.code, r.err))
-
-
-def wait_updates(t, n=8, timeout=90):
-    """SIGUSR1 until the source line counts n updates: past the discipline's
-    first four, it has a frequency to save."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        t.stats()
-        found = [l for l in t.lines if re.match(r"^tsyncd: source .* updates (\d+) ", l)]
-        got = int(re.search(r"updates (\d+) ", found[-1]).group(1)) if found else 0
-        if got >= n:
-            info("%d updates" % got)
-            return
-        time.sleep(0.5)
-    check(False, "the dropped daemon made %d updates within %d s" % (n, timeout))
 
 
 def dropped():

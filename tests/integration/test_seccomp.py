@@ -10,20 +10,12 @@ thread (Seccomp 2, one filter); a second run, started as root with `user
 nobody`, does the same with both the drop and the filter.
 """
 import os
-import pwd
 import re
-import signal
-import time
 
 from brktest import Node, group_port, random_group, wait_round
-from tsynctest import Tsyncd, check, info, main, tmpdir, tsync
+from privtest import NOBODY, proc_status, wait_updates
+from tsynctest import Tsyncd, check, main, tmpdir, tsync
 
-NOBODY = pwd.getpwnam("nobody")
-
-
-def proc_status(pid, tid):
-    with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
-        return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
 
 
 def check_filtered(t):
@@ -36,21 +28,6 @@ def check_filtered(t):
               st["NoNewPrivs"] == "1",
               "%s task %s: seccomp filter mode, one filter, no_new_privs (%s %s)" %
               (t.name, tid, st["Seccomp"], st["Seccomp_filters"]))
-
-
-def wait_updates(t, n=8, timeout=90):
-    """SIGUSR1 until the source line counts n updates: then the discipline
-    has a frequency to save."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        t.stats()
-        found = [l for l in t.lines if re.match(r"^tsyncd: source .* updates (\d+) ", l)]
-        got = int(re.search(r"updates (\d+) ", found[-1]).group(1)) if found else 0
-        if got >= n:
-            info("%s: %d updates" % (t.name, got))
-            return
-        time.sleep(0.5)
-    check(False, "%s made %d updates within %d s" % (t.name, n, timeout))
 
 
 def control(t):
