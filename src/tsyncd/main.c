@@ -317,14 +317,14 @@ int main(int argc, char **argv)
 		log_error("cannot daemonise: %s", strerror(-rc));
 		return 1;
 	}
+	if (privdrop_prepare(&d.priv, &cfg) < 0)
+		return 1;
 	rc = make_clock(&cfg, &d.clock);
 	if (rc < 0) {
 		log_error("cannot open the %s clock: %s", cfg.clock == CFG_CLOCK_SIM ? "sim" : "system",
 			  strerror(-rc));
 		return 1;
 	}
-	if (privdrop_prepare(&d.priv, &cfg) < 0)
-		return 1;
 	uv_loop_init(&d.loop);
 	rc = run(&d, &cfg);
 	if (uv_loop_close(&d.loop) != 0)
