@@ -1,25 +1,31 @@
 /*
  * tsyncd's seccomp filter: an allow-list of the system calls its steady
- * state makes (derived with strace -f on a running daemon, see the
- * tsyncd(8) SECURITY section), loaded on every thread once start-up is done.
- * Anything else kills the whole process: a missing entry shows at once as
- * a SIGSYS death rather than as an error path nobody tests.
+ * state makes, loaded on every thread once start-up is done. Anything else
+ * kills the whole process: a missing entry shows at once as a SIGSYS death
+ * rather than as an error path nobody tests.
  */
 #include "sandbox.h"
 
 #include <errno.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "log.h"
 
 /* The event loop, its sockets (NTP, client, Berkeley, control), the log,
- * the drift file, memory and threads, signals and shutdown. */
+ * the drift file, memory and threads, signals and shutdown; and the name
+ * lookups of the resolver threads (nsswitch files, nscd's socket, netlink,
+ * DNS over UDP, modules loaded). Taken from strace -f of a daemon serving,
+ * following an upstream by name, a Berkeley master, answering the control
+ * socket, SIGUSR1, the drift file and SIGTERM, after its "serving" line and
+ * for every resolver thread; then widened to the calls' variants glibc may
+ * pick (epoll_pwait, ppoll, renameat2, ...). */
 static const char *const steady[] = {
 	"epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl", "poll", "ppoll",
 	"read", "readv", "write", "writev", "close", "ioctl", "fcntl",
 	"recvmmsg", "sendmmsg", "recvmsg", "sendmsg", "recvfrom", "sendto",
-	"socket", "bind", "connect", "accept4", "shutdown", "getsockname", "getpeername",
+	"bind", "connect", "accept4", "shutdown", "getsockname", "getpeername",
 	"getsockopt", "setsockopt",
 	"clock_gettime", "clock_getres", "gettimeofday", "time", "clock_nanosleep", "nanosleep",
 	"clock_adjtime", "adjtimex", /* reading the kernel's status; changing it needs a capability */
@@ -73,6 +79,23 @@ static int allow(scmp_filter_ctx f, const char *const *names, size_t n)
 
 #define ALLOW(f, list) allow(f, list, sizeof(list) / sizeof(list[0]))
 
+/* New sockets of the families tsyncd uses only: UDP and Unix ones, and
+ * the resolver's netlink query of the host's addresses. */
+static int allow_sockets(scmp_filter_ctx f)
+{
+	static const int families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		int rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+					  SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]));
+		if (rc < 0) {
+			log_error("seccomp: cannot allow socket: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int build(scmp_filter_ctx f, const struct tsyncd_config *cfg)
 {
 	int rc;
@@ -82,7 +105,7 @@ static int build(scmp_filter_ctx f, const struct tsyncd_config *cfg)
 		log_error("seccomp: cannot ask for every thread: %s", strerror(-rc));
 		return rc;
 	}
-	if ((rc = ALLOW(f, steady)) < 0)
+	if ((rc = ALLOW(f, steady)) < 0 || (rc = allow_sockets(f)) < 0)
 		return rc;
 	if (cfg->clock == CFG_CLOCK_SYSTEM && (rc = ALLOW(f, clock_set)) < 0)
 		return rc;
