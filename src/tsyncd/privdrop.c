@@ -157,16 +157,23 @@ static int switch_user(const struct privdrop *pd)
 	return 0;
 }
 
-static int keep_caps(uint64_t caps)
+/* Keep what is wanted of what we have: started as a user without
+ * CAP_SYS_TIME, tsyncd goes on measuring, as it does without `user`. */
+static int keep_caps(uint64_t wanted, uint64_t *kept)
 {
 	uint64_t eff = 0, prm = 0;
-	int err = set_caps(caps);
+	int err = get_caps(&eff, &prm);
 
 	if (err < 0)
+		return fail("read the capabilities", err);
+	*kept = wanted & prm;
+	if (*kept != wanted)
+		log_warn("user: started without CAP_SYS_TIME: the clock cannot be adjusted");
+	if ((err = set_caps(*kept)) < 0)
 		return fail("set the capabilities", err);
 	if ((err = get_caps(&eff, &prm)) < 0)
 		return fail("read the capabilities back", err);
-	if (eff != caps || prm != caps)
+	if (eff != *kept || prm != *kept)
 		return fail("verify the capabilities", -EPERM);
 	return 0;
 }
@@ -192,15 +199,16 @@ static int check_driftfile(const char *path)
 
 int privdrop_apply(const struct privdrop *pd, const struct tsyncd_config *cfg)
 {
+	uint64_t kept = 0;
 	int err;
 
 	if ((err = chown_control(pd, cfg->control)) < 0 || pd->plan == PRIV_STAY)
 		return err;
 	if (pd->plan == PRIV_SWITCH && (err = switch_user(pd)) < 0)
 		return err;
-	if ((err = keep_caps(pd->caps)) < 0 || (err = check_driftfile(cfg->driftfile)) < 0)
+	if ((err = keep_caps(pd->caps, &kept)) < 0 || (err = check_driftfile(cfg->driftfile)) < 0)
 		return err;
 	log_info("running as %s (uid %u) with %s", cfg->user, (unsigned)pd->uid,
-		 pd->caps ? "CAP_SYS_TIME only" : "no capabilities");
+		 kept ? "CAP_SYS_TIME only" : "no capabilities");
 	return 0;
 }

@@ -7,7 +7,8 @@ no_new_privs; it still answers NTP, follows an upstream, answers `tsync
 status`, and writes its drift file at exit. The control socket is
 root:daemon 0660: a client in group daemon is let in, one outside it is
 not. Started as nobody with ambient capabilities (as tsyncd.service does),
-`user nobody` gives them up. Refusals: an unknown user, `user root`, and a start as a third user.
+`user nobody` gives them up; started as nobody with none and `clock
+system`, it warns and runs. Refusals: an unknown user, `user root`, and a start as a third user.
 """
 import grp
 import os
@@ -154,9 +155,31 @@ def as_systemd():
     check(t.wait_exit() == 0, "SIGTERM: it exits 0")
 
 
+def without_caps():
+    """Started as nobody with no capability at all and `clock system` (so the
+    kernel refuses any change of the clock): it warns, keeps nothing, runs."""
+    d = tmpdir()
+    conf = os.path.join(d, "tsyncd.conf")
+    with open(conf, "w") as f:
+        f.write("listen 127.0.0.1 port 0\nclock system\ncontrol none\nuser nobody\n")
+    t = LoggedProcess("no-caps", ["setpriv", "--reuid=%d" % NOBODY.pw_uid,
+                                  "--regid=%d" % NOBODY.pw_gid, "--clear-groups", "--",
+                                  tsyncd_path(), "-n", "-f", conf])
+    t.wait_line(r"^tsyncd: warning: user: started without CAP_SYS_TIME: the clock cannot be "
+                r"adjusted$")
+    t.wait_line(r"^tsyncd: running as nobody \(uid %d\) with no capabilities$" % NOBODY.pw_uid)
+    t.wait_line(r"^tsyncd: serving ")
+    st = proc_status(t.proc.pid)
+    check(int(st["CapEff"], 16) == 0 and int(st["CapPrm"], 16) == 0,
+          "started without CAP_SYS_TIME, it warns and runs with none")
+    t.proc.send_signal(signal.SIGTERM)
+    check(t.wait_exit() == 0, "SIGTERM: it exits 0")
+
+
 def test():
     dropped()
     as_systemd()
+    without_caps()
     refusals()
 
 
