@@ -5,7 +5,7 @@
 # here, so they are installed with service starts refused.
 set -euo pipefail
 
-build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev)
+build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev libseccomp-dev)
 # util-linux (taskset) and iproute2 (ss) for tools/bench.sh and tools/precision.sh.
 test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps util-linux systemd)
 

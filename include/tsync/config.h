@@ -31,6 +31,8 @@
 #define CFG_DEFAULT_FILE "/etc/tsyncd.conf"
 /* A Unix socket's path, its NUL included (sizeof sockaddr_un.sun_path). */
 #define CFG_SOCKET_PATH_MAX 108
+/* A user or group name (useradd allows 32 bytes). */
+#define CFG_NAME_MAX 33
 
 enum cfg_clock { CFG_CLOCK_SYSTEM, CFG_CLOCK_READONLY, CFG_CLOCK_SIM };
 
@@ -98,6 +100,11 @@ struct tsyncd_config {
 	struct rl_params ratelimit;
 	bool ratelimit_on;
 	char file[CFG_PATH_MAX];    /* the file parsed, for errors found at start */
+	/* Least privilege: the user to run as once the sockets are bound, the
+	 * control socket's group ("": none given) and the seccomp filter. */
+	char user[CFG_NAME_MAX];
+	char controlgroup[CFG_NAME_MAX];
+	bool seccomp;
 };
 
 void cfg_init(struct tsyncd_config *cfg);

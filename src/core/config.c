@@ -70,6 +70,7 @@ struct parser {
 	unsigned long makestep_line, maxslew_line, driftfile_line;
 	unsigned long control_line;
 	unsigned long ratelimit_line;
+	unsigned long user_line, controlgroup_line, seccomp_line;
 };
 
 struct directive {
@@ -677,6 +678,54 @@ static int do_control(struct parser *p, const struct line *l)
 	return 0;
 }
 
+/* ------------------------------------------------------ least privilege */
+
+/* A user or group name as useradd(8) takes it: the daemon looks it up. */
+static int name_arg(struct parser *p, const struct line *l, unsigned long *line, char *out)
+{
+	char b[SHOW_MAX];
+	const char *s = l->word[1];
+	int rc;
+
+	if ((rc = once(p, line)) < 0)
+		return rc;
+	if (l->n < 2)
+		return fail(p, "missing name");
+	if (strlen(s) >= CFG_NAME_MAX)
+		return fail(p, "name longer than %d bytes", CFG_NAME_MAX - 1);
+	for (const char *c = s; *c != '\0'; c++)
+		if (!(is_digit(*c) || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      *c == '_' || *c == '.' || (*c == '-' && c != s) || (*c == '$' && c[1] == '\0')))
+			return fail(p, "'%s' is not a user or group name", show(b, s));
+	strcpy(out, s);
+	return 0;
+}
+
+static int do_user(struct parser *p, const struct line *l)
+{
+	return name_arg(p, l, &p->user_line, p->cfg->user);
+}
+
+static int do_controlgroup(struct parser *p, const struct line *l)
+{
+	return name_arg(p, l, &p->controlgroup_line, p->cfg->controlgroup);
+}
+
+static int do_seccomp(struct parser *p, const struct line *l)
+{
+	char b[SHOW_MAX];
+	int rc;
+
+	if ((rc = once(p, &p->seccomp_line)) < 0)
+		return rc;
+	if (l->n < 2)
+		return fail(p, "missing on or off");
+	if (strcmp(l->word[1], "on") != 0 && strcmp(l->word[1], "off") != 0)
+		return fail(p, "'%s' is not on or off", show(b, l->word[1]));
+	p->cfg->seccomp = strcmp(l->word[1], "on") == 0;
+	return 0;
+}
+
 /* ------------------------------------------------ Berkeley mode (issue 4) */
 
 #define BRK_DEFAULT_GROUP "239.255.5.25" /* IPv4 local scope (RFC 2365) */
@@ -1074,6 +1123,9 @@ static const struct directive directives[] = {
 	{ "pool", 12, do_pool },
 	{ "server", 12, do_server },
 	{ "stratum", 2, do_stratum },
+	{ "user", 2, do_user },
+	{ "controlgroup", 2, do_controlgroup },
+	{ "seccomp", 2, do_seccomp },
 };
 
 static bool is_blank(char c)

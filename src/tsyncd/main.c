@@ -14,7 +14,9 @@
 #include "client.h"
 #include "control.h"
 #include "log.h"
+#include "privdrop.h"
 #include "report.h"
+#include "sandbox.h"
 #include "server.h"
 #include "tsync/config.h"
 
@@ -37,6 +39,7 @@ struct daemon {
 	struct client client;
 	struct control control;
 	bool control_on;
+	struct privdrop priv;
 	int ready_fd; /* to the parent while it waits for us to start; -1 */
 };
 
@@ -259,6 +262,14 @@ static int start_control(struct daemon *d, const struct tsyncd_config *cfg)
 	return 0;
 }
 
+/* Every socket is bound and every file read: give up what is not needed. */
+static int least_privilege(struct daemon *d, const struct tsyncd_config *cfg)
+{
+	int err = privdrop_apply(&d->priv, cfg);
+
+	return err == 0 && cfg->seccomp ? sandbox_start(cfg) : err;
+}
+
 static int run(struct daemon *d, const struct tsyncd_config *cfg)
 {
 	/* Signals are watched before anyone can learn that we serve, so that
@@ -275,6 +286,8 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 		err = berkeley_start(&d->berkeley, &d->loop, d->clock, cfg);
 	if (err == 0 && d->control_on)
 		err = control_register(&d->control, CTL_CMD_BERKELEY, berkeley_ctl, &d->berkeley);
+	if (err == 0)
+		err = least_privilege(d, cfg);
 	if (err < 0) {
 		shut_down(d);
 		uv_run(&d->loop, UV_RUN_DEFAULT); /* let the closes finish */
@@ -304,6 +317,8 @@ int main(int argc, char **argv)
 		log_error("cannot daemonise: %s", strerror(-rc));
 		return 1;
 	}
+	if (privdrop_prepare(&d.priv, &cfg) < 0)
+		return 1;
 	rc = make_clock(&cfg, &d.clock);
 	if (rc < 0) {
 		log_error("cannot open the %s clock: %s", cfg.clock == CFG_CLOCK_SIM ? "sim" : "system",
