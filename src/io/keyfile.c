@@ -12,6 +12,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The user tsyncd switches to (`user`), who may own the file too. */
+static uid_t also_owner = (uid_t)-1;
+
+void keyfile_allow_owner(uid_t uid)
+{
+	also_owner = uid;
+}
+
 /* A secret others can read is no secret: mode 0600 (or stricter), and an
  * owner who may hold it anyway. */
 static int check_owner(const char *path, const struct stat *st, char *err, size_t errlen)
@@ -25,7 +33,7 @@ static int check_owner(const char *path, const struct stat *st, char *err, size_
 			 path);
 		return -EACCES;
 	}
-	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+	if (st->st_uid != 0 && st->st_uid != geteuid() && st->st_uid != also_owner) {
 		snprintf(err, errlen, "keyfile %s: owned by uid %u, neither root nor tsyncd's "
 			 "uid %u; refused", path, (unsigned)st->st_uid, (unsigned)geteuid());
 		return -EACCES;

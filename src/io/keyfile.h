@@ -7,6 +7,7 @@
 #define TSYNC_KEYFILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "tsync/keys.h"
 
@@ -16,5 +17,9 @@
  * one-line message in err (-EACCES: mode or owner refused; -EINVAL: a
  * bad line, "FILE:LINE: message"). */
 int keyfile_load(const char *path, struct keys_ring *ring, char *err, size_t errlen);
+
+/* Let uid own the keys file too: the user tsyncd runs as once it has
+ * switched (`user`), while the file is still read as root. */
+void keyfile_allow_owner(uid_t uid);
 
 #endif

@@ -13,6 +13,7 @@
 #include "berkeley.h"
 #include "client.h"
 #include "control.h"
+#include "keyfile.h"
 #include "log.h"
 #include "privdrop.h"
 #include "report.h"
@@ -262,11 +263,16 @@ static int start_control(struct daemon *d, const struct tsyncd_config *cfg)
 	return 0;
 }
 
-/* Every socket is bound and every file read: give up what is not needed. */
-static int least_privilege(struct daemon *d, const struct tsyncd_config *cfg)
+/* Every privileged socket is bound and every file read: give up what is
+ * not needed, then start the client. Its sockets take free ports, and the
+ * threads that resolve its names are made only now, so that none of them
+ * keeps a capability the main thread gave up; the seccomp filter, which
+ * forbids making threads, comes last. */
+static int least_privilege_then_client(struct daemon *d, const struct tsyncd_config *cfg)
 {
 	int err = privdrop_apply(&d->priv, cfg);
-
+	if (err == 0)
+		err = client_start(&d->client, &d->loop, d->clock, &d->server, cfg);
 	return err == 0 && cfg->seccomp ? sandbox_start(cfg) : err;
 }
 
@@ -279,15 +285,13 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 	watch_signal(d, &d->sig_usr1, SIGUSR1);
 	int err = server_start(&d->server, &d->loop, d->clock, cfg);
 	if (err == 0)
-		err = client_start(&d->client, &d->loop, d->clock, &d->server, cfg);
-	if (err == 0)
 		err = start_control(d, cfg);
 	if (err == 0)
 		err = berkeley_start(&d->berkeley, &d->loop, d->clock, cfg);
 	if (err == 0 && d->control_on)
 		err = control_register(&d->control, CTL_CMD_BERKELEY, berkeley_ctl, &d->berkeley);
 	if (err == 0)
-		err = least_privilege(d, cfg);
+		err = least_privilege_then_client(d, cfg);
 	if (err < 0) {
 		shut_down(d);
 		uv_run(&d->loop, UV_RUN_DEFAULT); /* let the closes finish */
@@ -319,6 +323,8 @@ int main(int argc, char **argv)
 	}
 	if (privdrop_prepare(&d.priv, &cfg) < 0)
 		return 1;
+	if (d.priv.plan == PRIV_SWITCH)
+		keyfile_allow_owner(d.priv.uid);
 	rc = make_clock(&cfg, &d.clock);
 	if (rc < 0) {
 		log_error("cannot open the %s clock: %s", cfg.clock == CFG_CLOCK_SIM ? "sim" : "system",
