@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,6 +65,23 @@ static inline uint64_t fuzz_get64(const uint8_t *b)
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | b[i];
 	return v;
+}
+
+/* An error message of a parser of text: one printable line that starts
+ * "FILE:LINE: " with LINE in 1..max_line. Returns what follows. */
+static inline const char *fuzz_check_err_line(const char *err, const char *file,
+					      unsigned long max_line)
+{
+	size_t flen = strlen(file);
+	char *end;
+
+	FUZZ_CHECK(strncmp(err, file, flen) == 0 && err[flen] == ':');
+	unsigned long line = strtoul(err + flen + 1, &end, 10);
+	FUZZ_CHECK(end > err + flen + 1 && line >= 1 && line <= max_line);
+	FUZZ_CHECK(strncmp(end, ": ", 2) == 0 && end[2] != '\0');
+	for (const char *c = err; *c != '\0'; c++)
+		FUZZ_CHECK(*c >= 0x20 && *c < 0x7f);
+	return end + 2;
 }
 
 #endif

@@ -22,19 +22,6 @@ static void check_ring(const struct brk_keyring *ring)
 	FUZZ_CHECK(brk_keys_find(ring, 0) == NULL);
 }
 
-static void check_message(const char *err, size_t size)
-{
-	const char *p = err + strlen(FILE_NAME ":");
-	char *end;
-
-	FUZZ_CHECK(strncmp(err, FILE_NAME ":", strlen(FILE_NAME ":")) == 0);
-	unsigned long line = strtoul(p, &end, 10);
-	FUZZ_CHECK(end > p && line >= 1 && line <= size + 1);
-	FUZZ_CHECK(strncmp(end, ": ", 2) == 0 && end[2] != '\0');
-	for (const char *c = err; *c != '\0'; c++)
-		FUZZ_CHECK(*c >= 0x20 && *c < 0x7f);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct brk_keyring empty;
@@ -47,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_ring(&ring);
 	} else {
 		FUZZ_CHECK(rc < 0);
-		check_message(err, size);
+		fuzz_check_err_line(err, FILE_NAME, size + 1);
 		FUZZ_CHECK(memcmp(&ring, &empty, sizeof(ring)) == 0);
 	}
 	brk_keys_wipe(&ring);

@@ -23,17 +23,10 @@ static unsigned long count_lines(const uint8_t *data, size_t size)
 /* "fuzz.conf:N: NAME: text", all printable, N a line of the file. */
 static void check_message(const char *err, const uint8_t *data, size_t size)
 {
-	const char *p = err + strlen(FILE_NAME ":");
-	char *end;
+	const char *name = fuzz_check_err_line(err, FILE_NAME, count_lines(data, size));
+	const char *colon = strstr(name, ": ");
 
-	FUZZ_CHECK(strncmp(err, FILE_NAME ":", strlen(FILE_NAME ":")) == 0);
-	unsigned long line = strtoul(p, &end, 10);
-	FUZZ_CHECK(end > p && line >= 1 && line <= count_lines(data, size));
-	FUZZ_CHECK(strncmp(end, ": ", 2) == 0);
-	const char *name = end + 2, *colon = strstr(name, ": ");
 	FUZZ_CHECK(colon != NULL && colon > name && colon[2] != '\0');
-	for (const char *c = err; *c != '\0'; c++)
-		FUZZ_CHECK(*c >= 0x20 && *c < 0x7f);
 }
 
 static void check_config(const struct tsyncd_config *cfg)
