@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Install what tsync needs from Debian: `deps.sh build` for building and
 # the demo, `deps.sh test` adds the test tools and the third-party NTP
-# software of the interop suite. Those daemons must never run as services
+# software of the interop suite, `deps.sh fuzz` clang for tests/fuzz. Those daemons must never run as services
 # here, so they are installed with service starts refused.
 set -euo pipefail
 
 build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev libseccomp-dev)
 # util-linux (taskset) and iproute2 (ss) for tools/bench.sh and tools/precision.sh.
 test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps util-linux systemd)
+# clang and its runtimes (libFuzzer, ASan, UBSan) for the fuzz targets.
+fuzz_pkgs=(clang libclang-rt-14-dev)
 
 case "${1:-build}" in
 build) pkgs=("${build_pkgs[@]}") ;;
 test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-*) echo "usage: $0 [build|test]" >&2; exit 2 ;;
+fuzz) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+*) echo "usage: $0 [build|test|fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -2,6 +2,8 @@
 # Set up and run every test suite: unit, integration and interop.
 #   tools/test.sh           a warnings-as-errors build in build/
 #   tools/test.sh --asan    the same under AddressSanitizer and UBSan
+#   tools/test.sh --fuzz    the libFuzzer targets (clang) in build-fuzz, each
+#                           for a bounded time (TSYNC_FUZZ_SECONDS, default 20)
 # The interop suite binds 127.x.y.z:123 for ntpdig, so run it as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,21 @@ if [ "${1:-}" = --asan ]; then
 	opts+=(-Db_sanitize=address,undefined -Db_lundef=false)
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+
+if [ "${1:-}" = --fuzz ]; then
+	tools/deps.sh fuzz
+	# clang warns where gcc does not (a GNU extension in
+	# tests/unit/test_udp.c): this build is not -Werror, gcc's are.
+	if [ -d build-fuzz ]; then
+		meson setup --reconfigure build-fuzz -Dfuzz=true >/dev/null
+	else
+		CC=clang meson setup build-fuzz -Dfuzz=true >/dev/null
+	fi
+	ninja -C build-fuzz
+	meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2
+	grep -ho 'fuzz_[a-z_]*: seeds=.*' build-fuzz/meson-logs/testlog.txt
+	exit 0
 fi
 
 tools/deps.sh test

@@ -204,26 +204,31 @@ static uint64_t r_uint(struct wire *c, int bytes)
 	return v;
 }
 
-/* An address: family (0, 4 or 6), a zero byte, port, scope, 16 bytes. */
+/* An address: family (0, 4 or 6), a zero byte, port, scope, 16 bytes;
+ * no address (family 0) is 24 zero bytes, both ways, so that a snapshot
+ * has one form on the wire. */
 static void w_addr(struct wire *c, const struct brk_addr *a)
 {
-	w_uint(c, a->family == AF_INET ? 4 : a->family == AF_INET6 ? 6 : 0, 1);
+	int fam = a->family == AF_INET ? 4 : a->family == AF_INET6 ? 6 : 0;
+	w_uint(c, (uint64_t)fam, 1);
 	w_uint(c, 0, 1);
-	w_uint(c, a->port, 2);
-	w_uint(c, a->scope, 4);
+	w_uint(c, fam ? a->port : 0, 2);
+	w_uint(c, fam ? a->scope : 0, 4);
 	for (int i = 0; i < 16; i++)
-		w_uint(c, a->family ? a->addr[i] : 0, 1);
+		w_uint(c, fam ? a->addr[i] : 0, 1);
 }
 
 static void r_addr(struct wire *c, struct brk_addr *a)
 {
-	uint64_t fam = r_uint(c, 1);
-	c->bad |= r_uint(c, 1) != 0 || (fam != 0 && fam != 4 && fam != 6);
+	uint64_t fam = r_uint(c, 1), any = r_uint(c, 1);
+	c->bad |= any != 0 || (fam != 0 && fam != 4 && fam != 6);
 	a->family = fam == 4 ? AF_INET : fam == 6 ? AF_INET6 : 0;
 	a->port = (uint16_t)r_uint(c, 2);
 	a->scope = (uint32_t)r_uint(c, 4);
+	any = a->port | a->scope;
 	for (int i = 0; i < 16; i++)
-		a->addr[i] = (uint8_t)r_uint(c, 1);
+		any |= a->addr[i] = (uint8_t)r_uint(c, 1);
+	c->bad |= fam == 0 && any != 0;
 }
 
 static uint64_t *counter(struct brk_counters *k, int i)

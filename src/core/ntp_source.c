@@ -185,7 +185,9 @@ static void adapt_poll(struct ntpsrc *s, int64_t prev_offset, int64_t prev_jitte
 	int64_t jump = s->offset - prev_offset;
 	if (jump < 0)
 		jump = -jump;
-	if (jump > NTPSRC_POLL_GATE * prev_jitter) {
+	/* A jitter over a quarter of the int64 range (offsets decades apart)
+	 * is larger than any jump can be: no gate, and no overflow. */
+	if (prev_jitter <= INT64_MAX / NTPSRC_POLL_GATE && jump > NTPSRC_POLL_GATE * prev_jitter) {
 		s->good_updates = 0;
 		poll_step(s, -1);
 		return;

@@ -125,6 +125,28 @@ START_TEST(wire_round_trip)
 }
 END_TEST
 
+/* No address is 24 zero bytes: anything else in them is refused (found
+ * by fuzz_ctl_proto: the decoder took them, the encoder wrote zeros). */
+START_TEST(no_address_is_zero)
+{
+	static struct brk_status back;
+	static uint8_t wire[BRK_STATUS_WIRE_MAX];
+	master_with_member();
+	brk_status_fill(&nd, &st);
+	st.master_addr.port = 525; /* family 0: not sent */
+	int n = brk_status_encode(&st, wire, sizeof(wire));
+	for (int i = 20; i < 44; i++)
+		ck_assert_int_eq(wire[i], 0);
+	ck_assert_int_eq(brk_status_decode(wire, (size_t)n, &back), 0);
+	ck_assert_int_eq(back.master_addr.port, 0);
+	for (int i = 22; i < 44; i++) {
+		wire[i] = 1; /* port, scope or address of no address */
+		ck_assert_int_eq(brk_status_decode(wire, (size_t)n, &back), -EBADMSG);
+		wire[i] = 0;
+	}
+}
+END_TEST
+
 /* A group of the largest size: its snapshot fits one control reply and
  * comes back whole. */
 START_TEST(full_group_wire)
@@ -161,6 +183,7 @@ static Suite *status_suite(void)
 	tcase_add_test(tc, json);
 	tcase_add_test(tc, slave_and_small_buffer);
 	tcase_add_test(tc, wire_round_trip);
+	tcase_add_test(tc, no_address_is_zero);
 	tcase_add_test(tc, full_group_wire);
 	suite_add_tcase(s, tc);
 	return s;

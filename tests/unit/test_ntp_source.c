@@ -352,6 +352,22 @@ START_TEST(poll_adaption)
 }
 END_TEST
 
+/* Samples 126 years apart (servers can say anything within an era) make
+ * a jitter of 4e18 ns: four times that is past int64, and no jump can
+ * pass it (found by fuzz_ntp_client: the gate overflowed). */
+START_TEST(poll_gate_huge_jitter)
+{
+	struct ntpsrc s = src(-2, 4, false);
+	ntpsrc_start(&s, T0);
+	exchange(&s, T0, 2000000000 * SEC, 10 * MS, 0, true);
+	exchange(&s, T0 + SEC, -2000000000 * SEC, 20 * MS, 0, true);
+	ck_assert_int_eq(s.jitter, 4000000000 * SEC);
+	ck_assert_int_eq(exchange(&s, T0 + 2 * SEC, 0, 5 * MS, 0, true), NTPSRC_UPDATE);
+	ck_assert_int_eq(s.good_updates, 1);
+	ck_assert_int_eq(s.poll, -2);
+}
+END_TEST
+
 /* Eight unanswered polls, then each further one doubles the interval up
  * to maxpoll; the first reply after that brings it back to minpoll. */
 START_TEST(backoff_when_unreachable)
@@ -556,6 +572,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, iburst_schedule);
 	tcase_add_test(tc, iburst_short_poll_and_later_burst);
 	tcase_add_test(tc, poll_adaption);
+	tcase_add_test(tc, poll_gate_huge_jitter);
 	tcase_add_test(tc, backoff_when_unreachable);
 	tcase_add_test(tc, kod_rate_raises_poll);
 	tcase_add_test(tc, kod_deny_stops);
