@@ -845,7 +845,7 @@ static int brk_value(struct parser *p, const struct line *l, enum brk_sub sub)
 	struct cfg_berkeley *b = &p->cfg->berkeley;
 	const char *what = l->word[1], *val = l->n > 2 ? l->word[2] : NULL;
 	char sb[SHOW_MAX];
-	long v;
+	long v = 0; /* read below even when int_arg fails */
 	int rc = 0;
 
 	if (l->n > 3)
