@@ -601,7 +601,7 @@ void client_log_stats(const struct client *cl)
 	for (int i = 0; i < cl->n_peers; i++) {
 		const struct peer *p = cl->peers[i];
 		log_info("source %s: tx %llu replies %llu updates %llu kod %llu mode %llu bogus %llu "
-			 "duplicate %llu unsync %llu malformed %llu foreign %llu t0_user %llu "
+			 "duplicate %llu zero_xmt %llu unsync %llu malformed %llu foreign %llu t0_user %llu "
 			 "reach %03o poll %d",
 			 p->name, (unsigned long long)p->src.n_tx,
 			 (unsigned long long)p->src.n_replies, (unsigned long long)p->src.n_updates,
@@ -609,6 +609,7 @@ void client_log_stats(const struct client *cl)
 			 (unsigned long long)p->rejected[NTP_EXCH_MODE],
 			 (unsigned long long)p->rejected[NTP_EXCH_BOGUS],
 			 (unsigned long long)p->rejected[NTP_EXCH_DUPLICATE],
+			 (unsigned long long)p->rejected[NTP_EXCH_ZERO_XMT],
 			 (unsigned long long)p->rejected[NTP_EXCH_UNSYNC],
 			 (unsigned long long)p->malformed, (unsigned long long)p->foreign,
 			 (unsigned long long)p->t0_user, p->src.reach, p->src.poll);
