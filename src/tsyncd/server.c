@@ -63,21 +63,29 @@ static void count_sent(struct udp_sock *s, int sent, int failed)
 	srv->stats.send_error += (uint64_t)failed;
 }
 
-static void init_state(struct server *srv, const struct tsyncd_config *cfg)
+/* What the server says with no upstream: its local stratum, else that it
+ * is unsynchronised. */
+static void local_state(struct server *srv)
 {
-	srv->local_stratum = cfg->stratum;
 	srv->state = (struct ntp_server_state){
 		.precision = srv->clock->precision,
 		.leap = NTP_LEAP_UNSYNC,
 		.stratum = NTP_MAX_STRATUM,
 	};
-	if (cfg->stratum == 0)
+	if (srv->local_stratum == 0)
 		return;
 	srv->state.leap = NTP_LEAP_NONE;
-	srv->state.stratum = (uint8_t)cfg->stratum;
+	srv->state.stratum = (uint8_t)srv->local_stratum;
 	/* Stratum 1 names its source in ASCII; higher strata name an
 	 * address, and 127.127.1.1 is the traditional one of a local clock. */
-	srv->state.refid = cfg->stratum == 1 ? NTP_REFID('L', 'O', 'C', 'L') : NTP_REFID(127, 127, 1, 1);
+	srv->state.refid = srv->local_stratum == 1 ? NTP_REFID('L', 'O', 'C', 'L')
+						   : NTP_REFID(127, 127, 1, 1);
+}
+
+static void init_state(struct server *srv, const struct tsyncd_config *cfg)
+{
+	srv->local_stratum = cfg->stratum;
+	local_state(srv);
 }
 
 static void to_sockaddr(const struct cfg_listen *l, struct sockaddr_storage *ss)
@@ -167,4 +175,10 @@ void server_set_upstream(struct server *srv, const struct ntp_server_state *st)
 {
 	srv->state = *st;
 	srv->upstream = true;
+}
+
+void server_lost_upstream(struct server *srv)
+{
+	srv->upstream = false;
+	local_state(srv);
 }
