@@ -421,7 +421,8 @@ static int peer_open(struct peer *p, const struct cfg_server *conf)
 	p->src.addr_refid = addr_refid((struct sockaddr *)&p->addr);
 	uv_timer_init(cl->loop, &p->timer);
 	p->timer.data = p;
-	err = udp_open(&p->sock, cl->loop, (struct sockaddr *)&any, false, cl->clock, on_reply, p);
+	err = udp_open(&p->sock, cl->loop, (struct sockaddr *)&any, false, UDP_BATCH_CLIENT,
+		       cl->clock, on_reply, p);
 	if (err < 0)
 		return err;
 	if ((err = udp_tx_timestamps(&p->sock, on_tx_stamp)) < 0)
@@ -644,7 +645,8 @@ void client_log_stats(const struct client *cl)
 			 (unsigned long long)p->rejected[NTP_EXCH_DUPLICATE],
 			 (unsigned long long)p->rejected[NTP_EXCH_ZERO_XMT],
 			 (unsigned long long)p->rejected[NTP_EXCH_UNSYNC],
-			 (unsigned long long)p->malformed, (unsigned long long)p->foreign,
+			 (unsigned long long)(p->malformed + p->sock.truncated),
+			 (unsigned long long)p->foreign,
 			 (unsigned long long)p->t0_user, p->src.reach, p->src.poll);
 	}
 }

@@ -120,7 +120,7 @@ static int open_listener(struct server *srv, const struct cfg_listen *l)
 	to_sockaddr(l, &ss);
 	/* v6-only, so that "::" and "0.0.0.0" can both be bound on one port. */
 	int err = udp_open(&lis->sock, srv->loop, (struct sockaddr *)&ss, l->family == AF_INET6,
-			   srv->clock, on_request, lis);
+			   UDP_BATCH_SERVER, srv->clock, on_request, lis);
 	srv->listeners[srv->n_listeners++] = lis; /* closed by server_stop either way */
 	lis->sock.before_send = stamp_replies;
 	lis->sock.after_send = count_sent;
