@@ -94,10 +94,11 @@ def test():
               "%s's clock stayed where the server had put it, +0.3 s (%+.6f s from the host's)" %
               (c.name, off))
 
-    srv = server(port)
     for c in (a, b):
         n = sum(1 for l in c.lines if l.startswith("tsyncd: synchronised to"))
         check(n == 1, "%s logged one synchronisation so far" % c.name)
+    srv = server(port)
+    for c in (a, b):
         c.wait_line(r"^tsyncd: synchronised to 127\.0\.0\.1:%d" % port,
                     start=[i for i, l in enumerate(c.lines)
                            if re.search(LOST, l)][0], timeout=60)
