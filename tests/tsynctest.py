@@ -26,7 +26,32 @@ STATS_KEYS = ["received", "replied", "short", "version", "trailer", "control", "
               "send_error", "unstamped", "denied", "ratelimited", "kod_deny", "kod_rate",
               "auth_reply", "nak_unknown_key", "nak_bad_mac"]
 DROP_KEYS = ["short", "version", "trailer", "control", "mode", "denied", "ratelimited"]
-START_DEADLINE = 20.0  # seconds for a daemon to say it is listening
+
+# TSYNCTEST_VALGRIND=1 (meson test --setup valgrind) runs every tsyncd and
+# tsync a test starts under valgrind, and every deadline the helpers wait
+# for is multiplied by SLOWDOWN (TSYNCTEST_SLOWDOWN, default 10 under
+# valgrind): valgrind runs the programs 20-50 times slower.
+VALGRIND = os.environ.get("TSYNCTEST_VALGRIND", "") not in ("", "0")
+SLOWDOWN = float(os.environ.get("TSYNCTEST_SLOWDOWN", "10" if VALGRIND else "1"))
+VALGRIND_ARGS = ["--error-exitcode=99", "--leak-check=full",
+                 "--errors-for-leak-kinds=definite,indirect",
+                 "--show-leak-kinds=definite,indirect", "--track-fds=no", "-q",
+                 "--vgdb=no"]  # its pipes in /tmp outlive a switch to `user`
+START_DEADLINE = 20.0  # seconds for a daemon to say it is listening (times SLOWDOWN)
+
+
+def no_valgrind(reason):
+    """A test that cannot run under valgrind says why, first thing; it then
+    runs its programs natively (the valgrind setup still runs it)."""
+    global VALGRIND, SLOWDOWN
+    if VALGRIND:
+        print("info not under valgrind: %s" % reason, flush=True)
+    VALGRIND, SLOWDOWN = False, 1.0
+
+
+def slow(seconds):
+    """A deadline for something the programs do, stretched under valgrind."""
+    return seconds * SLOWDOWN
 
 
 class Failure(Exception):
@@ -57,10 +82,13 @@ def info(msg):
 
 
 def main(fn):
-    """Run a test function; print PASS/FAIL; exit 0/1. Cleans up always."""
+    """Run a test function; print PASS/FAIL; exit 0/1. Cleans up always.
+    Under valgrind, every program still running is then ended by SIGTERM
+    and must exit 0 with an empty valgrind report."""
     code = 1
     try:
         fn()
+        valgrind_finish()
         print("PASS (%d checks)" % _checks, flush=True)
         code = 0
     except Failure as e:
@@ -122,6 +150,12 @@ signal.signal(signal.SIGINT, _on_signal)
 
 
 def _dump_logs():
+    for f in sorted(_vg_logs):
+        text = _read(f)
+        if text:
+            print("---- valgrind report %s" % f)
+            for line in text.splitlines():
+                print("  | " + line)
     for d in _daemons:
         print("---- log of %s (pid %s, %s)" % (d.name, d.proc.pid, d.status()))
         for line in d.lines:
@@ -168,6 +202,77 @@ def find_tool(name):
     return p
 
 
+# --------------------------------------------------------------- valgrind
+
+_vg_logs = {}    # valgrind log file -> what it is a report of
+_vg_dir = None
+
+
+def _read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def _is_ours(path):
+    try:
+        return os.path.samefile(path, tsyncd_path()) or os.path.samefile(path, tsync_path())
+    except (OSError, Failure):
+        return False
+
+
+def vg_wrap(args, name):
+    """args under valgrind if the run asks for it and args[0] is tsyncd or
+    tsync; returns (args, report file or None). The report goes to its own
+    file, so the program's stdout and stderr stay what the test reads."""
+    if not VALGRIND or not args or not _is_ours(args[0]):
+        return list(args), None
+    global _vg_dir
+    if _vg_dir is None:
+        _vg_dir = tempfile.mkdtemp(prefix="tsynctest-vg-")
+        _tmpdirs.append(_vg_dir)
+    log = os.path.join(_vg_dir, "%s-%d.vg" % (re.sub(r"[^\w.-]", "_", name), len(_vg_logs)))
+    _vg_logs[log] = "%s (%s)" % (name, " ".join(str(a) for a in args))
+    return ["valgrind", "--log-file=" + log] + VALGRIND_ARGS + list(args), log
+
+
+def vg_check(log, code, clean_exit=True):
+    """The report of a finished program must be empty (with -q valgrind
+    writes only errors and definite or indirect leaks); an exit status of 99
+    is valgrind's own. clean_exit: the program ended by itself or by
+    SIGTERM, so its leak check ran."""
+    if log is None:
+        return
+    text = _read(log)
+    what = _vg_logs.get(log, log)
+    if text.strip() or code == 99:
+        raise Failure("valgrind: %s (exit %s) has errors or leaks:\n%s" % (what, code, text))
+    print("ok   valgrind: %s: no errors%s" % (what, ", no leaks" if clean_exit else
+                                              " (killed: no leak check)"), flush=True)
+    _vg_logs[log] = None  # checked
+
+
+def valgrind_finish():
+    """End every valgrinded daemon still running by SIGTERM: it must exit 0
+    with a clean report. Then every report of a program that ended must be
+    clean too (a test that forgot one still fails)."""
+    for d in _daemons:
+        if d.vg_log is None or _vg_logs.get(d.vg_log) is None:
+            continue
+        if d.proc.poll() is None:
+            d.proc.send_signal(signal.SIGCONT)
+            d.proc.send_signal(signal.SIGTERM)
+            code = d.wait_exit(timeout=12)
+            if code != 0:
+                raise Failure("valgrind: %s exited %s after SIGTERM" % (d.name, code))
+        d.vg_done()
+    for log, what in list(_vg_logs.items()):
+        if what is not None:
+            vg_check(log, None, clean_exit=False)
+
+
 # --------------------------------------------------------- running things
 
 class Result:
@@ -182,6 +287,9 @@ class Result:
 def run(args, timeout=60, env=None):
     """Run a command to completion (killed at timeout); return a Result."""
     t0 = time.monotonic()
+    shown = [str(a) for a in args]
+    args, log = vg_wrap(shown, os.path.basename(shown[0]) if shown else "?")
+    timeout = slow(timeout) if log else timeout
     p = _register(subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, env=env))
     try:
@@ -189,10 +297,11 @@ def run(args, timeout=60, env=None):
     except subprocess.TimeoutExpired:
         p.kill()
         out, err = p.communicate()
-        r = Result(args, None, out, err, time.monotonic() - t0)
+        r = Result(shown, None, out, err, time.monotonic() - t0)
         raise Failure("command did not finish within %g s:\n%s" % (timeout, r))
-    r = Result(args, p.returncode, out, err, time.monotonic() - t0)
-    print("ran  %s -> exit %d in %.2f s" % (" ".join(args), r.code, r.elapsed), flush=True)
+    r = Result(shown, p.returncode, out, err, time.monotonic() - t0)
+    print("ran  %s -> exit %d in %.2f s" % (" ".join(shown), r.code, r.elapsed), flush=True)
+    vg_check(log, r.code, clean_exit=r.code >= 0)
     return r
 
 
@@ -201,10 +310,11 @@ class LoggedProcess:
 
     def __init__(self, name, args, cwd=None):
         self.name = name
-        self.args = args
+        self.args = [str(a) for a in args]
         self.lines = []
         self.cond = threading.Condition()
         self.eof = False
+        args, self.vg_log = vg_wrap(self.args, name)
         self.proc = _register(subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                                text=True, cwd=cwd))
@@ -224,6 +334,7 @@ class LoggedProcess:
     def wait_line(self, pattern, start=0, timeout=START_DEADLINE):
         """Wait for a log line matching pattern at index >= start.
         Returns (index, match) or raises Failure."""
+        timeout = slow(timeout) if self.vg_log else timeout
         rx = re.compile(pattern)
         deadline = time.monotonic() + timeout
         with self.cond:
@@ -253,12 +364,21 @@ class LoggedProcess:
             return "\n".join(self.lines)
 
     def wait_exit(self, timeout=20):
+        timeout = slow(timeout) if self.vg_log else timeout
         try:
             code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             raise Failure("%s did not exit within %g s" % (self.name, timeout))
         self.thread.join(timeout=5)
+        self.vg_done()
         return code
+
+    def vg_done(self):
+        """Under valgrind, check the report of this process once it ended."""
+        code = self.proc.poll()
+        if self.vg_log is None or code is None or _vg_logs.get(self.vg_log) is None:
+            return
+        vg_check(self.vg_log, code, clean_exit=code >= 0)
 
     def status(self):
         code = self.proc.poll()
@@ -272,10 +392,12 @@ class LoggedProcess:
         return self.proc.poll() is None
 
     def kill(self):
+        """SIGKILL: no leak check, but the errors found so far must be none."""
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(timeout=10)
         self.thread.join(timeout=5)
+        self.vg_done()
 
 
 # ----------------------------------------------------------------- tsyncd
@@ -333,6 +455,7 @@ class Tsyncd(LoggedProcess):
 
     def stats(self, timeout=20):
         """SIGUSR1, then the stats line it logs."""
+        timeout = slow(timeout)
         with self.cond:
             before = sum(1 for l in self.lines if l.startswith("tsyncd: stats "))
         self.proc.send_signal(signal.SIGUSR1)
@@ -445,6 +568,7 @@ def source_counters(d):
 def wait_answering(host, port, timeout=START_DEADLINE, want_sync=False):
     """Probe a server until it answers a client request (a readiness check
     for third-party daemons). Returns the decoded reply."""
+    timeout = slow(timeout)
     deadline = time.monotonic() + timeout
     s = udp_socket(host)
     try:

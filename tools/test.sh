@@ -4,6 +4,8 @@
 #   tools/test.sh --asan    the same under AddressSanitizer and UBSan
 #   tools/test.sh --fuzz    the libFuzzer targets (clang) in build-fuzz, each
 #                           for a bounded time (TSYNC_FUZZ_SECONDS, default 20)
+#   tools/test.sh --valgrind  the integration suite with every tsyncd and
+#                           tsync under valgrind (meson test --setup valgrind)
 # The interop suite binds 127.x.y.z:123 for ntpdig, so run it as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,4 +41,7 @@ else
 	meson setup "$dir" "${opts[@]}" >/dev/null
 fi
 ninja -C "$dir"
+if [ "${1:-}" = --valgrind ]; then
+	exec meson test -C "$dir" --setup valgrind --suite integration --print-errorlogs --num-processes 2
+fi
 meson test -C "$dir" --print-errorlogs --num-processes 2

@@ -28,6 +28,12 @@
 #define CFG_MAKESTEP_THRESHOLD_DEFAULT 1000000000LL
 #define CFG_MAKESTEP_LIMIT_DEFAULT 3
 #define CFG_MAXSLEW_DEFAULT 500.0
+/* Losing every source: unsynchronised once the root distance passes 1.5 s
+ * (NTPSRC_MAXDIST, past which a client finds us unfit anyway), with no
+ * time limit (holdover 0). */
+#define CFG_MAXDISTANCE_DEFAULT 1500000000LL
+#define CFG_MAXDISTANCE_MAX (16LL * 1000000000LL)
+#define CFG_HOLDOVER_MAX (10000000LL * 1000000000LL)
 #define CFG_DEFAULT_FILE "/etc/tsyncd.conf"
 /* A Unix socket's path, its NUL included (sizeof sockaddr_un.sun_path). */
 #define CFG_SOCKET_PATH_MAX 108
@@ -89,6 +95,8 @@ struct tsyncd_config {
 	int64_t makestep_threshold; /* ns */
 	int makestep_limit;         /* updates that may step; -1: always */
 	double maxslew_ppm;
+	int64_t maxdistance; /* ns: unsynchronised past this root distance */
+	int64_t holdover;    /* ns since the last update with no source; 0: none */
 	char driftfile[CFG_PATH_MAX]; /* "" when none */
 	char control[CFG_SOCKET_PATH_MAX]; /* the control socket; "": none */
 	/* Berkeley mode, and the keys file it (and later NTP) takes keys from. */

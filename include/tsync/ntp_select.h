@@ -104,6 +104,16 @@ struct srcsel_sys {
 bool srcsel_system(const struct srcsel_cand *c, const struct srcsel_result *r, int64_t now,
 		   struct srcsel_sys *out);
 
+/* Whether a system that served as synchronised from the values of sys,
+ * last updated at last_update (Unix ns), must now serve as unsynchronised
+ * (RFC 5905: a clock whose root distance passes MAXDIST is fit to
+ * synchronise no one). Never while have_peer, a source selectable now;
+ * else once its root distance aged by PHI, root_delay / 2 + root_disp +
+ * PHI * (now - last_update), exceeds maxdist, or once holdover ns (0:
+ * no such limit) have passed since last_update. */
+bool srcsel_sync_lost(const struct srcsel_sys *sys, int64_t last_update, int64_t now,
+		      bool have_peer, int64_t maxdist, int64_t holdover);
+
 const char *srcsel_state_name(enum srcsel_state st);
 const char *srcsel_status_name(enum srcsel_status st);
 

@@ -71,6 +71,7 @@ struct parser {
 	unsigned long control_line;
 	unsigned long ratelimit_line;
 	unsigned long user_line, controlgroup_line, seccomp_line;
+	unsigned long maxdistance_line, holdover_line;
 };
 
 struct directive {
@@ -638,6 +639,46 @@ static int do_maxslew(struct parser *p, const struct line *l)
 	return 0;
 }
 
+/* SECONDS with up to 9 decimals in [min, max] ns, for maxdistance and
+ * holdover; range names the range in the message. */
+static int seconds_arg(struct parser *p, const struct line *l, int64_t min, int64_t max,
+		       const char *range, int64_t *out)
+{
+	char b[SHOW_MAX];
+
+	if (l->n < 2)
+		return fail(p, "missing seconds");
+	switch (parse_fixed(l->word[1], 9, max, out)) {
+	case NUM_BAD:
+		return fail(p, "'%s' is not a number", show(b, l->word[1]));
+	case NUM_RANGE:
+		return fail(p, "%s is out of range %s s", show(b, l->word[1]), range);
+	case NUM_OK:
+		break;
+	}
+	if (*out < min)
+		return fail(p, "%s is out of range %s s", show(b, l->word[1]), range);
+	return 0;
+}
+
+static int do_maxdistance(struct parser *p, const struct line *l)
+{
+	int rc;
+
+	if ((rc = once(p, &p->maxdistance_line)) < 0)
+		return rc;
+	return seconds_arg(p, l, 1, CFG_MAXDISTANCE_MAX, "(0..16]", &p->cfg->maxdistance);
+}
+
+static int do_holdover(struct parser *p, const struct line *l)
+{
+	int rc;
+
+	if ((rc = once(p, &p->holdover_line)) < 0)
+		return rc;
+	return seconds_arg(p, l, 0, CFG_HOLDOVER_MAX, "0..1e7", &p->cfg->holdover);
+}
+
 static int do_driftfile(struct parser *p, const struct line *l)
 {
 	char b[SHOW_MAX];
@@ -1118,7 +1159,9 @@ static const struct directive directives[] = {
 	{ "control", 2, do_control },
 	{ "driftfile", 2, do_driftfile },
 	{ "listen", 4, do_listen },
+	{ "holdover", 2, do_holdover },
 	{ "makestep", 3, do_makestep },
+	{ "maxdistance", 2, do_maxdistance },
 	{ "maxslew", 2, do_maxslew },
 	{ "pool", 12, do_pool },
 	{ "server", 12, do_server },
@@ -1209,6 +1252,7 @@ void cfg_init(struct tsyncd_config *cfg)
 	cfg->makestep_threshold = CFG_MAKESTEP_THRESHOLD_DEFAULT;
 	cfg->makestep_limit = CFG_MAKESTEP_LIMIT_DEFAULT;
 	cfg->maxslew_ppm = CFG_MAXSLEW_DEFAULT;
+	cfg->maxdistance = CFG_MAXDISTANCE_DEFAULT;
 	strcpy(cfg->control, CTL_DEFAULT_SOCKET);
 	ratelimit_defaults(&cfg->ratelimit);
 }

@@ -257,6 +257,17 @@ bool srcsel_system(const struct srcsel_cand *c, const struct srcsel_result *r, i
 	return true;
 }
 
+bool srcsel_sync_lost(const struct srcsel_sys *sys, int64_t last_update, int64_t now,
+		      bool have_peer, int64_t maxdist, int64_t holdover)
+{
+	if (have_peer)
+		return false;
+	int64_t age = now - last_update;
+	if (holdover > 0 && age > holdover)
+		return true;
+	return sys->root_delay / 2 + sys->root_disp + ntp_exch_phi(age) > maxdist;
+}
+
 const char *srcsel_state_name(enum srcsel_state st)
 {
 	switch (st) {

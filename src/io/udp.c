@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/errqueue.h>
@@ -42,22 +43,39 @@ union errqueue_control {
 	struct cmsghdr align;
 };
 
-/* Each message's header points at its own buffers once and for all; only
- * the lengths that the kernel overwrites are reset after use. */
+/* A datagram's slot: its address and control data beside its bytes, so
+ * that a short datagram touches one page, not one in each of three arrays. */
+struct rx_slot {
+	struct sockaddr_storage from;
+	union control control;
+	_Alignas(16) uint8_t data[];
+};
+struct tx_slot {
+	struct sockaddr_storage to;
+	uint8_t data[UDP_BATCH_MAX_LEN];
+};
+
+/* Each message's header points at its own slot once and for all; only
+ * the lengths that the kernel overwrites are reset after use. The arrays,
+ * n of each, follow the struct in the same mapping. */
 struct udp_bufs {
-	struct mmsghdr rx[UDP_BATCH];
-	struct iovec rx_iov[UDP_BATCH];
-	struct sockaddr_storage rx_from[UDP_BATCH];
-	union control rx_control[UDP_BATCH];
+	int n;         /* datagrams per batch */
+	size_t rx_len; /* the longest datagram received whole */
+	size_t size;   /* of the whole mapping */
 	int tx_n;
-	struct mmsghdr tx[UDP_BATCH];
-	struct iovec tx_iov[UDP_BATCH];
-	struct sockaddr_storage tx_to[UDP_BATCH];
-	uint8_t tx_data[UDP_BATCH][UDP_BATCH_MAX_LEN];
+	struct mmsghdr *rx, *tx;
+	struct iovec *rx_iov, *tx_iov;
+	struct tx_slot *tx_slot;
 	/* Last, and touched only as far as datagrams reach: the pages of
 	 * slots that only ever see 48 bytes are never made resident. */
-	uint8_t rx_data[UDP_BATCH][UDP_MAX_DATAGRAM];
+	uint8_t *rx_slots; /* n x rx_stride */
+	size_t rx_stride;
 };
+
+static struct rx_slot *rx_slot(const struct udp_bufs *b, int k)
+{
+	return (struct rx_slot *)(b->rx_slots + (size_t)k * b->rx_stride);
+}
 
 /* SCM_TIMESTAMPNS, or the software stamp (the first of three) of
  * SCM_TIMESTAMPING, which is zero when the kernel took none. */
@@ -165,7 +183,10 @@ void udp_deliver(struct udp_sock *s, struct mmsghdr *msgs, int n)
 	/* The owner may close the socket from on_recv: stop delivering then. */
 	for (int k = 0; k < n && !closing(s); k++) {
 		struct msghdr *m = &msgs[k].msg_hdr;
-		if (rx_time(s, m, &t) == 0)
+		/* Longer than the socket reads whole: only its head is here. */
+		if (m->msg_flags & MSG_TRUNC)
+			s->truncated++;
+		else if (rx_time(s, m, &t) == 0)
 			s->on_recv(s, m->msg_iov[0].iov_base, msgs[k].msg_len, m->msg_name, t);
 	}
 }
@@ -173,8 +194,9 @@ void udp_deliver(struct udp_sock *s, struct mmsghdr *msgs, int n)
 static void reset_rx(struct udp_bufs *b, int n)
 {
 	for (int k = 0; k < n; k++) {
-		b->rx[k].msg_hdr.msg_namelen = sizeof(b->rx_from[k]);
-		b->rx[k].msg_hdr.msg_controllen = sizeof(b->rx_control[k]);
+		b->rx[k].msg_hdr.msg_flags = 0;
+		b->rx[k].msg_hdr.msg_namelen = sizeof(rx_slot(b, k)->from);
+		b->rx[k].msg_hdr.msg_controllen = sizeof(rx_slot(b, k)->control);
 	}
 }
 
@@ -228,7 +250,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 			return;
 	}
 	for (int i = 0; status == 0 && i < BATCHES_PER_WAKEUP; i++) {
-		int n = recvmmsg(s->fd, s->bufs->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
+		int n = recvmmsg(s->fd, s->bufs->rx, (unsigned)s->bufs->n, MSG_DONTWAIT, NULL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -238,25 +260,77 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		if (closing(s))
 			return;
 		udp_flush(s);
-		if (n < UDP_BATCH)
+		if (n < s->bufs->n)
 			break;
 	}
 }
 
+/* The next size bytes from *off, aligned for any type; base NULL only
+ * measures. */
+static void *carve(uint8_t *base, size_t *off, size_t size)
+{
+	const size_t align = _Alignof(max_align_t);
+	size_t at = (*off + align - 1) / align * align;
+
+	*off = at + size;
+	return base != NULL ? base + at : NULL;
+}
+
+/* Where the n of each array go after the struct; returns the total size. */
+static size_t layout(struct udp_bufs *b, uint8_t *base, int n, size_t rx_len)
+{
+	size_t k = (size_t)n, off = sizeof(*b);
+
+	b->rx = carve(base, &off, k * sizeof(*b->rx));
+	b->tx = carve(base, &off, k * sizeof(*b->tx));
+	b->rx_iov = carve(base, &off, k * sizeof(*b->rx_iov));
+	b->tx_iov = carve(base, &off, k * sizeof(*b->tx_iov));
+	b->tx_slot = carve(base, &off, k * sizeof(*b->tx_slot));
+	b->rx_stride = (sizeof(struct rx_slot) + rx_len + 15) / 16 * 16;
+	b->rx_slots = carve(base, &off, k * b->rx_stride);
+	return off;
+}
+
+/* Pages of their own, not the heap's: a page no datagram reaches is never
+ * made resident (the heap may hand out pages other allocations touched, and
+ * a malloc debugger may fill them all), and closing gives them back. */
+static struct udp_bufs *alloc_bufs(int n, size_t rx_len)
+{
+	struct udp_bufs probe;
+	size_t size = layout(&probe, NULL, n, rx_len);
+	void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	struct udp_bufs *b = base;
+	layout(b, base, n, rx_len);
+	b->n = n;
+	b->rx_len = rx_len;
+	b->size = size;
+	return b;
+}
+
+static void free_bufs(struct udp_sock *s)
+{
+	if (s->bufs != NULL)
+		munmap(s->bufs, s->bufs->size);
+	s->bufs = NULL;
+}
+
 static void init_bufs(struct udp_bufs *b)
 {
-	for (int k = 0; k < UDP_BATCH; k++) {
-		b->rx_iov[k] = (struct iovec){ .iov_base = b->rx_data[k], .iov_len = UDP_MAX_DATAGRAM };
+	for (int k = 0; k < b->n; k++) {
+		struct rx_slot *r = rx_slot(b, k);
+		b->rx_iov[k] = (struct iovec){ .iov_base = r->data, .iov_len = b->rx_len };
 		b->rx[k].msg_hdr = (struct msghdr){
-			.msg_name = &b->rx_from[k], .msg_iov = &b->rx_iov[k], .msg_iovlen = 1,
-			.msg_control = b->rx_control[k].buf,
+			.msg_name = &r->from, .msg_iov = &b->rx_iov[k], .msg_iovlen = 1,
+			.msg_control = r->control.buf,
 		};
-		b->tx_iov[k].iov_base = b->tx_data[k];
+		b->tx_iov[k].iov_base = b->tx_slot[k].data;
 		b->tx[k].msg_hdr = (struct msghdr){
-			.msg_name = &b->tx_to[k], .msg_iov = &b->tx_iov[k], .msg_iovlen = 1,
+			.msg_name = &b->tx_slot[k].to, .msg_iov = &b->tx_iov[k], .msg_iovlen = 1,
 		};
 	}
-	reset_rx(b, UDP_BATCH);
+	reset_rx(b, b->n);
 	b->tx_n = 0;
 }
 
@@ -278,24 +352,26 @@ static int make_socket(const struct sockaddr *addr, bool v6only)
 }
 
 int udp_open(struct udp_sock *s, uv_loop_t *loop, const struct sockaddr *addr, bool v6only,
-	     struct clk *clock, udp_recv_fn on_recv, void *data)
+	     const struct udp_batch *batch, struct clk *clock, udp_recv_fn on_recv, void *data)
 {
 	*s = (struct udp_sock){ .fd = -1 };
 	int fd = make_socket(addr, v6only);
 	if (fd < 0)
 		return fd;
-	return udp_adopt(s, loop, fd, clock, on_recv, data);
+	return udp_adopt(s, loop, fd, batch, clock, on_recv, data);
 }
 
-int udp_adopt(struct udp_sock *s, uv_loop_t *loop, int fd, struct clk *clock,
-	      udp_recv_fn on_recv, void *data)
+int udp_adopt(struct udp_sock *s, uv_loop_t *loop, int fd, const struct udp_batch *batch,
+	      struct clk *clock, udp_recv_fn on_recv, void *data)
 {
 	const int on = 1;
 	*s = (struct udp_sock){ .fd = fd, .clock = clock, .on_recv = on_recv, .data = data };
+	if (batch->count < 1 || batch->count > UDP_BATCH || batch->datagram < 1 ||
+	    batch->datagram > UDP_MAX_DATAGRAM)
+		return -EINVAL;
 	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0)
 		return -errno;
-	/* malloc, not calloc: the receive slots stay untouched until used. */
-	s->bufs = malloc(sizeof(*s->bufs));
+	s->bufs = alloc_bufs(batch->count, batch->datagram);
 	if (s->bufs == NULL)
 		return -ENOMEM;
 	init_bufs(s->bufs);
@@ -340,19 +416,19 @@ int udp_tx_timestamps(struct udp_sock *s, udp_tx_stamp_fn on_tx_stamp)
 
 uint8_t *udp_batch_next(struct udp_sock *s)
 {
-	if (s->bufs->tx_n == UDP_BATCH)
+	if (s->bufs->tx_n == s->bufs->n)
 		udp_flush(s);
-	return s->bufs->tx_data[s->bufs->tx_n];
+	return s->bufs->tx_slot[s->bufs->tx_n].data;
 }
 
 void udp_batch_commit(struct udp_sock *s, size_t len, const struct sockaddr *to)
 {
 	struct udp_bufs *b = s->bufs;
 	int k = b->tx_n++;
-	assert(k < UDP_BATCH && len <= UDP_BATCH_MAX_LEN);
+	assert(k < b->n && len <= UDP_BATCH_MAX_LEN);
 	b->tx_iov[k].iov_len = len;
 	b->tx[k].msg_hdr.msg_namelen = addr_len(to);
-	memcpy(&b->tx_to[k], to, addr_len(to));
+	memcpy(&b->tx_slot[k].to, to, addr_len(to));
 }
 
 int udp_batch_len(const struct udp_sock *s)
@@ -439,8 +515,7 @@ static void on_closed(uv_handle_t *h)
 	struct udp_sock *s = h->data;
 	close(s->fd);
 	s->fd = -1;
-	free(s->bufs);
-	s->bufs = NULL;
+	free_bufs(s);
 	if (s->on_close != NULL)
 		s->on_close(s);
 }
@@ -456,8 +531,7 @@ void udp_close(struct udp_sock *s, udp_close_fn on_close)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
-	free(s->bufs);
-	s->bufs = NULL;
+	free_bufs(s);
 	if (on_close != NULL)
 		on_close(s);
 }

@@ -17,9 +17,25 @@
 
 #include "tsync/clock.h"
 
-#define UDP_MAX_DATAGRAM 65536 /* the longest datagram received whole */
-#define UDP_BATCH 32           /* datagrams per recvmmsg and per sendmmsg */
+#define UDP_MAX_DATAGRAM 65536 /* the longest datagram received whole, at most */
+#define UDP_BATCH 32           /* datagrams per recvmmsg and per sendmmsg, at most */
 #define UDP_BATCH_MAX_LEN 1024 /* the longest datagram of a send batch */
+
+/* How many datagrams a socket reads (and sends) per system call, and the
+ * longest it reads whole; a longer one is dropped and counted as
+ * truncated. The receive slots are reserved up front (count x datagram
+ * bytes, resident as far as datagrams reach), the send slots too (count x
+ * UDP_BATCH_MAX_LEN, resident once used). */
+struct udp_batch {
+	int count;       /* 1..UDP_BATCH */
+	size_t datagram; /* 1..UDP_MAX_DATAGRAM */
+};
+/* A server reads any request whole, up to the largest UDP datagram, 32 at
+ * a time. */
+#define UDP_BATCH_SERVER (&(const struct udp_batch){ UDP_BATCH, UDP_MAX_DATAGRAM })
+/* A client of one server gets a reply per request: 48 bytes, a MAC, room
+ * for extension fields. */
+#define UDP_BATCH_CLIENT (&(const struct udp_batch){ 4, 2048 })
 /* A batch with a before_send hook goes out in chunks of this many, each
  * stamped just before its own sendmmsg: the k-th datagram of a chunk is
  * stamped t + k * step, so the larger the chunk, the more of each stamp
@@ -62,6 +78,7 @@ struct udp_sock {
 	udp_stamp_fn before_send;
 	udp_sent_fn after_send;
 	uint64_t no_timestamp; /* datagrams the kernel did not stamp */
+	uint64_t truncated;    /* datagrams longer than the batch's datagram, dropped */
 	int64_t tx_step;       /* ns per datagram of a send chunk, smoothed */
 	struct udp_bufs *bufs; /* batches, allocated once by udp_open/udp_adopt */
 	/* Transmit timestamps, once udp_tx_timestamps has turned them on. */
@@ -72,14 +89,15 @@ struct udp_sock {
 };
 
 /* Bind to addr (v6only: an AF_INET6 socket takes no IPv4) and start
- * receiving. On failure too, s must be given to udp_close. */
+ * receiving, in batches of the size *batch says (-EINVAL out of range).
+ * On failure too, s must be given to udp_close. */
 int udp_open(struct udp_sock *s, uv_loop_t *loop, const struct sockaddr *addr, bool v6only,
-	     struct clk *clock, udp_recv_fn on_recv, void *data);
+	     const struct udp_batch *batch, struct clk *clock, udp_recv_fn on_recv, void *data);
 /* The same for a socket the caller made and bound itself (with options of
  * its own, such as SO_REUSEADDR and multicast membership); s owns fd from
  * here on, also on failure. */
-int udp_adopt(struct udp_sock *s, uv_loop_t *loop, int fd, struct clk *clock,
-	      udp_recv_fn on_recv, void *data);
+int udp_adopt(struct udp_sock *s, uv_loop_t *loop, int fd, const struct udp_batch *batch,
+	      struct clk *clock, udp_recv_fn on_recv, void *data);
 /* Send now, or fail with a negative errno (never queues). */
 int udp_send(struct udp_sock *s, const void *data, size_t len, const struct sockaddr *to);
 

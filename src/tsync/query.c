@@ -171,7 +171,8 @@ static int open_socket(struct query *q)
 	q->sock = calloc(1, sizeof(*q->sock));
 	if (q->sock == NULL)
 		return -ENOMEM;
-	int err = udp_open(q->sock, &q->loop, (struct sockaddr *)&any, false, q->clock, on_reply, q);
+	int err = udp_open(q->sock, &q->loop, (struct sockaddr *)&any, false, UDP_BATCH_CLIENT, q->clock,
+			   on_reply, q);
 	if (err == 0)
 		udp_tx_timestamps(q->sock, on_tx_stamp);
 	return err;

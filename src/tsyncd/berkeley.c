@@ -326,6 +326,11 @@ static void size_rcvbuf(int fd)
 			 "about %d REPLYs at once", got / 1024, got / 830);
 }
 
+/* A master reads a REPLY from every slave in a burst: full batches, but
+ * of messages of at most BRK_MSG_MAX bytes, not of 64 kB datagrams. A
+ * longer datagram is dropped by the socket and counted as malformed. */
+#define BRK_BATCH (&(const struct udp_batch){ UDP_BATCH, 1024 })
+
 static int open_sockets(struct berkeley *b, const struct cfg_berkeley *c)
 {
 	unsigned ifindex;
@@ -337,8 +342,8 @@ static int open_sockets(struct berkeley *b, const struct cfg_berkeley *c)
 	}
 	mcast_group_addr(&b->group_addr, c->group_family, c->group, c->port, ifindex);
 	int fd = mcast_open_member(&b->group_addr, ifindex);
-	if (fd < 0 || (b->open_socks++, err = udp_adopt(&b->group, b->loop, fd, b->clock,
-							on_datagram, b)) < 0) {
+	if (fd < 0 || (b->open_socks++, err = udp_adopt(&b->group, b->loop, fd, BRK_BATCH,
+							b->clock, on_datagram, b)) < 0) {
 		log_error("berkeley: cannot join group %s: %s",
 			  addr_format((struct sockaddr *)&b->group_addr, name, sizeof(name)),
 			  strerror(fd < 0 ? -fd : -err));
@@ -347,8 +352,8 @@ static int open_sockets(struct berkeley *b, const struct cfg_berkeley *c)
 	fd = mcast_open_sender(c->group_family, c->interface, ifindex, c->ttl);
 	if (fd >= 0 && c->role != CFG_BRK_SLAVE)
 		size_rcvbuf(fd);
-	if (fd < 0 || (b->open_socks++, err = udp_adopt(&b->uni, b->loop, fd, b->clock,
-							on_datagram, b)) < 0) {
+	if (fd < 0 || (b->open_socks++, err = udp_adopt(&b->uni, b->loop, fd, BRK_BATCH,
+							b->clock, on_datagram, b)) < 0) {
 		log_error("berkeley: cannot open the sending socket: %s", strerror(fd < 0 ? -fd : -err));
 		return fd < 0 ? fd : err;
 	}
@@ -453,11 +458,13 @@ void berkeley_log_stats(const struct berkeley *b)
 		return;
 	const struct berkeley_stats *s = &b->stats;
 	const struct brk_counters *c = &b->node->count; /* node exists only when enabled */
+	/* Datagrams too long for the sockets' batches: received, malformed. */
+	uint64_t trunc = b->group.truncated + b->uni.truncated;
 	n = snprintf(line, sizeof(line), "received=%" PRIu64 " malformed=%" PRIu64 " unknown_key=%"
 		     PRIu64 " bad_mac=%" PRIu64 " hook_dropped=%" PRIu64 " send_error=%" PRIu64
 		     " clock_error=%" PRIu64 " polls=%" PRIu64 " replies=%" PRIu64 " adjusts=%" PRIu64
 		     " resends=%" PRIu64 " acks=%" PRIu64 " applied=%" PRIu64 " rounds=%" PRIu64
-		     " elections=%" PRIu64 " stepdowns=%" PRIu64, s->received, s->malformed,
+		     " elections=%" PRIu64 " stepdowns=%" PRIu64, s->received + trunc, s->malformed + trunc,
 		     s->unknown_key, s->bad_mac, s->hook_dropped, s->send_error, s->clock_error,
 		     c->polls_sent, c->replies, c->adjusts_sent, c->resends, c->acks, c->applied,
 		     c->rounds, c->elections, c->stepdowns);

@@ -442,7 +442,8 @@ static int peer_open(struct peer *p, const struct cfg_server *conf)
 	p->src.addr_refid = addr_refid((struct sockaddr *)&p->addr);
 	uv_timer_init(cl->loop, &p->timer);
 	p->timer.data = p;
-	err = udp_open(&p->sock, cl->loop, (struct sockaddr *)&any, false, cl->clock, on_reply, p);
+	err = udp_open(&p->sock, cl->loop, (struct sockaddr *)&any, false, UDP_BATCH_CLIENT,
+		       cl->clock, on_reply, p);
 	if (err < 0)
 		return err;
 	if ((err = udp_tx_timestamps(&p->sock, on_tx_stamp)) < 0)
@@ -543,11 +544,44 @@ static void save_drift(struct client *cl)
 		log_debug("saved frequency %+.3f ppm to %s", cl->disc.freq_ppm, cl->cfg->driftfile);
 }
 
+/* Whether a source would be selected now. Silent sources get no reply to
+ * run the selection on, but their reach and dispersion still age. */
+static bool selectable_now(struct client *cl, int64_t now)
+{
+	struct srcsel_cand c[CLIENT_MAX_PEERS];
+	struct srcsel_result r;
+
+	for (int i = 0; i < cl->n_peers; i++)
+		ntpsrc_candidate(&cl->peers[i]->src, now, cl->peer_refid, &c[i]);
+	return srcsel_run(c, cl->n_peers, &r);
+}
+
+/* Every source lost for too long (srcsel_sync_lost): serve as
+ * unsynchronised, or from the local stratum, until a source is back. */
+static void check_sync(struct client *cl, int64_t now)
+{
+	const struct ntp_server_state *st = &cl->srv->state;
+	struct srcsel_sys sys = { .root_delay = st->root_delay, .root_disp = st->root_disp };
+
+	if (!cl->synced || !cl->srv->upstream ||
+	    !srcsel_sync_lost(&sys, st->ref_time, now, selectable_now(cl, now),
+			      cl->cfg->maxdistance, cl->cfg->holdover))
+		return;
+	int64_t dist = sys.root_delay / 2 + sys.root_disp + ntp_exch_phi(now - st->ref_time);
+	log_warn("no source selectable for %.3f s, root distance %.6f s: %s",
+		 (double)(now - st->ref_time) / 1e9, (double)dist / 1e9,
+		 cl->srv->local_stratum ? "serving the local stratum" : "serving unsynchronised");
+	cl->synced = false;
+	server_lost_upstream(cl->srv);
+	clk_set_sync(cl->clock, false, dist, cl->sel.jitter);
+}
+
 static void on_watch(uv_timer_t *t)
 {
 	struct client *cl = t->data;
+	int64_t now = now_ns(cl); /* a jump is noticed here if nothing else read the clock */
 
-	now_ns(cl); /* a jump is noticed here if nothing else read the clock */
+	check_sync(cl, now);
 	if (++cl->watch_ticks % DRIFT_SAVE_TICKS == 0)
 		save_drift(cl);
 }
@@ -649,7 +683,7 @@ void client_log_stats(const struct client *cl)
 	for (int i = 0; i < cl->n_peers; i++) {
 		const struct peer *p = cl->peers[i];
 		log_info("source %s: tx %llu replies %llu updates %llu kod %llu mode %llu bogus %llu "
-			 "duplicate %llu unsync %llu malformed %llu foreign %llu t0_user %llu "
+			 "duplicate %llu zero_xmt %llu unsync %llu malformed %llu foreign %llu t0_user %llu "
 			 "reach %03o poll %d unauth %llu nak %llu wrong_key %llu bad_mac %llu",
 			 p->name, (unsigned long long)p->src.n_tx,
 			 (unsigned long long)p->src.n_replies, (unsigned long long)p->src.n_updates,
@@ -657,8 +691,10 @@ void client_log_stats(const struct client *cl)
 			 (unsigned long long)p->rejected[NTP_EXCH_MODE],
 			 (unsigned long long)p->rejected[NTP_EXCH_BOGUS],
 			 (unsigned long long)p->rejected[NTP_EXCH_DUPLICATE],
+			 (unsigned long long)p->rejected[NTP_EXCH_ZERO_XMT],
 			 (unsigned long long)p->rejected[NTP_EXCH_UNSYNC],
-			 (unsigned long long)p->malformed, (unsigned long long)p->foreign,
+			 (unsigned long long)(p->malformed + p->sock.truncated),
+			 (unsigned long long)p->foreign,
 			 (unsigned long long)p->t0_user, p->src.reach, p->src.poll,
 			 (unsigned long long)p->auth_rejected[NTP_AUTH_NONE],
 			 (unsigned long long)p->auth_rejected[NTP_AUTH_NAK],

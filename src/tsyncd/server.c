@@ -67,21 +67,29 @@ static void count_sent(struct udp_sock *s, int sent, int failed)
 	srv->stats.send_error += (uint64_t)failed;
 }
 
-static void init_state(struct server *srv, const struct tsyncd_config *cfg)
+/* What the server says with no upstream: its local stratum, else that it
+ * is unsynchronised. */
+static void local_state(struct server *srv)
 {
-	srv->local_stratum = cfg->stratum;
 	srv->state = (struct ntp_server_state){
 		.precision = srv->clock->precision,
 		.leap = NTP_LEAP_UNSYNC,
 		.stratum = NTP_MAX_STRATUM,
 	};
-	if (cfg->stratum == 0)
+	if (srv->local_stratum == 0)
 		return;
 	srv->state.leap = NTP_LEAP_NONE;
-	srv->state.stratum = (uint8_t)cfg->stratum;
+	srv->state.stratum = (uint8_t)srv->local_stratum;
 	/* Stratum 1 names its source in ASCII; higher strata name an
 	 * address, and 127.127.1.1 is the traditional one of a local clock. */
-	srv->state.refid = cfg->stratum == 1 ? NTP_REFID('L', 'O', 'C', 'L') : NTP_REFID(127, 127, 1, 1);
+	srv->state.refid = srv->local_stratum == 1 ? NTP_REFID('L', 'O', 'C', 'L')
+						   : NTP_REFID(127, 127, 1, 1);
+}
+
+static void init_state(struct server *srv, const struct tsyncd_config *cfg)
+{
+	srv->local_stratum = cfg->stratum;
+	local_state(srv);
 }
 
 static void to_sockaddr(const struct cfg_listen *l, struct sockaddr_storage *ss)
@@ -116,7 +124,7 @@ static int open_listener(struct server *srv, const struct cfg_listen *l)
 	to_sockaddr(l, &ss);
 	/* v6-only, so that "::" and "0.0.0.0" can both be bound on one port. */
 	int err = udp_open(&lis->sock, srv->loop, (struct sockaddr *)&ss, l->family == AF_INET6,
-			   srv->clock, on_request, lis);
+			   UDP_BATCH_SERVER, srv->clock, on_request, lis);
 	srv->listeners[srv->n_listeners++] = lis; /* closed by server_stop either way */
 	lis->sock.before_send = stamp_replies;
 	lis->sock.after_send = count_sent;
@@ -195,4 +203,10 @@ void server_set_upstream(struct server *srv, const struct ntp_server_state *st)
 	srv->state = *st;
 	srv->state.keys = srv->keys.n > 0 ? &srv->keys : NULL; /* not the upstream's */
 	srv->upstream = true;
+}
+
+void server_lost_upstream(struct server *srv)
+{
+	srv->upstream = false;
+	local_state(srv);
 }

@@ -47,5 +47,7 @@ void server_log_stats(const struct server *srv);
 /* Serve what the client role learnt from upstream: stratum, refid, root
  * delay and dispersion, leap, reference time. */
 void server_set_upstream(struct server *srv, const struct ntp_server_state *st);
+/* Every source lost: serve the local stratum again, or unsynchronised. */
+void server_lost_upstream(struct server *srv);
 
 #endif

@@ -11,7 +11,7 @@ import re
 import time
 
 from brktest import Node, check_spread, group_port, random_group, stop, wait_round
-from tsynctest import check, info, main
+from tsynctest import check, info, main, no_valgrind, slow
 
 INTERVAL = 0.5
 ELECTION = 3
@@ -25,16 +25,24 @@ def applied_after(node, start):
 
 
 def test():
+    no_valgrind("six daemons under valgrind on two cores miss the 0.5 s rounds and the "
+                "election timing this test measures; test_berkeley_valgrind covers them")
     group, port = random_group(), group_port()
     extra = ["berkeley election %d" % ELECTION]
+    # The master first: candidates that started before it (slowly, as
+    # under valgrind) would elect themselves and the kill would test nothing.
+    master = Node("master", "master", 0.0, 0, group, port, priority=200, extra=extra)
     cands = [Node("cand%d" % i, "candidate", off, drift, group, port, priority=prio, extra=extra)
              for i, (off, drift, prio) in enumerate([(1.0, 20, 150), (-2.0, -40, 100),
                                                      (3.0, 60, 100)])]
     slaves = [Node("slave%d" % i, "slave", off, drift, group, port, extra=extra)
               for i, (off, drift) in enumerate([(-1.0, -80), (4.0, 90)])]
-    master = Node("master", "master", 0.0, 0, group, port, priority=200, extra=extra)
-    rid, _, n = wait_round(master, 3)
-    check(n == 6, "the master reads all 6 clocks")
+    # The others joined after the master's first rounds: a round with all.
+    r, n = 2, 0
+    while n != 6 and r < 20:
+        r += 1
+        _, _, n = wait_round(master, r)
+    check(n == 6, "the master reads all 6 clocks (round %d)" % r)
     others = cands + slaves
     check(all(c.clock()[1] == "slave" for c in cands), "the candidates follow")
     marks = [c.line_count() for c in others]
@@ -43,16 +51,16 @@ def test():
     info("master killed")
     # The first candidate to say it is master.
     new = None
-    while new is None and time.monotonic() < killed + 30:
+    while new is None and time.monotonic() < killed + slow(30):
         for c in cands:
-            if any(l.endswith("berkeley: now master") for l in c.lines):
+            if any(l.endswith("berkeley: now master") for l in c.lines[marks[others.index(c)]:]):
                 new = c
         time.sleep(0.01)
     took = time.monotonic() - killed
     check(new is not None, "a candidate took over (%s after %.3f s)" %
           (new and new.name, took))
-    check(took <= BOUND + 1.0, "within the configured time: %.3f s <= %.2f s + 1 s" %
-          (took, BOUND))
+    check(took <= BOUND + slow(1.0), "within the configured time: %.3f s <= %.2f s + %g s" %
+          (took, BOUND, slow(1.0)))
     nr = wait_round(new, 1)[0]
     wait_round(new, 4)
     time.sleep(INTERVAL / 2)

@@ -125,7 +125,9 @@ def check_cristian_text(f, cr):
     rt = parse_seconds(cr["round trip"])
     check(0 <= err <= rt / 2 + 2e-9,
           "Cristian error %.9f s is in [0, round trip / 2]: half a hold time" % err)
-    check_close(co, 1.5, TOL, "cristian offset")
+    # The NTP offset is within TOL and Cristian errs by up to half the round
+    # trip (a few ms when the server runs under valgrind).
+    check_close(co, 1.5, TOL + rt / 2, "cristian offset")
 
 
 def test():

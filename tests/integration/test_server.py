@@ -13,8 +13,8 @@ import signal
 import subprocess
 import time
 
-from tsynctest import (check, main, Tsyncd, udp_socket, exchange, request, decode,
-                       ntp_ts_to_unix, register, tmpdir, tsyncd_path)
+from tsynctest import (VALGRIND, check, main, Tsyncd, udp_socket, exchange, request, decode,
+                       ntp_ts_to_unix, register, slow, tmpdir, tsyncd_path, vg_check, vg_wrap)
 
 LOCL = 0x4C4F434C
 REFID_LOCAL = (127 << 24) | (127 << 16) | (1 << 8) | 1
@@ -63,7 +63,9 @@ def start_and_signal(conf, sig, deadline=20.0):
     """Start tsyncd and send sig the instant its "serving" line is read (in
     this thread, with no helper thread in between, to be quick). Returns
     (status, log text); status is what became of the process."""
-    p = register(subprocess.Popen([tsyncd_path(), "-n", "-f", conf], stdin=subprocess.DEVNULL,
+    deadline = slow(deadline)
+    args, vg_log = vg_wrap([tsyncd_path(), "-n", "-f", conf], "tsyncd-signal")
+    p = register(subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
     fd, buf, sent = p.stderr.fileno(), b"", False
     end = time.monotonic() + deadline
@@ -86,12 +88,15 @@ def start_and_signal(conf, sig, deadline=20.0):
         code = "hung"
     buf += p.stderr.read()
     p.stderr.close()
+    if code != "hung":
+        vg_check(vg_log, code)
     return code, buf.decode(errors="replace")
 
 
-def signal_right_after_start(rounds=100):
+def signal_right_after_start(rounds=10 if VALGRIND else 100):
     """The "serving" line tells that tsyncd is ready (tests and scripts wait
-    for it): from then on SIGUSR1 and SIGTERM must be handled, not kill it."""
+    for it): from then on SIGUSR1 and SIGTERM must be handled, not kill it.
+    Under valgrind a start takes seconds: 10 rounds, not 100."""
     d = tmpdir()
     conf = os.path.join(d, "tsyncd.conf")
     with open(conf, "w") as f:

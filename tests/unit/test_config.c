@@ -494,6 +494,33 @@ START_TEST(client_defaults)
 	ck_assert_int_eq(cfg.makestep_limit, 3);
 	ck_assert(cfg.maxslew_ppm == 500.0);
 	ck_assert_str_eq(cfg.driftfile, "");
+	ck_assert_int_eq(cfg.maxdistance, 1500000000);
+	ck_assert_int_eq(cfg.holdover, 0);
+}
+END_TEST
+
+START_TEST(holdover_forms)
+{
+	ok("maxdistance 0.25\nholdover 3600\n");
+	ck_assert_int_eq(cfg.maxdistance, 250000000);
+	ck_assert_int_eq(cfg.holdover, INT64_C(3600000000000));
+	ok("maxdistance 16\nholdover 0\n");
+	ck_assert_int_eq(cfg.maxdistance, INT64_C(16000000000));
+	ck_assert_int_eq(cfg.holdover, 0);
+	ok("maxdistance 0.000000001\nholdover 10000000\n");
+	ck_assert_int_eq(cfg.maxdistance, 1);
+	ck_assert_int_eq(cfg.holdover, INT64_C(10000000) * 1000000000);
+	bad("maxdistance\n", "t.conf:1: maxdistance: missing seconds");
+	bad("maxdistance 0\n", "t.conf:1: maxdistance: 0 is out of range (0..16] s");
+	bad("maxdistance 16.000000001\n",
+	    "t.conf:1: maxdistance: 16.000000001 is out of range (0..16] s");
+	bad("maxdistance far\n", "t.conf:1: maxdistance: 'far' is not a number");
+	bad("maxdistance 1 2\n", "t.conf:1: maxdistance: extra argument '2'");
+	bad("maxdistance 1\nmaxdistance 1\n", "t.conf:2: maxdistance: already given on line 1");
+	bad("holdover -1\n", "t.conf:1: holdover: -1 is out of range 0..1e7 s");
+	bad("holdover 10000000.1\n", "t.conf:1: holdover: 10000000.1 is out of range 0..1e7 s");
+	bad("holdover\n", "t.conf:1: holdover: missing seconds");
+	bad("holdover 1\nholdover 2\n", "t.conf:2: holdover: already given on line 1");
 }
 END_TEST
 
@@ -624,6 +651,7 @@ static Suite *config_suite(void)
 	tcase_add_test(good, clock_jump);
 	tcase_add_test(good, server_forms);
 	tcase_add_test(good, discipline_forms);
+	tcase_add_test(good, holdover_forms);
 	suite_add_tcase(s, good);
 
 	tcase_add_test(errors, listen_seventeen);

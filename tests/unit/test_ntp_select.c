@@ -2,7 +2,7 @@
  * Unit tests for ntp_select: intersection on interval sets worked out by
  * hand (falsetickers, no majority, a single source), clustering, the
  * weighted combination to exact numbers, the prefer peer and the system
- * variables the server role advertises.
+ * variables the server role advertises, and when they no longer hold.
  */
 #include "unit.h"
 #include <string.h>
@@ -287,6 +287,41 @@ START_TEST(system_variables)
 }
 END_TEST
 
+/* Root delay 20 ms and root dispersion 10 ms: root distance 20 ms at the
+ * update, 1.5 s once PHI (15 ppm) has added 1.48 s, after exactly
+ * 98666.666666666(6) s; ntp_exch_phi rounds up, so the first nanosecond
+ * past that is over. */
+START_TEST(sync_lost_by_distance)
+{
+	struct srcsel_sys sys = { .root_delay = 20 * MS, .root_disp = 10 * MS };
+	int64_t t = 1000 * SEC, max = 1500 * MS;
+
+	ck_assert(!srcsel_sync_lost(&sys, t, t, false, max, 0));
+	ck_assert(!srcsel_sync_lost(&sys, t, t + INT64_C(98666666666666), false, max, 0));
+	ck_assert(srcsel_sync_lost(&sys, t, t + INT64_C(98666666666667), false, max, 0));
+	/* Never while a source is selectable, however old the update. */
+	ck_assert(!srcsel_sync_lost(&sys, t, t + YEAR, true, max, 0));
+	/* A clock stepped back ages nothing. */
+	ck_assert(!srcsel_sync_lost(&sys, t, t - YEAR, false, max, 0));
+	/* Already past the threshold at the update: lost at once. */
+	ck_assert(srcsel_sync_lost(&sys, t, t, false, 20 * MS - 1, 0));
+	ck_assert(!srcsel_sync_lost(&sys, t, t, false, 20 * MS, 0));
+}
+END_TEST
+
+START_TEST(sync_lost_by_holdover)
+{
+	struct srcsel_sys sys = { .root_delay = 20 * MS, .root_disp = 10 * MS };
+	int64_t t = 1000 * SEC, max = 1500 * MS;
+
+	ck_assert(!srcsel_sync_lost(&sys, t, t + 60 * SEC, false, max, 60 * SEC));
+	ck_assert(srcsel_sync_lost(&sys, t, t + 60 * SEC + 1, false, max, 60 * SEC));
+	ck_assert(!srcsel_sync_lost(&sys, t, t + 60 * SEC + 1, true, max, 60 * SEC));
+	/* holdover 0: no time limit, the distance alone. */
+	ck_assert(!srcsel_sync_lost(&sys, t, t + 10000 * SEC, false, max, 0));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ntp_select");
@@ -301,6 +336,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, combining_weights);
 	tcase_add_test(tc, prefer_peer);
 	tcase_add_test(tc, system_variables);
+	tcase_add_test(tc, sync_lost_by_distance);
+	tcase_add_test(tc, sync_lost_by_holdover);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -434,12 +434,13 @@ static void bound_name(int fd, struct sockaddr_in *a)
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)a, &n), 0);
 }
 
-static void open_pair(struct pair *p, struct seen *w)
+static void open_pair_batch(struct pair *p, struct seen *w, const struct udp_batch *batch)
 {
 	struct sockaddr_in any = loopback(0);
 	ck_assert_int_eq(uv_loop_init(&p->loop), 0);
 	ck_assert_int_eq(clk_readonly_new(&p->clock), 0);
-	ck_assert_int_eq(udp_open(&p->s, &p->loop, (struct sockaddr *)&any, false, p->clock, on_recv, w), 0);
+	ck_assert_int_eq(udp_open(&p->s, &p->loop, (struct sockaddr *)&any, false, batch, p->clock,
+				  on_recv, w), 0);
 	bound_name(p->s.fd, &p->addr);
 	p->peer = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(p->peer, 0);
@@ -447,6 +448,11 @@ static void open_pair(struct pair *p, struct seen *w)
 	bound_name(p->peer, &p->peer_addr);
 	struct timeval tv = { .tv_sec = 5 };
 	setsockopt(p->peer, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+static void open_pair(struct pair *p, struct seen *w)
+{
+	open_pair_batch(p, w, UDP_BATCH_SERVER);
 }
 
 static void close_pair(struct pair *p)
@@ -498,6 +504,56 @@ START_TEST(receive_batches)
 	}
 	ck_assert_uint_eq(p.s.no_timestamp, 0);
 	close_pair(&p);
+}
+END_TEST
+
+/* A client's batch: 2 at a time, 64 bytes at most. Seven datagrams come
+ * out in order, but the one of 65 bytes, dropped and counted whole. */
+START_TEST(small_batch_truncates)
+{
+	struct pair p;
+	struct seen w = { 0 };
+	const size_t lens[] = { 48, 48, 65, 64, 1, 48, 48, 48 };
+	enum { N = sizeof(lens) / sizeof(lens[0]) };
+	open_pair_batch(&p, &w, &(const struct udp_batch){ 2, 64 });
+	for (int k = 0; k < N; k++) {
+		uint8_t d[80] = { (uint8_t)k };
+		peer_send(&p, d, lens[k]);
+	}
+	RUN_UNTIL(&p.loop, w.n == N - 1);
+	ck_assert_int_eq(w.n, N - 1);
+	for (int k = 0, j = 0; k < N; k++) {
+		if (lens[k] > 64)
+			continue;
+		ck_assert_uint_eq(w.len[j], lens[k]);
+		ck_assert_uint_eq(w.first[j++], k);
+	}
+	ck_assert_uint_eq(p.s.truncated, 1);
+	close_pair(&p);
+}
+END_TEST
+
+/* A batch out of range is refused before anything is allocated. */
+START_TEST(batch_out_of_range)
+{
+	const struct udp_batch bad[] = { { 0, 64 }, { UDP_BATCH + 1, 64 }, { 1, 0 },
+					 { 1, UDP_MAX_DATAGRAM + 1 } };
+	struct sockaddr_in any = loopback(0);
+	uv_loop_t loop;
+	struct clk *clock;
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	ck_assert_int_eq(clk_readonly_new(&clock), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct udp_sock s;
+		ck_assert_int_eq(udp_open(&s, &loop, (struct sockaddr *)&any, false, &bad[i], clock,
+					  on_recv, NULL), -EINVAL);
+		ck_assert_ptr_null(s.bufs);
+		udp_close(&s, NULL);
+		ck_assert_int_eq(s.fd, -1);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	clk_destroy(clock);
 }
 END_TEST
 
@@ -731,6 +787,8 @@ static Suite *udp_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, deliver_crafted_batch);
 	tcase_add_test(tc, receive_batches);
+	tcase_add_test(tc, small_batch_truncates);
+	tcase_add_test(tc, batch_out_of_range);
 	tcase_add_test(tc, close_from_callback);
 	tcase_add_test(tc, send_batches);
 	tcase_add_test(tc, send_failure_skipped);
