@@ -165,14 +165,29 @@ static int chrony_secret(struct kctx *c, const char *s, int t, struct keys_key *
 	return 0;
 }
 
+/* A word of the file quoted in a message: printable, and short enough
+ * that the message stays one line (found by fuzz_brk_keys). */
+#define SHOWN_MAX 24
+
+static const char *shown(char buf[SHOWN_MAX + 4], const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0' && n < SHOWN_MAX; n++)
+		buf[n] = (s[n] >= 0x20 && s[n] < 0x7f) ? s[n] : '?';
+	strcpy(buf + n, s[n] != '\0' ? "..." : "");
+	return buf;
+}
+
 static int parse_type(struct kctx *c, const char *s, struct keys_key *k)
 {
+	char b[SHOWN_MAX + 4];
 	int t = type_index(s);
 	if (strcasecmp(s, "MD5") == 0)
 		return FAIL(c, "MD5 is refused (RFC 8573 deprecates it): use AES128");
 	if (t < 0)
 		return FAIL(c, "unknown key type \"%s\" (AES128, AES256, SHA1, SHA256, SHA512, "
-			    "hmac-sha256)", s);
+			    "hmac-sha256)", shown(b, s));
 	k->type = types[t].type;
 	return t;
 }

@@ -82,6 +82,12 @@ START_TEST(errors)
 	bad("1 MD5 HEX:" HEX16, "k:1: MD5 is refused (RFC 8573 deprecates it): use AES128");
 	bad("1 SHA384 HEX:" HEX16, "k:1: unknown key type \"SHA384\" (AES128, AES256, SHA1, "
 				   "SHA256, SHA512, hmac-sha256)");
+	/* A type is quoted printable and cut short (found by fuzz_brk_keys). */
+	bad("1 h\xd1" "ac-sha512 HEX:" HEX16, "k:1: unknown key type \"h?ac-sha512\" (AES128, "
+				   "AES256, SHA1, SHA256, SHA512, hmac-sha256)");
+	bad("1 abcdefghijklmnopqrstuvwxyz HEX:" HEX16, "k:1: unknown key type "
+				   "\"abcdefghijklmnopqrstuvwx...\" (AES128, AES256, SHA1, SHA256, SHA512, "
+				   "hmac-sha256)");
 	bad("1 AES128 HEX:" HEX16 "0", "k:1: HEX: key is not an even number of hex digits, "
 				       "at most 128");
 	bad("1 AES128 HEX:0g" HEX16, "k:1: HEX: key is not an even number of hex digits, "
