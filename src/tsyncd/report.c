@@ -24,11 +24,13 @@ static void client_part(const struct client *cl, struct ctl_status *st)
 {
 	st->n_sources = (uint16_t)cl->n_peers;
 	st->selection = selection(cl);
+	/* Kept after every source is lost: how long ago the last update was
+	 * is then what the user asks (0: never). */
+	st->offset_ns = cl->last_offset;
+	st->last_update_ns = cl->last_update;
 	if (!cl->synced)
 		return;
 	snprintf(st->reference, sizeof(st->reference), "%s", cl->peer_name);
-	st->offset_ns = cl->last_offset;
-	st->last_update_ns = cl->last_update;
 	if (cl->sel.peer >= 0 && cl->sel.peer < cl->n_peers)
 		st->poll = cl->peers[cl->sel.peer]->src.poll;
 }

@@ -86,6 +86,8 @@ def test():
     st = status(a)
     check(st.get("synchronised") == "no" and st.get("stratum") == "16",
           "tsync status on the first: synchronised no, stratum 16 (%s)" % st)
+    check(st.get("last update", "never") != "never",
+          "and it still says when its last update was (%s)" % st.get("last update"))
     check(status(b).get("reference") == "127.127.1.1 (local clock)",
           "tsync status on the second: reference local clock")
     for c in (a, b):
