@@ -13,31 +13,12 @@
 #include <unistd.h>
 
 #include "driftfile.h"
+#include "fileio.h"
 #include "log.h"
 #include "tsync/discipline.h"
 
 /* Longer than any number the file may hold: the rest is garbage. */
 #define DRIFT_TEXT_MAX 64
-
-/* Read all of fd into buf (NUL-terminated), or -EFBIG past its size. */
-static int read_all(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == size - 1)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
-	return 0;
-}
 
 int driftfile_read(const char *path, double *ppm)
 {
@@ -51,7 +32,8 @@ int driftfile_read(const char *path, double *ppm)
 		log_error("driftfile %s: %s", path, strerror(-err));
 		return err;
 	}
-	int err = read_all(fd, text, sizeof(text));
+	size_t len = 0;
+	int err = fileio_read_all(fd, text, sizeof(text) - 1, &len);
 	close(fd);
 	if (err == -EFBIG) {
 		log_error("driftfile %s: too long for one number", path);
@@ -61,25 +43,12 @@ int driftfile_read(const char *path, double *ppm)
 		log_error("driftfile %s: %s", path, strerror(-err));
 		return err;
 	}
+	text[len] = '\0';
 	if (drift_parse(text, ppm, &why) < 0) {
 		log_error("driftfile %s: %s", path, why);
 		return -EINVAL;
 	}
 	return 1;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Make the rename durable: fsync the directory that holds path. */
@@ -107,7 +76,7 @@ static int write_temp(const char *path, const char *text, char *tmp, size_t tmpl
 		return -errno;
 	int err = fchmod(fd, 0644) < 0 ? -errno : 0;
 	if (err == 0)
-		err = write_all(fd, text, strlen(text));
+		err = fileio_write_all(fd, text, strlen(text));
 	if (err == 0 && fsync(fd) < 0)
 		err = -errno;
 	if (close(fd) < 0 && err == 0)

@@ -3,6 +3,7 @@
  * mode and owner, read whole into a buffer that is wiped after parsing.
  */
 #include "keyfile.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,23 +46,6 @@ static int check_owner(const char *path, const struct stat *st, char *err, size_
 	return 0;
 }
 
-static int read_all(int fd, char *buf, size_t cap, size_t *len)
-{
-	size_t n = 0;
-	while (n < cap) {
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*len = n;
-	return 0;
-}
-
 static int fail_errno(int rc, const char *path, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "keyfile %s: %s", path, strerror(-rc));
@@ -78,15 +62,17 @@ int keyfile_load(const char *path, struct keys_ring *ring, char *err, size_t err
 		return fail_errno(-errno, path, err, errlen);
 	int rc = fstat(fd, &st) < 0 ? fail_errno(-errno, path, err, errlen)
 				    : check_owner(path, &st, err, errlen);
-	if (rc == 0 && (buf = malloc(KEYFILE_MAX)) == NULL)
+	/* One byte more than allowed: a file that grew past the limit since
+	 * fstat is refused, not cut. */
+	if (rc == 0 && (buf = malloc(KEYFILE_MAX + 1)) == NULL)
 		rc = fail_errno(-ENOMEM, path, err, errlen);
-	if (rc == 0 && (rc = read_all(fd, buf, KEYFILE_MAX, &len)) < 0)
+	if (rc == 0 && (rc = fileio_read_all(fd, buf, KEYFILE_MAX + 1, &len)) < 0)
 		fail_errno(rc, path, err, errlen);
 	close(fd);
 	if (rc == 0)
 		rc = keys_parse(ring, buf, len, path, err, errlen);
 	if (buf != NULL) {
-		explicit_bzero(buf, len); /* a memset before free may be dropped */
+		explicit_bzero(buf, KEYFILE_MAX + 1); /* a memset before free may be dropped */
 		free(buf);
 	}
 	return rc;

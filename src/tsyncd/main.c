@@ -13,6 +13,7 @@
 #include "berkeley.h"
 #include "client.h"
 #include "control.h"
+#include "fileio.h"
 #include "keyfile.h"
 #include "log.h"
 #include "privdrop.h"
@@ -88,27 +89,13 @@ static int read_file(const char *path, char **text, size_t *len)
 	if (fd < 0)
 		return -errno;
 	char *buf = malloc(CONFIG_MAX_BYTES);
-	size_t n = 0;
-	ssize_t r;
-	while (buf != NULL && n < CONFIG_MAX_BYTES &&
-	       (r = read(fd, buf + n, CONFIG_MAX_BYTES - n)) != 0) {
-		if (r < 0 && errno != EINTR) {
-			int err = -errno;
-			free(buf);
-			close(fd);
-			return err;
-		}
-		n += r > 0 ? (size_t)r : 0;
-	}
+	int err = buf == NULL ? -ENOMEM : fileio_read_all(fd, buf, CONFIG_MAX_BYTES, len);
 	close(fd);
-	if (buf == NULL)
-		return -ENOMEM;
-	if (n == CONFIG_MAX_BYTES) {
+	if (err < 0) {
 		free(buf);
-		return -EFBIG;
+		return err;
 	}
 	*text = buf;
-	*len = n;
 	return 0;
 }
 
