@@ -436,7 +436,7 @@ class Tsyncd(LoggedProcess):
 
     def wait_ready(self, timeout=START_DEADLINE):
         i = 0
-        for _ in range(max(self.n_listen, 1)):
+        for _ in range(self.n_listen):  # no listen line: no socket, no line
             i, m = self.wait_line(r"^tsyncd: listening on (\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d+)$",
                                   i, timeout)
             host = m.group(2) or m.group(3)

@@ -84,7 +84,7 @@ struct cfg_berkeley {
 
 struct tsyncd_config {
 	struct cfg_listen listen[CFG_MAX_LISTEN];
-	int n_listen;      /* 0: the default, 0.0.0.0 and :: on port 123 */
+	int n_listen;      /* 0: serve no one */
 	int stratum;       /* local stratum 1..15; 0 when not configured */
 	enum cfg_clock clock;
 	int64_t sim_offset; /* ns */
@@ -123,8 +123,8 @@ void cfg_init(struct tsyncd_config *cfg);
 int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,
 	      const char *filename, char *err, size_t errlen);
 
-/* Fill in the defaults that depend on the whole file (the listen
- * addresses when none was given). */
+/* Fill in the defaults that depend on the whole file (none today: no
+ * listen line means no NTP socket). */
 void cfg_finish(struct tsyncd_config *cfg);
 
 #endif

@@ -1286,19 +1286,9 @@ int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,
 	return berkeley_check(&p);
 }
 
-static void add_listen(struct tsyncd_config *cfg, int family, const char *addr)
-{
-	struct cfg_listen *ls = &cfg->listen[cfg->n_listen++];
-
-	ls->family = family;
-	ls->port = NTP_PORT;
-	inet_pton(family, addr, ls->addr);
-}
-
+/* No `listen` line serves no one, as chrony, ntpd-rs and OpenNTPD: a
+ * client-only host must not answer the world on port 123 by default. */
 void cfg_finish(struct tsyncd_config *cfg)
 {
-	if (cfg->n_listen > 0)
-		return;
-	add_listen(cfg, AF_INET, "0.0.0.0");
-	add_listen(cfg, AF_INET6, "::");
+	(void)cfg;
 }

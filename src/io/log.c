@@ -1,22 +1,44 @@
 /*
  * Logging for both programs. State is process-wide on purpose: there is
- * one stderr and one syslog connection per process.
+ * one stderr and one syslog connection per process. When stderr is the
+ * journal's stream, each line carries its priority as sd-daemon's <N>.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static const char *log_prog = "tsync";
 static bool log_syslog;
 static enum log_level log_max = LOG_LVL_INFO;
+static bool log_journal; /* stderr is journald's stream: prefix <N> */
+
+/* systemd sets JOURNAL_STREAM to "DEV:INO" of the stream it connected to
+ * stderr; it only counts while stderr is still that stream (not redirected
+ * by a shell in between). */
+static bool stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (env == NULL || sscanf(env, "%llu:%llu%c", &dev, &ino, &end) != 2)
+		return false;
+	return fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
 
 void log_open(const char *prog, bool use_syslog, enum log_level max)
 {
 	log_prog = prog;
 	log_syslog = use_syslog;
 	log_max = max;
+	log_journal = !use_syslog && stderr_is_journal();
 	if (use_syslog)
 		openlog(prog, LOG_PID, LOG_DAEMON);
 }
@@ -46,6 +68,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 	if (log_syslog)
 		syslog(prio[level], "%s%s", tag[level], line);
+	else if (log_journal)
+		fprintf(stderr, "<%d>%s: %s%s\n", prio[level], log_prog, tag[level], line);
 	else
 		fprintf(stderr, "%s: %s%s\n", log_prog, tag[level], line);
 }

@@ -13,14 +13,14 @@
 
 #include "ctl_client.h"
 
-static int connect_to(const char *path)
+static int connect_to(const char *path, char *why, size_t whylen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = CTL_CLIENT_TIMEOUT_S };
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "tsync: cannot connect to %s: %s\n", path, strerror(ENAMETOOLONG));
+		snprintf(why, whylen, "cannot connect to %s: %s", path, strerror(ENAMETOOLONG));
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
@@ -28,7 +28,7 @@ static int connect_to(const char *path)
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "tsync: cannot connect to %s: %s\n", path, strerror(errno));
+		snprintf(why, whylen, "cannot connect to %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -78,22 +78,23 @@ static enum ctl_frame read_reply(int fd, uint8_t *buf, size_t cap, size_t max_pa
 }
 
 static int take_reply(const char *path, uint8_t command, const uint8_t *buf,
-		      const struct ctl_header *h, uint8_t *payload, size_t cap)
+		      const struct ctl_header *h, uint8_t *payload, char *why, size_t whylen)
 {
 	if (h->command != command) {
-		fprintf(stderr, "tsync: %s: reply to command %u, not %u\n", path, h->command, command);
+		snprintf(why, whylen, "%s: reply to command %u, not %u", path, h->command, command);
 		return -1;
 	}
 	if (h->code != CTL_OK) {
-		fprintf(stderr, "tsync: tsyncd refused the %s request: %s\n",
-			ctl_command_name(command), ctl_code_name(h->code));
+		snprintf(why, whylen, "tsyncd refused the %s request: %s",
+			 ctl_command_name(command), ctl_code_name(h->code));
 		return -1;
 	}
 	memcpy(payload, buf + CTL_HDR_LEN, h->length);
 	return (int)h->length;
 }
 
-int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t cap)
+int ctl_client_request(const char *path, uint8_t command, uint8_t *payload, size_t cap,
+		       char *why, size_t whylen)
 {
 	static uint8_t buf[CTL_REPLY_MAX];
 	uint8_t req[CTL_HDR_LEN];
@@ -101,12 +102,12 @@ int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t 
 	enum ctl_code code;
 	enum ctl_frame f;
 	size_t len = 0;
-	int fd = connect_to(path);
+	int fd = connect_to(path, why, whylen);
 
 	if (fd < 0)
 		return -1;
 	if (!send_all(fd, req, ctl_request_encode(command, req))) {
-		fprintf(stderr, "tsync: cannot send to %s: %s\n", path, strerror(errno));
+		snprintf(why, whylen, "cannot send to %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -114,17 +115,27 @@ int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t 
 		       &h, &code, &len);
 	close(fd);
 	if (f == CTL_FRAME_COMPLETE)
-		return take_reply(path, command, buf, &h, payload, cap);
+		return take_reply(path, command, buf, &h, payload, why, whylen);
 	if (f == CTL_FRAME_ERROR)
-		fprintf(stderr, "tsync: %s: malformed reply: %s\n", path, ctl_code_name(code));
+		snprintf(why, whylen, "%s: malformed reply: %s", path, ctl_code_name(code));
 	else if (errno == EAGAIN || errno == EWOULDBLOCK)
-		fprintf(stderr, "tsync: %s: no reply within %d s\n", path, CTL_CLIENT_TIMEOUT_S);
+		snprintf(why, whylen, "%s: no reply within %d s", path, CTL_CLIENT_TIMEOUT_S);
 	else if (errno != 0)
-		fprintf(stderr, "tsync: %s: %s\n", path, strerror(errno));
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
 	else if (len > 0)
-		fprintf(stderr, "tsync: %s: reply cut short after %zu bytes\n", path, len);
+		snprintf(why, whylen, "%s: reply cut short after %zu bytes", path, len);
 	else
-		fprintf(stderr, "tsync: %s: tsyncd closed the connection without a reply "
-			"(too many clients?)\n", path);
+		snprintf(why, whylen, "%s: tsyncd closed the connection without a reply "
+			 "(too many clients?)", path);
 	return -1;
+}
+
+int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t cap)
+{
+	char why[CTL_CLIENT_WHY_MAX];
+	int n = ctl_client_request(path, command, payload, cap, why, sizeof(why));
+
+	if (n < 0)
+		fprintf(stderr, "tsync: %s\n", why);
+	return n;
 }

@@ -18,6 +18,15 @@
  * -1 having printed why to stderr. */
 int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t cap);
 
+/* The same, silent: on failure (-1) the reason is in why, for a caller
+ * that retries and says it once (`tsync waitsync`). */
+#define CTL_CLIENT_WHY_MAX 256
+int ctl_client_request(const char *path, uint8_t command, uint8_t *payload, size_t cap,
+		       char *why, size_t whylen);
+
+/* `tsync waitsync`: argv[0] is the command. Returns the exit status. */
+int waitsync_main(int argc, char **argv, const char *socket);
+
 /* `tsync status`, `tsync sources` and `tsync berkeley`: argv[0] is the command; socket is
  * the path given before it (or the default). Returns the exit status. */
 int status_main(int argc, char **argv, const char *socket);

@@ -20,6 +20,8 @@ static void usage(FILE *f)
 		   "        the servers a running tsyncd polls\n"
 		   "  berkeley [--json]\n"
 		   "        the Berkeley group a running tsyncd takes part in\n"
+		   "  waitsync [--timeout SECONDS] [--max-offset SECONDS]\n"
+		   "        wait until a running tsyncd is synchronised\n"
 		   "  -s, --socket PATH  tsyncd's control socket (default " CTL_DEFAULT_SOCKET ")\n"
 		   "see tsync(1)\n");
 }
@@ -72,6 +74,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "sources") == 0 ||
 	    strcmp(cmd, "berkeley") == 0)
 		return status_main(argc - i, argv + i, socket);
+	if (strcmp(cmd, "waitsync") == 0)
+		return waitsync_main(argc - i, argv + i, socket);
 	fprintf(stderr, "tsync: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

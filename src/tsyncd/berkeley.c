@@ -259,6 +259,22 @@ static void on_datagram(struct udp_sock *s, const uint8_t *data, size_t len,
 
 /* -------------------------------------------------------------- the keys */
 
+int berkeley_check_key(const struct brk_keyring *keys, const struct tsyncd_config *cfg,
+		       const struct brk_key **key)
+{
+	*key = brk_keys_find(keys, cfg->berkeley.key_id);
+	if (*key == NULL) {
+		log_error("berkeley: key %" PRIu32 " is not in %s", cfg->berkeley.key_id, cfg->keyfile);
+		return -ENOKEY;
+	}
+	if ((*key)->type != KEYS_HMAC_SHA256) {
+		log_error("berkeley: key %" PRIu32 " in %s is %s, not hmac-sha256",
+			  cfg->berkeley.key_id, cfg->keyfile, keys_type_name((*key)->type));
+		return -ENOKEY;
+	}
+	return 0;
+}
+
 /* Berkeley takes one hmac-sha256 key from the daemon's keys file. */
 static int load_key(struct berkeley *b, const struct tsyncd_config *cfg)
 {
@@ -268,17 +284,7 @@ static int load_key(struct berkeley *b, const struct tsyncd_config *cfg)
 		log_error("berkeley: %s", err);
 		return rc;
 	}
-	b->key = brk_keys_find(&b->keys, cfg->berkeley.key_id);
-	if (b->key == NULL) {
-		log_error("berkeley: key %" PRIu32 " is not in %s", cfg->berkeley.key_id, cfg->keyfile);
-		return -ENOKEY;
-	}
-	if (b->key->type != KEYS_HMAC_SHA256) {
-		log_error("berkeley: key %" PRIu32 " in %s is %s, not hmac-sha256",
-			  cfg->berkeley.key_id, cfg->keyfile, keys_type_name(b->key->type));
-		return -ENOKEY;
-	}
-	return 0;
+	return berkeley_check_key(&b->keys, cfg, &b->key);
 }
 
 /* ------------------------------------------------------------ start, stop */

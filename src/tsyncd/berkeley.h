@@ -52,6 +52,10 @@ struct berkeley {
  * or a negative errno, having logged why; b must then be stopped too. */
 int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 		   const struct tsyncd_config *cfg);
+/* The group's key (berkeley key ID) in keys, and of type hmac-sha256:
+ * 0, or -ENOKEY logged. Also what `tsyncd -t` checks. */
+int berkeley_check_key(const struct brk_keyring *keys, const struct tsyncd_config *cfg,
+		       const struct brk_key **key);
 /* Close the sockets and the timer; the loop then ends by itself. */
 void berkeley_stop(struct berkeley *b);
 /* Counters, state and our clock's offset from the host's, one line each. */

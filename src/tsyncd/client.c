@@ -615,7 +615,7 @@ static void start_discipline(struct client *cl)
 
 /* A server's key must be in the keys file, and be an NTP key: found
  * now, not at the first reply. */
-static int check_keys(const struct tsyncd_config *cfg, const struct keys_ring *keys)
+int client_check_keys(const struct tsyncd_config *cfg, const struct keys_ring *keys)
 {
 	for (int i = 0; i < cfg->n_servers; i++) {
 		const struct cfg_server *sv = &cfg->server[i];
@@ -641,7 +641,7 @@ int client_start(struct client *cl, uv_loop_t *loop, struct clk *clock, struct s
 		 const struct tsyncd_config *cfg)
 {
 	/* Checked first: a client that fails it has nothing to stop. */
-	int err = check_keys(cfg, &srv->keys);
+	int err = client_check_keys(cfg, &srv->keys);
 	*cl = (struct client){ .loop = loop, .clock = clock, .srv = srv,
 			       .cfg = err < 0 ? NULL : cfg, .sel = { .peer = -1 } };
 	if (err < 0 || cfg->n_servers == 0)

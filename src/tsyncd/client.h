@@ -86,6 +86,9 @@ struct client {
  * Returns 0 or a negative errno, logged. */
 int client_start(struct client *cl, uv_loop_t *loop, struct clk *clock, struct server *srv,
 		 const struct tsyncd_config *cfg);
+/* Each server's `key ID` is in keys and of an NTP type: 0, or -ENOKEY
+ * logged. Checked at start, and by `tsyncd -t`. */
+int client_check_keys(const struct tsyncd_config *cfg, const struct keys_ring *keys);
 /* Close every handle and save the frequency; the loop then ends. */
 void client_stop(struct client *cl);
 void client_log_stats(const struct client *cl);

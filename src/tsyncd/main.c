@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include "berkeley.h"
+#include "cfgcheck.h"
 #include "client.h"
 #include "control.h"
 #include "fileio.h"
 #include "keyfile.h"
 #include "log.h"
 #include "privdrop.h"
+#include "readiness.h"
 #include "report.h"
 #include "sandbox.h"
 #include "server.h"
@@ -42,6 +44,7 @@ struct daemon {
 	struct control control;
 	bool control_on;
 	struct privdrop priv;
+	struct readiness readiness; /* systemd's Type=notify */
 	int ready_fd; /* to the parent while it waits for us to start; -1 */
 };
 
@@ -105,7 +108,7 @@ static int load_config(const struct options *o, struct tsyncd_config *cfg)
 	size_t len = 0;
 	cfg_init(cfg);
 	int rc = read_file(o->config_file, &text, &len);
-	if (rc == -ENOENT && !o->config_given) {
+	if (rc == -ENOENT && !o->config_given && !o->check_only) {
 		cfg_finish(cfg); /* no file at the default place: defaults */
 		return 0;
 	}
@@ -152,6 +155,18 @@ static void log_serving(const struct server *srv)
 			 ntp_refid_format(st->refid, st->stratum, refid), clk_name(srv->clock));
 }
 
+/* -t: the file parsed; now what it names. */
+static int check_config(const struct options *o, const struct tsyncd_config *cfg)
+{
+	log_open("tsyncd", false, LOG_LVL_INFO);
+	int bad = cfgcheck_run(cfg);
+	log_close();
+	if (bad > 0)
+		return 1;
+	printf("%s: configuration OK\n", o->config_file);
+	return 0;
+}
+
 /* Close every handle; uv_run then returns. */
 static void shut_down(struct daemon *d)
 {
@@ -159,6 +174,7 @@ static void shut_down(struct daemon *d)
 	server_stop(&d->server);
 	berkeley_stop(&d->berkeley);
 	control_stop(&d->control);
+	readiness_stop(&d->readiness);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
 	uv_close((uv_handle_t *)&d->sig_int, NULL);
 	uv_close((uv_handle_t *)&d->sig_usr1, NULL);
@@ -270,7 +286,9 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 	watch_signal(d, &d->sig_term, SIGTERM);
 	watch_signal(d, &d->sig_int, SIGINT);
 	watch_signal(d, &d->sig_usr1, SIGUSR1);
-	int err = server_start(&d->server, &d->loop, d->clock, cfg);
+	int err = readiness_start(&d->readiness, &d->loop, &report_ops, &d->client);
+	if (err == 0)
+		err = server_start(&d->server, &d->loop, d->clock, cfg);
 	if (err == 0)
 		err = start_control(d, cfg);
 	if (err == 0)
@@ -286,6 +304,7 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 	}
 	log_serving(&d->server);
 	notify_ready(d);
+	readiness_ready(&d->readiness);
 	return uv_run(&d->loop, UV_RUN_DEFAULT) < 0 ? -EIO : 0;
 }
 
@@ -299,10 +318,8 @@ int main(int argc, char **argv)
 		return rc;
 	if (load_config(&o, &cfg) < 0)
 		return 1;
-	if (o.check_only) {
-		printf("%s: configuration OK\n", o.config_file);
-		return 0;
-	}
+	if (o.check_only)
+		return check_config(&o, &cfg);
 	log_open("tsyncd", !o.foreground, o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	if (!o.foreground && (rc = daemonise(&d.ready_fd)) < 0) {
 		log_error("cannot daemonise: %s", strerror(-rc));

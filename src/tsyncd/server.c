@@ -155,6 +155,8 @@ int server_start(struct server *srv, uv_loop_t *loop, struct clk *clock,
 		}
 		srv->state.keys = &srv->keys;
 	}
+	if (cfg->n_listen == 0)
+		log_info("no listen line: answering no NTP client");
 	for (int i = 0; i < cfg->n_listen; i++) {
 		int err = open_listener(srv, &cfg->listen[i]);
 		if (err < 0)
