@@ -13,10 +13,14 @@
 
 #include "ctl_client.h"
 
+/* Exit statuses (tsync(1)). */
 #define WAITSYNC_OK 0
 #define WAITSYNC_TIMEOUT 1     /* tsyncd answered, but not synchronised within the bound */
 #define WAITSYNC_USAGE 2
 #define WAITSYNC_UNREACHABLE 3 /* tsyncd did not answer at the last try */
+
+/* What one look found; a change is said once, not every second. */
+enum waitsync_state { WS_DONE, WS_UNREACHABLE, WS_UNSYNC, WS_TOO_FAR };
 #define WAITSYNC_INTERVAL_NS 1000000000LL
 #define WAITSYNC_SECONDS_MAX 1e9
 
@@ -100,33 +104,32 @@ static double bound_secs(const struct ctl_status *st)
 	       (double)st->root_delay_ns / 2e9;
 }
 
-/* One look at tsyncd: 0 when done, else the exit status should time run
- * out now, with what is awaited in why. */
-static int look(const struct waitsync_opts *o, char *why, size_t whylen)
+/* One look at tsyncd, with what it found (or what is awaited) in why. */
+static enum waitsync_state look(const struct waitsync_opts *o, char *why, size_t whylen)
 {
 	uint8_t payload[CTL_STATUS_WIRE_MAX];
 	struct ctl_status st;
 	int n = ctl_client_request(o->socket, CTL_CMD_STATUS, payload, sizeof(payload), why, whylen);
 
 	if (n < 0)
-		return WAITSYNC_UNREACHABLE;
+		return WS_UNREACHABLE;
 	if (ctl_status_decode(payload, (size_t)n, &st) < 0) {
 		snprintf(why, whylen, "%s: malformed status reply", o->socket);
-		return WAITSYNC_UNREACHABLE;
+		return WS_UNREACHABLE;
 	}
 	if (!st.synchronised) {
 		snprintf(why, whylen, "not synchronised (%u sources)", st.n_sources);
-		return WAITSYNC_TIMEOUT;
+		return WS_UNSYNC;
 	}
 	double off = bound_secs(&st);
 	if (o->max_offset > 0 && off > o->max_offset) {
 		snprintf(why, whylen, "synchronised, but off by up to %.6f s, more than %g s", off,
 			 o->max_offset);
-		return WAITSYNC_TIMEOUT;
+		return WS_TOO_FAR;
 	}
 	snprintf(why, whylen, "synchronised to %s, stratum %u, off by up to %.6f s",
 		 st.reference[0] ? st.reference : "?", st.stratum, off);
-	return WAITSYNC_OK;
+	return WS_DONE;
 }
 
 static void sleep_ns(int64_t ns)
@@ -139,22 +142,23 @@ static void sleep_ns(int64_t ns)
 
 static int wait_loop(const struct waitsync_opts *o)
 {
-	char why[CTL_CLIENT_WHY_MAX], said[CTL_CLIENT_WHY_MAX] = "";
+	char why[CTL_CLIENT_WHY_MAX];
 	int64_t deadline = mono_ns() + (int64_t)(o->timeout * 1e9);
+	enum waitsync_state said = WS_DONE;
 
 	for (;;) {
-		int rc = look(o, why, sizeof(why));
-		if (rc == WAITSYNC_OK) {
+		enum waitsync_state now = look(o, why, sizeof(why));
+		if (now == WS_DONE) {
 			printf("%s\n", why);
 			return WAITSYNC_OK;
 		}
-		if (strcmp(why, said) != 0) /* each new reason once, not every second */
+		if (now != said)
 			fprintf(stderr, "tsync waitsync: %s\n", why);
-		snprintf(said, sizeof(said), "%s", why);
+		said = now;
 		int64_t left = deadline - mono_ns();
 		if (o->timeout > 0 && left <= 0) {
-			fprintf(stderr, "tsync waitsync: gave up after %g s\n", o->timeout);
-			return rc;
+			fprintf(stderr, "tsync waitsync: gave up after %g s: %s\n", o->timeout, why);
+			return now == WS_UNREACHABLE ? WAITSYNC_UNREACHABLE : WAITSYNC_TIMEOUT;
 		}
 		sleep_ns(o->timeout > 0 && left < WAITSYNC_INTERVAL_NS ? left : WAITSYNC_INTERVAL_NS);
 	}
