@@ -16,7 +16,7 @@ import socket
 import struct
 import time
 
-from tsynctest import Failure, Tsyncd, check, free_udp_port, tmpdir
+from tsynctest import Failure, Tsyncd, check, free_udp_port, tmpdir, with_env
 
 MAGIC = 0xC0424552
 POLL, REPLY, ADJUST, ACK = 1, 2, 3, 4
@@ -58,16 +58,7 @@ class Node(Tsyncd):
                 "berkeley step 0.001",
                 "berkeley maxrtt %g" % maxrtt]
         conf += list(auth or ["berkeley auth none"]) + list(extra)
-        saved = {k: os.environ.get(k) for k in (env or {})}
-        os.environ.update(env or {})
-        try:
-            Tsyncd.__init__(self, conf, name=name)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        with_env(env or {}, lambda: Tsyncd.__init__(self, conf, name=name))
         _, m = self.wait_line(RX_START.pattern)
         self.node = m.group(3)
         self.uni = (m.group(6), int(m.group(7)))

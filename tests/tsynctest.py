@@ -479,6 +479,21 @@ class Tsyncd(LoggedProcess):
         return code, (parse_stats(found[-1]) if found else None)
 
 
+def with_env(env, fn):
+    """fn() with the variables of env set in os.environ (which the programs
+    started inherit), then os.environ as it was."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return fn()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def tsync(*args, timeout=60):
     return run([tsync_path()] + [str(a) for a in args], timeout=timeout)
 

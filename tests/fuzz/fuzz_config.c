@@ -31,7 +31,7 @@ static void check_message(const char *err, const uint8_t *data, size_t size)
 
 static void check_config(const struct tsyncd_config *cfg)
 {
-	FUZZ_CHECK(cfg->n_listen >= 1 && cfg->n_listen <= CFG_MAX_LISTEN);
+	FUZZ_CHECK(cfg->n_listen >= 0 && cfg->n_listen <= CFG_MAX_LISTEN); /* none: serve no one */
 	FUZZ_CHECK(cfg->n_servers >= 0 && cfg->n_servers <= CFG_MAX_SERVERS);
 	FUZZ_CHECK(cfg->stratum >= 0 && cfg->stratum <= 15);
 	for (int i = 0; i < cfg->n_servers; i++) {

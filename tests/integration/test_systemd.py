@@ -22,7 +22,7 @@ import time
 
 from privtest import NOBODY, proc_status
 from tsynctest import (Tsyncd, check, free_udp_port, info, main, register, slow, tmpdir, tsync,
-                       tsyncd_path)
+                       tsyncd_path, with_env)
 
 POLL = -3
 RX_SYNCED = (r"^STATUS=synchronised to 127\.0\.0\.1:%d at stratum 2 \(single of 1 sources\), "
@@ -58,19 +58,6 @@ class Manager:
             msg = self.recv(max(deadline - time.monotonic(), 0.1))
             if any(re.match(pattern, l) for l in msg):
                 return msg
-
-
-def with_env(env, fn):
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        return fn()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def berkeley_conf(d):
@@ -175,17 +162,21 @@ def following():
 
 
 def after_privdrop():
-    """With `user nobody`, READY=1 comes once tsyncd is nobody."""
+    """With `user nobody`, READY=1 comes once tsyncd is nobody; under the
+    seccomp filter, the status and STOPPING=1 still get out."""
     mgr = Manager()
     t = with_env({"NOTIFY_SOCKET": mgr.env},
                  lambda: Tsyncd(["listen 127.0.0.1 port 0", "clock sim", "stratum 9",
-                                 "user nobody"], name="nobody", wait=False))
+                                 "user nobody", "seccomp on"], name="nobody", wait=False))
     msg = mgr.recv()
     uid = proc_status(t.proc.pid)["Uid"].split()
     check(msg[0] == "READY=1" and uid == [str(NOBODY.pw_uid)] * 4,
           "READY=1 once the daemon is nobody (uids %s)" % uid)
+    t.wait_line(r"^tsyncd: seccomp filter on")
     code, _ = t.terminate()
-    check(code == 0 and mgr.recv()[0] == "STOPPING=1", "nobody's STOPPING=1 reaches the manager")
+    msg = mgr.recv()
+    check(code == 0 and msg[0] == "STOPPING=1",
+          "under seccomp, nobody's STOPPING=1 reaches the manager (%s, %r)" % (code, msg))
 
 
 def test():

@@ -6,10 +6,11 @@ client is synchronised and its offset plus error bound is within
 when the client cannot synchronise (its server never answers) or stays
 too far off, and with exit 3 when no tsyncd answers; bad arguments exit 2.
 """
+import os
 import re
 import time
 
-from tsynctest import (Tsyncd, check, free_udp_port, main, os, tmpdir, tsync, tsync_path, run)
+from tsynctest import Tsyncd, check, free_udp_port, main, run, tmpdir, tsync, tsync_path
 
 POLL = -3
 BOUND = 0.02
