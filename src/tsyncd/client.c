@@ -335,7 +335,7 @@ static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 	};
 
 	clk_status(cl->clock, &st);
-	in.slew_left = st.slew_remaining;
+	in.slew_left = cl->disc.measure_only ? 0 : st.slew_remaining; /* ours only */
 
 	p->t0_user += !p->tx.stamped;
 	ntp_exch_sample(t0, t1, t2, t3, r->precision, cl->clock->precision, &in.sample);
