@@ -13,6 +13,12 @@
  * which keeps u small after a step of years). There the clock is a plain
  * line, u = -(x0 + drift t), and the frequency correction we want is the
  * line's slope.
+ *
+ * As chrony does, a line needs three samples, and a frequency measured
+ * before it (the drift file's, or the line's own before an outlier run or
+ * a clock jump dropped its samples) is weighed against it by their
+ * standard errors. Outliers are held aside rather than followed: two are
+ * an excursion, three in a row on one side a change.
  */
 #include <errno.h>
 #include <math.h>
@@ -38,6 +44,7 @@
 /* Samples a line needs before its slope is taken: with two, the slope is
  * the difference of two noises and says nothing of its own error. */
 #define MIN_REGRESS 3
+_Static_assert(OUTLIER_RUN == MIN_REGRESS, "a restarted line is a regression");
 /* Samples in the line before the state can leave DISC_FREQ. */
 #define MIN_FREQ_SAMPLES 4
 /* The runs test needs this many residuals to mean anything, and fails

@@ -253,8 +253,20 @@ START_TEST(driftfile_skew_weighs_the_prior)
 }
 END_TEST
 
+/* The actions applied to a sim clock at true time t, as the daemon
+ * applies them through the clock interface: step, set_freq, slew. */
+static void sim_apply(struct sim_model *m, int64_t t, const struct disc_actions *a)
+{
+	if (a->step)
+		sim_step(m, t, a->step_ns);
+	if (a->set_freq)
+		sim_set_freq(m, t, a->freq_ppm);
+	if (a->slew)
+		sim_slew(m, t, a->slew_ns);
+}
+
 /* One poll of a sim clock at true time t, measured with a given error
- * and jitter and no noise, the actions applied as the daemon does. */
+ * and jitter and no noise, the actions applied. */
 static struct disc_actions sim_poll(struct disc *d, struct sim_model *m, int64_t t,
 				    int64_t error, int64_t jitter)
 {
@@ -264,12 +276,7 @@ static struct disc_actions sim_poll(struct disc *d, struct sim_model *m, int64_t
 		.now = sim_time_at(m, t), .slew_left = sim_slew_left_at(m, t),
 	};
 	ck_assert_int_eq(disc_update(d, &in, &a), 0);
-	if (a.step)
-		sim_step(m, t, a.step_ns);
-	if (a.set_freq)
-		sim_set_freq(m, t, a.freq_ppm);
-	if (a.slew)
-		sim_slew(m, t, a.slew_ns);
+	sim_apply(m, t, &a);
 	return a;
 }
 
@@ -474,12 +481,7 @@ static void two_servers_update(struct two_servers *x, int64_t t, int64_t now)
 				 .slew_left = sim_slew_left_at(&x->m, t),
 				 .offset_settled = x->corrected };
 	ck_assert_int_eq(disc_update(&x->d, &in, &a), 0);
-	if (a.step)
-		sim_step(&x->m, t, a.step_ns);
-	if (a.set_freq)
-		sim_set_freq(&x->m, t, a.freq_ppm);
-	if (a.slew)
-		sim_slew(&x->m, t, a.slew_ns);
+	sim_apply(&x->m, t, &a);
 	for (int j = 0; j < 2 && x->corrected; j++)
 		ntpsrc_clock_changed(&x->src[j], a.change_t, a.phase_ns, a.dfreq_ppm);
 	if (++x->updates > 3) {
@@ -752,12 +754,7 @@ static void loop_poll(struct loop *l, int64_t interval, struct disc_actions *a)
 		.slew_left = sim_slew_left_at(&l->m, l->t),
 	};
 	ck_assert_int_eq(disc_update(&l->d, &in, a), 0);
-	if (a->step)
-		sim_step(&l->m, l->t, a->step_ns);
-	if (a->set_freq)
-		sim_set_freq(&l->m, l->t, a->freq_ppm);
-	if (a->slew)
-		sim_slew(&l->m, l->t, a->slew_ns);
+	sim_apply(&l->m, l->t, a);
 	l->t += interval;
 }
 
