@@ -367,6 +367,40 @@ START_TEST(jump_keeps_the_frequency)
 }
 END_TEST
 
+/* Issue 11: a drift file of 500.000 ppm (as a measuring-only run once
+ * wrote) on a clock that needs 0: applied at start, it is dropped at the
+ * first line (3 samples, 500 ppm against 0 +- 1.1), whose frequency is
+ * then the truth. Before, weighed as a fixed 2 ppm prior, it made the
+ * third update 116.986 ppm, and the clock was within 100 us from the
+ * sixth poll only (the fourth now). */
+START_TEST(wrong_driftfile_dropped)
+{
+	struct disc_config cfg;
+	struct disc d;
+	struct sim_model m;
+	int64_t t = T0;
+	int within = -1;
+	disc_config_default(&cfg);
+	cfg.minpoll = cfg.maxpoll = 6;
+	disc_init(&d, &cfg, 500.0, true);
+	sim_init(&m, T0, 0, 0);
+	sim_set_freq(&m, T0, 500.0);
+	for (int k = 0; k < 20; k++, t += 64 * S) {
+		sim_poll(&d, &m, t, 0, 100 * US);
+		if (k == 2) {
+			ck_assert(!d.prior_known);
+			ck_assert(fabs(d.freq_ppm) < 0.2);
+		}
+		if (llabs(sim_offset_at(&m, t + 64 * S)) >= 100 * US)
+			within = -1;
+		else if (within < 0)
+			within = k;
+	}
+	ck_assert_int_eq(within, 3);
+	ck_assert(fabs(d.freq_ppm) < 0.01);
+}
+END_TEST
+
 /* Issue 11: measuring only (clock readonly), the actions never applied:
  * a clock 20 ms behind gaining 30 ppm. Every update reports the offset
  * measured, asks for nothing, and leaves nothing for the drift file.
@@ -959,6 +993,7 @@ static Suite *discipline_suite(void)
 	tcase_add_test(tc, jump_detection);
 	tcase_add_test(tc, excursion_of_two_polls_not_followed);
 	tcase_add_test(tc, jump_keeps_the_frequency);
+	tcase_add_test(tc, wrong_driftfile_dropped);
 	tcase_add_test(tc, measure_only_reports_what_it_measures);
 	tcase_add_test(tc, freq_to_save);
 	tcase_add_test(tc, other_sources_follow_our_slews);
