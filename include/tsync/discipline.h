@@ -29,6 +29,9 @@
  * each, plus 500 ppm of native drift (the sim backend's realtime is not
  * slewed with the host's monotonic clock). */
 #define DISC_JUMP_RATE_PPM 1500.0
+/* The standard error assumed for a drift file of one number (written
+ * before the file kept its own). */
+#define DISC_DRIFT_SKEW_PPM 2.0
 
 struct disc_config {
 	int64_t step_threshold; /* ns: step when |offset| is above it ... */
@@ -56,25 +59,35 @@ struct disc_sample {
 	double u;
 };
 
-/* The discipline's state. Callers read state, freq_ppm and steps_total
- * only; the rest is private. */
+/* Outliers held aside, in a row on one side, before they count: one
+ * fewer than it takes to restart the line (discipline.c). */
+#define DISC_HELD_MAX 2
+
+/* The discipline's state. Callers read state, freq_ppm, skew_ppm,
+ * measure_only and steps_total only; the rest is private. */
 struct disc {
 	struct disc_config cfg;
 	enum disc_state state;
 	double freq_ppm;        /* frequency correction in force (as set) */
+	double skew_ppm;        /* its standard error; < 0: not measured */
+	bool measure_only;      /* disc_measure_only: nothing is applied */
 	int64_t steps_total;    /* sum of every step made, ns (for jumps) */
 	/* private */
 	int updates;            /* updates since start, for makestep */
 	bool step_allowed;      /* one step allowed after a clock jump */
-	bool prior_known;       /* prior_ppm (the drift file's) still counts */
-	double prior_ppm;
+	bool prior_known;       /* an estimate measured before the samples
+				   in the line (the drift file's, or the
+				   line's before a restart or a jump) */
+	double prior_ppm, prior_skew_ppm;
 	double phase;           /* ns committed by slews */
 	double freq_integral;   /* ns gained by frequency corrections ... */
 	int64_t freq_since;     /* ... up to this local time */
 	int64_t last_update;    /* local time of the last update, 0: none */
 	int poll;
 	int poll_count;         /* hysteresis of the poll hint */
-	int outliers;           /* in a row off the line, signed by side */
+	int held_side;          /* +1/-1: side of the held outliers */
+	int n_held;             /* held[0..n_held), oldest first */
+	struct disc_sample held[DISC_HELD_MAX];
 	int n;                  /* samples[0..n), oldest first */
 	struct disc_sample samples[DISC_MAX_SAMPLES];
 };
@@ -89,6 +102,9 @@ struct disc_input {
 			       after the last update's */
 	int64_t slew_left;  /* clk_status().slew_remaining read with now: the
 			       part of our last slew not applied yet */
+	bool offset_settled; /* offset is already the offset once slew_left
+				is done (as ntpsrc keeps its samples when
+				given slew_left): not subtracted again */
 };
 
 /* One update's output. Apply in this order: step, set_freq, slew. An
@@ -110,6 +126,14 @@ struct disc_actions {
 			       (positive: behind), for logs and status */
 	double skew_ppm;    /* standard error of the frequency estimate;
 			       < 0 when not known yet */
+	/* What this update did to the clock, for the offsets kept elsewhere
+	 * (ntpsrc_clock_changed): at local time change_t the correction still
+	 * to come grew by phase_ns (the clock will be phase_ns further ahead
+	 * once every slew is done) and the frequency moved by dfreq_ppm. Both
+	 * 0 after a step (ntpsrc_on_step covers it) or when measuring only. */
+	int64_t change_t;
+	int64_t phase_ns;
+	double dfreq_ppm;
 };
 
 /* "unset", "stepped", "freq", "slew", "locked": for logs and status. */
@@ -127,17 +151,34 @@ bool disc_config_valid(const struct disc_config *cfg, const char **why);
  * discipline has measured the frequency itself. */
 void disc_init(struct disc *d, const struct disc_config *cfg, double freq_ppm,
 	       bool from_driftfile);
+/* The same, with the frequency's standard error known (the drift file's
+ * second number): the prior is weighed by it against what the line
+ * measures. skew_ppm <= 0 means not measured (as from_driftfile false). */
+void disc_init_measured(struct disc *d, const struct disc_config *cfg, double freq_ppm,
+			double skew_ppm);
+
+/* Measuring only (clock readonly, or no right to adjust it): from now on
+ * every update returns no action, reports the offset measured as
+ * offset_est, and the frequency is never estimated as if corrections had
+ * been applied; the samples taken so far are dropped. */
+void disc_measure_only(struct disc *d);
+
+/* Whether the frequency is worth keeping in the drift file (measured by
+ * the line, not measuring only, not right after a step): true with the
+ * frequency and its standard error in *ppm and *skew_ppm. */
+bool disc_freq_to_save(const struct disc *d, double *ppm, double *skew_ppm);
 
 /* One update: fills *out with the actions to apply. Returns 0, or -EINVAL
  * (nothing changes) when in->now is not after the last update's time. */
 int disc_update(struct disc *d, const struct disc_input *in, struct disc_actions *out);
 
 /* The clock jumped under us by jump ns (see disc_jump_detect): forget the
- * samples (the frame they were in is gone), move the local times kept
- * with the clock (a jump back must not make the next update look older
- * than the last), keep the frequency, let the next update step even when
- * makestep's limit is spent (unless LIMIT is 0), and hint the shortest
- * poll. */
+ * samples (the frame they were in is gone: whether the clock or the
+ * monotonic clock moved is unknown), move the local times kept with the
+ * clock (a jump back must not make the next update look older than the
+ * last), keep the frequency and its standard error as the prior of the
+ * next line, let the next update step even when makestep's limit is
+ * spent (unless LIMIT is 0), and hint the shortest poll. */
 void disc_clock_jumped(struct disc *d, int64_t jump);
 
 /* Clock jumps. A pair is read at one instant: real from clk_read, mono
@@ -155,12 +196,16 @@ struct disc_clockpair {
 bool disc_jump_detect(const struct disc_clockpair *prev, const struct disc_clockpair *cur,
 		      int64_t threshold, int64_t *jump);
 
-/* The drift file's text: one number, the frequency correction in ppm,
- * e.g. "-49.872\n". drift_parse accepts surrounding white space only;
- * returns 0, or -EINVAL with a reason in *why ("empty", "not a number",
- * "trailing garbage", "outside -500..500 ppm"). drift_format writes
- * "%.3f\n" into buf and returns its length, or -ENOSPC. */
-int drift_parse(const char *text, double *ppm, const char **why);
-int drift_format(char *buf, size_t size, double ppm);
+/* The drift file's text: the frequency correction and its standard
+ * error, in ppm, e.g. "-49.872 0.014\n". An older file of the frequency
+ * alone reads with *skew_ppm = DISC_DRIFT_SKEW_PPM. drift_parse accepts
+ * white space around and between them only; returns 0, or -EINVAL with a
+ * reason in *why ("empty", "not a number", "skew not a number", "trailing
+ * garbage", "outside -500..500 ppm", "skew outside 0..500 ppm") and
+ * nothing stored. drift_format writes "%.3f %.3f\n" (the skew no less
+ * than 0.001, which the file can show) into buf and returns its length,
+ * or -ENOSPC. */
+int drift_parse(const char *text, double *ppm, double *skew_ppm, const char **why);
+int drift_format(char *buf, size_t size, double ppm, double skew_ppm);
 
 #endif

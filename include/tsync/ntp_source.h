@@ -67,10 +67,16 @@ struct ntpsrc_reply {
 	int64_t root_delay;       /* ns, the server's */
 	int64_t root_disp;        /* ns, the server's */
 	int64_t t3;               /* local receive time, ns */
+	int64_t slew_left;        /* our slew still to apply at t3 (clk_status),
+				   ns: the filter keeps sample.offset - slew_left,
+				   the offset once it is done, so that samples
+				   taken at any point of a slew compare */
 };
 
 /* One filter stage. valid is false for a stage never filled or filled
- * by a missed poll (RFC: a dummy sample of MAXDISP). */
+ * by a missed poll (RFC: a dummy sample of MAXDISP). offset is the offset
+ * once every slew of ours is done, kept up to date with our slews and
+ * frequency changes (ntpsrc_clock_changed). */
 struct ntpsrc_stage {
 	int64_t offset, delay, disp; /* disp as of time t */
 	int64_t t;                   /* local time of the sample (t3) */
@@ -190,6 +196,25 @@ void ntpsrc_on_kod(struct ntpsrc *s, enum ntp_kiss code, int64_t now);
  * so that ages and the poll schedule are unchanged, and every stored
  * offset (server minus ours) moves by -delta_ns. */
 void ntpsrc_on_step(struct ntpsrc *s, int64_t delta_ns);
+
+/* The local clock jumped by delta_ns and nothing of ours explains it (a
+ * machine suspended and resumed: the clock or the monotonic clock moved,
+ * nobody knows which). The stored samples cannot be shifted to the new
+ * timescale: they are dropped (no output until the next reply), while the
+ * stored local times (last transmit, next transmit, update time) move by
+ * +delta_ns as for a step, so that the poll schedule holds. Reach, poll
+ * and what the server said stay. */
+void ntpsrc_on_jump(struct ntpsrc *s, int64_t delta_ns);
+
+/* Our discipline changed the clock at local time t (disc_actions'
+ * change_t, phase_ns, dfreq_ppm): the correction still to come grew by
+ * phase_ns, and the frequency moved by dfreq_ppm. Every stored offset
+ * moves as the clock will, -phase_ns, and by dfreq_ppm x (t - its time):
+ * what the new frequency, taken as the right one, says the clock drifted
+ * since that sample beyond what the old one corrected. The filter's
+ * output follows. Samples of one source then compare with those of
+ * another polled at another time. */
+void ntpsrc_clock_changed(struct ntpsrc *s, int64_t t, int64_t phase_ns, double dfreq_ppm);
 
 /* Force the poll exponent (e.g. from the discipline's time constant),
  * clamped to [floor, maxpoll]. */

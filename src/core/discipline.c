@@ -13,6 +13,12 @@
  * which keeps u small after a step of years). There the clock is a plain
  * line, u = -(x0 + drift t), and the frequency correction we want is the
  * line's slope.
+ *
+ * As chrony does, a line needs three samples, and a frequency measured
+ * before it (the drift file's, or the line's own before an outlier run or
+ * a clock jump dropped its samples) is weighed against it by their
+ * standard errors. Outliers are held aside rather than followed: two are
+ * an excursion, three in a row on one side a change.
  */
 #include <errno.h>
 #include <math.h>
@@ -28,20 +34,31 @@
  * account for is what the kernel does. */
 #define SLEW_RES 1000
 /* A sample further than OUTLIER_K standard errors from the line the
- * others make is an outlier; OUTLIER_RUN of them in a row on one side
- * mean the clock's frequency moved (or something stepped it), and the
- * line starts afresh from them. */
+ * others make is an outlier. It is held aside, neither in the line nor
+ * slewed to: OUTLIER_RUN of them in a row on one side mean the clock's
+ * frequency moved (or something stepped it), and the line starts afresh
+ * from them; fewer were an excursion, and are dropped. OUTLIER_RUN is
+ * MIN_REGRESS, so that the new line is a regression, not two points. */
 #define OUTLIER_K 5.0
-#define OUTLIER_RUN 2
+#define OUTLIER_RUN (DISC_HELD_MAX + 1)
+/* Samples a line needs before its slope is taken: with two, the slope is
+ * the difference of two noises and says nothing of its own error. */
+#define MIN_REGRESS 3
+_Static_assert(OUTLIER_RUN == MIN_REGRESS, "a restarted line is a regression");
 /* Samples in the line before the state can leave DISC_FREQ. */
 #define MIN_FREQ_SAMPLES 4
 /* The runs test needs this many residuals to mean anything, and fails
  * below this many standard deviations under the expected run count. */
 #define RUNS_MIN_SAMPLES 8
 #define RUNS_Z 4.0
-/* The drift file's frequency counts as a measurement with this standard
- * error until the line's own is a quarter of it. */
-#define PRIOR_SKEW_PPM 2.0
+/* A prior (a frequency measured before the samples in the line) is
+ * weighed against the line by the inverse of their variances, as long as
+ * the two agree within PRIOR_GATE standard errors of their difference;
+ * beyond, the frequency moved, and the prior is dropped. Its standard
+ * error is taken as no less than PRIOR_MIN_SKEW_PPM: a crystal does not
+ * keep its frequency better from one run to the next. */
+#define PRIOR_GATE 4.0
+#define PRIOR_MIN_SKEW_PPM 0.01
 /* Locked: the measured offset within PGATE x jitter (RFC 5905's gate),
  * or within LOCK_MIN_NS when the jitter is smaller. */
 #define PGATE 4
@@ -98,17 +115,45 @@ bool disc_config_valid(const struct disc_config *cfg, const char **why)
 	return false;
 }
 
-void disc_init(struct disc *d, const struct disc_config *cfg, double freq_ppm,
-	       bool from_driftfile)
+void disc_init_measured(struct disc *d, const struct disc_config *cfg, double freq_ppm,
+			double skew_ppm)
 {
+	bool known = skew_ppm > 0;
 	*d = (struct disc){
 		.cfg = *cfg,
 		.state = DISC_UNSET,
 		.freq_ppm = freq_ppm,
-		.prior_known = from_driftfile,
+		.skew_ppm = known ? skew_ppm : -1,
+		.prior_known = known,
 		.prior_ppm = freq_ppm,
+		.prior_skew_ppm = skew_ppm,
 		.poll = cfg->minpoll,
 	};
+}
+
+void disc_init(struct disc *d, const struct disc_config *cfg, double freq_ppm,
+	       bool from_driftfile)
+{
+	disc_init_measured(d, cfg, freq_ppm, from_driftfile ? DISC_DRIFT_SKEW_PPM : -1);
+}
+
+void disc_measure_only(struct disc *d)
+{
+	d->measure_only = true;
+	d->n = 0;
+	d->n_held = 0;
+	d->prior_known = false;
+	d->skew_ppm = -1;
+}
+
+bool disc_freq_to_save(const struct disc *d, double *ppm, double *skew_ppm)
+{
+	if (d->measure_only || d->skew_ppm <= 0 ||
+	    (d->state != DISC_SLEW && d->state != DISC_LOCKED))
+		return false;
+	*ppm = d->freq_ppm;
+	*skew_ppm = d->skew_ppm;
+	return true;
 }
 
 static double clamp(double v, double limit)
@@ -191,14 +236,32 @@ static bool runs_ok(const struct disc *d, int64_t now, const struct fit *f)
 	return var <= 0 || runs >= mean - RUNS_Z * sqrt(var);
 }
 
+/* Weigh the prior against the line by the inverse of their variances,
+ * unless they disagree by more than PRIOR_GATE standard errors of their
+ * difference (the frequency moved since the prior was measured). The two
+ * are independent: the prior was measured on samples the line no longer
+ * holds. */
+static void blend_prior(struct disc *d, struct fit *f)
+{
+	double s0 = fmax(d->prior_skew_ppm, PRIOR_MIN_SKEW_PPM) * NSS_PER_PPM;
+	double f0 = d->prior_ppm * NSS_PER_PPM;
+	if (!d->prior_known)
+		return;
+	if (!(f->skew > 0) || fabs(f->slope - f0) > PRIOR_GATE * hypot(s0, f->skew)) {
+		d->prior_known = false;
+		return;
+	}
+	double w0 = 1 / (s0 * s0), w1 = 1 / (f->skew * f->skew);
+	f->slope = (w0 * f0 + w1 * f->slope) / (w0 + w1);
+	f->skew = 1 / sqrt(w0 + w1);
+}
+
 /* The line through the samples, its window halved when the runs test
- * fails, and its slope blended with the drift file's while that one is
- * the better measurement. With one sample, or two and the drift file's
- * frequency (two samples say nothing of their scatter), the frequency in
- * force. */
+ * fails (the prior, older still, goes too), and its slope blended with
+ * the prior. Under MIN_REGRESS samples, the frequency in force. */
 static void estimate(struct disc *d, int64_t now, int64_t jitter, struct fit *f)
 {
-	if (d->n < 2 || (d->n < 3 && d->prior_known)) {
+	if (d->n < MIN_REGRESS) {
 		fit_line_at(d, now, d->freq_ppm * NSS_PER_PPM, f);
 		return;
 	}
@@ -206,48 +269,71 @@ static void estimate(struct disc *d, int64_t now, int64_t jitter, struct fit *f)
 	if (d->n >= RUNS_MIN_SAMPLES && !runs_ok(d, now, f)) {
 		keep_newest(d, d->n / 2);
 		fit_line(d, now, jitter, f);
-	}
-	if (!d->prior_known)
-		return;
-	double s0 = PRIOR_SKEW_PPM * NSS_PER_PPM, prior = d->prior_ppm * NSS_PER_PPM;
-	if (f->skew > 0) {
-		double w0 = 1 / (s0 * s0), w1 = 1 / (f->skew * f->skew);
-		f->slope = (w0 * prior + w1 * f->slope) / (w0 + w1);
-	}
-	if (f->skew < s0 / 4)
 		d->prior_known = false;
+	}
+	blend_prior(d, f);
+	d->skew_ppm = f->skew / NSS_PER_PPM;
 }
 
-/* Count how many samples in a row (signed by their side) fell off the
- * line of the samples before them. The runs test sees a change only
- * after many samples; this sees a large one at once. */
-static void check_outlier(struct disc *d, int64_t now, int64_t jitter, double u)
+/* Which side of the line of the samples before it u falls on, when
+ * beyond OUTLIER_K standard errors (+1 above, -1 below), else 0. The runs
+ * test sees a change only after many samples; this sees a large one at
+ * once. */
+static int outlier_side(const struct disc *d, int64_t now, int64_t jitter, double u)
 {
 	struct fit f;
-	if (d->n < RUNS_MIN_SAMPLES) {
-		d->outliers = 0;
-		return;
-	}
+	if (d->n < RUNS_MIN_SAMPLES)
+		return 0;
 	fit_line(d, now, jitter, &f);
 	/* the error of the line extrapolated to now, and the sample's own */
 	double var = f.sigma * f.sigma * (1 + 1.0 / d->n + f.mean_x * f.mean_x / f.sxx);
 	double e = u - (f.mean_u - f.slope * f.mean_x);
 	if (fabs(e) <= OUTLIER_K * sqrt(var))
-		d->outliers = 0;
-	else if ((e > 0) == (d->outliers > 0))
-		d->outliers += e > 0 ? 1 : -1;
-	else
-		d->outliers = e > 0 ? 1 : -1;
+		return 0;
+	return e > 0 ? 1 : -1;
 }
 
-/* The line no longer holds: keep the outliers that said so, and poll
- * faster to rebuild it. */
-static void restart_line(struct disc *d)
+/* The estimate in force becomes the prior of a line that starts afresh
+ * (its samples gone): what it measured still counts, by its error. */
+static void keep_as_prior(struct disc *d)
 {
-	keep_newest(d, OUTLIER_RUN);
-	d->outliers = 0;
+	d->prior_known = d->skew_ppm > 0;
+	d->prior_ppm = d->freq_ppm;
+	d->prior_skew_ppm = d->skew_ppm;
+}
+
+/* OUTLIER_RUN outliers in a row on one side: the line no longer holds.
+ * Start it afresh from them, with the old estimate as its prior, and poll
+ * faster to rebuild it. */
+static void restart_line(struct disc *d, int64_t now, double u)
+{
+	keep_as_prior(d);
+	d->n = 0;
+	for (int i = 0; i < d->n_held; i++)
+		add_sample(d, d->held[i].t, d->held[i].u);
+	add_sample(d, now, u);
+	d->n_held = 0;
 	d->poll -= d->poll > d->cfg.minpoll;
 	d->poll_count = 0;
+}
+
+/* Into the line, or held aside as an outlier until OUTLIER_RUN of them
+ * in a row on one side restart the line. A sample that fits drops the
+ * held ones: they were an excursion, and the clock was not moved to
+ * them. */
+static void take_sample(struct disc *d, int64_t now, int64_t jitter, double u)
+{
+	int side = outlier_side(d, now, jitter, u);
+	if (side != d->held_side)
+		d->n_held = 0;
+	d->held_side = side;
+	if (side == 0) {
+		add_sample(d, now, u);
+	} else if (d->n_held + 1 >= OUTLIER_RUN) {
+		restart_line(d, now, u);
+	} else {
+		d->held[d->n_held++] = (struct disc_sample){ .t = now, .u = u };
+	}
 }
 
 /* ns our frequency corrections have added to the clock up to local t. */
@@ -275,6 +361,7 @@ static void do_step(struct disc *d, int64_t now, double u, int64_t delta,
 		d->samples[i].t += delta;
 		d->samples[i].u -= (double)delta;
 	}
+	d->n_held = 0;
 	d->freq_since += delta;
 	d->steps_total += delta;
 	out->step = true;
@@ -307,6 +394,7 @@ static void correct(struct disc *d, const struct disc_input *in, double f_int,
 	out->skew_ppm = f->skew < 0 ? -1 : f->skew / NSS_PER_PPM;
 	out->set_freq = freq != d->freq_ppm;
 	out->freq_ppm = freq;
+	out->dfreq_ppm = freq - d->freq_ppm;
 	d->freq_integral = f_int;
 	d->freq_since = in->now;
 	d->freq_ppm = freq;
@@ -314,6 +402,7 @@ static void correct(struct disc *d, const struct disc_input *in, double f_int,
 	out->slew_ns = slew;
 	/* The new slew replaces what was left of the last one. */
 	d->phase += (double)(slew - in->slew_left);
+	out->phase_ns = slew - in->slew_left;
 }
 
 /* Judged on the measured offset, as RFC 5905 does: the line's estimate
@@ -347,6 +436,17 @@ static void adjust_poll(struct disc *d)
 	}
 }
 
+/* Measuring only: the offset is what was measured, nothing is applied,
+ * and the samples (for the state and the poll) are the raw offsets. */
+static void measure(struct disc *d, const struct disc_input *in, struct disc_actions *out)
+{
+	double offset = (double)in->offset;
+	take_sample(d, in->now, in->jitter, offset);
+	d->state = state_after(d, in, offset);
+	adjust_poll(d);
+	out->offset_est = in->offset;
+}
+
 int disc_update(struct disc *d, const struct disc_input *in, struct disc_actions *out)
 {
 	if (d->updates > 0 && in->now <= d->last_update)
@@ -355,25 +455,25 @@ int disc_update(struct disc *d, const struct disc_input *in, struct disc_actions
 		d->freq_since = in->now;
 	double f_int = freq_integral_at(d, in->now);
 	/* The offset once the slew in progress has finished. */
-	double offset = (double)in->offset - (double)in->slew_left;
+	double offset = (double)in->offset - (in->offset_settled ? 0.0 : (double)in->slew_left);
 	double u = offset + d->phase + f_int;
 	int64_t now = in->now;
 
 	*out = (struct disc_actions){ .offset_est = (int64_t)llround(offset), .skew_ppm = -1 };
-	if (may_step(d, offset)) {
+	if (d->measure_only) {
+		measure(d, in, out);
+	} else if (may_step(d, offset)) {
 		do_step(d, now, u, (int64_t)llround(offset), out);
 		now += out->step_ns;
 	} else {
 		struct fit f;
-		check_outlier(d, now, in->jitter, u);
-		add_sample(d, now, u);
-		if (abs(d->outliers) >= OUTLIER_RUN)
-			restart_line(d);
+		take_sample(d, now, in->jitter, u);
 		estimate(d, now, in->jitter, &f);
 		correct(d, in, f_int, &f, out);
 		d->state = state_after(d, in, offset);
 		adjust_poll(d);
 	}
+	out->change_t = now;
 	d->last_update = now;
 	d->updates++;
 	d->step_allowed = false;
@@ -386,7 +486,10 @@ void disc_clock_jumped(struct disc *d, int64_t jump)
 {
 	d->last_update += jump;
 	d->freq_since += jump;
+	if (d->n > 0)
+		keep_as_prior(d);
 	d->n = 0;
+	d->n_held = 0;
 	d->step_allowed = true;
 	d->poll = d->cfg.minpoll;
 	d->poll_count = 0;

@@ -1,6 +1,7 @@
 /*
- * The drift file's text, pure: one number, the frequency correction in
- * ppm, so that a restart begins from the frequency it had measured.
+ * The drift file's text, pure: the frequency correction in ppm and its
+ * standard error, so that a restart begins from the frequency it had
+ * measured and trusts it as far as it was measured.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -10,6 +11,9 @@
 
 #include "tsync/discipline.h"
 
+/* The least skew the file shows with three decimals. */
+#define SKEW_MIN_PPM 0.001
+
 static const char *skip_space(const char *p)
 {
 	while (isspace((unsigned char)*p))
@@ -17,35 +21,56 @@ static const char *skip_space(const char *p)
 	return p;
 }
 
-int drift_parse(const char *text, double *ppm, const char **why)
+/* One finite number at *p (after white space), ended by white space or
+ * the end; *p moves past it. Returns NULL, or nan_why or "trailing
+ * garbage". */
+static const char *number(const char **p, double *v, const char *nan_why)
 {
-	const char *p = skip_space(text);
 	char *end;
-	if (*p == '\0') {
-		*why = "empty";
-		return -EINVAL;
-	}
+	const char *start = skip_space(*p);
 	errno = 0;
-	double v = strtod(p, &end);
-	if (end == p || errno != 0 || !isfinite(v)) {
-		*why = "not a number";
-		return -EINVAL;
-	}
-	if (*skip_space(end) != '\0') {
-		*why = "trailing garbage";
-		return -EINVAL;
-	}
-	if (fabs(v) > DISC_MAX_PPM) {
-		*why = "outside -500..500 ppm";
+	*v = strtod(start, &end);
+	if (end == start || errno != 0 || !isfinite(*v))
+		return nan_why;
+	if (*end != '\0' && !isspace((unsigned char)*end))
+		return "trailing garbage";
+	*p = end;
+	return NULL;
+}
+
+/* "FREQ [SKEW]" with white space around: NULL or why not. */
+static const char *parse_text(const char *p, double *ppm, double *skew_ppm)
+{
+	const char *why;
+	if (*skip_space(p) == '\0')
+		return "empty";
+	if ((why = number(&p, ppm, "not a number")) != NULL)
+		return why;
+	if (*skip_space(p) != '\0' && (why = number(&p, skew_ppm, "skew not a number")) != NULL)
+		return why;
+	return *skip_space(p) == '\0' ? NULL : "trailing garbage";
+}
+
+int drift_parse(const char *text, double *ppm, double *skew_ppm, const char **why)
+{
+	double v = 0, skew = DISC_DRIFT_SKEW_PPM;
+	const char *bad = parse_text(text, &v, &skew);
+	if (bad == NULL && fabs(v) > DISC_MAX_PPM)
+		bad = "outside -500..500 ppm";
+	else if (bad == NULL && !(skew > 0 && skew <= DISC_MAX_PPM))
+		bad = "skew outside 0..500 ppm";
+	if (bad != NULL) {
+		*why = bad;
 		return -EINVAL;
 	}
 	*ppm = v;
+	*skew_ppm = skew;
 	return 0;
 }
 
-int drift_format(char *buf, size_t size, double ppm)
+int drift_format(char *buf, size_t size, double ppm, double skew_ppm)
 {
-	int n = snprintf(buf, size, "%.3f\n", ppm);
+	int n = snprintf(buf, size, "%.3f %.3f\n", ppm, fmax(skew_ppm, SKEW_MIN_PPM));
 	if (n < 0 || (size_t)n >= size)
 		return -ENOSPC;
 	return n;

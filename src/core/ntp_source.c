@@ -231,7 +231,7 @@ int ntpsrc_on_reply(struct ntpsrc *s, const struct ntpsrc_reply *r, bool sys_syn
 	note_reply(s);
 	store_server(s, r);
 	struct ntpsrc_stage st = {
-		.offset = r->sample.offset, .delay = r->sample.delay,
+		.offset = r->sample.offset - r->slew_left, .delay = r->sample.delay,
 		.disp = r->sample.disp, .t = r->t3, .valid = true,
 	};
 	filter_shift(s, &st);
@@ -319,6 +319,33 @@ void ntpsrc_on_step(struct ntpsrc *s, int64_t delta_ns)
 	s->filter_t += delta_ns;
 	s->next_tx = shift_time(s->next_tx, delta_ns);
 	s->update_t = shift_time(s->update_t, delta_ns);
+}
+
+void ntpsrc_on_jump(struct ntpsrc *s, int64_t delta_ns)
+{
+	int idx[NTPSRC_NSTAGE];
+	int64_t filter_t = s->filter_t + delta_ns;
+	ntpsrc_on_step(s, delta_ns);
+	for (int i = 0; i < NTPSRC_NSTAGE; i++)
+		s->f[i] = (struct ntpsrc_stage){ .valid = false };
+	filter_compute(s, filter_t, idx);
+	s->offset = s->jitter = s->delay = 0;
+}
+
+void ntpsrc_clock_changed(struct ntpsrc *s, int64_t t, int64_t phase_ns, double dfreq_ppm)
+{
+	int idx[NTPSRC_NSTAGE];
+	if (phase_ns == 0 && dfreq_ppm == 0)
+		return;
+	for (int i = 0; i < NTPSRC_NSTAGE; i++) {
+		if (!s->f[i].valid)
+			continue;
+		double drift = dfreq_ppm * 1e-6 * (double)(t - s->f[i].t);
+		s->f[i].offset += llround(drift) - phase_ns;
+	}
+	/* The output as of when it was computed: only the offsets moved. */
+	if (s->have_output)
+		filter_compute(s, s->filter_t, idx);
 }
 
 void ntpsrc_set_poll(struct ntpsrc *s, int8_t poll)

@@ -17,10 +17,11 @@
 #include "log.h"
 #include "tsync/discipline.h"
 
-/* Longer than any number the file may hold: the rest is garbage. */
+/* Longer than any pair of numbers the file may hold: the rest is
+ * garbage. */
 #define DRIFT_TEXT_MAX 64
 
-int driftfile_read(const char *path, double *ppm)
+int driftfile_read(const char *path, double *ppm, double *skew_ppm)
 {
 	char text[DRIFT_TEXT_MAX];
 	const char *why;
@@ -36,7 +37,7 @@ int driftfile_read(const char *path, double *ppm)
 	int err = fileio_read_all(fd, text, sizeof(text) - 1, &len);
 	close(fd);
 	if (err == -EFBIG) {
-		log_error("driftfile %s: too long for one number", path);
+		log_error("driftfile %s: too long for a frequency and its skew", path);
 		return -EINVAL;
 	}
 	if (err < 0) {
@@ -44,7 +45,7 @@ int driftfile_read(const char *path, double *ppm)
 		return err;
 	}
 	text[len] = '\0';
-	if (drift_parse(text, ppm, &why) < 0) {
+	if (drift_parse(text, ppm, skew_ppm, &why) < 0) {
 		log_error("driftfile %s: %s", path, why);
 		return -EINVAL;
 	}
@@ -86,10 +87,10 @@ static int write_temp(const char *path, const char *text, char *tmp, size_t tmpl
 	return err;
 }
 
-int driftfile_write(const char *path, double ppm)
+int driftfile_write(const char *path, double ppm, double skew_ppm)
 {
 	char text[DRIFT_TEXT_MAX], tmp[4096];
-	int err = drift_format(text, sizeof(text), ppm);
+	int err = drift_format(text, sizeof(text), ppm, skew_ppm);
 	if (err >= 0)
 		err = write_temp(path, text, tmp, sizeof(tmp));
 	if (err >= 0 && rename(tmp, path) < 0) {

@@ -87,15 +87,21 @@ static void adjust_failed(struct client *cl, const char *what, int err)
 	if (cl->adjust_failed)
 		return;
 	cl->adjust_failed = true;
+	disc_measure_only(&cl->disc);
 	log_warn("cannot %s the %s clock: %s; measuring only", what, clk_name(cl->clock),
 		 strerror(-err));
 }
 
-/* The local timescale moved by delta: every local time kept moves too. */
-static void shift_times(struct client *cl, int64_t delta)
+/* The local timescale moved by delta: every local time kept moves too;
+ * the sources' samples move after a step of ours, and are dropped after
+ * an unexplained jump. */
+static void shift_times(struct client *cl, int64_t delta, bool jump)
 {
 	for (int i = 0; i < cl->n_peers; i++) {
-		ntpsrc_on_step(&cl->peers[i]->src, delta);
+		if (jump)
+			ntpsrc_on_jump(&cl->peers[i]->src, delta);
+		else
+			ntpsrc_on_step(&cl->peers[i]->src, delta);
 		/* A request out at the step was stamped on the old timescale:
 		 * its reply, stamped on the new one, must not make half the
 		 * step look like offset and the whole step like negative delay. */
@@ -109,7 +115,7 @@ static void shift_times(struct client *cl, int64_t delta)
 static void stepped(struct client *cl, int64_t delta)
 {
 	cl->steps_applied += delta;
-	shift_times(cl, delta);
+	shift_times(cl, delta, false);
 	log_info("stepped the clock by %+.9f s", (double)delta / 1e9);
 }
 
@@ -120,7 +126,7 @@ static void jumped(struct client *cl, int64_t jump, int64_t now)
 {
 	log_warn("the clock jumped by %+.3f s: resynchronising", (double)jump / 1e9);
 	disc_clock_jumped(&cl->disc, jump);
-	shift_times(cl, jump);
+	shift_times(cl, jump, true);
 	for (int i = 0; i < cl->n_peers; i++) {
 		ntpsrc_burst(&cl->peers[i]->src, now);
 		schedule(cl->peers[i]);
@@ -150,10 +156,12 @@ static void discipline(struct client *cl, int64_t now)
 
 	clk_status(cl->clock, &st);
 	struct disc_input in = { .offset = cl->sel.offset, .jitter = cl->sel.jitter, .now = now,
-				 .slew_left = st.slew_remaining };
+				 .slew_left = st.slew_remaining, .offset_settled = true };
 	if (disc_update(&cl->disc, &in, &a) < 0)
 		return;
 	apply(cl, &a);
+	for (int i = 0; i < cl->n_peers && !cl->adjust_failed; i++)
+		ntpsrc_clock_changed(&cl->peers[i]->src, a.change_t, a.phase_ns, a.dfreq_ppm);
 	for (int i = 0; i < cl->n_peers; i++)
 		ntpsrc_set_poll(&cl->peers[i]->src, (int8_t)a.poll);
 	cl->last_offset = a.offset_est;
@@ -317,6 +325,7 @@ static void on_tx_stamp(struct udp_sock *s, uint32_t key, int64_t tx_time)
 static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 {
 	struct client *cl = p->cl;
+	struct clk_status st = { 0 };
 	int64_t t0 = udp_tx_req_time(&p->tx, p->t0);
 	int64_t t1 = ntp_ts_to_ns(r->rec, t3), t2 = ntp_ts_to_ns(r->xmt, t3);
 	struct ntpsrc_reply in = {
@@ -324,6 +333,9 @@ static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 		.root_delay = ntp_short_to_ns(r->root_delay),
 		.root_disp = ntp_short_to_ns(r->root_disp), .t3 = t3,
 	};
+
+	clk_status(cl->clock, &st);
+	in.slew_left = cl->disc.measure_only ? 0 : st.slew_remaining; /* ours only */
 
 	p->t0_user += !p->tx.stamped;
 	ntp_exch_sample(t0, t1, t2, t3, r->precision, cl->clock->precision, &in.sample);
@@ -537,11 +549,13 @@ static void resolve(struct resolver *r)
 
 static void save_drift(struct client *cl)
 {
-	if (cl->cfg->driftfile[0] == '\0' || cl->disc.state == DISC_UNSET ||
-	    cl->disc.state == DISC_STEPPED || cl->disc.state == DISC_FREQ)
+	double ppm, skew;
+
+	if (cl->cfg->driftfile[0] == '\0' || !disc_freq_to_save(&cl->disc, &ppm, &skew))
 		return;
-	if (driftfile_write(cl->cfg->driftfile, cl->disc.freq_ppm) == 0)
-		log_debug("saved frequency %+.3f ppm to %s", cl->disc.freq_ppm, cl->cfg->driftfile);
+	if (driftfile_write(cl->cfg->driftfile, ppm, skew) == 0)
+		log_debug("saved frequency %+.3f ppm (skew %.3f) to %s", ppm, skew,
+			  cl->cfg->driftfile);
 }
 
 /* Whether a source would be selected now. Silent sources get no reply to
@@ -591,7 +605,8 @@ static void on_watch(uv_timer_t *t)
 static void start_discipline(struct client *cl)
 {
 	struct disc_config dc;
-	double ppm = 0.0;
+	struct clk_status st = { 0 };
+	double ppm = 0.0, skew = -1;
 	bool known = false;
 
 	disc_config_default(&dc);
@@ -605,12 +620,17 @@ static void start_discipline(struct client *cl)
 		dc.minpoll = s->minpoll < dc.minpoll ? s->minpoll : dc.minpoll;
 		dc.maxpoll = s->maxpoll > dc.maxpoll ? s->maxpoll : dc.maxpoll;
 	}
-	if (cl->cfg->driftfile[0] != '\0' && driftfile_read(cl->cfg->driftfile, &ppm) == 1) {
+	clk_status(cl->clock, &st);
+	if (cl->cfg->driftfile[0] != '\0' && st.can_adjust &&
+	    driftfile_read(cl->cfg->driftfile, &ppm, &skew) == 1 && clk_set_freq(cl->clock, ppm) == 0) {
 		known = true;
-		if (clk_set_freq(cl->clock, ppm) == 0)
-			log_info("frequency %+.3f ppm from %s", ppm, cl->cfg->driftfile);
+		log_info("frequency %+.3f ppm (skew %.3f ppm) from %s", ppm, skew, cl->cfg->driftfile);
 	}
-	disc_init(&cl->disc, &dc, known ? ppm : 0.0, known);
+	disc_init_measured(&cl->disc, &dc, known ? ppm : 0.0, known ? skew : -1);
+	if (!st.can_adjust) {
+		disc_measure_only(&cl->disc);
+		log_info("the %s clock cannot be adjusted: measuring only", clk_name(cl->clock));
+	}
 }
 
 /* A server's key must be in the keys file, and be an NTP key: found

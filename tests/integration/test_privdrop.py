@@ -101,7 +101,8 @@ def dropped():
     check(st.st_uid == NOBODY.pw_uid, "the drift file was written, by nobody")
     with open(drift) as f:
         text = f.read()
-    check(re.fullmatch(r"[+-]?\d+\.\d+\n?", text) is not None, "it holds a frequency (%r)" % text)
+    check(re.fullmatch(r"[+-]?\d+\.\d+ \d+\.\d+\n?", text) is not None,
+          "it holds a frequency and its skew (%r)" % text)
     up.terminate()
 
 

@@ -74,7 +74,7 @@ def one_run(extra, name):
           "%s: the SIGUSR1 reports ran to the end" % name)
     with open(drift) as f:
         text = f.read()
-    check(re.fullmatch(r"[+-]?\d+\.\d+\n?", text) is not None,
+    check(re.fullmatch(r"[+-]?\d+\.\d+ \d+\.\d+\n?", text) is not None,
           "%s: the drift file was written (%r)" % (name, text))
     slave.terminate()
     up.terminate()

@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "tsync/discipline.h"
+#include "tsync/ntp_pkt.h"
+#include "tsync/ntp_select.h"
+#include "tsync/ntp_source.h"
 #include "tsync/simclock.h"
 
 #define S INT64_C(1000000000)
@@ -130,9 +133,13 @@ START_TEST(step_limit)
 }
 END_TEST
 
-/* Two samples 1 s apart, the clock gaining 1 us/s: the line's slope asks
- * for -1 ppm, and the slew for the 1 us it put at now (see the frame in
- * discipline.c: u1 = -1 us, u2 = -1 us + -1 us slewed = -2 us). */
+/* Three samples 1 s apart, the clock gaining 1 us/s and slewed back 1 us
+ * each time (see the frame in discipline.c: u = -1, -2, -3 us). Two
+ * samples set no frequency: their slope would be the difference of two
+ * noises. The first slews its 1 us; the second the 0.5 us of the two
+ * samples' mean at the frequency in force (0), rounded away from zero to
+ * 1 us; the third sets -1 ppm, its standard error the 10 us of jitter
+ * over sqrt(2) s: 7.071 ppm, and slews the 1 us the line puts at now. */
 START_TEST(frequency_sign_by_hand)
 {
 	struct disc_config cfg = config(100 * MS, 3);
@@ -142,15 +149,24 @@ START_TEST(frequency_sign_by_hand)
 	ck_assert(!a.set_freq);
 	ck_assert_int_eq(a.slew_ns, -1 * US);
 	a = update(&d, -1 * US, T0 + S);
+	ck_assert(!a.set_freq);
+	ck_assert_int_eq(a.offset_est, -500);
+	ck_assert_int_eq(a.slew_ns, -1 * US);
+	ck_assert(d.skew_ppm < 0);
+	a = update(&d, -1 * US, T0 + 2 * S);
 	ck_assert(a.set_freq);
 	ck_assert(fabs(a.freq_ppm - -1.0) < 1e-9);
+	ck_assert(fabs(a.dfreq_ppm - -1.0) < 1e-9);
+	ck_assert(fabs(a.skew_ppm - 7.0711) < 1e-4);
+	ck_assert(d.skew_ppm == a.skew_ppm);
 	ck_assert_int_eq(a.offset_est, -1 * US);
 	ck_assert_int_eq(a.slew_ns, -1 * US);
 	ck_assert(d.freq_ppm == a.freq_ppm);
 }
 END_TEST
 
-/* A clock losing 800 us/s wants +800 ppm: clamped to maxslew. */
+/* A clock losing 800 us/s wants +800 ppm: clamped to maxslew. u = 0,
+ * 800, 1600 us (the second update slewed 100 us, 100 ppm of 1 s). */
 START_TEST(frequency_clamped)
 {
 	struct disc_config cfg = config(100 * MS, 3);
@@ -159,15 +175,20 @@ START_TEST(frequency_clamped)
 	disc_init(&d, &cfg, 0, false);
 	update(&d, 0, T0);
 	struct disc_actions a = update(&d, 800 * US, T0 + S);
+	ck_assert(!a.set_freq);
+	ck_assert_int_eq(a.slew_ns, 100 * US);
+	a = update(&d, 1500 * US, T0 + 2 * S);
 	ck_assert(a.set_freq);
 	ck_assert(a.freq_ppm == 100.0);
 	/* and the slew no faster than 100 ppm of the 1 s interval */
 	ck_assert_int_eq(a.slew_ns, 100 * US);
 
+	/* u = 0, -900, -1800 us: the second update slewed -450 us. */
 	disc_config_default(&cfg);
 	disc_init(&d, &cfg, 0, false);
 	update(&d, 0, T0);
-	a = update(&d, -900 * US, T0 + S);
+	ck_assert_int_eq(update(&d, -900 * US, T0 + S).slew_ns, -450 * US);
+	a = update(&d, -1350 * US, T0 + 2 * S);
 	ck_assert(a.freq_ppm == -500.0);
 }
 END_TEST
@@ -190,12 +211,378 @@ START_TEST(driftfile_prior)
 	 * -79744 at x = -2, -1, 0 s. The line: -41372 ns/s (-41.372 ppm),
 	 * residuals -1500, 3000, -1500: a scatter of 3674 ns, below the 10 us
 	 * of jitter, which counts instead: standard error 10 / sqrt(2) =
-	 * 7.071 ppm. Weights 1/2^2 and 1/7.071^2: (0.25 x -49.872 + 0.02 x
-	 * -41.372) / 0.27 = -49.242 ppm. */
+	 * 7.071 ppm. A drift file of one number counts 2 ppm. Weights 1/2^2
+	 * and 1/7.071^2: (0.25 x -49.872 + 0.02 x -41.372) / 0.27 = -49.242
+	 * ppm, with a standard error of 1 / sqrt(0.27) = 1.9245 ppm. */
 	a = update(&d, 10 * US, T0 + 2 * S);
 	ck_assert(a.set_freq);
 	ck_assert(fabs(a.freq_ppm - -49.242) < 0.001);
-	ck_assert(fabs(a.skew_ppm - 7.071) < 0.001);
+	ck_assert(fabs(a.skew_ppm - 1.9245) < 0.0001);
+}
+END_TEST
+
+/* The same three samples against a drift file that says 0.5 ppm: the
+ * prior weighs 1/0.5^2 = 4 against 0.02, (4 x -49.872 + 0.02 x -41.372)
+ * / 4.02 = -49.830 ppm, standard error 1 / sqrt(4.02) = 0.4988 ppm. */
+START_TEST(driftfile_skew_weighs_the_prior)
+{
+	struct disc_config cfg = config(100 * MS, 3);
+	struct disc d;
+	struct disc_actions a;
+	disc_init_measured(&d, &cfg, -49.872, 0.5);
+	ck_assert(d.skew_ppm == 0.5);
+	update(&d, 3 * US, T0);
+	update(&d, 13 * US, T0 + S);
+	a = update(&d, 10 * US, T0 + 2 * S);
+	ck_assert(fabs(a.freq_ppm - -49.8297) < 0.0001);
+	ck_assert(fabs(a.skew_ppm - 0.4988) < 0.0001);
+	/* A prior that disagrees with the line by more than 4 standard errors
+	 * of their difference is dropped: the frequency moved. Here 0 ppm +-
+	 * 0.5 in force against a line u = 0, 40, 80 us (the second update
+	 * slewed 20 us): 40 +- 7.071 ppm, and 40 > 4 x 7.089. */
+	disc_init_measured(&d, &cfg, 0, 0.5);
+	update(&d, 0, T0);
+	ck_assert_int_eq(update(&d, 40 * US, T0 + S).slew_ns, 20 * US);
+	a = update(&d, 60 * US, T0 + 2 * S);
+	ck_assert(fabs(a.freq_ppm - 40.0) < 1e-9);
+	ck_assert(fabs(a.skew_ppm - 7.0711) < 0.0001);
+	ck_assert(!d.prior_known);
+	/* No skew: as no drift file. */
+	disc_init_measured(&d, &cfg, 3.0, 0);
+	ck_assert(d.skew_ppm < 0 && !d.prior_known);
+}
+END_TEST
+
+/* The actions applied to a sim clock at true time t, as the daemon
+ * applies them through the clock interface: step, set_freq, slew. */
+static void sim_apply(struct sim_model *m, int64_t t, const struct disc_actions *a)
+{
+	if (a->step)
+		sim_step(m, t, a->step_ns);
+	if (a->set_freq)
+		sim_set_freq(m, t, a->freq_ppm);
+	if (a->slew)
+		sim_slew(m, t, a->slew_ns);
+}
+
+/* One poll of a sim clock at true time t, measured with a given error
+ * and jitter and no noise, the actions applied. */
+static struct disc_actions sim_poll(struct disc *d, struct sim_model *m, int64_t t,
+				    int64_t error, int64_t jitter)
+{
+	struct disc_actions a;
+	struct disc_input in = {
+		.offset = -sim_offset_at(m, t) + error, .jitter = jitter,
+		.now = sim_time_at(m, t), .slew_left = sim_slew_left_at(m, t),
+	};
+	ck_assert_int_eq(disc_update(d, &in, &a), 0);
+	sim_apply(m, t, &a);
+	return a;
+}
+
+/* Issue 11: a 5 ms excursion lasting 2 polls (jitter 100 us, poll 6)
+ * after 100 polls on a perfect clock. The two outliers are held aside:
+ * the clock is not slewed to them, the frequency does not move. Before:
+ * the second outlier restarted the line from the two of them, the clock
+ * was slewed 4999765 ns off, and the next sample made the frequency
+ * -39.061 ppm. A step of 5 ms that lasts is taken at the third poll. */
+START_TEST(excursion_of_two_polls_not_followed)
+{
+	struct disc_config cfg;
+	struct disc d;
+	struct sim_model m;
+	int64_t t = T0, worst = 0;
+	double fworst = 0;
+	disc_config_default(&cfg);
+	cfg.minpoll = cfg.maxpoll = 6;
+	disc_init(&d, &cfg, 0, false);
+	sim_init(&m, T0, 0, 0);
+	for (int k = 0; k < 160; k++, t += 64 * S) {
+		int64_t error = k == 100 || k == 101 ? 5 * MS : 0;
+		struct disc_actions a = sim_poll(&d, &m, t, error, 100 * US);
+		if (k == 100 || k == 101) {
+			ck_assert_int_eq(a.slew_ns, 0);
+			ck_assert(!a.set_freq);
+			ck_assert_int_eq(d.n_held, k - 99);
+		}
+		if (llabs(sim_offset_at(&m, t + 64 * S)) > llabs(worst))
+			worst = sim_offset_at(&m, t + 64 * S);
+		fworst = fmax(fworst, fabs(d.freq_ppm));
+	}
+	printf("excursion of two polls: worst offset %lld ns, frequency %.6f ppm at most\n",
+	       (long long)worst, fworst);
+	ck_assert_int_eq(worst, 0);
+	ck_assert(fworst == 0);
+	ck_assert_int_eq(d.n_held, 0);
+	ck_assert_int_eq(d.state, DISC_LOCKED);
+
+	/* The server's time moves 5 ms for good: held twice, then the line
+	 * restarts from the three, with the old frequency as its prior. */
+	for (int k = 0; k < 3; k++, t += 64 * S) {
+		struct disc_actions a = sim_poll(&d, &m, t, 5 * MS, 100 * US);
+		ck_assert_int_eq(a.slew_ns, k < 2 ? 0 : 5 * MS);
+		ck_assert(!a.set_freq);
+	}
+	ck_assert_int_eq(d.n, 3);
+	ck_assert(d.prior_known);
+	ck_assert(d.freq_ppm == 0);
+}
+END_TEST
+
+/* Issue 11: a machine suspended an hour, its clock locked at -50 ppm:
+ * realtime kept the time, the monotonic clock did not, and the offsets
+ * after the jump are as small as before (+-50 us, polls 0.25 s apart).
+ * The samples are dropped, the frequency kept: it is the prior of the
+ * new line, and three samples of 50 us noise weigh nothing beside it.
+ * Before: the second update after the jump regressed two samples into
+ * -449.801 ppm. */
+START_TEST(jump_keeps_the_frequency)
+{
+	struct disc_config cfg;
+	struct disc d;
+	struct sim_model m;
+	struct disc_actions a;
+	int64_t t = T0;
+	disc_config_default(&cfg);
+	cfg.minpoll = cfg.maxpoll = -2;
+	cfg.step_threshold = 10 * MS;
+	disc_init(&d, &cfg, 0, false);
+	sim_init(&m, T0, 0, 50.0);
+	for (int k = 0; k < 200; k++, t += S / 4)
+		sim_poll(&d, &m, t, k % 2 ? -50 * US : 50 * US, 50 * US);
+	double locked = d.freq_ppm, skew = d.skew_ppm;
+	printf("before the jump: %.3f ppm, skew %.4f ppm\n", locked, skew);
+	ck_assert(fabs(locked - -50.0) < 0.1);
+	ck_assert(skew > 0 && skew < 0.5);
+	t += 3600 * S;
+	disc_clock_jumped(&d, 3600 * S);
+	ck_assert_int_eq(d.n, 0);
+	ck_assert(d.prior_known && d.prior_ppm == locked && d.prior_skew_ppm == skew);
+	for (int k = 0; k < 8; k++, t += S / 4) {
+		a = sim_poll(&d, &m, t, k % 2 ? -50 * US : 50 * US, 50 * US);
+		printf("after the jump, update %d: %.3f ppm\n", k + 1, d.freq_ppm);
+		ck_assert(!a.step);
+		ck_assert(fabs(d.freq_ppm - locked) < 0.05);
+	}
+}
+END_TEST
+
+/* Issue 11: a drift file of 500.000 ppm (as a measuring-only run once
+ * wrote) on a clock that needs 0: applied at start, it is dropped at the
+ * first line (3 samples, 500 ppm against 0 +- 1.1), whose frequency is
+ * then the truth. Before, weighed as a fixed 2 ppm prior, it made the
+ * third update 116.986 ppm, and the clock was within 100 us from the
+ * sixth poll only (the fourth now). */
+START_TEST(wrong_driftfile_dropped)
+{
+	struct disc_config cfg;
+	struct disc d;
+	struct sim_model m;
+	int64_t t = T0;
+	int within = -1;
+	disc_config_default(&cfg);
+	cfg.minpoll = cfg.maxpoll = 6;
+	disc_init(&d, &cfg, 500.0, true);
+	sim_init(&m, T0, 0, 0);
+	sim_set_freq(&m, T0, 500.0);
+	for (int k = 0; k < 20; k++, t += 64 * S) {
+		sim_poll(&d, &m, t, 0, 100 * US);
+		if (k == 2) {
+			ck_assert(!d.prior_known);
+			ck_assert(fabs(d.freq_ppm) < 0.2);
+		}
+		if (llabs(sim_offset_at(&m, t + 64 * S)) >= 100 * US)
+			within = -1;
+		else if (within < 0)
+			within = k;
+	}
+	ck_assert_int_eq(within, 3);
+	ck_assert(fabs(d.freq_ppm) < 0.01);
+}
+END_TEST
+
+/* Issue 11: measuring only (clock readonly), the actions never applied:
+ * a clock 20 ms behind gaining 30 ppm. Every update reports the offset
+ * measured, asks for nothing, and leaves nothing for the drift file.
+ * Before, the discipline ran as if its corrections were applied: the
+ * third update reported 13466667 ns for 16160000 measured, and the
+ * frequency reached 500 ppm (which the drift file then kept). */
+START_TEST(measure_only_reports_what_it_measures)
+{
+	struct disc_config cfg;
+	struct disc d;
+	struct sim_model m;
+	struct disc_actions a;
+	double ppm, skew;
+	int64_t t = T0;
+	disc_config_default(&cfg);
+	cfg.minpoll = cfg.maxpoll = 6;
+	disc_init(&d, &cfg, 12.5, true);
+	disc_measure_only(&d);
+	ck_assert(d.measure_only);
+	sim_init(&m, T0, -20 * MS, 30.0);
+	for (int k = 0; k < 12; k++, t += 64 * S) {
+		struct disc_input in = { .offset = -sim_offset_at(&m, t), .jitter = 10 * US,
+					 .now = sim_time_at(&m, t) };
+		ck_assert_int_eq(disc_update(&d, &in, &a), 0);
+		ck_assert_int_eq(a.offset_est, 20 * MS - k * 1920 * US);
+		ck_assert(!a.step && !a.set_freq && !a.slew);
+		ck_assert(a.phase_ns == 0 && a.dfreq_ppm == 0);
+		ck_assert(d.freq_ppm == 12.5);
+		ck_assert(!disc_freq_to_save(&d, &ppm, &skew));
+	}
+	ck_assert_int_eq(d.state, DISC_SLEW);
+	ck_assert_int_eq(d.steps_total, 0);
+	/* Within the lock bound, locked: the state is about what is measured. */
+	disc_init(&d, &cfg, 0, false);
+	disc_measure_only(&d);
+	for (int k = 0; k < 4; k++)
+		a = update(&d, 50 * US, T0 + k * 64 * S);
+	ck_assert_int_eq(a.state, DISC_LOCKED);
+	ck_assert_int_eq(a.offset_est, 50 * US);
+}
+END_TEST
+
+/* What the drift file may keep: a frequency the line measured, with its
+ * standard error, in SLEW or LOCKED. */
+START_TEST(freq_to_save)
+{
+	struct disc_config cfg = config(100 * MS, -1);
+	struct disc d;
+	double ppm = 0, skew = 0;
+	disc_init_measured(&d, &cfg, -49.872, 0.5);
+	ck_assert(!disc_freq_to_save(&d, &ppm, &skew)); /* unset */
+	update(&d, 3 * US, T0);
+	update(&d, 13 * US, T0 + S);
+	ck_assert(!disc_freq_to_save(&d, &ppm, &skew)); /* freq */
+	update(&d, 10 * US, T0 + 2 * S);
+	update(&d, 0, T0 + 3 * S);
+	ck_assert_int_eq(d.state, DISC_LOCKED);
+	ck_assert(disc_freq_to_save(&d, &ppm, &skew));
+	ck_assert(ppm == d.freq_ppm && skew == d.skew_ppm);
+	ck_assert(skew > 0 && skew < 0.5);
+	ck_assert(update(&d, S, T0 + 4 * S).step);
+	ck_assert(!disc_freq_to_save(&d, &ppm, &skew)); /* stepped */
+}
+END_TEST
+
+/* Two perfect servers, one polled every 4 s and one every 32 s (both
+ * after a burst of 6 polls 2 s apart), a clock 90 ms behind with no
+ * drift, slewed at 500 ppm: each source keeps its offsets as they will be
+ * once our slew is done, corrected at every change we make (as the
+ * daemon does with ntpsrc_clock_changed). The discipline takes the
+ * combined offset whenever the system peer has a new sample. */
+struct two_servers {
+	struct disc d;
+	struct sim_model m;
+	struct ntpsrc src[2];
+	int64_t last_peer_t;
+	int updates;
+	double fmin, fmax;
+	bool corrected; /* the daemon's correction, off to show the need */
+};
+
+static void two_servers_init(struct two_servers *x, bool corrected, double drift)
+{
+	struct disc_config cfg;
+	struct ntpsrc_params p;
+	disc_config_default(&cfg);
+	cfg.minpoll = 2;
+	cfg.maxpoll = 5;
+	*x = (struct two_servers){ .last_peer_t = INT64_MIN, .fmin = 1e9, .fmax = -1e9,
+				   .corrected = corrected };
+	disc_init(&x->d, &cfg, 0, false);
+	sim_init(&x->m, T0, -90 * MS, drift);
+	for (int i = 0; i < 2; i++) {
+		ntpsrc_params_default(&p);
+		p.minpoll = p.maxpoll = i == 0 ? 2 : 5;
+		ck_assert_int_eq(ntpsrc_init(&x->src[i], &p), 0);
+		ntpsrc_start(&x->src[i], sim_time_at(&x->m, T0));
+	}
+}
+
+static void two_servers_update(struct two_servers *x, int64_t t, int64_t now)
+{
+	struct srcsel_cand c[2];
+	struct srcsel_result res;
+	struct disc_actions a;
+	for (int j = 0; j < 2; j++)
+		ntpsrc_candidate(&x->src[j], now, 0, &c[j]);
+	if (!srcsel_run(c, 2, &res) || x->src[res.peer].update_t <= x->last_peer_t)
+		return;
+	x->last_peer_t = x->src[res.peer].update_t;
+	struct disc_input in = { .offset = res.offset, .jitter = res.jitter, .now = now,
+				 .slew_left = sim_slew_left_at(&x->m, t),
+				 .offset_settled = x->corrected };
+	ck_assert_int_eq(disc_update(&x->d, &in, &a), 0);
+	sim_apply(&x->m, t, &a);
+	for (int j = 0; j < 2 && x->corrected; j++)
+		ntpsrc_clock_changed(&x->src[j], a.change_t, a.phase_ns, a.dfreq_ppm);
+	if (++x->updates > 3) {
+		x->fmin = fmin(x->fmin, x->d.freq_ppm);
+		x->fmax = fmax(x->fmax, x->d.freq_ppm);
+	}
+}
+
+static void two_servers_run(struct two_servers *x, int64_t until)
+{
+	static const int64_t period[2] = { 4 * S, 32 * S };
+	for (int64_t t = T0; t < until; t += S) {
+		for (int i = 0; i < 2; i++) {
+			bool burst = t - T0 < 12 * S;
+			if ((t - T0) % (burst ? 2 * S : period[i]) != 0)
+				continue;
+			int64_t now = sim_time_at(&x->m, t);
+			struct ntpsrc_reply r = {
+				.sample = { .offset = -sim_offset_at(&x->m, t), .delay = (1 + i) * MS },
+				.stratum = 1, .refid = (uint32_t)(1 + i), .t3 = now,
+				.slew_left = x->corrected ? sim_slew_left_at(&x->m, t) : 0,
+			};
+			ntpsrc_on_transmit(&x->src[i], now);
+			if (ntpsrc_on_reply(&x->src[i], &r, x->updates > 0) == NTPSRC_UPDATE)
+				two_servers_update(x, t, now);
+		}
+	}
+}
+
+/* Issue 11: with the sources' offsets corrected for our own slews and
+ * frequency changes, the frequency stays within 0.5 ppm of the truth (0)
+ * while 90 ms are slewed away. Before (uncorrected, the stale offset of
+ * the 32 s server combined with the fresh one of the 4 s server), it
+ * swung between -11.903 and +52.118 ppm. */
+START_TEST(other_sources_follow_our_slews)
+{
+	struct two_servers x;
+	two_servers_init(&x, false, 0);
+	two_servers_run(&x, T0 + 600 * S);
+	printf("two servers, uncorrected: frequency from %.3f to %.3f ppm\n", x.fmin, x.fmax);
+	ck_assert(x.fmax - x.fmin > 20);
+	two_servers_init(&x, true, 0);
+	two_servers_run(&x, T0 + 600 * S);
+	printf("two servers, corrected: frequency from %.3f to %.3f ppm; at 600 s offset %lld ns, "
+	       "%s\n", x.fmin, x.fmax, (long long)sim_offset_at(&x.m, T0 + 600 * S),
+	       disc_state_name(x.d.state));
+	ck_assert(x.fmin > -0.5 && x.fmax < 0.5);
+	ck_assert(llabs(sim_offset_at(&x.m, T0 + 600 * S)) < 10 * US);
+	ck_assert_int_eq(x.d.state, DISC_LOCKED);
+	/* The same clock gaining 30 ppm: the frequency changes as it is
+	 * measured, and the stored offsets follow those changes too (the
+	 * first lines, of 3 samples from the burst, are 0.84 ppm off).
+	 * Uncorrected: from -41.924 to +15.512 ppm. */
+	two_servers_init(&x, false, 30.0);
+	two_servers_run(&x, T0 + 600 * S);
+	printf("two servers, uncorrected, 30 ppm: frequency from %.3f to %.3f ppm\n", x.fmin,
+	       x.fmax);
+	ck_assert(x.fmax - x.fmin > 20);
+	two_servers_init(&x, true, 30.0);
+	two_servers_run(&x, T0 + 600 * S);
+	printf("two servers, corrected, 30 ppm: frequency from %.3f to %.3f ppm; at 600 s "
+	       "%.4f ppm, offset %lld ns, %s\n", x.fmin, x.fmax, x.d.freq_ppm,
+	       (long long)sim_offset_at(&x.m, T0 + 600 * S), disc_state_name(x.d.state));
+	ck_assert(x.fmin > -31 && x.fmax < -29);
+	ck_assert(fabs(x.d.freq_ppm - -30.0) < 0.01);
+	ck_assert(llabs(sim_offset_at(&x.m, T0 + 600 * S)) < 10 * US);
+	ck_assert_int_eq(x.d.state, DISC_LOCKED);
 }
 END_TEST
 
@@ -291,23 +678,36 @@ END_TEST
 
 START_TEST(drift_text_round_trip)
 {
-	static const double values[] = { -49.872, 0.0, 500.0, -500.0, 0.001, 123.456 };
+	static const double values[][2] = {
+		{ -49.872, 0.014 }, { 0.0, 2.0 }, { 500.0, 500.0 }, { -500.0, 0.001 },
+		{ 0.001, 1.5 }, { 123.456, 0.25 },
+	};
 	char buf[32];
-	double v;
+	double v, skew;
 	const char *why;
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		int n = drift_format(buf, sizeof(buf), values[i]);
+		int n = drift_format(buf, sizeof(buf), values[i][0], values[i][1]);
 		ck_assert_int_eq(n, (int)strlen(buf));
-		ck_assert_int_eq(drift_parse(buf, &v, &why), 0);
-		ck_assert(fabs(v - values[i]) < 1e-12);
+		ck_assert_int_eq(drift_parse(buf, &v, &skew, &why), 0);
+		ck_assert(fabs(v - values[i][0]) < 1e-12);
+		ck_assert(fabs(skew - values[i][1]) < 1e-12);
 	}
-	ck_assert_int_eq(drift_format(buf, sizeof(buf), -49.872), 8);
-	ck_assert_str_eq(buf, "-49.872\n");
-	drift_format(buf, sizeof(buf), 12.3456);
-	ck_assert_str_eq(buf, "12.346\n");
-	ck_assert_int_eq(drift_format(buf, 8, -49.872), -ENOSPC);
-	ck_assert_int_eq(drift_parse("  7.5 \n\n", &v, &why), 0);
+	ck_assert_int_eq(drift_format(buf, sizeof(buf), -49.872, 0.014), 14);
+	ck_assert_str_eq(buf, "-49.872 0.014\n");
+	drift_format(buf, sizeof(buf), 12.3456, 0.12345);
+	ck_assert_str_eq(buf, "12.346 0.123\n");
+	/* A skew too small for three decimals is written as the least they
+	 * show, never as 0. */
+	drift_format(buf, sizeof(buf), 1.0, 0.0002);
+	ck_assert_str_eq(buf, "1.000 0.001\n");
+	ck_assert_int_eq(drift_format(buf, 14, -49.872, 0.014), -ENOSPC);
+	ck_assert_int_eq(drift_parse("  7.5 \t 0.5\n\n", &v, &skew, &why), 0);
+	ck_assert(v == 7.5 && skew == 0.5);
+	/* The old format, one number: the skew assumed is 2 ppm. */
+	ck_assert_int_eq(drift_parse("  7.5 \n\n", &v, &skew, &why), 0);
 	ck_assert(v == 7.5);
+	ck_assert(skew == DISC_DRIFT_SKEW_PPM);
+	ck_assert(DISC_DRIFT_SKEW_PPM == 2.0);
 }
 END_TEST
 
@@ -323,15 +723,22 @@ START_TEST(drift_text_garbage)
 		{ "-inf\n", "not a number" },
 		{ "1e999\n", "not a number" },
 		{ "1.5x\n", "trailing garbage" },
-		{ "1 2\n", "trailing garbage" },
+		{ "1 x\n", "skew not a number" },
+		{ "1 nan\n", "skew not a number" },
+		{ "1 2 3\n", "trailing garbage" },
+		{ "1 2x\n", "trailing garbage" },
 		{ "500.001\n", "outside -500..500 ppm" },
+		{ "500.001 1\n", "outside -500..500 ppm" },
+		{ "1 0\n", "skew outside 0..500 ppm" },
+		{ "1 -0.5\n", "skew outside 0..500 ppm" },
+		{ "1 500.001\n", "skew outside 0..500 ppm" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		double v = 42;
+		double v = 42, skew = 43;
 		const char *why = NULL;
-		ck_assert_int_eq(drift_parse(bad[i].text, &v, &why), -EINVAL);
+		ck_assert_int_eq(drift_parse(bad[i].text, &v, &skew, &why), -EINVAL);
 		ck_assert_str_eq(why, bad[i].why);
-		ck_assert(v == 42);
+		ck_assert(v == 42 && skew == 43);
 	}
 }
 END_TEST
@@ -381,12 +788,7 @@ static void loop_poll(struct loop *l, int64_t interval, struct disc_actions *a)
 		.slew_left = sim_slew_left_at(&l->m, l->t),
 	};
 	ck_assert_int_eq(disc_update(&l->d, &in, a), 0);
-	if (a->step)
-		sim_step(&l->m, l->t, a->step_ns);
-	if (a->set_freq)
-		sim_set_freq(&l->m, l->t, a->freq_ppm);
-	if (a->slew)
-		sim_slew(&l->m, l->t, a->slew_ns);
+	sim_apply(&l->m, l->t, a);
 	l->t += interval;
 }
 
@@ -584,10 +986,17 @@ static Suite *discipline_suite(void)
 	tcase_add_test(tc, frequency_sign_by_hand);
 	tcase_add_test(tc, frequency_clamped);
 	tcase_add_test(tc, driftfile_prior);
+	tcase_add_test(tc, driftfile_skew_weighs_the_prior);
 	tcase_add_test(tc, time_must_advance);
 	tcase_add_test(tc, poll_hint);
 	tcase_add_test(tc, jump_allows_one_step);
 	tcase_add_test(tc, jump_detection);
+	tcase_add_test(tc, excursion_of_two_polls_not_followed);
+	tcase_add_test(tc, jump_keeps_the_frequency);
+	tcase_add_test(tc, wrong_driftfile_dropped);
+	tcase_add_test(tc, measure_only_reports_what_it_measures);
+	tcase_add_test(tc, freq_to_save);
+	tcase_add_test(tc, other_sources_follow_our_slews);
 	tcase_add_test(tc, drift_text_round_trip);
 	tcase_add_test(tc, drift_text_garbage);
 	suite_add_tcase(s, tc);

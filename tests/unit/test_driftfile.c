@@ -73,14 +73,14 @@ static void get(const char *path, char *buf, size_t size)
 }
 
 /* Run driftfile_read with stderr (where the log goes) captured in err. */
-static int read_logged(const char *path, double *ppm, char *err, size_t size)
+static int read_logged(const char *path, double *ppm, double *skew, char *err, size_t size)
 {
 	char name[] = "/tmp/tsync-drift-log-XXXXXX";
 	int fd = mkstemp(name), saved = dup(2);
 	ck_assert_int_ge(fd, 0);
 	fflush(stderr);
 	dup2(fd, 2);
-	int r = driftfile_read(path, ppm);
+	int r = driftfile_read(path, ppm, skew);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -93,11 +93,11 @@ static int read_logged(const char *path, double *ppm, char *err, size_t size)
 START_TEST(missing_is_unknown)
 {
 	struct tmp t;
-	double ppm = 42;
+	double ppm = 42, skew = 43;
 	char err[256];
 	tmp_make(&t);
-	ck_assert_int_eq(read_logged(t.path, &ppm, err, sizeof(err)), 0);
-	ck_assert(ppm == 42);
+	ck_assert_int_eq(read_logged(t.path, &ppm, &skew, err, sizeof(err)), 0);
+	ck_assert(ppm == 42 && skew == 43);
 	ck_assert_str_eq(err, "");
 	tmp_remove(&t);
 }
@@ -106,22 +106,26 @@ END_TEST
 START_TEST(write_then_read)
 {
 	struct tmp t;
-	double ppm = 0;
+	double ppm = 0, skew = 0;
 	char text[64];
 	struct stat st;
 	tmp_make(&t);
-	ck_assert_int_eq(driftfile_write(t.path, -49.872), 0);
+	ck_assert_int_eq(driftfile_write(t.path, -49.872, 0.014), 0);
 	get(t.path, text, sizeof(text));
-	ck_assert_str_eq(text, "-49.872\n");
+	ck_assert_str_eq(text, "-49.872 0.014\n");
 	ck_assert_int_eq(stat(t.path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0644);
-	ck_assert_int_eq(driftfile_read(t.path, &ppm), 1);
-	ck_assert(ppm == -49.872);
+	ck_assert_int_eq(driftfile_read(t.path, &ppm, &skew), 1);
+	ck_assert(ppm == -49.872 && skew == 0.014);
 	/* Replaced whole, and no temp file left beside it. */
-	ck_assert_int_eq(driftfile_write(t.path, 3.25), 0);
-	ck_assert_int_eq(driftfile_read(t.path, &ppm), 1);
-	ck_assert(ppm == 3.25);
+	ck_assert_int_eq(driftfile_write(t.path, 3.25, 1.5), 0);
+	ck_assert_int_eq(driftfile_read(t.path, &ppm, &skew), 1);
+	ck_assert(ppm == 3.25 && skew == 1.5);
 	ck_assert_int_eq(entries(t.dir), 1);
+	/* A file of the old format, one number, reads with a skew of 2 ppm. */
+	put(t.path, "-12.5\n");
+	ck_assert_int_eq(driftfile_read(t.path, &ppm, &skew), 1);
+	ck_assert(ppm == -12.5 && skew == 2.0);
 	tmp_remove(&t);
 }
 END_TEST
@@ -133,17 +137,20 @@ START_TEST(garbage_names_the_path)
 		{ "", "empty" },
 		{ "drift\n", "not a number" },
 		{ "1000\n", "outside -500..500 ppm" },
+		{ "-49.872 zero\n", "skew not a number" },
+		{ "-49.872 0\n", "skew outside 0..500 ppm" },
+		{ "-49.872 0.014 1\n", "trailing garbage" },
 		{ "0000000000000000000000000000000000000000000000000000000000000001\n",
-		  "too long for one number" },
+		  "too long for a frequency and its skew" },
 	};
 	struct tmp t;
 	char err[256], want[256];
 	tmp_make(&t);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		double ppm = 42;
+		double ppm = 42, skew = 43;
 		put(t.path, bad[i][0]);
-		ck_assert_int_eq(read_logged(t.path, &ppm, err, sizeof(err)), -EINVAL);
-		ck_assert(ppm == 42);
+		ck_assert_int_eq(read_logged(t.path, &ppm, &skew, err, sizeof(err)), -EINVAL);
+		ck_assert(ppm == 42 && skew == 43);
 		snprintf(want, sizeof(want), "driftfile %s: %s", t.path, bad[i][1]);
 		ck_assert_ptr_nonnull(strstr(err, want));
 	}
@@ -154,15 +161,15 @@ END_TEST
 START_TEST(unreadable_and_unwritable)
 {
 	struct tmp t;
-	double ppm = 42;
+	double ppm = 42, skew = 43;
 	char err[256], path[160];
 	tmp_make(&t);
 	/* A directory reads as an error, not as "missing". */
-	ck_assert_int_eq(read_logged(t.dir, &ppm, err, sizeof(err)), -EISDIR);
+	ck_assert_int_eq(read_logged(t.dir, &ppm, &skew, err, sizeof(err)), -EISDIR);
 	ck_assert_ptr_nonnull(strstr(err, t.dir));
 	/* A directory that does not exist cannot take the file. */
 	snprintf(path, sizeof(path), "%s/no/drift", t.dir);
-	ck_assert_int_eq(driftfile_write(path, 1.0), -ENOENT);
+	ck_assert_int_eq(driftfile_write(path, 1.0, 2.0), -ENOENT);
 	ck_assert_int_eq(entries(t.dir), 0);
 	tmp_remove(&t);
 }

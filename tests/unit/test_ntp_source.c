@@ -485,6 +485,91 @@ START_TEST(step_shifts_samples)
 }
 END_TEST
 
+/* An unexplained jump of the clock (a machine suspended an hour): the
+ * samples are dropped, not shifted, so that the next sample does not
+ * make a jitter of the jump. Before, shifted by -3600 s, the stored
+ * offsets made a jitter of 3599.999993 s. Reach, poll and the schedule
+ * (shifted) stay. */
+START_TEST(jump_drops_samples)
+{
+	struct ntpsrc s = src(6, 10, false);
+	int res[4];
+	four_samples(&s, true, res);
+	int64_t next = ntpsrc_next_poll(&s);
+	uint8_t reach = s.reach;
+	ntpsrc_on_jump(&s, 3600 * SEC);
+	ck_assert(!s.have_output);
+	ck_assert_int_eq(s.n_valid, 0);
+	for (int i = 0; i < NTPSRC_NSTAGE; i++)
+		ck_assert(!s.f[i].valid);
+	ck_assert_int_eq(s.offset, 0);
+	ck_assert_int_eq(s.jitter, 0);
+	ck_assert_int_eq(s.reach, reach);
+	ck_assert_int_eq(ntpsrc_next_poll(&s), next + 3600 * SEC);
+	ck_assert_int_eq(ntpsrc_unfit(&s, T0 + 3604 * SEC, 0), NTPSRC_UNFIT_NODATA);
+	/* The first sample after it is the filter's output, alone. */
+	ck_assert_int_eq(exchange(&s, T0 + 3604 * SEC, 50000, 9 * MS, 0, true), NTPSRC_UPDATE);
+	ck_assert_int_eq(s.offset, 50000);
+	ck_assert_int_eq(s.jitter, 1);
+	ck_assert_int_eq(s.n_valid, 1);
+	/* As at the start, four samples make it fit again (a burst follows a
+	 * jump): the empty stages count MAXDISP. */
+	ck_assert_int_eq(ntpsrc_unfit(&s, T0 + 3604 * SEC, 0), NTPSRC_UNFIT_DIST);
+	for (int k = 1; k < 4; k++)
+		exchange(&s, T0 + (3604 + k) * SEC, 50000, 9 * MS, 0, true);
+	ck_assert_int_eq(ntpsrc_unfit(&s, T0 + 3607 * SEC, 0), NTPSRC_FIT);
+	ck_assert_int_eq(s.jitter, 1);
+}
+END_TEST
+
+/* A reply taken while 400 us of our slew are still to come is kept as
+ * the offset once they are done. */
+START_TEST(reply_kept_as_once_slewed)
+{
+	struct ntpsrc s = src(6, 10, false);
+	ntpsrc_start(&s, T0);
+	ntpsrc_on_transmit(&s, T0);
+	struct ntpsrc_reply r = reply(T0, 1 * MS, 10 * MS, 0);
+	r.slew_left = 400000;
+	ck_assert_int_eq(ntpsrc_on_reply(&s, &r, true), NTPSRC_UPDATE);
+	ck_assert_int_eq(s.f[0].offset, 600000);
+	ck_assert_int_eq(s.offset, 600000);
+}
+END_TEST
+
+/* Our discipline slews 500 us more and moves the frequency by +10 ppm at
+ * T0 + 3 s: every stored offset moves by -500 us, and by 10 ppm of its
+ * age (30, 20, 10, 0 us): 530, 1520, 6510, 2500 us. The minimum-delay
+ * stage stays the chosen one (1520 us); the jitter about it is
+ * sqrt((990^2 + 4990^2 + 980^2) / 3) us = 2991131 ns; dispersion and
+ * times do not change. */
+START_TEST(clock_changed_moves_offsets)
+{
+	struct ntpsrc s = src(6, 10, false);
+	int res[4];
+	four_samples(&s, true, res);
+	int64_t disp = s.disp, filter_t = s.filter_t, update_t = s.update_t;
+	ntpsrc_clock_changed(&s, T0 + 3 * SEC, 0, 0); /* nothing changed */
+	ck_assert_int_eq(s.offset, 2 * MS);
+	ntpsrc_clock_changed(&s, T0 + 3 * SEC, 500000, 10.0);
+	ck_assert_int_eq(s.f[3].offset, 530000);
+	ck_assert_int_eq(s.f[2].offset, 1520000);
+	ck_assert_int_eq(s.f[1].offset, 6510000);
+	ck_assert_int_eq(s.f[0].offset, 2500000);
+	ck_assert_int_eq(s.offset, 1520000);
+	ck_assert_int_eq(s.delay, 10 * MS);
+	ck_assert_int_eq(s.jitter, 2991131);
+	ck_assert_int_eq(s.disp, disp);
+	ck_assert_int_eq(s.filter_t, filter_t);
+	ck_assert_int_eq(s.update_t, update_t);
+	/* A frequency change back, later, at T0 + 13 s: -10 ppm of 13, 12,
+	 * 11, 10 s. */
+	ntpsrc_clock_changed(&s, T0 + 13 * SEC, 0, -10.0);
+	ck_assert_int_eq(s.f[3].offset, 400000);
+	ck_assert_int_eq(s.f[0].offset, 2400000);
+}
+END_TEST
+
 /* --- fit --- */
 
 /* Four samples at T0 + 3 s, newest first (equal delays): aged 0, 15000,
@@ -578,6 +663,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, kod_deny_stops);
 	tcase_add_test(tc, kod_rstr_stops);
 	tcase_add_test(tc, step_shifts_samples);
+	tcase_add_test(tc, jump_drops_samples);
+	tcase_add_test(tc, reply_kept_as_once_slewed);
+	tcase_add_test(tc, clock_changed_moves_offsets);
 	tcase_add_test(tc, fitness);
 	tcase_add_test(tc, candidate_from_source);
 	suite_add_tcase(s, tc);
