@@ -7,7 +7,9 @@
 
 /* Read path into *ppm. Returns 1 when read, 0 when the file does not
  * exist (no frequency known: not an error), or a negative errno on a read
- * error or -EINVAL on garbage, logged as an error naming the path. */
+ * error, -ELOOP for a symbolic link, -EINVAL for a FIFO or other file
+ * that is not a regular one or for garbage, logged as an error naming the
+ * path. */
 int driftfile_read(const char *path, double *ppm);
 
 /* Replace path with ppm's text: a temp file in the same directory,
