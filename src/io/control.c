@@ -29,6 +29,7 @@ struct control_conn {
 	bool closing;
 	int slot;      /* index in ctl->conns; -1 when not counted there */
 	uint64_t serial; /* order of acceptance: the lowest is the oldest */
+	uid_t uid;       /* the client's user, from SO_PEERCRED */
 	size_t in_len;
 	uint8_t in[CTL_REQUEST_MAX];
 	uint8_t out[CTL_REPLY_MAX];
@@ -207,25 +208,61 @@ static bool read_now(struct control_conn *conn)
 	return conn->closing;
 }
 
-/* Every slot is taken: free the oldest. Its client may have sent its
+/* Unknown (the call failed) counts as one user: (uid_t)-1. */
+static uid_t peer_uid(const uv_pipe_t *pipe)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	uv_os_fd_t fd;
+
+	if (uv_fileno((const uv_handle_t *)pipe, &fd) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return (uid_t)-1;
+	return cred.uid;
+}
+
+static int conns_of(const struct control *c, uid_t uid)
+{
+	int n = 0;
+
+	for (int i = 0; i < CONTROL_MAX_CONNS; i++)
+		n += c->conns[i]->uid == uid;
+	return n;
+}
+
+/* The oldest connection of the user who holds the most: a user who fills
+ * the slots evicts only their own, never another's one connection. */
+static struct control_conn *victim(const struct control *c)
+{
+	struct control_conn *old = NULL;
+	int most = 0;
+
+	for (int i = 0; i < CONTROL_MAX_CONNS; i++) {
+		struct control_conn *cand = c->conns[i];
+		int n = conns_of(c, cand->uid);
+
+		if (n > most || (n == most && cand->serial < old->serial)) {
+			old = cand;
+			most = n;
+		}
+	}
+	return old;
+}
+
+/* Every slot is taken: free the victim's. Its client may have sent its
  * request already, in the same burst (libuv accepts the whole backlog
- * before it reads): then it is answered, else it is evicted, having had
- * longer than any other to speak. The slot freed is returned. */
+ * before it reads): then it is answered, else it is evicted. The slot
+ * freed is returned. */
 static int make_room(struct control *c)
 {
-	struct control_conn *old = c->conns[0];
-	int slot;
+	struct control_conn *old = victim(c);
+	int slot = old->slot;
 
-	for (int i = 1; i < CONTROL_MAX_CONNS; i++) {
-		if (c->conns[i]->serial < old->serial)
-			old = c->conns[i];
-	}
-	slot = old->slot;
 	if (read_now(old))
 		return slot;
 	c->stats.evicted++;
-	log_debug("control: evicted the oldest of %d connections, after %zu bytes",
-		  CONTROL_MAX_CONNS, old->in_len);
+	log_debug("control: evicted the oldest connection of uid %u, after %zu bytes",
+		  (unsigned)old->uid, old->in_len);
 	conn_close(old);
 	return slot;
 }
@@ -258,6 +295,7 @@ static void on_connection(uv_stream_t *server, int status)
 		conn_close(conn);
 		return;
 	}
+	conn->uid = peer_uid(&conn->pipe);
 	conn->slot = free_slot(c);
 	if (conn->slot < 0)
 		conn->slot = make_room(c);
