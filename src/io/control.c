@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "tsync/ctl_evict.h"
 #include "tsync/fsperm.h"
 
 #include "control.h"
@@ -221,32 +222,16 @@ static uid_t peer_uid(const uv_pipe_t *pipe)
 	return cred.uid;
 }
 
-static int conns_of(const struct control *c, uid_t uid)
-{
-	int n = 0;
-
-	for (int i = 0; i < CONTROL_MAX_CONNS; i++)
-		n += c->conns[i]->uid == uid;
-	return n;
-}
-
 /* The oldest connection of the user who holds the most: a user who fills
  * the slots evicts only their own, never another's one connection. */
 static struct control_conn *victim(const struct control *c)
 {
-	struct control_conn *old = NULL;
-	int most = 0;
+	struct ctl_evict_conn e[CONTROL_MAX_CONNS];
 
-	for (int i = 0; i < CONTROL_MAX_CONNS; i++) {
-		struct control_conn *cand = c->conns[i];
-		int n = conns_of(c, cand->uid);
-
-		if (n > most || (n == most && cand->serial < old->serial)) {
-			old = cand;
-			most = n;
-		}
-	}
-	return old;
+	for (int i = 0; i < CONTROL_MAX_CONNS; i++)
+		e[i] = (struct ctl_evict_conn){ .uid = c->conns[i]->uid,
+						.serial = c->conns[i]->serial };
+	return c->conns[ctl_evict_pick(e, CONTROL_MAX_CONNS)];
 }
 
 /* Every slot is taken: free the victim's. Its client may have sent its
