@@ -1,7 +1,8 @@
 /*
  * The control socket on libuv: accept, read one bounded request, let the
  * pure framing judge it, answer through the command table, close. Every
- * connection has a deadline, so a silent client costs a slot for 3 s.
+ * connection has a deadline, and when every slot is taken a new one evicts
+ * the oldest, so silent clients cannot lock others out.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,7 +12,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "tsync/ctl_evict.h"
+#include "tsync/fsperm.h"
+
 #include "control.h"
+#include "fileio.h"
 #include "log.h"
 
 #define CONTROL_BACKLOG 128
@@ -20,12 +25,12 @@ struct control_conn {
 	struct control *ctl;
 	uv_pipe_t pipe;
 	uv_timer_t timer;
-	uv_write_t write;
 	int handles;   /* open handles; the struct is freed when none is left */
 	bool timed;    /* the timer was started (a connection in service) */
 	bool closing;
-	bool replying; /* a reply is being written: read no more */
 	int slot;      /* index in ctl->conns; -1 when not counted there */
+	uint64_t serial; /* order of acceptance: the lowest is the oldest */
+	uid_t uid;       /* the client's user, from SO_PEERCRED */
 	size_t in_len;
 	uint8_t in[CTL_REQUEST_MAX];
 	uint8_t out[CTL_REPLY_MAX];
@@ -57,38 +62,36 @@ static void conn_close(struct control_conn *conn)
 		uv_close((uv_handle_t *)&conn->timer, on_conn_closed);
 }
 
-static void on_written(uv_write_t *w, int status)
-{
-	struct control_conn *conn = w->data;
-
-	if (status == UV_ECANCELED)
-		return; /* closed by its deadline: counted there */
-	if (status < 0) {
-		conn->ctl->stats.io_error++;
-		log_debug("control: cannot send a reply: %s", uv_strerror(status));
-	}
-	conn_close(conn);
-}
-
+/* A reply is at most CTL_REPLY_MAX bytes, the first and only thing sent on
+ * the connection: it fits the empty socket buffer, so it is sent at once
+ * and the connection closed, with no write left pending. MSG_NOSIGNAL: a
+ * client gone before its reply is an EPIPE to count, never a SIGPIPE. */
 static void send_reply(struct control_conn *conn, uint8_t command, enum ctl_code code,
 		       size_t payload_len)
 {
-	uv_buf_t b = uv_buf_init((char *)conn->out, (unsigned)(CTL_HDR_LEN + payload_len));
-	int err;
+	struct control_stats *st = &conn->ctl->stats;
+	size_t len = CTL_HDR_LEN + payload_len;
+	uv_os_fd_t fd;
+	ssize_t n = -1;
 
 	if (code == CTL_OK)
-		conn->ctl->stats.replied++;
+		st->replied++;
 	else
-		conn->ctl->stats.error[code]++;
-	conn->replying = true;
-	uv_read_stop((uv_stream_t *)&conn->pipe);
+		st->error[code]++;
 	ctl_reply_header(command, code, (uint32_t)payload_len, conn->out);
-	conn->write.data = conn;
-	err = uv_write(&conn->write, (uv_stream_t *)&conn->pipe, &b, 1, on_written);
-	if (err < 0) {
-		conn->ctl->stats.io_error++;
-		conn_close(conn);
+	errno = EBADF;
+	if (uv_fileno((const uv_handle_t *)&conn->pipe, &fd) == 0) {
+		do
+			n = send(fd, conn->out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
 	}
+	if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+		st->gone++;
+	} else if (n != (ssize_t)len) {
+		st->io_error++;
+		log_debug("control: cannot send a reply: %s", n < 0 ? strerror(errno) : "short");
+	}
+	conn_close(conn);
 }
 
 static void dispatch(struct control_conn *conn, const struct ctl_header *h)
@@ -144,13 +147,12 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 			   (unsigned)(sizeof(conn->in) - conn->in_len));
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+/* nread bytes more of the request (or a negative errno, UV_EOF at the
+ * end): judge what has come; the connection may be closed on return. */
+static void take_bytes(struct control_conn *conn, ssize_t nread)
 {
-	struct control_conn *conn = s->data;
 	struct control_stats *st = &conn->ctl->stats;
 
-	if (nread == 0 || conn->replying)
-		return;
 	if (nread < 0) {
 		if (nread != UV_EOF)
 			st->io_error++;
@@ -161,6 +163,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	conn->in_len += (size_t)nread;
 	judge(conn);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	if (nread != 0)
+		take_bytes(s->data, nread);
 }
 
 static void on_deadline(uv_timer_t *t)
@@ -182,8 +190,70 @@ static int free_slot(const struct control *c)
 	return -1;
 }
 
-/* Take the connection off the backlog: into service, or closed at once
- * when every slot is taken (a client then reads end-of-file). */
+/* Whatever conn's client has sent already, read now without waiting: a
+ * whole request is answered, an end-of-file counted. Returns whether that
+ * closed it. */
+static bool read_now(struct control_conn *conn)
+{
+	uv_os_fd_t fd;
+	ssize_t n;
+
+	if (conn->in_len == sizeof(conn->in) || uv_fileno((const uv_handle_t *)&conn->pipe, &fd) < 0)
+		return false;
+	do
+		n = recv(fd, conn->in + conn->in_len, sizeof(conn->in) - conn->in_len, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return false;
+	take_bytes(conn, n > 0 ? n : n == 0 ? UV_EOF : -errno);
+	return conn->closing;
+}
+
+/* Unknown (the call failed) counts as one user: (uid_t)-1. */
+static uid_t peer_uid(const uv_pipe_t *pipe)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	uv_os_fd_t fd;
+
+	if (uv_fileno((const uv_handle_t *)pipe, &fd) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return (uid_t)-1;
+	return cred.uid;
+}
+
+/* The oldest connection of the user who holds the most: a user who fills
+ * the slots evicts only their own, never another's one connection. */
+static struct control_conn *victim(const struct control *c)
+{
+	struct ctl_evict_conn e[CONTROL_MAX_CONNS];
+
+	for (int i = 0; i < CONTROL_MAX_CONNS; i++)
+		e[i] = (struct ctl_evict_conn){ .uid = c->conns[i]->uid,
+						.serial = c->conns[i]->serial };
+	return c->conns[ctl_evict_pick(e, CONTROL_MAX_CONNS)];
+}
+
+/* Every slot is taken: free the victim's. Its client may have sent its
+ * request already, in the same burst (libuv accepts the whole backlog
+ * before it reads): then it is answered, else it is evicted. The slot
+ * freed is returned. */
+static int make_room(struct control *c)
+{
+	struct control_conn *old = victim(c);
+	int slot = old->slot;
+
+	if (read_now(old))
+		return slot;
+	c->stats.evicted++;
+	log_debug("control: evicted the oldest connection of uid %u, after %zu bytes",
+		  (unsigned)old->uid, old->in_len);
+	conn_close(old);
+	return slot;
+}
+
+/* Take the connection off the backlog into service, making room for it
+ * when every slot is taken. */
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct control *c = server->data;
@@ -205,14 +275,16 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_pipe_init(c->loop, &conn->pipe, 0);
 	conn->pipe.data = conn;
 	status = uv_accept(server, (uv_stream_t *)&conn->pipe);
-	if (status < 0 || (conn->slot = free_slot(c)) < 0) {
-		if (status < 0)
-			c->stats.io_error++;
-		else
-			c->stats.refused++;
+	if (status < 0) {
+		c->stats.io_error++;
 		conn_close(conn);
 		return;
 	}
+	conn->uid = peer_uid(&conn->pipe);
+	conn->slot = free_slot(c);
+	if (conn->slot < 0)
+		conn->slot = make_room(c);
+	conn->serial = c->next_serial++;
 	c->conns[conn->slot] = conn;
 	c->n_conns++;
 	c->stats.accepted++;
@@ -223,20 +295,61 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_read_start((uv_stream_t *)&conn->pipe, on_alloc, on_read);
 }
 
+/* The directory that holds path, into dir: "." or "/" when path has no
+ * other. */
+static void dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, size, ".");
+	else if (slash == path)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - path), path);
+}
+
 /* Make the socket's directory, one level only: /run/tsyncd, not /run. */
 static int make_dir(const char *path)
 {
 	char dir[sizeof(((struct control *)0)->path)];
-	char *slash;
 
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return 0;
-	*slash = '\0';
+	dir_of(path, dir, sizeof(dir));
 	if (mkdir(dir, CONTROL_DIR_MODE) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+int control_check_dir(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct control *)0)->path)];
+	uid_t user = fileio_trusted_user();
+	struct stat st;
+
+	dir_of(path, dir, sizeof(dir));
+	if (stat(dir, &st) < 0) {
+		int rc = -errno;
+		snprintf(err, errlen, "control socket directory %s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	switch (fsperm_check_dir(st.st_mode, st.st_uid, geteuid(), user)) {
+	case FSPERM_OK:
+		return 0;
+	case FSPERM_OWNER:
+		snprintf(err, errlen, "control socket directory %s: owned by uid %u, neither root nor "
+			 "tsyncd's uid %u; refused", dir, (unsigned)st.st_uid,
+			 (unsigned)(user != FSPERM_NO_USER ? user : geteuid()));
+		return -EACCES;
+	case FSPERM_WRITABLE:
+		snprintf(err, errlen, "control socket directory %s: writable by %s (mode %04o); "
+			 "refused (chmod go-w it)", dir, st.st_mode & S_IWOTH ? "others" : "its group",
+			 (unsigned)(st.st_mode & 07777));
+		return -EACCES;
+	default:
+		snprintf(err, errlen, "control socket directory %s: %s, not a directory", dir,
+			 fsperm_type_name(st.st_mode));
+		return -ENOTDIR;
+	}
 }
 
 /* A socket file left by a daemon that died is removed; one a daemon still
@@ -265,8 +378,9 @@ static int remove_stale(const char *path)
 	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-/* Bound with the final mode from the start: no moment when others could
- * connect to a socket that umask left open. */
+/* Bound with its final mode: bind gives the new file the socket's mode
+ * (0777) less the umask, so there is no moment when others could connect,
+ * and no chmod by a path that might by then lead elsewhere. */
 static int bind_socket(struct control *c, const char *path)
 {
 	mode_t old = umask(0777 & ~CONTROL_SOCKET_MODE);
@@ -275,8 +389,6 @@ static int bind_socket(struct control *c, const char *path)
 	umask(old);
 	if (err < 0)
 		return err;
-	if (chmod(path, CONTROL_SOCKET_MODE) < 0)
-		return -errno;
 	return uv_listen((uv_stream_t *)&c->pipe, CONTROL_BACKLOG, on_connection);
 }
 
@@ -323,6 +435,7 @@ int control_register(struct control *c, uint8_t command, control_handler fn, voi
 int control_start(struct control *c, uv_loop_t *loop, const char *path,
 		  const struct control_ops *ops, void *ctx)
 {
+	char why[256];
 	int err;
 
 	*c = (struct control){ .loop = loop, .ops = *ops, .ops_ctx = ctx };
@@ -331,7 +444,13 @@ int control_start(struct control *c, uv_loop_t *loop, const char *path,
 	strcpy(c->path, path);
 	control_register(c, CTL_CMD_STATUS, handle_status, c);
 	control_register(c, CTL_CMD_SOURCES, handle_sources, c);
-	if ((err = make_dir(path)) < 0 || (err = remove_stale(path)) < 0)
+	if ((err = make_dir(path)) < 0)
+		return err;
+	if ((err = control_check_dir(path, why, sizeof(why))) < 0) {
+		log_error("%s", why);
+		return err;
+	}
+	if ((err = remove_stale(path)) < 0)
 		return err;
 	uv_pipe_init(loop, &c->pipe, 0);
 	c->pipe.data = c;
@@ -360,10 +479,10 @@ void control_log_stats(const struct control *c)
 {
 	const struct control_stats *s = &c->stats;
 
-	log_info("control stats accepted=%llu refused=%llu replied=%llu magic=%llu version=%llu "
+	log_info("control stats accepted=%llu evicted=%llu replied=%llu magic=%llu version=%llu "
 		 "command=%llu length=%llu payload=%llu flags=%llu internal=%llu timeout=%llu "
-		 "truncated=%llu io_error=%llu",
-		 (unsigned long long)s->accepted, (unsigned long long)s->refused,
+		 "truncated=%llu gone=%llu io_error=%llu",
+		 (unsigned long long)s->accepted, (unsigned long long)s->evicted,
 		 (unsigned long long)s->replied, (unsigned long long)s->error[CTL_ERR_MAGIC],
 		 (unsigned long long)s->error[CTL_ERR_VERSION],
 		 (unsigned long long)s->error[CTL_ERR_COMMAND],
@@ -371,5 +490,6 @@ void control_log_stats(const struct control *c)
 		 (unsigned long long)s->error[CTL_ERR_PAYLOAD],
 		 (unsigned long long)s->error[CTL_ERR_FLAGS],
 		 (unsigned long long)s->error[CTL_ERR_INTERNAL], (unsigned long long)s->timeout,
-		 (unsigned long long)s->truncated, (unsigned long long)s->io_error);
+		 (unsigned long long)s->truncated, (unsigned long long)s->gone,
+		 (unsigned long long)s->io_error);
 }

@@ -8,8 +8,9 @@
 
 /* Read path into *ppm and *skew_ppm (DISC_DRIFT_SKEW_PPM for a file of
  * one number). Returns 1 when read, 0 when the file does not exist (no
- * frequency known: not an error), or a negative errno on a read error or
- * -EINVAL on garbage, logged as an error naming the path. */
+ * frequency known: not an error), or a negative errno on a read error,
+ * -ELOOP for a symbolic link, -EINVAL for a FIFO or other file that is
+ * not a regular one or for garbage, logged as an error naming the path. */
 int driftfile_read(const char *path, double *ppm, double *skew_ppm);
 
 /* Replace path with the text of ppm and skew_ppm: a temp file in the

@@ -1,43 +1,37 @@
 /*
- * The keys file from disk: opened without following a link, checked for
- * mode and owner, read whole into a buffer that is wiped after parsing.
+ * The keys file from disk: opened without following a link or blocking
+ * on a FIFO, checked for type, mode and owner, read whole into a buffer
+ * that is wiped after parsing.
  */
 #include "keyfile.h"
 #include "fileio.h"
+#include "tsync/fsperm.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The user tsyncd switches to (`user`), who may own the file too. */
-static uid_t also_owner = (uid_t)-1;
-
-void keyfile_allow_owner(uid_t uid)
-{
-	also_owner = uid;
-}
-
 /* A secret others can read is no secret: mode 0600 (or stricter), and an
  * owner who may hold it anyway. */
 static int check_owner(const char *path, const struct stat *st, char *err, size_t errlen)
 {
-	if (!S_ISREG(st->st_mode)) {
-		snprintf(err, errlen, "keyfile %s: not a regular file", path);
-		return -EINVAL;
-	}
-	if ((st->st_mode & 077) != 0) {
+	switch (fsperm_check_secret(st->st_mode, st->st_uid, geteuid(), fileio_trusted_user())) {
+	case FSPERM_OK:
+		break;
+	case FSPERM_READABLE:
 		snprintf(err, errlen, "keyfile %s: readable by others; refused (chmod 600 it)",
 			 path);
 		return -EACCES;
-	}
-	if (st->st_uid != 0 && st->st_uid != geteuid() && st->st_uid != also_owner) {
+	case FSPERM_OWNER:
 		snprintf(err, errlen, "keyfile %s: owned by uid %u, neither root nor tsyncd's "
 			 "uid %u; refused", path, (unsigned)st->st_uid, (unsigned)geteuid());
 		return -EACCES;
+	default: /* fileio_open_regular kept a regular file only */
+		snprintf(err, errlen, "keyfile %s: not a regular file", path);
+		return -EINVAL;
 	}
 	if (st->st_size > KEYFILE_MAX) {
 		snprintf(err, errlen, "keyfile %s: longer than %d bytes", path, KEYFILE_MAX);
@@ -56,12 +50,13 @@ int keyfile_load(const char *path, struct keys_ring *ring, char *err, size_t err
 {
 	struct stat st;
 	size_t len = 0;
-	char *buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return fail_errno(-errno, path, err, errlen);
-	int rc = fstat(fd, &st) < 0 ? fail_errno(-errno, path, err, errlen)
-				    : check_owner(path, &st, err, errlen);
+	char *buf = NULL, why[FILEIO_WHY_MAX];
+	int fd = fileio_open_regular(path, &st, why);
+	if (fd < 0) {
+		snprintf(err, errlen, "keyfile %s: %s", path, why);
+		return fd;
+	}
+	int rc = check_owner(path, &st, err, errlen);
 	/* One byte more than allowed: a file that grew past the limit since
 	 * fstat is refused, not cut. */
 	if (rc == 0 && (buf = malloc(KEYFILE_MAX + 1)) == NULL)

@@ -7,19 +7,16 @@
 #define TSYNC_KEYFILE_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "tsync/keys.h"
 
 #define KEYFILE_MAX (64 * 1024)
 
 /* Read and parse path into ring. Returns 0, or a negative errno with a
- * one-line message in err (-EACCES: mode or owner refused; -EINVAL: a
- * bad line, "FILE:LINE: message"). */
+ * one-line message in err (-EACCES: mode or owner refused; -ELOOP: a
+ * symbolic link; -EINVAL: not a regular file, or a bad line,
+ * "FILE:LINE: message"). The owner may be root, tsyncd's euid or the
+ * user given to fileio_trust_user(). */
 int keyfile_load(const char *path, struct keys_ring *ring, char *err, size_t errlen);
-
-/* Let uid own the keys file too: the user tsyncd runs as once it has
- * switched (`user`), while the file is still read as root. */
-void keyfile_allow_owner(uid_t uid);
 
 #endif

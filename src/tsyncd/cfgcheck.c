@@ -14,6 +14,8 @@
 
 #include "berkeley.h"
 #include "client.h"
+#include "control.h"
+#include "fileio.h"
 #include "keyfile.h"
 #include "log.h"
 
@@ -33,7 +35,7 @@ static int check_user(const struct tsyncd_config *cfg)
 		log_error("%s: user %s: is root; name an unprivileged user", cfg->file, cfg->user);
 		return 1;
 	}
-	keyfile_allow_owner(pw->pw_uid); /* it may own the keys file, as at start */
+	fileio_trust_user(pw->pw_uid); /* it may own the keys file, as at start */
 	return 0;
 }
 
@@ -100,7 +102,14 @@ static int check_controldir(const struct tsyncd_config *cfg)
 	snprintf(dir, sizeof(dir), "%s", cfg->control);
 	dirname(dir);
 	snprintf(parent, sizeof(parent), "%s", dir);
-	if (is_dir(dir) || is_dir(dirname(parent)))
+	if (is_dir(dir)) {
+		char why[CFG_SOCKET_PATH_MAX + 128];
+		if (control_check_dir(cfg->control, why, sizeof(why)) == 0)
+			return 0;
+		log_error("%s: control %s: %s", cfg->file, cfg->control, why);
+		return 1;
+	}
+	if (is_dir(dirname(parent)))
 		return 0;
 	log_error("%s: control %s: neither the directory %s nor its parent %s exists", cfg->file,
 		  cfg->control, dir, parent);

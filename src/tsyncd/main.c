@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@ struct options {
 
 struct daemon {
 	uv_loop_t loop;
-	uv_signal_t sig_term, sig_int, sig_usr1;
+	uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
 	struct clk *clock;
 	struct server server;
 	struct berkeley berkeley;
@@ -177,6 +178,7 @@ static void shut_down(struct daemon *d)
 	readiness_stop(&d->readiness);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
 	uv_close((uv_handle_t *)&d->sig_int, NULL);
+	uv_close((uv_handle_t *)&d->sig_hup, NULL);
 	uv_close((uv_handle_t *)&d->sig_usr1, NULL);
 }
 
@@ -207,6 +209,17 @@ static void watch_signal(struct daemon *d, uv_signal_t *h, int signum)
 	uv_signal_init(&d->loop, h);
 	h->data = d;
 	uv_signal_start(h, on_signal, signum);
+}
+
+/* A reader gone from our stderr (tsyncd -n | head), a control client
+ * that hangs up: an EPIPE to count or ignore, never death by SIGPIPE.
+ * Set before anything is written; inherited by nothing (no exec). */
+static void ignore_sigpipe(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 /* Detach from the terminal: fork, new session, stdio to /dev/null. The
@@ -285,6 +298,7 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 	 * a SIGTERM or SIGUSR1 sent on the "serving" line is never fatal. */
 	watch_signal(d, &d->sig_term, SIGTERM);
 	watch_signal(d, &d->sig_int, SIGINT);
+	watch_signal(d, &d->sig_hup, SIGHUP); /* as chronyd: the same clean end */
 	watch_signal(d, &d->sig_usr1, SIGUSR1);
 	int err = readiness_start(&d->readiness, &d->loop, &report_ops, &d->client);
 	if (err == 0)
@@ -313,6 +327,7 @@ int main(int argc, char **argv)
 	struct options o;
 	struct tsyncd_config cfg;
 	struct daemon d = { .ready_fd = -1 };
+	ignore_sigpipe();
 	int rc = parse_flags(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -328,7 +343,7 @@ int main(int argc, char **argv)
 	if (privdrop_prepare(&d.priv, &cfg) < 0)
 		return 1;
 	if (d.priv.plan == PRIV_SWITCH)
-		keyfile_allow_owner(d.priv.uid);
+		fileio_trust_user(d.priv.uid);
 	rc = make_clock(&cfg, &d.clock);
 	if (rc < 0) {
 		log_error("cannot open the %s clock: %s", cfg.clock == CFG_CLOCK_SIM ? "sim" : "system",

@@ -165,8 +165,9 @@ START_TEST(unreadable_and_unwritable)
 	char err[256], path[160];
 	tmp_make(&t);
 	/* A directory reads as an error, not as "missing". */
-	ck_assert_int_eq(read_logged(t.dir, &ppm, &skew, err, sizeof(err)), -EISDIR);
+	ck_assert_int_eq(read_logged(t.dir, &ppm, &skew, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, t.dir));
+	ck_assert_ptr_nonnull(strstr(err, ": a directory, not a regular file; refused"));
 	/* A directory that does not exist cannot take the file. */
 	snprintf(path, sizeof(path), "%s/no/drift", t.dir);
 	ck_assert_int_eq(driftfile_write(path, 1.0, 2.0), -ENOENT);
