@@ -617,7 +617,7 @@ START_TEST(discipline_errors)
 {
 	bad("makestep 1\n", "t.conf:1: makestep: needs a threshold in seconds and a limit of updates");
 	bad("makestep x 3\n", "t.conf:1: makestep: threshold 'x' is not a number");
-	bad("makestep -1 3\n", "t.conf:1: makestep: threshold -1 is negative");
+	bad("makestep -1 3\n", "t.conf:1: makestep: threshold -1 is out of range 0..1e6 s");
 	bad("makestep 1 -2\n", "t.conf:1: makestep: limit -2 is out of range -1..2147483647");
 	bad("makestep 1 3\nmakestep 1 3\n", "t.conf:2: makestep: already given on line 1");
 	bad("maxslew\n", "t.conf:1: maxslew: missing rate in ppm");
