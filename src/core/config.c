@@ -695,22 +695,26 @@ static int brk_auth(struct parser *p, const struct opt *o, void *obj, const char
 
 /* ----------------------------------------------------------- the tables
  *
- * How to add a directive: one row in directives[] below. Its name; ONCE if
- * a second line of it is an error ("already given on line N"); its
- * arguments in .args, each a row of struct opt (ARG(...) for a directive
- * of one argument), and its options in .opts, a table of rows
- * { "word", KIND(struct, field, ...) } ended by END. A row says what the
- * value is (OPT_INT, OPT_SECONDS, ...), its range and where it goes;
- * the engine below gives every "missing value", "not a number", "out of
- * range", "unknown option", "given twice" and "extra argument" message,
- * and counts the words the directive may take. A value no kind fits is
- * OPT_CUSTOM, with a function that parses its words. begin (a struct
- * other than the config, such as the next server) and end (checks that
- * need the whole line, and commits) are for directives that add to a list.
- * Document the directive in man/tsyncd.conf.5 and test its messages in
- * tests/unit.
+ * How to add a directive: one row in directives[] below, for instance
  *
- * How to add an option: one row in the directive's .opts table.
+ *   { "leapfile", ONCE, ARG(STRING(OPT_ABSPATH, CONF, leapfile), .missing = "missing path") },
+ *   { "leapmode", ONCE, ARG(.name = "leap mode", ENUM(CONF, leapmode, leapmode_words)) },
+ *
+ * Its name; ONCE when a second line of it is an error ("already given on
+ * line N"); its arguments in .args, rows of struct opt in order (ARG(...)
+ * for one); its options in .opts, a table of { "word", KIND(...) } rows
+ * ended by END. A row says what the value is (enum opt_kind), its range
+ * and where it goes (the struct and field); the engine below gives every
+ * "missing value", "not a number", "out of range", "unknown option",
+ * "given twice" and "extra argument" message, and counts the words the
+ * directive may take. A value no kind fits is CUSTOM(function, words).
+ * begin (the struct the rows point into, when not the config: the next
+ * server) and end (checks that need the whole line; commits) are for
+ * directives that add to a list. Document it in man/tsyncd.conf.5 and
+ * test its messages in tests/unit/test_config.c.
+ *
+ * How to add an option: one row in the directive's .opts table, e.g.
+ * { "start", CUSTOM(clock_start, 1) } in clock_opts.
  */
 
 #define CONF struct tsyncd_config
