@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define NAMES_MAX_ADDRS 16
-#define NAMES_ADDR_LEN 19 /* family, port and an IPv6 address */
+#define NAMES_ADDR_LEN 23 /* family, port, an IPv6 address and its scope */
 /* A source is replaced after this many requests in a row go unanswered
  * (chrony: a reach register of 8 bits all 0) ... */
 #define NAMES_DEAD_POLLS 8

@@ -29,7 +29,8 @@ static int free_slots(const struct client *cl)
 	return CLIENT_MAX_PEERS - cl->n_peers;
 }
 
-/* An address as ntp_names compares it: family, port, address. */
+/* An address as ntp_names compares it: family, port, address and, for
+ * IPv6, its scope (a link-local server's interface). */
 static void encode(const struct sockaddr *sa, struct names_addr *a)
 {
 	const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
@@ -40,7 +41,9 @@ static void encode(const struct sockaddr *sa, struct names_addr *a)
 	memcpy(a->b + 1, v4 ? &s4->sin_port : &s6->sin6_port, 2);
 	memcpy(a->b + 3, v4 ? (const void *)&s4->sin_addr : (const void *)&s6->sin6_addr,
 	       v4 ? 4 : 16);
-	a->len = v4 ? 7 : 19;
+	if (!v4)
+		memcpy(a->b + 19, &s6->sin6_scope_id, 4);
+	a->len = v4 ? 7 : 23;
 }
 
 static socklen_t decode(const struct names_addr *a, struct sockaddr_storage *ss)
@@ -58,6 +61,7 @@ static socklen_t decode(const struct names_addr *a, struct sockaddr_storage *ss)
 	s6->sin6_family = AF_INET6;
 	memcpy(&s6->sin6_port, a->b + 1, 2);
 	memcpy(&s6->sin6_addr, a->b + 3, 16);
+	memcpy(&s6->sin6_scope_id, a->b + 19, 4);
 	return sizeof(*s6);
 }
 
