@@ -1,11 +1,13 @@
 /*
  * The tsyncd.conf parser: the file's text in, a struct tsyncd_config or one
  * error line out. Pure (no I/O, no globals, no locale) so that every error
- * path can be unit-tested and fuzzed; the daemon reads the file.
+ * path can be unit-tested and fuzzed; the daemon reads the file. Each
+ * directive is a row of one table, its values rows of option tables.
  */
 #include "tsync/config.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,33 +29,24 @@
 /* A word quoted back in a message is cut to this, so that the message
  * stays one short line. */
 #define SHOW_MAX 40
+#define MAX_DIRECTIVES 64
 
-#define STRATUM_MIN 1
-#define STRATUM_MAX 15
 #define PORT_MAX 65535
 #define NS_PER_S 1000000000LL
-#define SIM_OFFSET_MAX_NS (1000000000LL * NS_PER_S)
-/* Drift is parsed in units of 1e-9 ppm, exactly, then made a double. */
-#define DRIFT_SCALE 9
-#define DRIFT_MAX_UNITS (1000LL * 1000000000LL)
-#define MAKESTEP_MAX_NS (1000000LL * NS_PER_S)
-/* maxslew in units of 1e-3 ppm; the kernel corrects frequency by at most
- * 500 ppm. */
-#define MAXSLEW_SCALE 3
-#define MAXSLEW_MAX_UNITS 500000LL
+#define MS (NS_PER_S / 1000)
+/* ppm are read to 1e-9 ppm, exactly, as seconds are read to the ns. */
+#define PPM_UNITS NS_PER_S
 
 struct line {
 	char *word[MAX_WORDS + 1]; /* one more, to name the first extra word */
 	int n; /* words on the line, counting those not kept */
 };
 
-/* Where each Berkeley directive was first given (0: not yet). */
-enum brk_sub { BRK_SUB_ROLE, BRK_SUB_GROUP, BRK_SUB_INTERVAL, BRK_SUB_TOLERANCE,
-	       BRK_SUB_MAXRTT, BRK_SUB_STEP, BRK_SUB_MISSES, BRK_SUB_ELECTION, BRK_SUB_KEY,
-	       BRK_SUB_AUTH, BRK_SUB_N };
-struct brk_lines {
-	unsigned long sub[BRK_SUB_N];
-	unsigned long keyfile;
+/* allow and deny: the rule is checked against the list once whole. */
+struct access_line {
+	struct acl_rule rule;
+	bool kod;
+	const char *word; /* as written, for messages */
 };
 
 struct parser {
@@ -64,20 +57,8 @@ struct parser {
 	unsigned long lineno;
 	const char *name; /* the directive, as the message names it */
 	char name_buf[SHOW_MAX];
-	unsigned long stratum_line; /* where each was first given; 0: not yet */
-	unsigned long clock_line;
-	struct brk_lines brk;
-	unsigned long makestep_line, maxslew_line, driftfile_line;
-	unsigned long control_line;
-	unsigned long ratelimit_line;
-	unsigned long user_line, controlgroup_line, seccomp_line;
-	unsigned long maxdistance_line, holdover_line;
-};
-
-struct directive {
-	const char *name;
-	int max_words; /* the name included; at most MAX_WORDS */
-	int (*parse)(struct parser *p, const struct line *l);
+	unsigned long given[MAX_DIRECTIVES]; /* where each once-only row was; 0: not yet */
+	struct access_line access;
 };
 
 enum num_result { NUM_OK, NUM_BAD, NUM_RANGE };
@@ -117,14 +98,16 @@ static const char *show(char buf[SHOW_MAX], const char *s)
 	return show_n(buf, s, strlen(s));
 }
 
+/* ------------------------------------------------------------- numbers */
+
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-/* A whole word in base 10 and within lo..hi. strtol alone would accept
+/* A whole word in base 10 and within lo..hi. strtoll alone would accept
  * leading blanks of any kind and trailing junk. */
-static enum num_result parse_int(const char *s, long lo, long hi, long *v)
+static enum num_result parse_int(const char *s, long long lo, long long hi, long long *v)
 {
 	char *end;
 	const char *d = (s[0] == '-' || s[0] == '+') ? s + 1 : s;
@@ -132,7 +115,7 @@ static enum num_result parse_int(const char *s, long lo, long hi, long *v)
 	if (!is_digit(d[0]))
 		return NUM_BAD;
 	errno = 0;
-	*v = strtol(s, &end, 10);
+	*v = strtoll(s, &end, 10);
 	if (*end != '\0')
 		return NUM_BAD;
 	if (errno == ERANGE || *v < lo || *v > hi)
@@ -240,305 +223,303 @@ static enum num_result parse_fixed(const char *s, int scale, int64_t limit, int6
 	return decimal_scaled(&d, scale, limit, v) ? NUM_OK : NUM_RANGE;
 }
 
-static int do_stratum(struct parser *p, const struct line *l)
-{
-	char b[SHOW_MAX];
-	long v;
+/* ------------------------------------------------------ option tables */
 
-	if (p->stratum_line)
-		return fail(p, "already given on line %lu", p->stratum_line);
-	if (l->n < 2)
-		return fail(p, "missing argument");
-	switch (parse_int(l->word[1], STRATUM_MIN, STRATUM_MAX, &v)) {
-	case NUM_BAD:
-		return fail(p, "'%s' is not a number", show(b, l->word[1]));
-	case NUM_RANGE:
-		return fail(p, "%s is out of range %d..%d", show(b, l->word[1]),
-			    STRATUM_MIN, STRATUM_MAX);
-	case NUM_OK:
-		break;
-	}
-	p->cfg->stratum = (int)v;
-	p->stratum_line = p->lineno;
+struct opt;
+typedef int opt_parse_fn(struct parser *p, const struct opt *o, void *obj,
+			 const char *const *val);
+
+enum opt_kind {
+	OPT_END,     /* ends a table */
+	OPT_INT,     /* base 10 in lo..hi, into a field of 1, 2, 4 or 8 bytes */
+	OPT_SECONDS, /* decimal seconds, exact to the ns, lo..hi ns, into an int64_t */
+	OPT_PPM,     /* decimal ppm, exact to 1e-9 ppm, lo..hi in 1e-9 ppm, into a double */
+	OPT_FLAG,    /* the word alone: its bool becomes true */
+	OPT_ONOFF,   /* on or off, into a bool */
+	OPT_ENUM,    /* one of words[], its index into an enum */
+	OPT_PATH,    /* a file's path, into a char array */
+	OPT_ABSPATH, /* the same, absolute: the daemon runs from / */
+	OPT_SOCKET,  /* an absolute path, or none for "" */
+	OPT_NAME,    /* a user or group name, as useradd(8) takes it */
+	OPT_WORD,    /* one word of any kind (an interface name) */
+	OPT_HOST,    /* a host name or address, resolved later by the daemon */
+	OPT_CUSTOM,  /* parse() takes n_values words */
+};
+
+/* One value of a directive: a positional argument, or an option by name. */
+struct opt {
+	const char *name;   /* the option's word; an argument's name in messages, or NULL */
+	enum opt_kind kind;
+	size_t off, size;   /* where it goes: offsetof and sizeof its field */
+	long long lo, hi;   /* the range, in the field's units (ns, 1e-9 ppm) */
+	const char *range;  /* OPT_SECONDS, OPT_PPM: the range as messages show it */
+	bool pow2;          /* OPT_INT: a power of two too */
+	const char *const *words; /* OPT_ENUM: the words, in the order of their values */
+	const char *missing; /* an argument: the message when it is absent */
+	int n_values;       /* OPT_CUSTOM: the words it takes */
+	opt_parse_fn *parse;
+};
+
+/* The one place that says a number is wrong. */
+static int number_error(struct parser *p, const struct opt *o, enum num_result r,
+			const char *val)
+{
+	const char *name = o->name ? o->name : "", *sp = o->name ? " " : "";
+	char b[SHOW_MAX], range[48];
+
+	if (r == NUM_BAD)
+		return fail(p, "%s%s'%s' is not a number", name, sp, show(b, val));
+	if (o->range == NULL)
+		snprintf(range, sizeof(range), "%lld..%lld", o->lo, o->hi);
+	return fail(p, "%s%s%s is out of range %s", name, sp, show(b, val),
+		    o->range ? o->range : range);
+}
+
+static int int_value(struct parser *p, const struct opt *o, const char *val, long long *v)
+{
+	enum num_result r = parse_int(val, o->lo, o->hi, v);
+	char b[SHOW_MAX];
+
+	if (r != NUM_OK)
+		return number_error(p, o, r, val);
+	if (o->pow2 && (*v & (*v - 1)) != 0)
+		return fail(p, "%s %s is not a power of two", o->name, show(b, val));
 	return 0;
 }
 
-static bool parse_addr(const char *s, struct cfg_listen *ls)
+/* Seconds to the ns, ppm to 1e-9 ppm. */
+static int fixed_value(struct parser *p, const struct opt *o, const char *val, int64_t *v)
 {
-	if (inet_pton(AF_INET, s, ls->addr) == 1)
-		ls->family = AF_INET;
-	else if (inet_pton(AF_INET6, s, ls->addr) == 1)
-		ls->family = AF_INET6;
+	long long limit = o->hi > -o->lo ? o->hi : -o->lo;
+	enum num_result r = parse_fixed(val, 9, limit, v);
+
+	if (r == NUM_OK && (*v < o->lo || *v > o->hi))
+		r = NUM_RANGE;
+	return r == NUM_OK ? 0 : number_error(p, o, r, val);
+}
+
+/* The low bytes of v into a field of 1, 2, 4 or 8 bytes, signed or not. */
+static void store_int(void *field, size_t size, long long v)
+{
+	uint8_t u8 = (uint8_t)v;
+	uint16_t u16 = (uint16_t)v;
+	uint32_t u32 = (uint32_t)v;
+	uint64_t u64 = (uint64_t)v;
+
+	assert(size == 1 || size == 2 || size == 4 || size == 8);
+	memcpy(field, size == 1 ? (void *)&u8 : size == 2 ? (void *)&u16 :
+		      size == 4 ? (void *)&u32 : (void *)&u64, size);
+}
+
+static bool is_name_char(const char *c, const char *start)
+{
+	return is_digit(*c) || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+	       *c == '_' || *c == '.' || (*c == '-' && c != start) || (*c == '$' && c[1] == '\0');
+}
+
+/* A host name or address as one word of printable characters. */
+static bool valid_host(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s <= 0x20 || *s >= 0x7f)
+			return false;
+	return true;
+}
+
+static int string_value(struct parser *p, const struct opt *o, const char *val, char *field)
+{
+	size_t max = o->size - 1;
+	char b[SHOW_MAX];
+
+	if (o->kind == OPT_SOCKET && strcmp(val, "none") == 0)
+		val = "";
+	else if ((o->kind == OPT_ABSPATH || o->kind == OPT_SOCKET) && val[0] != '/')
+		return fail(p, "'%s' is not an absolute path", show(b, val));
+	if (o->kind == OPT_HOST && (strlen(val) > max || !valid_host(val)))
+		return fail(p, "'%s' is not a host name or address", show(b, val));
+	if (o->kind == OPT_WORD && strlen(val) > max)
+		return fail(p, "%s name '%s' is longer than %zu bytes", o->name, show(b, val), max);
+	if (strlen(val) > max)
+		return fail(p, "%s longer than %zu bytes", o->kind == OPT_NAME ? "name" : "path", max);
+	for (const char *c = val; o->kind == OPT_NAME && *c != '\0'; c++)
+		if (!is_name_char(c, val))
+			return fail(p, "'%s' is not a user or group name", show(b, val));
+	strcpy(field, val);
+	return 0;
+}
+
+/* "system, readonly or sim" */
+static void list_words(char *buf, size_t len, const char *const *w)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; w[i] != NULL; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			 i == 0 ? "" : w[i + 1] ? ", " : " or ", w[i]);
+}
+
+static int enum_value(struct parser *p, const struct opt *o, const char *val, long long *v)
+{
+	char b[SHOW_MAX], words[128];
+
+	for (*v = 0; o->words[*v] != NULL; ++*v)
+		if (strcmp(val, o->words[*v]) == 0)
+			return 0;
+	list_words(words, sizeof(words), o->words);
+	return fail(p, "unknown %s '%s' (%s)", o->name, show(b, val), words);
+}
+
+/* One value of any kind; val[0] (val[0..n_values) for OPT_CUSTOM) is
+ * there, but for OPT_FLAG. */
+static int opt_value(struct parser *p, const struct opt *o, void *obj, const char *const *val)
+{
+	void *field = (char *)obj + o->off;
+	char b[SHOW_MAX];
+	long long v = 1;
+	int64_t fixed;
+	double ppm;
+	int rc = 0;
+
+	switch (o->kind) {
+	case OPT_INT: rc = int_value(p, o, val[0], &v); break;
+	case OPT_ENUM: rc = enum_value(p, o, val[0], &v); break;
+	case OPT_FLAG: break;
+	case OPT_ONOFF:
+		if (strcmp(val[0], "on") != 0 && strcmp(val[0], "off") != 0)
+			return fail(p, "'%s' is not on or off", show(b, val[0]));
+		v = strcmp(val[0], "on") == 0;
+		break;
+	case OPT_SECONDS:
+		if ((rc = fixed_value(p, o, val[0], &fixed)) == 0)
+			memcpy(field, &fixed, sizeof(fixed));
+		return rc;
+	case OPT_PPM:
+		if ((rc = fixed_value(p, o, val[0], &fixed)) == 0) {
+			ppm = (double)fixed / PPM_UNITS;
+			memcpy(field, &ppm, sizeof(ppm));
+		}
+		return rc;
+	case OPT_CUSTOM: return o->parse(p, o, obj, val);
+	default: return string_value(p, o, val[0], field);
+	}
+	if (rc == 0)
+		store_int(field, o->size, v);
+	return rc;
+}
+
+static int opt_words(const struct opt *o)
+{
+	return o->kind == OPT_FLAG ? 0 : o->kind == OPT_CUSTOM ? o->n_values : 1;
+}
+
+/* Each row of a directive's tables in one line of the file. */
+#define AT(type, member) .off = offsetof(type, member), .size = sizeof(((type *)0)->member)
+#define INT(type, member, lo_, hi_) .kind = OPT_INT, AT(type, member), .lo = (lo_), .hi = (hi_)
+#define SECONDS(type, member, lo_, hi_, range_) \
+	.kind = OPT_SECONDS, AT(type, member), .lo = (lo_), .hi = (hi_), .range = (range_)
+#define PPM(type, member, lo_, hi_, range_) \
+	.kind = OPT_PPM, AT(type, member), .lo = (lo_), .hi = (hi_), .range = (range_)
+#define FLAG(type, member) .kind = OPT_FLAG, AT(type, member)
+#define ONOFF(type, member) .kind = OPT_ONOFF, AT(type, member)
+#define ENUM(type, member, words_) .kind = OPT_ENUM, AT(type, member), .words = (words_)
+#define STRING(kind_, type, member) .kind = (kind_), AT(type, member)
+#define CUSTOM(fn, n) .kind = OPT_CUSTOM, .parse = (fn), .n_values = (n)
+/* A table of one argument, and the end of a table. */
+#define ARG(...) .args = (const struct opt[]){ { __VA_ARGS__ }, { .kind = OPT_END } }
+#define END { .kind = OPT_END }
+
+/* ------------------------------------------------------------ directives */
+
+struct directive;
+typedef void *begin_fn(struct parser *p, const struct directive *d);
+typedef int end_fn(struct parser *p, const struct directive *d, void *obj, unsigned seen);
+
+struct directive {
+	const char *name;       /* "stratum", or "berkeley interval": a setting of a family */
+	const char *once;       /* NULL: may be repeated; "": once; else once, named so */
+	const struct opt *args; /* the arguments, in order, each required */
+	const struct opt *opts; /* then options by name, in any order, each at most once */
+	int tag;                /* for begin and end: pool or server, the role, ... */
+	begin_fn *begin;        /* the struct the rows point into; NULL: the config */
+	end_fn *end;            /* what needs the whole line; seen: a bit an option given */
+};
+
+static bool parse_addr(const char *s, int *family, uint8_t addr[16])
+{
+	if (inet_pton(AF_INET, s, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, s, addr) == 1)
+		*family = AF_INET6;
 	else
 		return false;
 	return true;
 }
 
-static int listen_port(struct parser *p, const struct line *l, struct cfg_listen *ls)
+static int addr_value(struct parser *p, const char *s, int *family, uint8_t addr[16])
 {
 	char b[SHOW_MAX];
-	long v;
 
-	if (strcmp(l->word[2], "port") != 0)
-		return fail(p, "unknown option '%s'", show(b, l->word[2]));
-	if (l->n < 4)
-		return fail(p, "missing value after port");
-	switch (parse_int(l->word[3], 0, PORT_MAX, &v)) {
-	case NUM_BAD:
-		return fail(p, "port '%s' is not a number", show(b, l->word[3]));
-	case NUM_RANGE:
-		return fail(p, "port %s is out of range 0..%d", show(b, l->word[3]), PORT_MAX);
-	case NUM_OK:
-		break;
-	}
-	ls->port = (uint16_t)v;
+	if (!parse_addr(s, family, addr))
+		return fail(p, "'%s' is not a numeric IPv4 or IPv6 address", show(b, s));
 	return 0;
 }
 
-static int do_listen(struct parser *p, const struct line *l)
+/* ---- listen */
+
+static void *listen_begin(struct parser *p, const struct directive *d)
 {
 	struct tsyncd_config *cfg = p->cfg;
-	struct cfg_listen ls = { .port = NTP_PORT };
-	char b[SHOW_MAX];
-	int rc;
 
-	if (cfg->n_listen == CFG_MAX_LISTEN)
-		return fail(p, "more than %d listen addresses", CFG_MAX_LISTEN);
-	if (l->n < 2)
-		return fail(p, "missing address");
-	if (!parse_addr(l->word[1], &ls))
-		return fail(p, "'%s' is not a numeric IPv4 or IPv6 address", show(b, l->word[1]));
-	if (l->n > 2 && (rc = listen_port(p, l, &ls)) < 0)
-		return rc;
-	cfg->listen[cfg->n_listen++] = ls;
+	if (cfg->n_listen == CFG_MAX_LISTEN) {
+		fail(p, "more than %d listen addresses", CFG_MAX_LISTEN);
+		return NULL;
+	}
+	cfg->listen[cfg->n_listen] = (struct cfg_listen){ .port = NTP_PORT };
+	return &cfg->listen[cfg->n_listen];
+}
+
+static int listen_addr(struct parser *p, const struct opt *o, void *obj, const char *const *val)
+{
+	struct cfg_listen *ls = obj;
+
+	return addr_value(p, val[0], &ls->family, ls->addr);
+}
+
+static int listen_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
+{
+	p->cfg->n_listen++;
 	return 0;
 }
 
-static const char *const clock_names[] = {
-	[CFG_CLOCK_SYSTEM] = "system",
-	[CFG_CLOCK_READONLY] = "readonly",
-	[CFG_CLOCK_SIM] = "sim",
-};
+/* ---- server and pool */
 
-static bool clock_type(const char *s, enum cfg_clock *type)
+static void *server_begin(struct parser *p, const struct directive *d)
 {
-	for (size_t i = 0; i < sizeof(clock_names) / sizeof(clock_names[0]); i++) {
-		if (strcmp(s, clock_names[i]) == 0) {
-			*type = (enum cfg_clock)i;
-			return true;
-		}
+	struct tsyncd_config *cfg = p->cfg;
+
+	if (cfg->n_servers == CFG_MAX_SERVERS) {
+		fail(p, "more than %d servers and pools", CFG_MAX_SERVERS);
+		return NULL;
 	}
-	return false;
+	cfg->server[cfg->n_servers] = (struct cfg_server){
+		.port = NTP_PORT, .pool = d->tag, .line = p->lineno,
+		.minpoll = CFG_MINPOLL_DEFAULT, .maxpoll = CFG_MAXPOLL_DEFAULT };
+	return &cfg->server[cfg->n_servers];
 }
 
-/* The sim clock's settings, collected before any is stored. */
-struct clock_opts {
-	enum cfg_clock type;
-	bool have_offset, have_drift, have_jump;
-	int64_t offset;
-	int64_t drift; /* 1e-9 ppm */
-	int64_t jump_after, jump_by; /* ns */
-};
-
-static int clock_offset(struct parser *p, struct clock_opts *o, const char *val)
+static unsigned opt_bit(const struct directive *d, const char *name)
 {
-	char b[SHOW_MAX];
-
-	switch (parse_fixed(val, 9, SIM_OFFSET_MAX_NS, &o->offset)) {
-	case NUM_BAD:
-		return fail(p, "offset '%s' is not a number", show(b, val));
-	case NUM_RANGE:
-		return fail(p, "offset %s is out of range -1e9..1e9 s", show(b, val));
-	case NUM_OK:
-		break;
-	}
-	o->have_offset = true;
+	for (const struct opt *o = d->opts; o->kind != OPT_END; o++)
+		if (strcmp(o->name, name) == 0)
+			return 1u << (o - d->opts);
 	return 0;
-}
-
-static int clock_drift(struct parser *p, struct clock_opts *o, const char *val)
-{
-	char b[SHOW_MAX];
-
-	switch (parse_fixed(val, DRIFT_SCALE, DRIFT_MAX_UNITS, &o->drift)) {
-	case NUM_BAD:
-		return fail(p, "drift '%s' is not a number", show(b, val));
-	case NUM_RANGE:
-		return fail(p, "drift %s is out of range -1000..1000 ppm", show(b, val));
-	case NUM_OK:
-		break;
-	}
-	o->have_drift = true;
-	return 0;
-}
-
-/* "jump AFTER BY": the sim clock jumps by BY seconds AFTER seconds from
- * the start, as a machine suspended and resumed would see. */
-static int clock_jump(struct parser *p, struct clock_opts *o, const char *after, const char *by)
-{
-	char b[SHOW_MAX];
-
-	if (after == NULL || by == NULL)
-		return fail(p, "jump needs a delay and a size in seconds");
-	if (parse_fixed(after, 9, SIM_OFFSET_MAX_NS, &o->jump_after) != NUM_OK ||
-	    o->jump_after <= 0)
-		return fail(p, "jump delay '%s' is not a number of seconds above 0", show(b, after));
-	if (parse_fixed(by, 9, SIM_OFFSET_MAX_NS, &o->jump_by) != NUM_OK || o->jump_by == 0)
-		return fail(p, "jump size '%s' is not a number of seconds, -1e9..1e9 but 0",
-			    show(b, by));
-	o->have_jump = true;
-	return 0;
-}
-
-/* One option of the sim clock at word i; returns the words it took. */
-static int clock_option(struct parser *p, struct clock_opts *o, const struct line *l, int i)
-{
-	const char *key = l->word[i];
-	const char *val = i + 1 < l->n ? l->word[i + 1] : NULL;
-	bool is_offset = strcmp(key, "offset") == 0, is_jump = strcmp(key, "jump") == 0;
-	char b[SHOW_MAX];
-
-	if (!is_offset && !is_jump && strcmp(key, "drift") != 0)
-		return fail(p, "unknown option '%s'", show(b, key));
-	if (o->type != CFG_CLOCK_SIM)
-		return fail(p, "%s only applies to the sim clock", key);
-	if (is_jump ? o->have_jump : is_offset ? o->have_offset : o->have_drift)
-		return fail(p, "%s given twice", key);
-	if (is_jump)
-		return clock_jump(p, o, val, i + 2 < l->n ? l->word[i + 2] : NULL) < 0 ? -EINVAL : 3;
-	if (val == NULL)
-		return fail(p, "missing value after %s", key);
-	return (is_offset ? clock_offset(p, o, val) : clock_drift(p, o, val)) < 0 ? -EINVAL : 2;
-}
-
-static int do_clock(struct parser *p, const struct line *l)
-{
-	struct clock_opts o = { .type = CFG_CLOCK_SYSTEM };
-	char b[SHOW_MAX];
-	int rc;
-
-	if (p->clock_line)
-		return fail(p, "already given on line %lu", p->clock_line);
-	if (l->n < 2)
-		return fail(p, "missing clock type (system, readonly or sim)");
-	if (!clock_type(l->word[1], &o.type))
-		return fail(p, "unknown clock '%s' (system, readonly or sim)", show(b, l->word[1]));
-	for (int i = 2; i < l->n; i += rc) {
-		rc = clock_option(p, &o, l, i);
-		if (rc < 0)
-			return rc;
-	}
-	p->cfg->clock = o.type;
-	p->cfg->sim_offset = o.offset;
-	p->cfg->sim_drift_ppm = (double)o.drift / 1e9;
-	p->cfg->sim_jump_after = o.jump_after;
-	p->cfg->sim_jump_by = o.jump_by;
-	p->clock_line = p->lineno;
-	return 0;
-}
-
-/* Given once: a second time names the line of the first. */
-static int once(struct parser *p, unsigned long *line)
-{
-	if (*line)
-		return fail(p, "already given on line %lu", *line);
-	*line = p->lineno;
-	return 0;
-}
-
-static int int_arg(struct parser *p, const char *what, const char *val, long lo, long hi,
-		   long *v)
-{
-	char b[SHOW_MAX];
-
-	if (val == NULL)
-		return fail(p, "missing value after %s", what);
-	switch (parse_int(val, lo, hi, v)) {
-	case NUM_BAD:
-		return fail(p, "%s '%s' is not a number", what, show(b, val));
-	case NUM_RANGE:
-		return fail(p, "%s %s is out of range %ld..%ld", what, show(b, val), lo, hi);
-	case NUM_OK:
-		break;
-	}
-	return 0;
-}
-
-/* A host name or address as one word of printable characters; resolving
- * it is the daemon's job, later and without blocking. */
-static bool valid_host(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= CFG_HOST_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] <= 0x20 || s[i] >= 0x7f)
-			return false;
-	return true;
-}
-
-enum server_opt { OPT_PORT, OPT_MINPOLL, OPT_MAXPOLL, OPT_IBURST, OPT_PREFER, OPT_KEY,
-		  N_SERVER_OPTS };
-
-static const char *const server_opt_names[N_SERVER_OPTS] = {
-	[OPT_PORT] = "port", [OPT_MINPOLL] = "minpoll", [OPT_MAXPOLL] = "maxpoll",
-	[OPT_IBURST] = "iburst", [OPT_PREFER] = "prefer", [OPT_KEY] = "key",
-};
-
-static int server_value(struct parser *p, struct cfg_server *sv, enum server_opt k,
-			const char *val)
-{
-	long v;
-	int rc;
-
-	if (k == OPT_PORT) {
-		if ((rc = int_arg(p, "port", val, 1, PORT_MAX, &v)) < 0)
-			return rc;
-		sv->port = (uint16_t)v;
-		return 0;
-	}
-	if (k == OPT_KEY) {
-		if ((rc = int_arg(p, "key", val, 1, 4294967295L, &v)) < 0)
-			return rc;
-		sv->key_id = (uint32_t)v;
-		return 0;
-	}
-	if ((rc = int_arg(p, server_opt_names[k], val, CFG_POLL_MIN, CFG_POLL_MAX, &v)) < 0)
-		return rc;
-	*(k == OPT_MINPOLL ? &sv->minpoll : &sv->maxpoll) = (int8_t)v;
-	return 0;
-}
-
-/* One option after the host, each at most once. Returns the number of
- * words it took. */
-static int server_option(struct parser *p, struct cfg_server *sv, const struct line *l, int i,
-			 unsigned *seen)
-{
-	const char *key = l->word[i];
-	char b[SHOW_MAX];
-	int k, rc;
-
-	for (k = 0; k < N_SERVER_OPTS && strcmp(key, server_opt_names[k]) != 0; k++)
-		;
-	if (k == N_SERVER_OPTS)
-		return fail(p, "unknown option '%s'", show(b, key));
-	if (*seen & (1u << k))
-		return fail(p, "%s given twice", key);
-	*seen |= 1u << k;
-	if (k == OPT_IBURST || k == OPT_PREFER) {
-		*(k == OPT_IBURST ? &sv->iburst : &sv->prefer) = true;
-		return 1;
-	}
-	rc = server_value(p, sv, (enum server_opt)k, i + 1 < l->n ? l->word[i + 1] : NULL);
-	return rc < 0 ? rc : 2;
 }
 
 /* minpoll and maxpoll: one given alone drags the default of the other
  * along; both given must be in order. */
-static int server_polls(struct parser *p, struct cfg_server *sv, unsigned seen)
+static int server_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
 {
-	bool min = seen & (1u << OPT_MINPOLL), max = seen & (1u << OPT_MAXPOLL);
+	struct cfg_server *sv = obj;
+	bool min = seen & opt_bit(d, "minpoll"), max = seen & opt_bit(d, "maxpoll");
 
 	if (min && !max && sv->maxpoll < sv->minpoll)
 		sv->maxpoll = sv->minpoll;
@@ -546,510 +527,95 @@ static int server_polls(struct parser *p, struct cfg_server *sv, unsigned seen)
 		sv->minpoll = sv->maxpoll;
 	if (sv->minpoll > sv->maxpoll)
 		return fail(p, "minpoll %d is above maxpoll %d", sv->minpoll, sv->maxpoll);
+	p->cfg->n_servers++;
 	return 0;
 }
 
-static int parse_server(struct parser *p, const struct line *l, bool pool)
+/* ---- clock */
+
+#define SIM_OFFSET_MAX (1000000000LL * NS_PER_S)
+
+/* "jump AFTER BY": the sim clock jumps by BY seconds AFTER seconds from
+ * the start, as a machine suspended and resumed would see. */
+static int clock_jump(struct parser *p, const struct opt *o, void *obj, const char *const *val)
 {
-	struct tsyncd_config *cfg = p->cfg;
-	struct cfg_server sv = { .port = NTP_PORT, .pool = pool, .line = p->lineno,
-				 .minpoll = CFG_MINPOLL_DEFAULT, .maxpoll = CFG_MAXPOLL_DEFAULT };
-	unsigned seen = 0;
+	struct tsyncd_config *cfg = obj;
 	char b[SHOW_MAX];
 
-	if (cfg->n_servers == CFG_MAX_SERVERS)
-		return fail(p, "more than %d servers and pools", CFG_MAX_SERVERS);
-	if (l->n < 2)
-		return fail(p, "missing host name or address");
-	if (!valid_host(l->word[1]))
-		return fail(p, "'%s' is not a host name or address", show(b, l->word[1]));
-	strcpy(sv.host, l->word[1]);
-	for (int i = 2; i < l->n;) {
-		int n = server_option(p, &sv, l, i, &seen);
-
-		if (n < 0)
-			return n;
-		i += n;
-	}
-	if (server_polls(p, &sv, seen) < 0)
-		return -EINVAL;
-	cfg->server[cfg->n_servers++] = sv;
+	if (val[1] == NULL)
+		return fail(p, "jump needs a delay and a size in seconds");
+	if (parse_fixed(val[0], 9, SIM_OFFSET_MAX, &cfg->sim_jump_after) != NUM_OK ||
+	    cfg->sim_jump_after <= 0)
+		return fail(p, "jump delay '%s' is not a number of seconds above 0", show(b, val[0]));
+	if (parse_fixed(val[1], 9, SIM_OFFSET_MAX, &cfg->sim_jump_by) != NUM_OK ||
+	    cfg->sim_jump_by == 0)
+		return fail(p, "jump size '%s' is not a number of seconds, -1e9..1e9 but 0",
+			    show(b, val[1]));
 	return 0;
 }
 
-static int do_server(struct parser *p, const struct line *l)
+/* Every option of the clock directive is the sim clock's. */
+static int clock_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
 {
-	return parse_server(p, l, false);
-}
-
-static int do_pool(struct parser *p, const struct line *l)
-{
-	return parse_server(p, l, true);
-}
-
-static int do_makestep(struct parser *p, const struct line *l)
-{
-	char b[SHOW_MAX];
-	int64_t t;
-	long limit;
-	int rc;
-
-	if ((rc = once(p, &p->makestep_line)) < 0)
-		return rc;
-	if (l->n < 3)
-		return fail(p, "needs a threshold in seconds and a limit of updates");
-	switch (parse_fixed(l->word[1], 9, MAKESTEP_MAX_NS, &t)) {
-	case NUM_BAD:
-		return fail(p, "threshold '%s' is not a number", show(b, l->word[1]));
-	case NUM_RANGE:
-		return fail(p, "threshold %s is out of range 0..1e6 s", show(b, l->word[1]));
-	case NUM_OK:
-		break;
-	}
-	if (t < 0)
-		return fail(p, "threshold %s is negative", show(b, l->word[1]));
-	if ((rc = int_arg(p, "limit", l->word[2], -1, INT32_MAX, &limit)) < 0)
-		return rc;
-	p->cfg->makestep_threshold = t;
-	p->cfg->makestep_limit = (int)limit;
+	if (p->cfg->clock != CFG_CLOCK_SIM && seen != 0)
+		return fail(p, "%s only applies to the sim clock",
+			    d->opts[__builtin_ctz(seen)].name);
 	return 0;
 }
 
-static int do_maxslew(struct parser *p, const struct line *l)
-{
-	char b[SHOW_MAX];
-	int64_t v;
-	int rc;
+/* ---- allow, deny, ratelimit */
 
-	if ((rc = once(p, &p->maxslew_line)) < 0)
-		return rc;
-	if (l->n < 2)
-		return fail(p, "missing rate in ppm");
-	switch (parse_fixed(l->word[1], MAXSLEW_SCALE, MAXSLEW_MAX_UNITS, &v)) {
-	case NUM_BAD:
-		return fail(p, "'%s' is not a number", show(b, l->word[1]));
-	case NUM_RANGE:
-		return fail(p, "%s is out of range (0..500] ppm", show(b, l->word[1]));
-	case NUM_OK:
-		break;
-	}
-	if (v <= 0)
-		return fail(p, "%s is out of range (0..500] ppm", show(b, l->word[1]));
-	p->cfg->maxslew_ppm = (double)v / 1e3;
-	return 0;
+static void *access_begin(struct parser *p, const struct directive *d)
+{
+	memset(&p->access, 0, sizeof(p->access));
+	p->access.rule.line = p->lineno;
+	return &p->access;
 }
 
-/* SECONDS with up to 9 decimals in [min, max] ns, for maxdistance and
- * holdover; range names the range in the message. */
-static int seconds_arg(struct parser *p, const struct line *l, int64_t min, int64_t max,
-		       const char *range, int64_t *out)
+/* "ADDR", "ADDR/LEN" or "all". */
+static int access_prefix(struct parser *p, const struct opt *o, void *obj,
+			 const char *const *val)
 {
-	char b[SHOW_MAX];
-
-	if (l->n < 2)
-		return fail(p, "missing seconds");
-	switch (parse_fixed(l->word[1], 9, max, out)) {
-	case NUM_BAD:
-		return fail(p, "'%s' is not a number", show(b, l->word[1]));
-	case NUM_RANGE:
-		return fail(p, "%s is out of range %s s", show(b, l->word[1]), range);
-	case NUM_OK:
-		break;
-	}
-	if (*out < min)
-		return fail(p, "%s is out of range %s s", show(b, l->word[1]), range);
-	return 0;
-}
-
-static int do_maxdistance(struct parser *p, const struct line *l)
-{
-	int rc;
-
-	if ((rc = once(p, &p->maxdistance_line)) < 0)
-		return rc;
-	return seconds_arg(p, l, 1, CFG_MAXDISTANCE_MAX, "(0..16]", &p->cfg->maxdistance);
-}
-
-static int do_holdover(struct parser *p, const struct line *l)
-{
-	int rc;
-
-	if ((rc = once(p, &p->holdover_line)) < 0)
-		return rc;
-	return seconds_arg(p, l, 0, CFG_HOLDOVER_MAX, "0..1e7", &p->cfg->holdover);
-}
-
-static int do_driftfile(struct parser *p, const struct line *l)
-{
-	char b[SHOW_MAX];
-	int rc;
-
-	if ((rc = once(p, &p->driftfile_line)) < 0)
-		return rc;
-	if (l->n < 2)
-		return fail(p, "missing path");
-	/* The daemon runs from /: a relative path would mean something else
-	 * in the foreground and as a daemon. */
-	if (l->word[1][0] != '/')
-		return fail(p, "'%s' is not an absolute path", show(b, l->word[1]));
-	if (strlen(l->word[1]) >= CFG_PATH_MAX)
-		return fail(p, "path longer than %d bytes", CFG_PATH_MAX - 1);
-	strcpy(p->cfg->driftfile, l->word[1]);
-	return 0;
-}
-
-static int do_control(struct parser *p, const struct line *l)
-{
-	char b[SHOW_MAX];
-	const char *path;
-
-	if (p->control_line)
-		return fail(p, "already given on line %lu", p->control_line);
-	if (l->n < 2)
-		return fail(p, "missing socket path (or none)");
-	path = l->word[1];
-	if (strcmp(path, "none") == 0)
-		path = "";
-	else if (path[0] != '/')
-		return fail(p, "'%s' is not an absolute path", show(b, path));
-	else if (strlen(path) >= CFG_SOCKET_PATH_MAX)
-		return fail(p, "path longer than %d bytes", CFG_SOCKET_PATH_MAX - 1);
-	strcpy(p->cfg->control, path);
-	p->control_line = p->lineno;
-	return 0;
-}
-
-/* ------------------------------------------------------ least privilege */
-
-/* A user or group name as useradd(8) takes it: the daemon looks it up. */
-static int name_arg(struct parser *p, const struct line *l, unsigned long *line, char *out)
-{
-	char b[SHOW_MAX];
-	const char *s = l->word[1];
-	int rc;
-
-	if ((rc = once(p, line)) < 0)
-		return rc;
-	if (l->n < 2)
-		return fail(p, "missing name");
-	if (strlen(s) >= CFG_NAME_MAX)
-		return fail(p, "name longer than %d bytes", CFG_NAME_MAX - 1);
-	for (const char *c = s; *c != '\0'; c++)
-		if (!(is_digit(*c) || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      *c == '_' || *c == '.' || (*c == '-' && c != s) || (*c == '$' && c[1] == '\0')))
-			return fail(p, "'%s' is not a user or group name", show(b, s));
-	strcpy(out, s);
-	return 0;
-}
-
-static int do_user(struct parser *p, const struct line *l)
-{
-	return name_arg(p, l, &p->user_line, p->cfg->user);
-}
-
-static int do_controlgroup(struct parser *p, const struct line *l)
-{
-	return name_arg(p, l, &p->controlgroup_line, p->cfg->controlgroup);
-}
-
-static int do_seccomp(struct parser *p, const struct line *l)
-{
-	char b[SHOW_MAX];
-	int rc;
-
-	if ((rc = once(p, &p->seccomp_line)) < 0)
-		return rc;
-	if (l->n < 2)
-		return fail(p, "missing on or off");
-	if (strcmp(l->word[1], "on") != 0 && strcmp(l->word[1], "off") != 0)
-		return fail(p, "'%s' is not on or off", show(b, l->word[1]));
-	p->cfg->seccomp = strcmp(l->word[1], "on") == 0;
-	return 0;
-}
-
-/* ------------------------------------------------ Berkeley mode (issue 4) */
-
-#define BRK_DEFAULT_GROUP "239.255.5.25" /* IPv4 local scope (RFC 2365) */
-#define BRK_DEFAULT_PORT 525
-#define BRK_PRIORITY_DEFAULT 100
-#define BRK_MS 1000000LL
-
-static void berkeley_defaults(struct cfg_berkeley *b)
-{
-	b->priority = BRK_PRIORITY_DEFAULT;
-	b->group_family = AF_INET;
-	inet_pton(AF_INET, BRK_DEFAULT_GROUP, b->group);
-	b->port = BRK_DEFAULT_PORT;
-	b->ttl = 1;
-	b->interval = 10000 * BRK_MS;
-	b->tolerance = 50 * BRK_MS;
-	b->maxrtt = 50 * BRK_MS;
-	b->step = 128 * BRK_MS;
-	b->misses = 3;
-	b->election = 3;
-}
-
-/* Seconds, exact to the ns, within lo_ms..hi_ms milliseconds. */
-static int brk_seconds(struct parser *p, const char *what, const char *val, int64_t lo_ms,
-		       int64_t hi_ms, int64_t *ns)
-{
-	char b[SHOW_MAX];
-	enum num_result r;
-
-	if (val == NULL)
-		return fail(p, "missing value after %s", what);
-	r = parse_fixed(val, 9, hi_ms * BRK_MS, ns);
-	if (r == NUM_BAD)
-		return fail(p, "%s '%s' is not a number", what, show(b, val));
-	if (r == NUM_RANGE || *ns < lo_ms * BRK_MS)
-		return fail(p, "%s %s is out of range %g..%g s", what, show(b, val),
-			    (double)lo_ms / 1e3, (double)hi_ms / 1e3);
-	return 0;
-}
-
-static int brk_role(struct parser *p, const struct line *l, enum cfg_brk_role role)
-{
-	struct cfg_berkeley *b = &p->cfg->berkeley;
-	char sb[SHOW_MAX];
-	long v = b->priority;
-	int rc;
-
-	if (l->n > 2 && strcmp(l->word[2], "priority") != 0)
-		return fail(p, "unknown option '%s'", show(sb, l->word[2]));
-	if (l->n > 4)
-		return fail(p, "extra argument '%s'", show(sb, l->word[4]));
-	if (l->n > 2 && (rc = int_arg(p, "priority", l->n > 3 ? l->word[3] : NULL, 0, 255, &v)) < 0)
-		return rc;
-	b->role = role;
-	b->priority = (int)v;
-	return 0;
-}
-
-static int brk_group_option(struct parser *p, struct cfg_berkeley *b, const char *key,
-			    const char *val)
-{
-	char sb[SHOW_MAX];
-	long v;
-	int rc;
-
-	if (strcmp(key, "interface") == 0) {
-		if (val == NULL)
-			return fail(p, "missing value after interface");
-		if (strlen(val) >= CFG_IFNAME_MAX)
-			return fail(p, "interface name '%s' is longer than %d bytes", show(sb, val),
-				    CFG_IFNAME_MAX - 1);
-		strcpy(b->interface, val);
-		return 0;
-	}
-	if (strcmp(key, "port") != 0 && strcmp(key, "ttl") != 0)
-		return fail(p, "unknown option '%s'", show(sb, key));
-	if (strcmp(key, "port") == 0) {
-		if ((rc = int_arg(p, "port", val, 1, PORT_MAX, &v)) < 0)
-			return rc;
-		b->port = (uint16_t)v;
-		return 0;
-	}
-	if ((rc = int_arg(p, "ttl", val, 1, 255, &v)) < 0)
-		return rc;
-	b->ttl = (int)v;
-	return 0;
-}
-
-static bool is_multicast(int family, const uint8_t *a)
-{
-	return family == AF_INET ? (a[0] & 0xf0) == 0xe0 : a[0] == 0xff;
-}
-
-static int brk_group(struct parser *p, const struct line *l)
-{
-	struct cfg_berkeley *b = &p->cfg->berkeley;
-	struct cfg_listen ls;
-	char sb[SHOW_MAX];
-	int rc;
-
-	if (l->n < 3)
-		return fail(p, "missing group address");
-	if (!parse_addr(l->word[2], &ls) || !is_multicast(ls.family, ls.addr))
-		return fail(p, "'%s' is not a numeric IPv4 or IPv6 multicast address",
-			    show(sb, l->word[2]));
-	b->group_family = ls.family;
-	memcpy(b->group, ls.addr, sizeof(b->group));
-	for (int i = 3; i < l->n; i += 2)
-		if ((rc = brk_group_option(p, b, l->word[i], i + 1 < l->n ? l->word[i + 1] : NULL)) < 0)
-			return rc;
-	return 0;
-}
-
-/* The one-value directives: "berkeley NAME VALUE". */
-static int brk_value(struct parser *p, const struct line *l, enum brk_sub sub)
-{
-	struct cfg_berkeley *b = &p->cfg->berkeley;
-	const char *what = l->word[1], *val = l->n > 2 ? l->word[2] : NULL;
-	char sb[SHOW_MAX];
-	long v = 0; /* read below even when int_arg fails */
-	int rc = 0;
-
-	if (l->n > 3)
-		return fail(p, "extra argument '%s'", show(sb, l->word[3]));
-	switch (sub) {
-	case BRK_SUB_INTERVAL: return brk_seconds(p, what, val, 100, 86400000, &b->interval);
-	case BRK_SUB_TOLERANCE: return brk_seconds(p, what, val, 0, 1000000000, &b->tolerance);
-	case BRK_SUB_MAXRTT: return brk_seconds(p, what, val, 1, 10000, &b->maxrtt);
-	case BRK_SUB_STEP: return brk_seconds(p, what, val, 0, 1000000000, &b->step);
-	case BRK_SUB_MISSES: rc = int_arg(p, what, val, 1, 1000, &v); b->misses = (int)v; break;
-	case BRK_SUB_ELECTION: rc = int_arg(p, what, val, 1, 1000, &v); b->election = (int)v; break;
-	case BRK_SUB_KEY: rc = int_arg(p, what, val, 1, 4294967295L, &v); b->key_id = (uint32_t)v; break;
-	default:
-		if (val == NULL || strcmp(val, "none") != 0)
-			return fail(p, "only 'auth none' is known (keys: berkeley key ID)");
-		b->auth_none = 1;
-		break;
-	}
-	return rc;
-}
-
-static const char *const brk_sub_names[BRK_SUB_N] = {
-	[BRK_SUB_GROUP] = "group", [BRK_SUB_INTERVAL] = "interval",
-	[BRK_SUB_TOLERANCE] = "tolerance", [BRK_SUB_MAXRTT] = "maxrtt", [BRK_SUB_STEP] = "step",
-	[BRK_SUB_MISSES] = "misses", [BRK_SUB_ELECTION] = "election", [BRK_SUB_KEY] = "key",
-	[BRK_SUB_AUTH] = "auth",
-};
-
-static bool brk_role_word(const char *w, enum cfg_brk_role *role)
-{
-	static const char *const names[] = { [CFG_BRK_MASTER] = "master",
-					     [CFG_BRK_SLAVE] = "slave",
-					     [CFG_BRK_CANDIDATE] = "candidate" };
-	for (int r = CFG_BRK_MASTER; r <= CFG_BRK_CANDIDATE; r++)
-		if (strcmp(w, names[r]) == 0) {
-			*role = (enum cfg_brk_role)r;
-			return true;
-		}
-	return false;
-}
-
-static int do_berkeley(struct parser *p, const struct line *l)
-{
-	enum cfg_brk_role role = CFG_BRK_NONE;
-	enum brk_sub sub = BRK_SUB_N;
-	char sb[SHOW_MAX];
-	int rc;
-
-	if (l->n < 2)
-		return fail(p, "missing argument (master, slave, candidate, group, ...)");
-	if (brk_role_word(l->word[1], &role))
-		sub = BRK_SUB_ROLE;
-	for (int i = 1; i < BRK_SUB_N && sub == BRK_SUB_N; i++)
-		if (strcmp(l->word[1], brk_sub_names[i]) == 0)
-			sub = (enum brk_sub)i;
-	if (sub == BRK_SUB_N)
-		return fail(p, "unknown setting '%s'", show(sb, l->word[1]));
-	if (p->brk.sub[sub])
-		return fail(p, "%s already given on line %lu", sub == BRK_SUB_ROLE ? "role" :
-			    brk_sub_names[sub], p->brk.sub[sub]);
-	if (sub == BRK_SUB_ROLE)
-		rc = brk_role(p, l, role);
-	else if (sub == BRK_SUB_GROUP)
-		rc = brk_group(p, l);
-	else
-		rc = brk_value(p, l, sub);
-	if (rc == 0)
-		p->brk.sub[sub] = p->lineno;
-	return rc;
-}
-
-static int do_keyfile(struct parser *p, const struct line *l)
-{
-	if (p->brk.keyfile)
-		return fail(p, "already given on line %lu", p->brk.keyfile);
-	if (l->n < 2)
-		return fail(p, "missing path");
-	if (strlen(l->word[1]) >= CFG_PATH_MAX)
-		return fail(p, "path longer than %d bytes", CFG_PATH_MAX - 1);
-	strcpy(p->cfg->keyfile, l->word[1]);
-	p->brk.keyfile = p->lineno;
-	return 0;
-}
-
-/* What only the whole file tells: a role, and a key or an explicit
- * `auth none`. Errors name the line they concern. */
-static int berkeley_check(struct parser *p)
-{
-	const struct cfg_berkeley *b = &p->cfg->berkeley;
-	const unsigned long *at = p->brk.sub;
-
-	p->name = "berkeley";
-	for (int i = 1; i < BRK_SUB_N && !at[BRK_SUB_ROLE]; i++)
-		if (at[i]) {
-			p->lineno = at[i];
-			return fail(p, "%s given without a role (berkeley master, slave or candidate)",
-				    brk_sub_names[i]);
-		}
-	if (!at[BRK_SUB_ROLE])
-		return 0;
-	p->lineno = at[BRK_SUB_ROLE];
-	if (at[BRK_SUB_KEY] && b->auth_none)
-		return fail(p, "both a key (line %lu) and auth none (line %lu)", at[BRK_SUB_KEY],
-			    at[BRK_SUB_AUTH]);
-	if (!at[BRK_SUB_KEY] && !b->auth_none)
-		return fail(p, "no key: give 'berkeley key ID' and 'keyfile PATH', or 'berkeley auth none'");
-	if (at[BRK_SUB_KEY] && !p->brk.keyfile) {
-		p->lineno = at[BRK_SUB_KEY];
-		return fail(p, "key %u needs a keyfile", b->key_id);
-	}
-	return 0;
-}
-
-/* ------------------------------------------ access: allow, deny, ratelimit */
-
-/* "ADDR", "ADDR/LEN" or "all" into r (its action left to the caller). */
-static int access_prefix(struct parser *p, const char *word, struct acl_rule *r)
-{
-	char b[SHOW_MAX], a[INET6_ADDRSTRLEN];
-	const char *slash = strchr(word, '/');
+	struct acl_rule *r = &((struct access_line *)obj)->rule;
+	const char *word = val[0], *slash = strchr(word, '/');
 	size_t n = slash ? (size_t)(slash - word) : strlen(word);
-	struct cfg_listen ls;
-	long bits;
-	int rc;
+	struct opt bits = { .name = "prefix length", .kind = OPT_INT };
+	char b[SHOW_MAX], a[INET6_ADDRSTRLEN];
+	long long v;
+	int family, rc;
 
-	memset(r, 0, sizeof(*r));
-	r->line = p->lineno;
+	((struct access_line *)obj)->word = word;
 	if (strcmp(word, "all") == 0)
 		return 0;
 	if (n >= sizeof(a))
 		return fail(p, "'%s' is not a numeric IPv4 or IPv6 address", show(b, word));
 	memcpy(a, word, n);
 	a[n] = '\0';
-	if (!parse_addr(a, &ls))
-		return fail(p, "'%s' is not a numeric IPv4 or IPv6 address", show(b, a));
-	r->len = ls.family == AF_INET ? 4 : 16;
-	memcpy(r->addr, ls.addr, r->len);
+	if ((rc = addr_value(p, a, &family, r->addr)) < 0)
+		return rc;
+	r->len = family == AF_INET ? 4 : 16;
 	r->prefix = (uint8_t)(r->len * 8);
 	if (slash == NULL)
 		return 0;
-	if ((rc = int_arg(p, "prefix length", slash + 1, 0, r->len * 8, &bits)) < 0)
+	bits.hi = r->prefix;
+	if ((rc = int_value(p, &bits, slash + 1, &v)) < 0)
 		return rc;
-	r->prefix = (uint8_t)bits;
+	r->prefix = (uint8_t)v;
 	return 0;
 }
 
-static int access_rule(struct parser *p, const struct line *l, int action)
+static int access_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
 {
+	struct access_line *a = obj;
 	const struct acl_rule *clash;
-	struct acl_rule r;
 	char b[SHOW_MAX];
-	int rc;
 
-	if (l->n < 2)
-		return fail(p, "missing address (ADDR, ADDR/LEN or all)");
-	if ((rc = access_prefix(p, l->word[1], &r)) < 0)
-		return rc;
-	r.action = (uint8_t)action;
-	switch (acl_add(&p->cfg->acl, &r, &clash)) {
+	a->rule.action = (uint8_t)(a->kod ? ACL_DENY_KOD : d->tag);
+	switch (acl_add(&p->cfg->acl, &a->rule, &clash)) {
 	case -EINVAL:
-		return fail(p, "'%s' has bits set past its prefix length", show(b, l->word[1]));
+		return fail(p, "'%s' has bits set past its prefix length", show(b, a->word));
 	case -EEXIST:
-		return fail(p, "'%s' is the prefix of line %lu", show(b, l->word[1]), clash->line);
+		return fail(p, "'%s' is the prefix of line %lu", show(b, a->word), clash->line);
 	case -ENOSPC:
 		return fail(p, "more than %d allow and deny rules", ACL_MAX_RULES);
 	default:
@@ -1057,87 +623,8 @@ static int access_rule(struct parser *p, const struct line *l, int action)
 	}
 }
 
-static int do_allow(struct parser *p, const struct line *l)
+static int ratelimit_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
 {
-	return access_rule(p, l, ACL_ALLOW);
-}
-
-static int do_deny(struct parser *p, const struct line *l)
-{
-	char b[SHOW_MAX];
-
-	if (l->n > 2 && strcmp(l->word[2], "kod") != 0)
-		return fail(p, "unknown option '%s' (only kod)", show(b, l->word[2]));
-	return access_rule(p, l, l->n > 2 ? ACL_DENY_KOD : ACL_DENY);
-}
-
-enum rl_opt { RL_OPT_INTERVAL, RL_OPT_BURST, RL_OPT_LEAK, RL_OPT_TABLE, RL_OPT_V6PREFIX,
-	      N_RL_OPTS };
-
-static const char *const rl_opt_names[N_RL_OPTS] = {
-	[RL_OPT_INTERVAL] = "interval", [RL_OPT_BURST] = "burst", [RL_OPT_LEAK] = "leak",
-	[RL_OPT_TABLE] = "table", [RL_OPT_V6PREFIX] = "ipv6prefix",
-};
-
-static int ratelimit_value(struct parser *p, struct rl_params *r, int k, const char *val)
-{
-	static const long lo[N_RL_OPTS] = { RL_INTERVAL_MIN, RL_BURST_MIN, RL_LEAK_MIN,
-					    RL_TABLE_MIN, 0 };
-	static const long hi[N_RL_OPTS] = { RL_INTERVAL_MAX, RL_BURST_MAX, RL_LEAK_MAX,
-					    RL_TABLE_MAX, 128 };
-	char b[SHOW_MAX];
-	long v;
-	int rc;
-
-	if ((rc = int_arg(p, rl_opt_names[k], val, lo[k], hi[k], &v)) < 0)
-		return rc;
-	if (k == RL_OPT_TABLE && (v & (v - 1)) != 0)
-		return fail(p, "table %s is not a power of two", show(b, val));
-	switch (k) {
-	case RL_OPT_INTERVAL: r->interval = (int)v; break;
-	case RL_OPT_BURST: r->burst = (int)v; break;
-	case RL_OPT_LEAK: r->leak = (int)v; break;
-	case RL_OPT_TABLE: r->table = v; break;
-	default: r->v6prefix = (int)v; break;
-	}
-	return 0;
-}
-
-/* A server's key must come from a keys file, given anywhere in the file. */
-static int server_keys_check(struct parser *p)
-{
-	for (int i = 0; i < p->cfg->n_servers; i++) {
-		const struct cfg_server *sv = &p->cfg->server[i];
-		if (sv->key_id != 0 && !p->brk.keyfile) {
-			p->lineno = sv->line;
-			p->name = sv->pool ? "pool" : "server";
-			return fail(p, "key %u needs a keyfile", sv->key_id);
-		}
-	}
-	return 0;
-}
-
-static int do_ratelimit(struct parser *p, const struct line *l)
-{
-	struct rl_params r = p->cfg->ratelimit;
-	unsigned seen = 0;
-	char b[SHOW_MAX];
-	int k, rc;
-
-	if ((rc = once(p, &p->ratelimit_line)) < 0)
-		return rc;
-	for (int i = 1; i < l->n; i += 2) {
-		for (k = 0; k < N_RL_OPTS && strcmp(l->word[i], rl_opt_names[k]) != 0; k++)
-			;
-		if (k == N_RL_OPTS)
-			return fail(p, "unknown option '%s'", show(b, l->word[i]));
-		if (seen & (1u << k))
-			return fail(p, "%s given twice", rl_opt_names[k]);
-		seen |= 1u << k;
-		if ((rc = ratelimit_value(p, &r, k, i + 1 < l->n ? l->word[i + 1] : NULL)) < 0)
-			return rc;
-	}
-	p->cfg->ratelimit = r;
 	p->cfg->ratelimit_on = true;
 	return 0;
 }
@@ -1149,27 +636,401 @@ static void ratelimit_defaults(struct rl_params *r)
 				 .v6prefix = RL_V6PREFIX_DEFAULT };
 }
 
-static const struct directive directives[] = {
-	{ "allow", 2, do_allow },
-	{ "deny", 3, do_deny },
-	{ "ratelimit", 11, do_ratelimit },
-	{ "berkeley", 9, do_berkeley },
-	{ "keyfile", 2, do_keyfile },
-	{ "clock", 9, do_clock },
-	{ "control", 2, do_control },
-	{ "driftfile", 2, do_driftfile },
-	{ "listen", 4, do_listen },
-	{ "holdover", 2, do_holdover },
-	{ "makestep", 3, do_makestep },
-	{ "maxdistance", 2, do_maxdistance },
-	{ "maxslew", 2, do_maxslew },
-	{ "pool", 12, do_pool },
-	{ "server", 12, do_server },
-	{ "stratum", 2, do_stratum },
-	{ "user", 2, do_user },
-	{ "controlgroup", 2, do_controlgroup },
-	{ "seccomp", 2, do_seccomp },
+/* ---- Berkeley mode (issue 4) */
+
+#define BRK_DEFAULT_GROUP "239.255.5.25" /* IPv4 local scope (RFC 2365) */
+#define BRK_DEFAULT_PORT 525
+#define BRK_PRIORITY_DEFAULT 100
+#define BRK_AUTH_ONLY "only 'auth none' is known (keys: berkeley key ID)"
+
+static void berkeley_defaults(struct cfg_berkeley *b)
+{
+	b->priority = BRK_PRIORITY_DEFAULT;
+	b->group_family = AF_INET;
+	inet_pton(AF_INET, BRK_DEFAULT_GROUP, b->group);
+	b->port = BRK_DEFAULT_PORT;
+	b->ttl = 1;
+	b->interval = 10000 * MS;
+	b->tolerance = 50 * MS;
+	b->maxrtt = 50 * MS;
+	b->step = 128 * MS;
+	b->misses = 3;
+	b->election = 3;
+}
+
+static int brk_role_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
+{
+	p->cfg->berkeley.role = (enum cfg_brk_role)d->tag;
+	return 0;
+}
+
+static bool is_multicast(int family, const uint8_t *a)
+{
+	return family == AF_INET ? (a[0] & 0xf0) == 0xe0 : a[0] == 0xff;
+}
+
+static int brk_group_addr(struct parser *p, const struct opt *o, void *obj,
+			  const char *const *val)
+{
+	struct cfg_berkeley *b = &p->cfg->berkeley;
+	uint8_t addr[16] = { 0 };
+	char sb[SHOW_MAX];
+	int family;
+
+	if (!parse_addr(val[0], &family, addr) || !is_multicast(family, addr))
+		return fail(p, "'%s' is not a numeric IPv4 or IPv6 multicast address",
+			    show(sb, val[0]));
+	b->group_family = family;
+	memcpy(b->group, addr, sizeof(b->group));
+	return 0;
+}
+
+static int brk_auth(struct parser *p, const struct opt *o, void *obj, const char *const *val)
+{
+	if (strcmp(val[0], "none") != 0)
+		return fail(p, "%s", BRK_AUTH_ONLY);
+	p->cfg->berkeley.auth_none = 1;
+	return 0;
+}
+
+/* ----------------------------------------------------------- the tables
+ *
+ * How to add a directive: one row in directives[] below, for instance
+ *
+ *   { "leapfile", ONCE, ARG(STRING(OPT_ABSPATH, CONF, leapfile), .missing = "missing path") },
+ *   { "leapmode", ONCE, ARG(.name = "leap mode", ENUM(CONF, leapmode, leapmode_words)) },
+ *
+ * Its name; ONCE when a second line of it is an error ("already given on
+ * line N"); its arguments in .args, rows of struct opt in order (ARG(...)
+ * for one); its options in .opts, a table of { "word", KIND(...) } rows
+ * ended by END. A row says what the value is (enum opt_kind), its range
+ * and where it goes (the struct and field); the engine below gives every
+ * "missing value", "not a number", "out of range", "unknown option",
+ * "given twice" and "extra argument" message, and counts the words the
+ * directive may take. A value no kind fits is CUSTOM(function, words).
+ * begin (the struct the rows point into, when not the config: the next
+ * server) and end (checks that need the whole line; commits) are for
+ * directives that add to a list. Document it in man/tsyncd.conf.5 and
+ * test its messages in tests/unit/test_config.c.
+ *
+ * How to add an option: one row in the directive's .opts table, e.g.
+ * { "start", CUSTOM(clock_start, 1) } in clock_opts.
+ */
+
+#define CONF struct tsyncd_config
+#define ONCE .once = ""
+#define HOST_MISSING "missing host name or address"
+#define ACCESS_MISSING "missing address (ADDR, ADDR/LEN or all)"
+#define MAKESTEP_MISSING "needs a threshold in seconds and a limit of updates"
+
+static const char *const clock_words[] = {
+	[CFG_CLOCK_SYSTEM] = "system", [CFG_CLOCK_READONLY] = "readonly",
+	[CFG_CLOCK_SIM] = "sim", NULL,
 };
+
+static const struct opt clock_opts[] = {
+	{ "offset", SECONDS(CONF, sim_offset, -SIM_OFFSET_MAX, SIM_OFFSET_MAX, "-1e9..1e9 s") },
+	{ "drift", PPM(CONF, sim_drift_ppm, -1000 * PPM_UNITS, 1000 * PPM_UNITS, "-1000..1000 ppm") },
+	{ "jump", CUSTOM(clock_jump, 2) },
+	END
+};
+
+static const struct opt listen_opts[] = {
+	{ "port", INT(struct cfg_listen, port, 0, PORT_MAX) },
+	END
+};
+
+static const struct opt server_opts[] = {
+	{ "port", INT(struct cfg_server, port, 1, PORT_MAX) },
+	{ "minpoll", INT(struct cfg_server, minpoll, CFG_POLL_MIN, CFG_POLL_MAX) },
+	{ "maxpoll", INT(struct cfg_server, maxpoll, CFG_POLL_MIN, CFG_POLL_MAX) },
+	{ "iburst", FLAG(struct cfg_server, iburst) },
+	{ "prefer", FLAG(struct cfg_server, prefer) },
+	{ "key", INT(struct cfg_server, key_id, 1, UINT32_MAX) },
+	END
+};
+
+static const struct opt makestep_args[] = {
+	{ "threshold", SECONDS(CONF, makestep_threshold, 0, 1000000 * NS_PER_S, "0..1e6 s"),
+	  .missing = MAKESTEP_MISSING },
+	{ "limit", INT(CONF, makestep_limit, -1, INT32_MAX), .missing = MAKESTEP_MISSING },
+	END
+};
+
+static const struct opt deny_opts[] = {
+	{ "kod", FLAG(struct access_line, kod) },
+	END
+};
+
+static const struct opt ratelimit_opts[] = {
+	{ "interval", INT(CONF, ratelimit.interval, RL_INTERVAL_MIN, RL_INTERVAL_MAX) },
+	{ "burst", INT(CONF, ratelimit.burst, RL_BURST_MIN, RL_BURST_MAX) },
+	{ "leak", INT(CONF, ratelimit.leak, RL_LEAK_MIN, RL_LEAK_MAX) },
+	{ "table", INT(CONF, ratelimit.table, RL_TABLE_MIN, RL_TABLE_MAX), .pow2 = true },
+	{ "ipv6prefix", INT(CONF, ratelimit.v6prefix, 0, 128) },
+	END
+};
+
+static const struct opt brk_role_opts[] = {
+	{ "priority", INT(CONF, berkeley.priority, 0, 255) },
+	END
+};
+
+static const struct opt brk_group_opts[] = {
+	{ "port", INT(CONF, berkeley.port, 1, PORT_MAX) },
+	{ "ttl", INT(CONF, berkeley.ttl, 1, 255) },
+	{ "interface", STRING(OPT_WORD, CONF, berkeley.interface) },
+	END
+};
+
+/* "berkeley ROLE [priority N]": one of three, once. */
+#define BRK_ROLE(word, role) \
+	{ "berkeley " word, .once = "role", .opts = brk_role_opts, .tag = (role), \
+	  .end = brk_role_end }
+/* "berkeley SETTING VALUE", once. */
+#define BRK(setting, ...) \
+	{ "berkeley " setting, .once = setting, ARG(.name = setting, __VA_ARGS__) }
+
+static const struct directive directives[] = {
+	{ "listen", ARG(CUSTOM(listen_addr, 1), .missing = "missing address"),
+	  .opts = listen_opts, .begin = listen_begin, .end = listen_end },
+	{ "stratum", ONCE, ARG(INT(CONF, stratum, 1, 15)) },
+	{ "clock", ONCE, ARG(.name = "clock", ENUM(CONF, clock, clock_words),
+			     .missing = "missing clock type (system, readonly or sim)"),
+	  .opts = clock_opts, .end = clock_end },
+	{ "control", ONCE, ARG(STRING(OPT_SOCKET, CONF, control),
+			       .missing = "missing socket path (or none)") },
+	{ "server", ARG(STRING(OPT_HOST, struct cfg_server, host), .missing = HOST_MISSING),
+	  .opts = server_opts, .begin = server_begin, .end = server_end },
+	{ "pool", ARG(STRING(OPT_HOST, struct cfg_server, host), .missing = HOST_MISSING),
+	  .opts = server_opts, .tag = true, .begin = server_begin, .end = server_end },
+	{ "makestep", ONCE, .args = makestep_args },
+	{ "maxslew", ONCE, ARG(PPM(CONF, maxslew_ppm, 1, 500 * PPM_UNITS, "(0..500] ppm"),
+			       .missing = "missing rate in ppm") },
+	{ "maxdistance", ONCE, ARG(SECONDS(CONF, maxdistance, 1, CFG_MAXDISTANCE_MAX, "(0..16] s"),
+				   .missing = "missing seconds") },
+	{ "holdover", ONCE, ARG(SECONDS(CONF, holdover, 0, CFG_HOLDOVER_MAX, "0..1e7 s"),
+				.missing = "missing seconds") },
+	{ "driftfile", ONCE, ARG(STRING(OPT_ABSPATH, CONF, driftfile), .missing = "missing path") },
+	{ "keyfile", ONCE, ARG(STRING(OPT_PATH, CONF, keyfile), .missing = "missing path") },
+	{ "allow", ARG(CUSTOM(access_prefix, 1), .missing = ACCESS_MISSING), .tag = ACL_ALLOW,
+	  .begin = access_begin, .end = access_end },
+	{ "deny", ARG(CUSTOM(access_prefix, 1), .missing = ACCESS_MISSING), .opts = deny_opts,
+	  .tag = ACL_DENY, .begin = access_begin, .end = access_end },
+	{ "ratelimit", ONCE, .opts = ratelimit_opts, .end = ratelimit_end },
+	{ "user", ONCE, ARG(STRING(OPT_NAME, CONF, user), .missing = "missing name") },
+	{ "controlgroup", ONCE, ARG(STRING(OPT_NAME, CONF, controlgroup), .missing = "missing name") },
+	{ "seccomp", ONCE, ARG(ONOFF(CONF, seccomp), .missing = "missing on or off") },
+	/* "berkeley" alone lists the first four of these. */
+	BRK_ROLE("master", CFG_BRK_MASTER),
+	BRK_ROLE("slave", CFG_BRK_SLAVE),
+	BRK_ROLE("candidate", CFG_BRK_CANDIDATE),
+	{ "berkeley group", .once = "group",
+	  ARG(CUSTOM(brk_group_addr, 1), .missing = "missing group address"),
+	  .opts = brk_group_opts },
+	BRK("interval", SECONDS(CONF, berkeley.interval, 100 * MS, 86400 * NS_PER_S, "0.1..86400 s")),
+	BRK("tolerance", SECONDS(CONF, berkeley.tolerance, 0, 1000000 * NS_PER_S, "0..1e6 s")),
+	BRK("maxrtt", SECONDS(CONF, berkeley.maxrtt, 1 * MS, 10 * NS_PER_S, "0.001..10 s")),
+	BRK("step", SECONDS(CONF, berkeley.step, 0, 1000000 * NS_PER_S, "0..1e6 s")),
+	BRK("misses", INT(CONF, berkeley.misses, 1, 1000)),
+	BRK("election", INT(CONF, berkeley.election, 1, 1000)),
+	BRK("key", INT(CONF, berkeley.key_id, 1, UINT32_MAX)),
+	{ "berkeley auth", .once = "auth", ARG(CUSTOM(brk_auth, 1), .missing = BRK_AUTH_ONLY) },
+};
+
+#define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
+_Static_assert(N_DIRECTIVES <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");
+
+/* ----------------------------------------------------------- the engine */
+
+#define MAX_VALUES 2 /* the most words one value takes (jump AFTER BY) */
+
+static size_t first_word_len(const char *name)
+{
+	return strcspn(name, " ");
+}
+
+static bool same_family(const struct directive *a, const struct directive *b)
+{
+	size_t n = first_word_len(a->name);
+
+	return n == first_word_len(b->name) && strncmp(a->name, b->name, n) == 0;
+}
+
+/* Where a once-only row keeps the line it was given on: the first row of
+ * its family given once under the same name (the three roles share one). */
+static size_t slot(const struct directive *d)
+{
+	size_t i = 0;
+
+	while (!(same_family(d, &directives[i]) && directives[i].once != NULL &&
+		 strcmp(d->once, directives[i].once) == 0))
+		i++;
+	return i;
+}
+
+static unsigned long given_at(const struct parser *p, const char *name)
+{
+	for (size_t i = 0; i < N_DIRECTIVES; i++)
+		if (strcmp(directives[i].name, name) == 0)
+			return p->given[slot(&directives[i])];
+	return 0;
+}
+
+static int once(struct parser *p, const struct directive *d)
+{
+	unsigned long *at = &p->given[slot(d)];
+
+	if (*at != 0 && d->once[0] != '\0')
+		return fail(p, "%s already given on line %lu", d->once, *at);
+	if (*at != 0)
+		return fail(p, "already given on line %lu", *at);
+	*at = p->lineno;
+	return 0;
+}
+
+/* The row named by the line's first word, or for a family
+ * ("berkeley interval") by its first two. */
+static const struct directive *find_directive(const struct line *l, bool *family)
+{
+	*family = false;
+	for (size_t i = 0; i < N_DIRECTIVES; i++) {
+		const char *name = directives[i].name;
+		size_t n = first_word_len(name);
+
+		if (strncmp(name, l->word[0], n) != 0 || l->word[0][n] != '\0')
+			continue;
+		if (name[n] == '\0')
+			return &directives[i];
+		*family = true;
+		if (l->n > 1 && strcmp(name + n + 1, l->word[1]) == 0)
+			return &directives[i];
+	}
+	return NULL;
+}
+
+static int unknown_setting(struct parser *p, const struct line *l)
+{
+	char b[SHOW_MAX], some[96] = "";
+	int listed = 0;
+
+	if (l->n > 1)
+		return fail(p, "unknown setting '%s'", show(b, l->word[1]));
+	for (size_t i = 0; i < N_DIRECTIVES && listed < 4; i++) {
+		const char *name = directives[i].name;
+		size_t n = first_word_len(name);
+
+		if (strncmp(name, l->word[0], n) == 0 && l->word[0][n] == '\0' && name[n] != '\0') {
+			snprintf(some + strlen(some), sizeof(some) - strlen(some), "%s, ",
+				 name + n + 1);
+			listed++;
+		}
+	}
+	return fail(p, "missing argument (%s...)", some);
+}
+
+static int max_words(const struct directive *d)
+{
+	int n = d->name[first_word_len(d->name)] != '\0' ? 2 : 1;
+
+	for (const struct opt *o = d->args; o != NULL && o->kind != OPT_END; o++)
+		n += opt_words(o);
+	for (const struct opt *o = d->opts; o != NULL && o->kind != OPT_END; o++)
+		n += 1 + opt_words(o);
+	return n;
+}
+
+/* The n words from word i, NULL past the line's end. */
+static void take(const struct line *l, int i, int n, const char *val[MAX_VALUES])
+{
+	assert(n <= MAX_VALUES);
+	for (int k = 0; k < MAX_VALUES; k++)
+		val[k] = k < n && i + k < l->n ? l->word[i + k] : NULL;
+}
+
+static int missing(struct parser *p, const struct opt *o)
+{
+	if (o->missing != NULL)
+		return fail(p, "%s", o->missing);
+	if (o->name != NULL)
+		return fail(p, "missing value after %s", o->name);
+	return fail(p, "missing argument");
+}
+
+/* The arguments from word *i on. */
+static int parse_args(struct parser *p, const struct opt *args, const struct line *l, int *i,
+		      void *obj)
+{
+	const char *val[MAX_VALUES];
+	int rc;
+
+	for (const struct opt *o = args; o != NULL && o->kind != OPT_END; o++) {
+		take(l, *i, opt_words(o), val);
+		if (val[0] == NULL)
+			return missing(p, o);
+		if ((rc = opt_value(p, o, obj, val)) < 0)
+			return rc;
+		*i += opt_words(o);
+	}
+	return 0;
+}
+
+static const struct opt *find_opt(const struct opt *opts, const char *word)
+{
+	for (const struct opt *o = opts; o != NULL && o->kind != OPT_END; o++)
+		if (strcmp(o->name, word) == 0)
+			return o;
+	return NULL;
+}
+
+/* The options from word i to the end, each at most once; *seen gets a
+ * bit an option, by its row. */
+static int parse_opts(struct parser *p, const struct opt *opts, const struct line *l, int i,
+		      void *obj, unsigned *seen)
+{
+	const char *val[MAX_VALUES];
+	char b[SHOW_MAX];
+	int rc;
+
+	while (i < l->n) {
+		const struct opt *o = find_opt(opts, l->word[i]);
+
+		if (o == NULL)
+			return fail(p, "unknown option '%s'", show(b, l->word[i]));
+		if (*seen & (1u << (o - opts)))
+			return fail(p, "%s given twice", o->name);
+		*seen |= 1u << (o - opts);
+		take(l, i + 1, opt_words(o), val);
+		if (opt_words(o) > 0 && val[0] == NULL)
+			return missing(p, o);
+		if ((rc = opt_value(p, o, obj, val)) < 0)
+			return rc;
+		i += 1 + opt_words(o);
+	}
+	return 0;
+}
+
+static int run_directive(struct parser *p, const struct directive *d, const struct line *l)
+{
+	int i = d->name[first_word_len(d->name)] != '\0' ? 2 : 1;
+	int max = max_words(d), rc;
+	unsigned seen = 0;
+	char b[SHOW_MAX];
+	void *obj;
+
+	assert(max <= MAX_WORDS);
+	if (l->n > max)
+		return fail(p, "extra argument '%s'", show(b, l->word[max]));
+	if (d->once != NULL && (rc = once(p, d)) < 0)
+		return rc;
+	obj = d->begin ? d->begin(p, d) : p->cfg;
+	if (obj == NULL)
+		return -EINVAL;
+	if ((rc = parse_args(p, d->args, l, &i, obj)) < 0 ||
+	    (rc = parse_opts(p, d->opts, l, i, obj, &seen)) < 0)
+		return rc;
+	return d->end ? d->end(p, d, obj, seen) : 0;
+}
 
 static bool is_blank(char c)
 {
@@ -1197,32 +1058,16 @@ static void split(char *buf, struct line *l)
 	}
 }
 
-static int run_directive(struct parser *p, char *buf)
-{
-	struct line l;
-	char b[SHOW_MAX];
-
-	split(buf, &l);
-	for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
-		const struct directive *d = &directives[i];
-
-		if (strcmp(l.word[0], d->name) != 0)
-			continue;
-		p->name = d->name;
-		if (l.n > d->max_words)
-			return fail(p, "extra argument '%s'", show(b, l.word[d->max_words]));
-		return d->parse(p, &l);
-	}
-	return fail(p, "unknown directive");
-}
-
 /* One line, its end (LF or CRLF) already cut off. */
 static int parse_line(struct parser *p, const char *s, size_t len)
 {
 	const char *hash = memchr(s, '#', len);
 	size_t end = hash ? (size_t)(hash - s) : len;
 	size_t start = 0, name_end;
+	const struct directive *d;
 	char buf[CFG_LINE_MAX + 1];
+	struct line l;
+	bool family;
 
 	while (start < end && is_blank(s[start]))
 		start++;
@@ -1231,7 +1076,7 @@ static int parse_line(struct parser *p, const char *s, size_t len)
 	name_end = start;
 	while (name_end < end && !is_blank(s[name_end]))
 		name_end++;
-	/* Messages name the directive as written until it is known. */
+	/* Messages name the directive as written. */
 	p->name = start < end ? show_n(p->name_buf, s + start, name_end - start) : "comment";
 	if (memchr(s, '\0', len))
 		return fail(p, "NUL byte in the line");
@@ -1241,7 +1086,59 @@ static int parse_line(struct parser *p, const char *s, size_t len)
 		return fail(p, "line longer than %d bytes", CFG_LINE_MAX);
 	memcpy(buf, s + start, end - start);
 	buf[end - start] = '\0';
-	return run_directive(p, buf);
+	split(buf, &l);
+	if ((d = find_directive(&l, &family)) == NULL)
+		return family ? unknown_setting(p, &l) : fail(p, "unknown directive");
+	return run_directive(p, d, &l);
+}
+
+/* ------------------------------------------------ checks of the whole file */
+
+/* A server's key must come from a keys file, given anywhere in the file. */
+static int server_keys_check(struct parser *p)
+{
+	for (int i = 0; i < p->cfg->n_servers; i++) {
+		const struct cfg_server *sv = &p->cfg->server[i];
+
+		if (sv->key_id != 0 && !given_at(p, "keyfile")) {
+			p->lineno = sv->line;
+			p->name = sv->pool ? "pool" : "server";
+			return fail(p, "key %u needs a keyfile", sv->key_id);
+		}
+	}
+	return 0;
+}
+
+/* Berkeley settings need a role, and a role a key or an explicit `auth
+ * none`. Errors name the line they concern. */
+static int berkeley_check(struct parser *p)
+{
+	const struct cfg_berkeley *b = &p->cfg->berkeley;
+	unsigned long role = given_at(p, "berkeley master");
+	unsigned long key = given_at(p, "berkeley key"), auth = given_at(p, "berkeley auth");
+
+	p->name = "berkeley";
+	for (size_t i = 0; i < N_DIRECTIVES && role == 0; i++) {
+		const struct directive *d = &directives[i];
+
+		if (p->given[i] && strncmp(d->name, "berkeley ", 9) == 0) {
+			p->lineno = p->given[i];
+			return fail(p, "%s given without a role (berkeley master, slave or candidate)",
+				    d->once);
+		}
+	}
+	if (role == 0)
+		return 0;
+	p->lineno = role;
+	if (key && auth)
+		return fail(p, "both a key (line %lu) and auth none (line %lu)", key, auth);
+	if (!key && !auth)
+		return fail(p, "no key: give 'berkeley key ID' and 'keyfile PATH', or 'berkeley auth none'");
+	if (key && !given_at(p, "keyfile")) {
+		p->lineno = key;
+		return fail(p, "key %u needs a keyfile", b->key_id);
+	}
+	return 0;
 }
 
 void cfg_init(struct tsyncd_config *cfg)

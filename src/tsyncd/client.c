@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <netdb.h>
 #include <nettle/md5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,6 @@
 #include "nonce.h"
 
 #define NS_PER_MS 1000000LL
-#define RESOLVE_RETRY_MS 30000
 #define WATCH_MS 1000
 #define DRIFT_SAVE_TICKS 3600 /* one an hour, at one tick a second */
 
@@ -288,6 +286,7 @@ static void send_request(struct peer *p)
 		log_debug("%s: cannot send: %s", p->name, strerror(-err));
 	p->waiting = true;
 	ntpsrc_on_transmit(&p->src, p->t0);
+	names_on_request(&p->health);
 }
 
 static void on_poll(uv_timer_t *t)
@@ -343,8 +342,10 @@ static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 	p->last_xmt = r->xmt;
 	log_debug("%s: offset %+.9f delay %.9f", p->name, (double)in.sample.offset / 1e9,
 		  (double)in.sample.delay / 1e9);
-	if (ntpsrc_on_reply(&p->src, &in, cl->synced) == NTPSRC_UPDATE)
-		select_and_update(cl);
+	if (ntpsrc_on_reply(&p->src, &in, cl->synced) != NTPSRC_UPDATE)
+		return;
+	select_and_update(cl);
+	names_on_update(&p->health, p->sel == SRCSEL_FALSETICKER);
 }
 
 static void kissed(struct peer *p, const struct ntp_pkt *r, int64_t now)
@@ -399,6 +400,7 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 	    res == NTP_EXCH_BOGUS)
 		return;
 	p->waiting = false;
+	names_on_reply(&p->health);
 	if (res == NTP_EXCH_KOD)
 		kissed(p, &r, t3);
 	else if (res == NTP_EXCH_OK)
@@ -465,8 +467,8 @@ static int peer_open(struct peer *p, const struct cfg_server *conf)
 	return 0;
 }
 
-static void add_peer(struct client *cl, const struct cfg_server *conf, const struct sockaddr *sa,
-		     socklen_t len)
+void client_add_peer(struct client *cl, const struct cfg_server *conf, struct resolver *r,
+		     const struct sockaddr *sa, socklen_t len)
 {
 	if (known_addr(cl, sa))
 		return;
@@ -480,6 +482,7 @@ static void add_peer(struct client *cl, const struct cfg_server *conf, const str
 		return;
 	}
 	p->cl = cl;
+	p->res = r;
 	p->key = conf->key_id != 0 ? keys_find(&cl->srv->keys, conf->key_id) : NULL;
 	memcpy(&p->addr, sa, len);
 	addr_format(sa, p->name, sizeof(p->name));
@@ -494,55 +497,21 @@ static void add_peer(struct client *cl, const struct cfg_server *conf, const str
 		 conf->maxpoll, conf->iburst ? ", iburst" : "", p->key != NULL ? ", with a key" : "");
 }
 
-/* ---------------------------------------------------------------- resolving */
-
-static void resolve(struct resolver *r);
-
-static void on_retry(uv_timer_t *t)
+void client_remove_peer(struct client *cl, struct peer *p)
 {
-	resolve(t->data);
-}
+	int i = 0;
 
-static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-	struct resolver *r = req->data;
-	struct client *cl = r->cl;
-
-	r->busy = false;
-	if (cl->stopping) {
-		uv_freeaddrinfo(res);
+	while (i < cl->n_peers && cl->peers[i] != p)
+		i++;
+	if (i == cl->n_peers)
 		return;
-	}
-	if (status < 0) {
-		log_warn("%s: %s; trying again in %d s", r->conf->host, uv_strerror(status),
-			 RESOLVE_RETRY_MS / 1000);
-		uv_timer_start(&r->retry, on_retry, RESOLVE_RETRY_MS, 0);
-		return;
-	}
-	/* A server is its first address; a pool is every address. */
-	for (struct addrinfo *a = res; a != NULL; a = a->ai_next) {
-		add_peer(cl, r->conf, a->ai_addr, a->ai_addrlen);
-		if (!r->conf->pool)
-			break;
-	}
-	uv_freeaddrinfo(res);
-}
-
-static void resolve(struct resolver *r)
-{
-	char port[8];
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV };
-
-	snprintf(port, sizeof(port), "%u", r->conf->port);
-	r->req.data = r;
-	int err = uv_getaddrinfo(r->cl->loop, &r->req, on_resolved, r->conf->host, port, &hints);
-	if (err < 0) {
-		log_warn("%s: %s; trying again in %d s", r->conf->host, uv_strerror(err),
-			 RESOLVE_RETRY_MS / 1000);
-		uv_timer_start(&r->retry, on_retry, RESOLVE_RETRY_MS, 0);
-		return;
-	}
-	r->busy = true;
+	memmove(&cl->peers[i], &cl->peers[i + 1], sizeof(p) * (size_t)(cl->n_peers - i - 1));
+	cl->n_peers--;
+	if (cl->sel.peer == i)
+		cl->sel.peer = -1;
+	else if (cl->sel.peer > i)
+		cl->sel.peer--;
+	peer_close(p);
 }
 
 /* ---------------------------------------------------------------- watch */
@@ -596,6 +565,7 @@ static void on_watch(uv_timer_t *t)
 	int64_t now = now_ns(cl); /* a jump is noticed here if nothing else read the clock */
 
 	check_sync(cl, now);
+	resolver_check(cl);
 	if (++cl->watch_ticks % DRIFT_SAVE_TICKS == 0)
 		save_drift(cl);
 }
@@ -671,13 +641,8 @@ int client_start(struct client *cl, uv_loop_t *loop, struct clk *clock, struct s
 	uv_timer_init(loop, &cl->watch);
 	cl->watch.data = cl;
 	uv_timer_start(&cl->watch, on_watch, WATCH_MS, WATCH_MS);
-	for (int i = 0; i < cfg->n_servers; i++) {
-		struct resolver *r = &cl->res[cl->n_res++];
-		*r = (struct resolver){ .cl = cl, .conf = &cfg->server[i] };
-		uv_timer_init(loop, &r->retry);
-		r->retry.data = r;
-		resolve(r);
-	}
+	for (int i = 0; i < cfg->n_servers; i++)
+		resolver_start(&cl->res[cl->n_res++], cl, &cfg->server[i]);
 	return 0;
 }
 
@@ -688,11 +653,8 @@ void client_stop(struct client *cl)
 	cl->stopping = true;
 	save_drift(cl);
 	uv_close((uv_handle_t *)&cl->watch, NULL);
-	for (int i = 0; i < cl->n_res; i++) {
-		if (cl->res[i].busy)
-			uv_cancel((uv_req_t *)&cl->res[i].req);
-		uv_close((uv_handle_t *)&cl->res[i].retry, NULL);
-	}
+	for (int i = 0; i < cl->n_res; i++)
+		resolver_stop(&cl->res[i]);
 	for (int i = 0; i < cl->n_peers; i++)
 		peer_close(cl->peers[i]);
 	cl->n_peers = 0;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "resolver.h"
 #include "server.h"
 #include "tsync/clock.h"
 #include "tsync/config.h"
@@ -43,18 +44,11 @@ struct peer {
 	uint64_t foreign;          /* datagrams from another address */
 	uint64_t t0_user;          /* replies taken without the kernel's t0 */
 	const struct keys_key *key; /* `key ID`: requests signed, replies checked; NULL: none */
+	struct resolver *res;      /* the line whose name gave its address */
+	struct names_health health; /* whether that name should replace it */
 	/* Replies refused for their MAC, by enum ntp_auth_result: none, a
 	 * crypto-NAK, another key id, a bad digest (OK stays 0). */
 	uint64_t auth_rejected[NTP_AUTH_BAD_MAC + 1];
-};
-
-/* A server or pool line while its name is being resolved. */
-struct resolver {
-	struct client *cl;
-	const struct cfg_server *conf;
-	uv_getaddrinfo_t req;
-	uv_timer_t retry;
-	bool busy;
 };
 
 struct client {
@@ -92,5 +86,12 @@ int client_check_keys(const struct tsyncd_config *cfg, const struct keys_ring *k
 /* Close every handle and save the frequency; the loop then ends. */
 void client_stop(struct client *cl);
 void client_log_stats(const struct client *cl);
+
+/* Poll sa for the line conf of resolver r (resolver.c); refused and logged
+ * when it is polled already or no slot is left. */
+void client_add_peer(struct client *cl, const struct cfg_server *conf, struct resolver *r,
+		     const struct sockaddr *sa, socklen_t len);
+/* Stop polling p and forget it. */
+void client_remove_peer(struct client *cl, struct peer *p);
 
 #endif

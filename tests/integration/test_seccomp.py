@@ -15,14 +15,12 @@ lookup, so that tsyncd's retry 30 s later runs filtered from start to end.
 import os
 import re
 import signal
-import socket
-import struct
-import threading
 
 from brktest import Node, group_port, random_group, wait_round
+from dnstest import ToyDns, in_namespace
 from privtest import NOBODY, proc_status, wait_updates
-from tsynctest import (LoggedProcess, Tsyncd, check, main, no_valgrind, random_loopback_address,
-                       tmpdir, tsync, tsyncd_path)
+from tsynctest import (LoggedProcess, Tsyncd, check, main, no_valgrind, tmpdir, tsync,
+                       tsyncd_path)
 
 
 
@@ -80,56 +78,19 @@ def one_run(extra, name):
     up.terminate()
 
 
-class ToyDns:
-    """A DNS server on a random loopback address, port 53: SERVFAIL while
-    self.failing, then every A question answered 127.0.0.1 and every other
-    one with no record."""
-
-    def __init__(self):
-        self.addr = random_loopback_address()
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((self.addr, 53))
-        self.failing = True
-        self.answered = []  # (qtype, failed)
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            q, peer = self.sock.recvfrom(512)
-            i = 12
-            while i < len(q) and q[i]:
-                i += q[i] + 1
-            if len(q) < i + 5:
-                continue
-            qtype = struct.unpack("!H", q[i + 1:i + 3])[0]
-            fail = self.failing
-            ans = b""
-            if qtype == 1 and not fail:
-                ans = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + \
-                    socket.inet_aton("127.0.0.1")
-            hdr = struct.pack("!HHHHHH", struct.unpack("!H", q[:2])[0],
-                              0x8182 if fail else 0x8180, 1, 1 if ans else 0, 0, 0)
-            self.sock.sendto(hdr + q[12:i + 5] + ans, peer)
-            self.answered.append((qtype, fail))
-
-
 def dns_retry():
     up = Tsyncd(["listen 127.0.0.1 port 0", "stratum 1", "clock sim offset 0", "control none"],
                 name="upstream")
-    dns = ToyDns()
+    dns = ToyDns(failing=True)
+    resolv = dns.resolv_conf()
     d = tmpdir()
-    resolv = os.path.join(d, "resolv.conf")
-    with open(resolv, "w") as f:
-        f.write("nameserver %s\noptions attempts:1\n" % dns.addr)
     conf = os.path.join(d, "tsyncd.conf")
     with open(conf, "w") as f:
         f.write("listen 127.0.0.1 port 0\nclock sim offset 0.001\ncontrol none\n"
                 "seccomp on\nuser nobody\n"
                 "server tsync-seccomp.test port %d minpoll -2 maxpoll -2 iburst\n" % up.port())
-    t = LoggedProcess("resolving", [
-        "unshare", "--mount", "--propagation", "private", "sh", "-c",
-        'mount --bind "$0" /etc/resolv.conf && exec "$1" -n -f "$2"', resolv, tsyncd_path(),
-        conf])
+    t = LoggedProcess("resolving", in_namespace([(resolv, "/etc/resolv.conf")],
+                                                 [tsyncd_path(), "-n", "-f", conf]))
     t.wait_line(r"^tsyncd: seccomp filter on")
     t.wait_line(r"^tsyncd: warning: tsync-seccomp\.test: .*; trying again in 30 s$")
     check(dns.answered and all(failed for _, failed in dns.answered),

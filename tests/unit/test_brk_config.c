@@ -113,7 +113,7 @@ START_TEST(errors)
 	bad("berkeley interval\n", "t.conf:1: berkeley: missing value after interval");
 	bad("berkeley interval 1 2\n", "t.conf:1: berkeley: extra argument '2'");
 	bad("berkeley tolerance -1\n",
-	    "t.conf:1: berkeley: tolerance -1 is out of range 0..1e+06 s");
+	    "t.conf:1: berkeley: tolerance -1 is out of range 0..1e6 s");
 	bad("berkeley maxrtt x\n", "t.conf:1: berkeley: maxrtt 'x' is not a number");
 	bad("berkeley misses 0\n", "t.conf:1: berkeley: misses 0 is out of range 1..1000");
 	bad("berkeley key 0\n", "t.conf:1: berkeley: key 0 is out of range 1..4294967295");

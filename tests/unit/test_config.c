@@ -616,7 +616,7 @@ START_TEST(discipline_errors)
 {
 	bad("makestep 1\n", "t.conf:1: makestep: needs a threshold in seconds and a limit of updates");
 	bad("makestep x 3\n", "t.conf:1: makestep: threshold 'x' is not a number");
-	bad("makestep -1 3\n", "t.conf:1: makestep: threshold -1 is negative");
+	bad("makestep -1 3\n", "t.conf:1: makestep: threshold -1 is out of range 0..1e6 s");
 	bad("makestep 1 -2\n", "t.conf:1: makestep: limit -2 is out of range -1..2147483647");
 	bad("makestep 1 3\nmakestep 1 3\n", "t.conf:2: makestep: already given on line 1");
 	bad("maxslew\n", "t.conf:1: maxslew: missing rate in ppm");
@@ -626,6 +626,47 @@ START_TEST(discipline_errors)
 	bad("driftfile\n", "t.conf:1: driftfile: missing path");
 	bad("driftfile drift\n", "t.conf:1: driftfile: 'drift' is not an absolute path");
 	bad("driftfile /a\ndriftfile /b\n", "t.conf:2: driftfile: already given on line 1");
+}
+END_TEST
+
+/* The table's guards hold for every directive, not only those above. */
+START_TEST(once_everywhere)
+{
+	static const char *const once[] = {
+		"stratum 2", "clock sim", "control none", "makestep 1 3", "maxslew 10",
+		"maxdistance 1", "holdover 1", "driftfile /d", "keyfile /k", "ratelimit",
+		"user u", "controlgroup g", "seccomp off",
+	};
+	char text[128], want[128], name[32];
+
+	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
+		sscanf(once[i], "%31s", name);
+		snprintf(text, sizeof(text), "%s\n# again\n%s\n", once[i], once[i]);
+		snprintf(want, sizeof(want), "t.conf:3: %s: already given on line 1", name);
+		bad(text, want);
+	}
+	/* Repeatable ones are not. */
+	ok("listen ::1\nlisten ::1 port 2\nserver a\nserver a\nallow all\n"
+	   "deny 10.0.0.0/8\ndeny 10.0.0.0/16 kod\n");
+	ck_assert_int_eq(cfg.n_listen, 2);
+	ck_assert_int_eq(cfg.n_servers, 2);
+	ck_assert_int_eq(cfg.acl.n, 3);
+}
+END_TEST
+
+START_TEST(engine_edges)
+{
+	/* An option with two values reports the first one missing as any. */
+	bad("clock sim jump\n", "t.conf:1: clock: missing value after jump");
+	/* ppm are read to 1e-9 ppm, as drift. */
+	ok("maxslew 0.000000001\n");
+	ck_assert(cfg.maxslew_ppm == 1e-9);
+	bad("maxslew 0.0000000004\n", "t.conf:1: maxslew: 0.0000000004 is out of range (0..500] ppm");
+	/* A value that is an option's name is a value, not the option. */
+	bad("server h port iburst\n", "t.conf:1: server: port 'iburst' is not a number");
+	/* Arguments come before options: a missing one is missing. */
+	bad("makestep 1\n", "t.conf:1: makestep: needs a threshold in seconds and a limit of updates");
+	bad("seccomp maybe\n", "t.conf:1: seccomp: 'maybe' is not on or off");
 }
 END_TEST
 
@@ -668,6 +709,8 @@ static Suite *config_suite(void)
 	tcase_add_test(errors, server_seventeen);
 	tcase_add_test(errors, server_key);
 	tcase_add_test(errors, discipline_errors);
+	tcase_add_test(errors, once_everywhere);
+	tcase_add_test(errors, engine_edges);
 	suite_add_tcase(s, errors);
 	return s;
 }
