@@ -191,6 +191,13 @@ void ntpsrc_on_kod(struct ntpsrc *s, enum ntp_kiss code, int64_t now);
  * offset (server minus ours) moves by -delta_ns. */
 void ntpsrc_on_step(struct ntpsrc *s, int64_t delta_ns);
 
+/* The local clock was slewed by delta_ns since the stored samples were
+ * taken (or last corrected): every stored offset moves by -delta_ns, as
+ * after a step, the local times stay (a slew moves the clock gradually,
+ * and its times went on). Call it before each new sample, with what was
+ * slewed since the last call. */
+void ntpsrc_on_slew(struct ntpsrc *s, int64_t delta_ns);
+
 /* Force the poll exponent (e.g. from the discipline's time constant),
  * clamped to [floor, maxpoll]. */
 void ntpsrc_set_poll(struct ntpsrc *s, int8_t poll);

@@ -37,10 +37,10 @@
 #define DRIFT_SCALE 9
 #define DRIFT_MAX_UNITS (1000LL * 1000000000LL)
 #define MAKESTEP_MAX_NS (1000000LL * NS_PER_S)
-/* maxslew in units of 1e-3 ppm; the kernel corrects frequency by at most
- * 500 ppm. */
+/* maxslew in units of 1e-3 ppm, up to the fastest slew of the clocks
+ * (CLK_MAX_SLEW_PPM: the kernel's tick and frequency together). */
 #define MAXSLEW_SCALE 3
-#define MAXSLEW_MAX_UNITS 500000LL
+#define MAXSLEW_MAX_UNITS 83333333LL
 
 struct line {
 	char *word[MAX_WORDS + 1]; /* one more, to name the first extra word */
@@ -629,12 +629,12 @@ static int do_maxslew(struct parser *p, const struct line *l)
 	case NUM_BAD:
 		return fail(p, "'%s' is not a number", show(b, l->word[1]));
 	case NUM_RANGE:
-		return fail(p, "%s is out of range (0..500] ppm", show(b, l->word[1]));
+		return fail(p, "%s is out of range (0..83333.333] ppm", show(b, l->word[1]));
 	case NUM_OK:
 		break;
 	}
 	if (v <= 0)
-		return fail(p, "%s is out of range (0..500] ppm", show(b, l->word[1]));
+		return fail(p, "%s is out of range (0..83333.333] ppm", show(b, l->word[1]));
 	p->cfg->maxslew_ppm = (double)v / 1e3;
 	return 0;
 }

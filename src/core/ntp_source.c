@@ -321,6 +321,15 @@ void ntpsrc_on_step(struct ntpsrc *s, int64_t delta_ns)
 	s->update_t = shift_time(s->update_t, delta_ns);
 }
 
+void ntpsrc_on_slew(struct ntpsrc *s, int64_t delta_ns)
+{
+	for (int i = 0; i < NTPSRC_NSTAGE; i++)
+		if (s->f[i].valid)
+			s->f[i].offset -= delta_ns;
+	if (s->have_output)
+		s->offset -= delta_ns;
+}
+
 void ntpsrc_set_poll(struct ntpsrc *s, int8_t poll)
 {
 	s->poll = poll;

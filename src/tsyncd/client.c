@@ -139,7 +139,7 @@ static void apply(struct client *cl, const struct disc_actions *a)
 	}
 	if (a->set_freq && (err = clk_set_freq(cl->clock, a->freq_ppm)) < 0)
 		adjust_failed(cl, "set the frequency of", err);
-	if (a->slew && (err = clk_slew(cl->clock, a->slew_ns)) < 0)
+	if (a->slew && (err = clk_slew_at(cl->clock, a->slew_ns, a->slew_ppm)) < 0)
 		adjust_failed(cl, "slew", err);
 }
 
@@ -314,6 +314,21 @@ static void on_tx_stamp(struct udp_sock *s, uint32_t key, int64_t tx_time)
 		udp_tx_req_stamp(&p->tx, key, tx_time);
 }
 
+/* Our slews since the last reply moved the clock under every stored
+ * sample (at up to maxslew, tens of milliseconds a second): correct them
+ * before a new one joins them, so that the filter, the selection and the
+ * discipline see every offset as it is now. */
+static void follow_slews(struct client *cl)
+{
+	struct clk_status st;
+
+	if (clk_status(cl->clock, &st) < 0 || st.slewed == cl->slewed)
+		return;
+	for (int i = 0; i < cl->n_peers; i++)
+		ntpsrc_on_slew(&cl->peers[i]->src, st.slewed - cl->slewed);
+	cl->slewed = st.slewed;
+}
+
 static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 {
 	struct client *cl = p->cl;
@@ -329,6 +344,7 @@ static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 	ntp_exch_sample(t0, t1, t2, t3, r->precision, cl->clock->precision, &in.sample);
 	p->last_offset = in.sample.offset;
 	p->last_xmt = r->xmt;
+	follow_slews(cl);
 	log_debug("%s: offset %+.9f delay %.9f", p->name, (double)in.sample.offset / 1e9,
 		  (double)in.sample.delay / 1e9);
 	if (ntpsrc_on_reply(&p->src, &in, cl->synced) == NTPSRC_UPDATE)
@@ -611,6 +627,9 @@ static void start_discipline(struct client *cl)
 			log_info("frequency %+.3f ppm from %s", ppm, cl->cfg->driftfile);
 	}
 	disc_init(&cl->disc, &dc, known ? ppm : 0.0, known);
+	struct clk_status st;
+	if (clk_status(cl->clock, &st) == 0)
+		cl->slewed = st.slewed; /* what the Berkeley role may have slewed */
 }
 
 /* A server's key must be in the keys file, and be an NTP key: found

@@ -77,6 +77,8 @@ struct client {
 	char peer_name[ADDR_STRLEN];
 	struct disc_clockpair pair; /* the last clock reading, for jumps */
 	int64_t steps_applied;  /* sum of the steps the clock took, ns */
+	int64_t slewed;         /* clk_status().slewed when the samples were
+				   last corrected for our slews */
 	uv_timer_t watch;       /* once a second: jumps; hourly: drift file */
 	unsigned watch_ticks;
 	bool adjust_failed;     /* logged once */

@@ -43,13 +43,13 @@ START_TEST(defaults_and_ranges)
 	disc_config_default(&cfg);
 	ck_assert_int_eq(cfg.step_threshold, 100 * MS);
 	ck_assert_int_eq(cfg.step_limit, 3);
-	ck_assert(cfg.maxslew_ppm == 500.0);
+	ck_assert(cfg.maxslew_ppm == 83333.333);
 	ck_assert(disc_config_valid(&cfg, &why));
 	ck_assert_str_eq(disc_state_name(DISC_LOCKED), "locked");
 	ck_assert_str_eq(disc_state_name(DISC_UNSET), "unset");
-	cfg.maxslew_ppm = 501;
+	cfg.maxslew_ppm = 83333.334;
 	ck_assert(!disc_config_valid(&cfg, &why));
-	ck_assert_str_eq(why, "maxslew must be > 0 and <= 500 ppm");
+	ck_assert_str_eq(why, "maxslew must be > 0 and <= 83333.333 ppm");
 	cfg = config(0, 3);
 	ck_assert(!disc_config_valid(&cfg, &why));
 	cfg = config(S, -2);
@@ -84,7 +84,8 @@ START_TEST(step_or_slew_at_threshold)
 END_TEST
 
 /* The offset that counts is the one left once the slew in progress is
- * done: 120 ms measured with 50 ms still to slew is 70 ms. */
+ * done: 120 ms measured with 50 ms still to slew is 70 ms. The new slew
+ * replaces that one: 120 ms in all. */
 START_TEST(slew_in_progress_counts)
 {
 	struct disc_config cfg = config(100 * MS, 3);
@@ -95,7 +96,7 @@ START_TEST(slew_in_progress_counts)
 	ck_assert_int_eq(disc_update(&d, &in, &a), 0);
 	ck_assert(!a.step);
 	ck_assert_int_eq(a.offset_est, 70 * MS);
-	ck_assert_int_eq(a.slew_ns, 70 * MS);
+	ck_assert_int_eq(a.slew_ns, 120 * MS);
 }
 END_TEST
 
@@ -114,9 +115,10 @@ START_TEST(step_limit)
 		update(&d, 0, T0 + i * S);
 	struct disc_actions a = update(&d, 200 * MS, T0 + 3 * S + 200 * MS);
 	ck_assert(!a.step && a.slew); /* the fourth may not */
-	/* Slewed no faster than maxslew over the last interval: 500 ppm of
-	 * 1.2 s. */
-	ck_assert_int_eq(a.slew_ns, 600 * US);
+	/* The whole offset the line puts at now, at the rate that slews it in
+	 * the last interval, 1.2 s. */
+	ck_assert_int_eq(a.slew_ns, 50825 * US);
+	ck_assert(fabs(a.slew_ppm - 50825.0 / 1.2) < 0.001);
 
 	cfg = config(100 * MS, -1);
 	disc_init(&d, &cfg, 0, false);
@@ -150,7 +152,8 @@ START_TEST(frequency_sign_by_hand)
 }
 END_TEST
 
-/* A clock losing 800 us/s wants +800 ppm: clamped to maxslew. */
+/* A clock losing 800 us/s wants +800 ppm: clamped to the kernel's 500
+ * ppm whatever maxslew says; maxslew bounds the slew's rate. */
 START_TEST(frequency_clamped)
 {
 	struct disc_config cfg = config(100 * MS, 3);
@@ -160,9 +163,11 @@ START_TEST(frequency_clamped)
 	update(&d, 0, T0);
 	struct disc_actions a = update(&d, 800 * US, T0 + S);
 	ck_assert(a.set_freq);
-	ck_assert(a.freq_ppm == 100.0);
-	/* and the slew no faster than 100 ppm of the 1 s interval */
-	ck_assert_int_eq(a.slew_ns, 100 * US);
+	ck_assert(a.freq_ppm == DISC_MAX_PPM);
+	/* the 650 us the line (its slope clamped) puts at now, at no more
+	 * than 100 ppm */
+	ck_assert_int_eq(a.slew_ns, 650 * US);
+	ck_assert(a.slew_ppm == 100.0);
 
 	disc_config_default(&cfg);
 	disc_init(&d, &cfg, 0, false);
@@ -186,15 +191,15 @@ START_TEST(driftfile_prior)
 	a = update(&d, 13 * US, T0 + S);
 	ck_assert(!a.set_freq);
 	/* A third one is blended. In the free-running frame (ns, the frequency
-	 * in force and the slews of 3 and 7 us added back): u = 3000, -33872,
-	 * -79744 at x = -2, -1, 0 s. The line: -41372 ns/s (-41.372 ppm),
-	 * residuals -1500, 3000, -1500: a scatter of 3674 ns, below the 10 us
-	 * of jitter, which counts instead: standard error 10 / sqrt(2) =
-	 * 7.071 ppm. Weights 1/2^2 and 1/7.071^2: (0.25 x -49.872 + 0.02 x
-	 * -41.372) / 0.27 = -49.242 ppm. */
+	 * in force and the slews of 3 and 6.5 us added back): u = 3000,
+	 * -33872, -80244 at x = -2, -1, 0 s. The line: -41622 ns/s (-41.622
+	 * ppm), residuals -1583, 3167, -1583: a scatter of 3878 ns, below the
+	 * 10 us of jitter, which counts instead: standard error 10 / sqrt(2)
+	 * = 7.071 ppm. Weights 1/2^2 and 1/7.071^2: (0.25 x -49.872 + 0.02 x
+	 * -41.622) / 0.27 = -49.261 ppm. */
 	a = update(&d, 10 * US, T0 + 2 * S);
 	ck_assert(a.set_freq);
-	ck_assert(fabs(a.freq_ppm - -49.242) < 0.001);
+	ck_assert(fabs(a.freq_ppm - -49.261) < 0.001);
 	ck_assert(fabs(a.skew_ppm - 7.071) < 0.001);
 }
 END_TEST
@@ -280,11 +285,12 @@ START_TEST(jump_detection)
 				       .steps = -250 * MS };
 	ck_assert(!disc_jump_detect(&prev, &cur, 100 * MS, &jump));
 	ck_assert_int_eq(jump, 0);
-	/* Up to threshold + 1500 ppm x 10 s = 115 ms is frequency and slew. */
-	cur = (struct disc_clockpair){ .real = T0 + 10 * S + 115 * MS, .mono = 15 * S };
+	/* Up to threshold + 84,333.333 ppm x 10 s = 943.333 ms is frequency
+	 * and slews at the fastest maxslew. */
+	cur = (struct disc_clockpair){ .real = T0 + 10 * S + 943333 * US, .mono = 15 * S };
 	ck_assert(!disc_jump_detect(&prev, &cur, 100 * MS, &jump));
-	ck_assert_int_eq(jump, 115 * MS);
-	cur.real += 1;
+	ck_assert_int_eq(jump, 943333 * US);
+	cur.real += US;
 	ck_assert(disc_jump_detect(&prev, &cur, 100 * MS, &jump));
 }
 END_TEST
@@ -374,6 +380,7 @@ static void loop_init(struct loop *l, int seed, double sigma, int64_t offset, do
 /* One poll at l->t; the next one interval later. */
 static void loop_poll(struct loop *l, int64_t interval, struct disc_actions *a)
 {
+	sim_settle(&l->m, l->t); /* the daemon's timer ended the slews due */
 	struct disc_input in = {
 		.offset = -sim_offset_at(&l->m, l->t) + (int64_t)llround(gauss(l) * l->sigma),
 		.jitter = (int64_t)l->sigma,
@@ -386,7 +393,7 @@ static void loop_poll(struct loop *l, int64_t interval, struct disc_actions *a)
 	if (a->set_freq)
 		sim_set_freq(&l->m, l->t, a->freq_ppm);
 	if (a->slew)
-		sim_slew(&l->m, l->t, a->slew_ns);
+		sim_slew(&l->m, l->t, a->slew_ns, a->slew_ppm);
 	l->t += interval;
 }
 
@@ -493,8 +500,9 @@ START_TEST(closed_loop_with_driftfile)
 }
 END_TEST
 
-/* 20 ms is under the step threshold: slewed away, never stepped, at
- * most 500 ppm: 40 s, 160 polls. */
+/* 20 ms is under the step threshold: slewed away, never stepped, within
+ * a poll or two at the default maxslew (then the frequency is learnt);
+ * at maxslew 500 ppm, in 40 s, 160 polls. */
 START_TEST(closed_loop_slews)
 {
 	struct disc_config cfg;
@@ -504,6 +512,14 @@ START_TEST(closed_loop_slews)
 	loop_init(&l, 7, 15 * US, -20 * MS, -30.0, &cfg);
 	int min_n, k = run_fixed(&l, LOOP_POLLS, &min_n);
 	printf("closed loop slewing 20 ms: converged from poll %d\n", k);
+	ck_assert_int_eq(l.d.steps_total, 0);
+	ck_assert_int_ge(k, 0);
+	ck_assert_int_le(k, 60);
+
+	cfg.maxslew_ppm = 500;
+	loop_init(&l, 7, 15 * US, -20 * MS, -30.0, &cfg);
+	k = run_fixed(&l, LOOP_POLLS, &min_n);
+	printf("closed loop slewing 20 ms at 500 ppm: converged from poll %d\n", k);
 	ck_assert_int_eq(l.d.steps_total, 0);
 	ck_assert_int_ge(k, 160);
 	ck_assert_int_le(k, 250);
