@@ -12,6 +12,11 @@
 
 /* The kernel's frequency unit, in which rates are kept: 2^-16 ppm. */
 #define SLEW_FREQ_SCALE 65536.0
+/* A slew faster than its size over CLK_SLEW_MIN_NS is polled this long
+ * (ns) before its end, and what is left then (rate x tail) is slewed over
+ * CLK_SLEW_MIN_NS: a timer up to this late overshoots nothing, and one
+ * later overshoots at the slow rate, not at the fast one. */
+#define SLEW_TAIL_NS INT64_C(20000000)
 
 /* Times are ns of the backend's own time base (CLOCK_MONOTONIC_RAW, or
  * the sim's true time); amounts are ns of the clock. */
@@ -21,6 +26,8 @@ struct slew {
 			   signed as left; 0: no slew */
 	int64_t since;  /* when rate took effect, or the last rebase */
 	int64_t end;    /* when left is spent at rate */
+	int64_t due;    /* when to poll: the end, or for a fast slew
+			   SLEW_TAIL_NS before it */
 	int64_t total;  /* ns slewed before `since`, every slew summed */
 };
 
@@ -40,12 +47,13 @@ void slew_start(struct slew *s, int64_t now, int64_t delta, double rate_ppm);
  * the rate and end unchanged: a backend does it when the rest of the
  * clock changes under the slew. */
 void slew_rebase(struct slew *s, int64_t now);
-/* The end has come (now >= end): what the late end overshot (or did not
- * reach), if more than 1 ns, is slewed back at most at the same rate and
- * over CLK_SLEW_MIN_NS at least, else the slew stops. Returns true when
- * the rate changed; false and nothing changes before the end. */
+/* The poll is due (now >= due): what is left (the tail of a fast slew),
+ * or what a late end overshot, if more than 1 ns, is slewed at most at
+ * the same rate and over CLK_SLEW_MIN_NS at least; else the slew stops.
+ * Returns true when the rate changed; false and nothing changes before
+ * the poll is due. */
 bool slew_poll(struct slew *s, int64_t now);
-/* ns from now to the end, 0 when past, -1 when no slew runs. */
+/* ns from now until the poll is due, 0 when past, -1 when no slew runs. */
 int64_t slew_due_in(const struct slew *s, int64_t now);
 /* The kernel's tick and frequency (2^-16 ppm) that make the clock run
  * total (2^-16 ppm) off nominal: the tick in whole units of 100 ppm, the

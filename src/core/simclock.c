@@ -86,8 +86,8 @@ int64_t sim_poll_due_in(const struct sim_model *m, int64_t t)
 
 void sim_settle(struct sim_model *m, int64_t t)
 {
-	while (m->slew.rate != 0 && m->slew.end <= t)
-		sim_poll(m, m->slew.end);
+	while (m->slew.rate != 0 && m->slew.due <= t)
+		sim_poll(m, m->slew.due);
 }
 
 int64_t sim_slew_left_at(const struct sim_model *m, int64_t t)

@@ -18,7 +18,7 @@
 
 void slew_init(struct slew *s, int64_t now)
 {
-	*s = (struct slew){ .since = now, .end = now };
+	*s = (struct slew){ .since = now, .end = now, .due = now };
 }
 
 int64_t slew_done(const struct slew *s, int64_t t)
@@ -64,11 +64,13 @@ static void plan(struct slew *s, double max_ppm)
 	if (s->left == 0 || rate == 0) {
 		s->left = 0;
 		s->rate = 0;
-		s->end = s->since;
+		s->end = s->due = s->since;
 		return;
 	}
 	s->rate = s->left < 0 ? -rate : rate;
 	s->end = s->since + (int64_t)ceil(fabs((double)s->left) * UNIT_PER_NS / (double)rate);
+	bool fast = ppm < need && s->end - SLEW_TAIL_NS > s->since;
+	s->due = fast ? s->end - SLEW_TAIL_NS : s->end;
 }
 
 void slew_start(struct slew *s, int64_t now, int64_t delta, double rate_ppm)
@@ -80,7 +82,7 @@ void slew_start(struct slew *s, int64_t now, int64_t delta, double rate_ppm)
 
 bool slew_poll(struct slew *s, int64_t now)
 {
-	if (s->rate == 0 || now < s->end)
+	if (s->rate == 0 || now < s->due)
 		return false;
 	double ppm = fabs(slew_ppm(s));
 	slew_rebase(s, now);
@@ -94,7 +96,7 @@ int64_t slew_due_in(const struct slew *s, int64_t now)
 {
 	if (s->rate == 0)
 		return -1;
-	return s->end > now ? s->end - now : 0;
+	return s->due > now ? s->due - now : 0;
 }
 
 void slew_split(int64_t total, long *tick, long *freq)

@@ -23,7 +23,7 @@ static struct disc_config config(int64_t threshold, int limit)
 	disc_config_default(&cfg);
 	cfg.step_threshold = threshold;
 	cfg.step_limit = limit;
-	/* The first update may slew 500 ppm x 1024 s = 512 ms. */
+	/* Polls of 1024 s: the first update slews over that long. */
 	cfg.minpoll = cfg.maxpoll = 10;
 	return cfg;
 }

@@ -56,14 +56,21 @@ START_TEST(slew_at_500ppm)
 	sim_slew(&m, T0, -MS, 500.0);
 	/* 500 ppm: 0.5 ms a second, so 1 ms takes 2 s. */
 	ck_assert_int_eq(m.slew.rate, -500 * 65536);
-	ck_assert_int_eq(sim_poll_due_in(&m, T0), 2 * S);
+	ck_assert_int_eq(m.slew.end, T0 + 2 * S);
 	ck_assert_int_eq(sim_offset_at(&m, T0 + S), MS / 2);
 	ck_assert_int_eq(sim_slew_left_at(&m, T0 + S), -MS / 2);
-	ck_assert_int_eq(sim_offset_at(&m, T0 + 2 * S), 0);
-	/* Early: nothing changes. At the end: stopped. */
-	ck_assert(!sim_poll(&m, T0 + 2 * S - 1));
-	ck_assert(sim_poll(&m, T0 + 2 * S));
-	ck_assert_int_eq(sim_poll_due_in(&m, T0 + 2 * S), -1);
+	/* Faster than 1 ms over 1 s: its timer comes 20 ms before the end,
+	 * and the 10 us left then take 1 s more, at 10 ppm. */
+	ck_assert_int_eq(sim_poll_due_in(&m, T0), 2 * S - 20 * MS);
+	ck_assert(!sim_poll(&m, T0 + 2 * S - 20 * MS - 1));
+	ck_assert(sim_poll(&m, T0 + 2 * S - 20 * MS));
+	ck_assert_int_eq(sim_slew_left_at(&m, T0 + 2 * S - 20 * MS), -10 * US);
+	ck_assert_int_eq(m.slew.rate, -10 * 65536);
+	ck_assert_int_eq(sim_poll_due_in(&m, T0 + 2 * S - 20 * MS), S);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 2 * S - 20 * MS + S), 0);
+	/* At the end: stopped. */
+	ck_assert(sim_poll(&m, T0 + 3 * S - 20 * MS));
+	ck_assert_int_eq(sim_poll_due_in(&m, T0 + 3 * S), -1);
 	ck_assert_int_eq(sim_offset_at(&m, T0 + 10 * S), 0);
 	ck_assert_int_eq(sim_slew_left_at(&m, T0 + 10 * S), 0);
 	ck_assert_int_eq(sim_slewed_at(&m, T0 + 10 * S), -MS);
@@ -83,25 +90,34 @@ START_TEST(slew_runs_until_polled)
 }
 END_TEST
 
-/* 0.25 s at the fastest rate, 83,333 ppm: done in 3 s (and 1 ns, the end
- * rounded up), not the 500 s of adjtime's 500 ppm. */
+/* 0.25 s at the fastest rate, 83,333 ppm: 3 s (and 1 ns, the end
+ * rounded up), not the 500 s of adjtime's 500 ppm; polled 20 ms before
+ * that, the 1.667 ms left take 1 s more at 1666.667 ppm. */
 START_TEST(slew_fast)
 {
 	struct sim_model m;
 	sim_init(&m, T0, -250 * MS, 0.0);
 	sim_slew(&m, T0, 250 * MS, 1e6); /* asked faster: capped */
 	ck_assert_int_eq(m.slew.rate, MAX_RATE);
-	ck_assert_int_eq(sim_poll_due_in(&m, T0), 3 * S + 1);
+	ck_assert_int_eq(m.slew.end, T0 + 3 * S + 1);
+	int64_t due = T0 + 3 * S + 1 - 20 * MS;
+	ck_assert_int_eq(sim_poll_due_in(&m, T0), due - T0);
 	ck_assert_int_eq(sim_offset_at(&m, T0 + S), -250 * MS + 83333333);
-	ck_assert(sim_poll(&m, T0 + 3 * S + 1));
-	ck_assert_int_eq(sim_poll_due_in(&m, T0 + 3 * S + 1), -1);
+	ck_assert(sim_poll(&m, due));
+	ck_assert_int_eq(sim_offset_at(&m, due), -1666667);
+	ck_assert_int_eq(m.slew.rate, llround(1666.667 * 65536));
+	/* 1 s less 4 ns: the rate is rounded to the kernel's unit, up */
+	ck_assert_int_eq(sim_poll_due_in(&m, due), S - 4);
+	ck_assert(sim_poll(&m, due + S - 4));
+	ck_assert_int_eq(sim_poll_due_in(&m, due + S), -1);
 	ck_assert_int_eq(sim_offset_at(&m, T0 + 60 * S), 0);
 }
 END_TEST
 
-/* The timer fired 10 ms late: 833,333 ns overshot, slewed back at no
- * more than 1 s's worth of it a second (833.333 ppm), which a timer 10 ms
- * late again overshoots by 8,333 ns, and so on down to nothing. */
+/* The timer fired 30 ms late (10 ms after the end): 833,333 ns overshot,
+ * slewed back at no more than 1 s's worth of it a second (833.333 ppm),
+ * which a timer 10 ms late again overshoots by 8,333 ns, and so on down
+ * to nothing. */
 START_TEST(slew_late_timer)
 {
 	struct sim_model m;
@@ -177,7 +193,7 @@ START_TEST(slew_through_freq_and_step)
 	ck_assert_int_eq(sim_slew_left_at(&m, T0 + 4 * S), 6 * MS);
 	sim_step(&m, T0 + 4 * S, S);
 	ck_assert_int_eq(sim_offset_at(&m, T0 + 6 * S), S + 6 * MS + 400 * US);
-	ck_assert_int_eq(sim_poll_due_in(&m, T0 + 6 * S), 4 * S);
+	ck_assert_int_eq(sim_poll_due_in(&m, T0 + 6 * S), 4 * S - 20 * MS);
 	sim_settle(&m, T0 + 20 * S);
 	ck_assert_int_eq(sim_offset_at(&m, T0 + 20 * S), S + 10 * MS + 1800 * US);
 }
