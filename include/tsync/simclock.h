@@ -16,6 +16,17 @@
 
 #include "tsync/slew.h"
 
+/* How many past states are kept, for instants a little before the last
+ * change (a datagram's kernel timestamp, converted after a slew began). */
+#define SIM_PAST 4
+
+/* One past state: from its anchor on, until the next one's. */
+struct sim_past {
+	int64_t anchor, offset;
+	double freq_ppm;
+	int64_t slew_rate; /* 2^-16 ppm */
+};
+
 struct sim_model {
 	int64_t anchor;     /* true time (ns) at which the state below holds */
 	int64_t offset;     /* local - true at anchor, ns */
@@ -26,13 +37,15 @@ struct sim_model {
 	 * true time jump_at the clock moves by jump_by (0: none). It is part
 	 * of the offset once the anchor has passed it. */
 	int64_t jump_at, jump_by;
+	struct sim_past past[SIM_PAST]; /* newest first */
+	int n_past;
 };
 
 void sim_init(struct sim_model *m, int64_t now_true, int64_t offset, double drift_ppm);
 /* Schedule a jump of by ns at true time at. */
 void sim_schedule_jump(struct sim_model *m, int64_t at, int64_t by);
-/* local - true at true time t. Before the anchor, drift and frequency
- * extrapolate backwards and a slew counts as not yet begun. */
+/* local - true at true time t. Before the anchor, the past state in
+ * force at t (before the oldest kept, the oldest extrapolated back). */
 int64_t sim_offset_at(const struct sim_model *m, int64_t t);
 /* The local clock's reading at true time t. */
 int64_t sim_time_at(const struct sim_model *m, int64_t t);

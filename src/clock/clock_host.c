@@ -362,19 +362,14 @@ static const struct clk_ops system_ops = {
 	.destroy = system_destroy,
 };
 
-static int host_new(struct clk **out, const struct clk_ops *ops)
+int clk_readonly_new(struct clk **out)
 {
 	struct clk *c = malloc(sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
-	*c = (struct clk){ .ops = ops, .precision = clk_host_precision() };
+	*c = (struct clk){ .ops = &readonly_ops, .precision = clk_host_precision() };
 	*out = c;
 	return 0;
-}
-
-int clk_readonly_new(struct clk **out)
-{
-	return host_new(out, &readonly_ops);
 }
 
 /* The kernel's frequency as found is the base until set_freq: a slew

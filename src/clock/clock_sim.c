@@ -96,13 +96,13 @@ static int sim_do_poll(struct clk *c)
 	return err;
 }
 
-/* The kernel keeps the frequency within +-500 ppm: so does the sim. */
+/* The frequency as the kernel keeps it: within +-500 ppm, in its unit. */
 static int sim_do_set_freq(struct clk *c, double ppm)
 {
 	int64_t t;
 	int err = sim_now(c, &t);
 	if (err == 0)
-		sim_set_freq(model_of(c), t, fmax(fmin(ppm, CLK_HOST_MAX_PPM), -CLK_HOST_MAX_PPM));
+		sim_set_freq(model_of(c), t, (double)clk_host_freq_units(ppm) / SLEW_FREQ_SCALE);
 	return err;
 }
 

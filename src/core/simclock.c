@@ -13,12 +13,25 @@ static int64_t ppm_of(int64_t elapsed, double ppm)
 	return (int64_t)llround((double)elapsed * ppm * 1e-6);
 }
 
-/* Move the anchor to t, so that a change of state takes effect from t.
- * Before the anchor (a kernel timestamp a little older than the last
- * change) the slew counts as not begun. */
+/* Keep the state in force from the anchor on, for instants before the
+ * next change: the offset a kernel timestamp had when it was taken. */
+static void remember(struct sim_model *m)
+{
+	int n = m->n_past < SIM_PAST ? m->n_past : SIM_PAST - 1;
+	for (int i = n; i > 0; i--)
+		m->past[i] = m->past[i - 1];
+	m->past[0] = (struct sim_past){ .anchor = m->anchor, .offset = m->offset,
+					.freq_ppm = m->freq_ppm, .slew_rate = m->slew.rate };
+	m->n_past = n + 1;
+}
+
+/* Move the anchor to t, so that a change of state takes effect from t. */
 static void advance(struct sim_model *m, int64_t t)
 {
-	m->offset = sim_offset_at(m, t);
+	int64_t offset = sim_offset_at(m, t);
+	if (t > m->anchor)
+		remember(m);
+	m->offset = offset;
 	slew_rebase(&m->slew, t);
 	m->anchor = t;
 }
@@ -36,16 +49,33 @@ void sim_schedule_jump(struct sim_model *m, int64_t at, int64_t by)
 }
 
 /* The scheduled jump, if it falls in (anchor, t]. */
-static int64_t jumped(const struct sim_model *m, int64_t t)
+static int64_t jumped(const struct sim_model *m, int64_t anchor, int64_t t)
 {
-	return m->jump_by != 0 && m->anchor < m->jump_at && m->jump_at <= t ? m->jump_by : 0;
+	return m->jump_by != 0 && anchor < m->jump_at && m->jump_at <= t ? m->jump_by : 0;
+}
+
+/* The offset at t < anchor, from the past state in force then. */
+static int64_t past_offset_at(const struct sim_model *m, int64_t t)
+{
+	const struct sim_past *p = &m->past[m->n_past - 1];
+	for (int i = 0; i < m->n_past; i++)
+		if (m->past[i].anchor <= t) {
+			p = &m->past[i];
+			break;
+		}
+	struct slew s = { .rate = p->slew_rate, .since = p->anchor };
+	int64_t elapsed = t - p->anchor;
+	return p->offset + ppm_of(elapsed, m->drift_ppm + p->freq_ppm) +
+	       (elapsed > 0 ? slew_done(&s, t) : 0) + jumped(m, p->anchor, t);
 }
 
 int64_t sim_offset_at(const struct sim_model *m, int64_t t)
 {
 	int64_t elapsed = t - m->anchor;
+	if (elapsed < 0 && m->n_past > 0)
+		return past_offset_at(m, t);
 	return m->offset + ppm_of(elapsed, m->drift_ppm + m->freq_ppm) + slew_done(&m->slew, t) +
-	       jumped(m, t);
+	       jumped(m, m->anchor, t);
 }
 
 int64_t sim_time_at(const struct sim_model *m, int64_t t)

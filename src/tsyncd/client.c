@@ -317,12 +317,18 @@ static void on_tx_stamp(struct udp_sock *s, uint32_t key, int64_t tx_time)
 /* Our slews since the last reply moved the clock under every stored
  * sample (at up to maxslew, tens of milliseconds a second): correct them
  * before a new one joins them, so that the filter, the selection and the
- * discipline see every offset as it is now. */
-static void follow_slews(struct client *cl)
+ * discipline see every offset as it is now. The new sample's offset is of
+ * the clock at the middle of its exchange, mid: it is brought to now at
+ * the slew's rate. */
+static void follow_slews(struct client *cl, int64_t mid, int64_t *offset)
 {
 	struct clk_status st;
+	int64_t now = now_ns(cl);
 
-	if (clk_status(cl->clock, &st) < 0 || st.slewed == cl->slewed)
+	if (clk_status(cl->clock, &st) < 0)
+		return;
+	*offset -= (int64_t)llround(st.slew_ppm * 1e-6 * (double)(now - mid));
+	if (st.slewed == cl->slewed)
 		return;
 	for (int i = 0; i < cl->n_peers; i++)
 		ntpsrc_on_slew(&cl->peers[i]->src, st.slewed - cl->slewed);
@@ -342,9 +348,9 @@ static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 
 	p->t0_user += !p->tx.stamped;
 	ntp_exch_sample(t0, t1, t2, t3, r->precision, cl->clock->precision, &in.sample);
+	follow_slews(cl, t0 + (t3 - t0) / 2, &in.sample.offset);
 	p->last_offset = in.sample.offset;
 	p->last_xmt = r->xmt;
-	follow_slews(cl);
 	log_debug("%s: offset %+.9f delay %.9f", p->name, (double)in.sample.offset / 1e9,
 		  (double)in.sample.delay / 1e9);
 	if (ntpsrc_on_reply(&p->src, &in, cl->synced) == NTPSRC_UPDATE)

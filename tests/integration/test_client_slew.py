@@ -7,7 +7,7 @@ is slewed away, at up to the default maxslew of 83,333 ppm (3 s for
 0.25 s), not adjtime's 500 ppm (500 s). Asserted: the clock is never
 stepped, and its true offset (measured from outside with tsync query
 against the client's own server port) is under 100 us within 15 s of its
-start and stays there.
+start, from then on to the end of the test (3 s more at least).
 """
 import os
 import re
@@ -47,32 +47,27 @@ def test():
     t0 = time.monotonic()
     port = client.port()
 
-    reached = None
-    worst_after = 0.0
-    deadline = t0 + slow(60)
-    while time.monotonic() < deadline:
+    # Measure until WITHIN + HOLD s: the time to the bound is that of the
+    # first measurement from which on every one is within it.
+    samples = []  # (s since the start, true offset or None)
+    end = t0 + slow(WITHIN + HOLD)
+    while time.monotonic() < end:
         off = true_offset(port)
-        elapsed = time.monotonic() - t0
-        if off is None and reached is not None:
-            check(False, "the client stays synchronised once it is")
-        elif off is None:
-            pass
-        elif reached is None and abs(off) < BOUND:
-            reached = elapsed
-            info("true offset %+.6f s after %.2f s" % (off, elapsed))
-        elif reached is not None:
-            worst_after = max(worst_after, abs(off))
-            if elapsed > reached + HOLD:
-                break
-        elif int(elapsed * 4) % 4 == 0:
-            info("%.2f s: true offset %+.6f s" % (elapsed, off))
+        samples.append((time.monotonic() - t0, off))
+        if off is not None and abs(off) >= BOUND:
+            info("%.2f s: true offset %s s" % (samples[-1][0], samples[-1][1]))
         time.sleep(0.1)
-
-    check(reached is not None, "the true offset came under %g s" % BOUND)
-    info("time to %g us: %.2f s" % (BOUND * 1e6, reached))
-    check(reached <= slow(WITHIN), "under %g s within %g s (%.2f s)" % (BOUND, WITHIN, reached))
-    check(worst_after < BOUND, "and stayed under it for %g s (worst %+.6f s)" %
-          (HOLD, worst_after))
+    settled = None
+    for i, (t, off) in enumerate(samples):
+        if all(o is not None and abs(o) < BOUND for _, o in samples[i:]):
+            settled = t
+            break
+    check(settled is not None, "the true offset came under %g s and stayed" % BOUND)
+    info("time to %g us: %.2f s" % (BOUND * 1e6, settled))
+    worst = max(abs(o) for t, o in samples if t >= settled)
+    check(settled <= slow(WITHIN), "under %g s from %.2f s on, within %g s (worst %+.6f s)" %
+          (BOUND, settled, WITHIN, worst))
+    check(samples[-1][0] - settled >= HOLD, "measured for %g s more" % HOLD)
     log = client.text()
     check(re.search(r"stepped the clock", log) is None, "the clock was never stepped")
     check(re.search(r"jumped", log) is None, "no slew was taken for a clock jump")

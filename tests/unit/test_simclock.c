@@ -268,6 +268,27 @@ START_TEST(before_anchor)
 }
 END_TEST
 
+/* A datagram's kernel timestamp converted after the clock changed: the
+ * offset it had when taken, from the state then in force (a slew at
+ * 83,333 ppm misjudged for 1 ms would be 83 us off). */
+START_TEST(past_states)
+{
+	struct sim_model m;
+	sim_init(&m, T0, 0, 0.0);
+	sim_slew(&m, T0, 250 * MS, CLK_MAX_SLEW_PPM);
+	sim_set_freq(&m, T0 + S, 100.0);
+	sim_step(&m, T0 + 2 * S, -S);
+	sim_slew(&m, T0 + 2 * S + MS, 0, 500.0);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + S - MS), 83250000);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 2 * S - MS), 166583333 + 99900);
+	/* after the step, before the slew stopped (83,333,333 ns a second,
+	 * rounded at each change) */
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 2 * S + MS / 2), 166666666 + 100000 - S + 41667 + 50);
+	/* the oldest state, extrapolated back */
+	ck_assert_int_eq(sim_offset_at(&m, T0 - S), 0);
+}
+END_TEST
+
 static Suite *simclock_suite(void)
 {
 	Suite *s = suite_create("simclock");
@@ -286,6 +307,7 @@ static Suite *simclock_suite(void)
 	tcase_add_test(tc, slew_replaces_slew);
 	tcase_add_test(tc, freq_correction);
 	tcase_add_test(tc, before_anchor);
+	tcase_add_test(tc, past_states);
 	tcase_add_test(tc, scheduled_jump);
 	suite_add_tcase(s, tc);
 	return s;
