@@ -94,8 +94,8 @@ struct disc_input {
 /* One update's output. Apply in this order: step, set_freq, slew. An
  * update that steps neither slews nor changes the frequency (a slew in
  * progress goes on: the step was of the offset left after it); every
- * other one slews, maybe by 0, which cancels what is left of the last
- * slew. A slew is of the whole offset, at a rate that ends it in one
+ * other one slews, replacing the slew in progress: by the offset that
+ * slew would leave plus what is left of it, at a rate that ends it in one
  * update interval (the last one; 2^poll at the first update), no faster
  * than maxslew. */
 struct disc_actions {
