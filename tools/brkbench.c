@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "berkeley.h"
+#include "clktimer.h"
 #include "log.h"
 
 #define MAX_SLAVES BRK_MAX_MEMBERS
@@ -40,6 +41,7 @@ struct opts {
 struct slave {
 	struct berkeley b;
 	struct clk *clock;
+	struct clktimer timer; /* ends its slews, as tsyncd's does */
 	uint64_t applied;     /* adjustments applied up to the last round's start */
 };
 
@@ -271,8 +273,10 @@ static void finish(struct bench *bn, int status)
 	uv_timer_stop(&bn->deadline);
 	uv_signal_stop(&bn->sigint);
 	uv_signal_stop(&bn->sigterm);
-	for (int i = 0; i < bn->started; i++)
+	for (int i = 0; i < bn->started; i++) {
 		berkeley_stop(&bn->slave[i].b);
+		clktimer_stop(&bn->slave[i].timer);
+	}
 }
 
 static void arm_deadline(struct bench *bn);
@@ -440,8 +444,10 @@ static int start_slaves(struct bench *bn)
 		int err = clk_sim_new(&s->clock, off, drift);
 		if (err == 0) {
 			bn->started++;
-			err = berkeley_start(&s->b, &bn->loop, s->clock, &bn->cfg);
+			err = clktimer_start(&s->timer, &bn->loop, s->clock);
 		}
+		if (err == 0)
+			err = berkeley_start(&s->b, &bn->loop, s->clock, &bn->cfg);
 		if (err < 0) {
 			fprintf(stderr, "brkbench: slave %d: %s%s\n", i, strerror(-err),
 				err == -EMFILE ? " (two descriptors a slave: raise ulimit -n)" : "");

@@ -27,7 +27,7 @@
  * first three updates, and only when more than a second off. */
 #define CFG_MAKESTEP_THRESHOLD_DEFAULT 1000000000LL
 #define CFG_MAKESTEP_LIMIT_DEFAULT 3
-#define CFG_MAXSLEW_DEFAULT 500.0
+#define CFG_MAXSLEW_DEFAULT 83333.333
 /* Losing every source: unsynchronised once the root distance passes 1.5 s
  * (NTPSRC_MAXDIST, past which a client finds us unfit anyway), with no
  * time limit (holdover 0). */

@@ -14,7 +14,7 @@
 /* Defaults of the directives `makestep THRESHOLD LIMIT` and `maxslew PPM`. */
 #define DISC_STEP_THRESHOLD INT64_C(100000000) /* 0.1 s */
 #define DISC_STEP_LIMIT 3
-#define DISC_MAXSLEW_PPM 500.0
+#define DISC_MAXSLEW_PPM 83333.333 /* and its largest: CLK_MAX_SLEW_PPM */
 /* The largest frequency correction anything accepts: the Linux kernel's. */
 #define DISC_MAX_PPM 500.0
 /* Defaults of the poll hint's bounds, log2 s (64 s and 1024 s). */
@@ -25,10 +25,10 @@
  * moves. */
 #define DISC_MAX_SAMPLES 256
 /* How far a clock that is not jumping can still drift from the monotonic
- * clock per unit of time: a frequency correction and a slew of 500 ppm
- * each, plus 500 ppm of native drift (the sim backend's realtime is not
- * slewed with the host's monotonic clock). */
-#define DISC_JUMP_RATE_PPM 1500.0
+ * clock per unit of time: a frequency correction of 500 ppm, a slew at
+ * the fastest maxslew, plus 500 ppm of native drift (the sim backend's
+ * realtime is not slewed with the host's monotonic clock). */
+#define DISC_JUMP_RATE_PPM (DISC_MAXSLEW_PPM + 1000.0)
 /* The standard error assumed for a drift file of one number (written
  * before the file kept its own). */
 #define DISC_DRIFT_SKEW_PPM 2.0
@@ -37,8 +37,8 @@ struct disc_config {
 	int64_t step_threshold; /* ns: step when |offset| is above it ... */
 	int step_limit;         /* ... during the first step_limit updates;
 				   -1: at any update, 0: never */
-	double maxslew_ppm;     /* bound on the frequency correction and on
-				   the average slew rate, (0, DISC_MAX_PPM] */
+	double maxslew_ppm;     /* bound on the slew rate asked of the
+				   clock, (0, DISC_MAXSLEW_PPM] */
 	int minpoll, maxpoll;   /* bounds of the poll hint, log2 s */
 };
 
@@ -110,15 +110,19 @@ struct disc_input {
 /* One update's output. Apply in this order: step, set_freq, slew. An
  * update that steps neither slews nor changes the frequency (a slew in
  * progress goes on: the step was of the offset left after it); every
- * other one slews, maybe by 0, which cancels what is left of the last
- * slew. Slews are whole microseconds, adjtime's resolution. */
+ * other one slews, replacing the slew in progress: by the offset that
+ * slew would leave plus what is left of it, at a rate that ends it in one
+ * update interval (the last one; 2^poll at the first update), no faster
+ * than maxslew. */
 struct disc_actions {
 	bool step;
 	int64_t step_ns;    /* clk_step(c, step_ns) */
 	bool set_freq;
 	double freq_ppm;    /* clk_set_freq(c, freq_ppm), absolute */
 	bool slew;
-	int64_t slew_ns;    /* clk_slew(c, slew_ns), replaces the last one */
+	int64_t slew_ns;    /* clk_slew_at(c, slew_ns, slew_ppm), replaces
+			       the last one */
+	double slew_ppm;    /* > 0 */
 	int poll;           /* suggested poll interval, log2 s, within
 			       [minpoll, maxpoll] */
 	enum disc_state state;

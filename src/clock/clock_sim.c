@@ -4,6 +4,7 @@
  * in memory. Several daemons on one host can so be several "machines".
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "clock_host.h"
@@ -21,12 +22,29 @@ static struct sim_model *model_of(struct clk *c)
 	return &((struct sim_clk *)c)->model;
 }
 
+/* Tell the caller's timer when the slew is next due. */
+static void sim_arm(struct clk *c, int64_t t)
+{
+	if (c->arm != NULL)
+		c->arm(c->arm_arg, sim_poll_due_in(model_of(c), t));
+}
+
+/* A slew whose end the timer missed (or that has no timer) ends now, as
+ * the system clock's does; every operation looks first. */
+static void sim_catch_up(struct clk *c, int64_t t)
+{
+	if (sim_poll(model_of(c), t))
+		sim_arm(c, t);
+}
+
 static int sim_read(struct clk *c, int64_t *now)
 {
 	int64_t t;
 	int err = clk_host_read(&t);
-	if (err == 0)
+	if (err == 0) {
+		sim_catch_up(c, t);
 		*now = sim_time_at(model_of(c), t);
+	}
 	return err;
 }
 
@@ -36,45 +54,80 @@ static int sim_from_host(struct clk *c, int64_t host_ns, int64_t *t)
 	return 0;
 }
 
-/* Apply a change at the host's current time. */
-static int sim_change(struct clk *c, void (*change)(struct sim_model *, int64_t, int64_t),
-		      int64_t delta)
+/* The host's time now, a missed slew end caught up with first. */
+static int sim_now(struct clk *c, int64_t *t)
 {
-	int64_t t;
-	int err = clk_host_read(&t);
+	int err = clk_host_read(t);
 	if (err == 0)
-		change(model_of(c), t, delta);
+		sim_catch_up(c, *t);
 	return err;
 }
 
 static int sim_do_step(struct clk *c, int64_t delta)
 {
-	return sim_change(c, sim_step, delta);
+	int64_t t;
+	int err = sim_now(c, &t);
+	if (err == 0)
+		sim_step(model_of(c), t, delta);
+	return err;
 }
 
-static int sim_do_slew(struct clk *c, int64_t delta)
+static int sim_do_slew(struct clk *c, int64_t delta, double rate_ppm)
 {
-	return sim_change(c, sim_slew, delta);
+	int64_t t;
+	if (!(rate_ppm > 0))
+		return -EINVAL;
+	int err = sim_now(c, &t);
+	if (err == 0) {
+		sim_slew(model_of(c), t, delta, rate_ppm);
+		sim_arm(c, t);
+	}
+	return err;
 }
 
-static int sim_do_set_freq(struct clk *c, double ppm)
+static int sim_do_poll(struct clk *c)
 {
 	int64_t t;
 	int err = clk_host_read(&t);
-	if (err == 0)
-		sim_set_freq(model_of(c), t, ppm);
+	if (err == 0) {
+		sim_poll(model_of(c), t);
+		sim_arm(c, t);
+	}
 	return err;
+}
+
+/* The frequency as the kernel keeps it: within +-500 ppm, in its unit. */
+static int sim_do_set_freq(struct clk *c, double ppm)
+{
+	int64_t t;
+	int err = sim_now(c, &t);
+	if (err == 0)
+		sim_set_freq(model_of(c), t, (double)clk_host_freq_units(ppm) / SLEW_FREQ_SCALE);
+	return err;
+}
+
+/* The tick the system clock would run with for the same frequency and
+ * slew. */
+static int sim_tick(const struct sim_model *m)
+{
+	long tick, freq;
+	slew_split(llround(m->freq_ppm * SLEW_FREQ_SCALE) + m->slew.rate, &tick, &freq);
+	return (int)tick;
 }
 
 static int sim_do_status(struct clk *c, struct clk_status *st)
 {
 	int64_t t;
-	int err = clk_host_read(&t);
+	int err = sim_now(c, &t);
 	if (err != 0)
 		return err;
+	const struct sim_model *m = model_of(c);
 	*st = (struct clk_status){
-		.freq_ppm = model_of(c)->freq_ppm,
-		.slew_remaining = sim_slew_left_at(model_of(c), t),
+		.freq_ppm = m->freq_ppm,
+		.slew_remaining = sim_slew_left_at(m, t),
+		.slew_ppm = slew_ppm(&m->slew),
+		.slewed = sim_slewed_at(m, t),
+		.tick = sim_tick(m),
 		.can_adjust = true,
 		.synced = ((struct sim_clk *)c)->synced,
 	};
@@ -99,6 +152,7 @@ static const struct clk_ops sim_ops = {
 	.from_host = sim_from_host,
 	.step = sim_do_step,
 	.slew = sim_do_slew,
+	.poll = sim_do_poll,
 	.set_freq = sim_do_set_freq,
 	.status = sim_do_status,
 	.set_sync = sim_set_sync,
@@ -129,7 +183,7 @@ int clk_sim_schedule_jump(struct clk *c, int64_t after_ns, int64_t by_ns)
 
 	if (c->ops != &sim_ops)
 		return -EINVAL;
-	int err = clk_host_read(&now);
+	int err = sim_now(c, &now);
 	if (err == 0)
 		sim_schedule_jump(model_of(c), now + after_ns, by_ns);
 	return err;

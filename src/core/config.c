@@ -805,7 +805,7 @@ static const struct directive directives[] = {
 	{ "pool", ARG(STRING(OPT_HOST, struct cfg_server, host), .missing = HOST_MISSING),
 	  .opts = server_opts, .tag = true, .begin = server_begin, .end = server_end },
 	{ "makestep", ONCE, .args = makestep_args },
-	{ "maxslew", ONCE, ARG(PPM(CONF, maxslew_ppm, 1, 500 * PPM_UNITS, "(0..500] ppm"),
+	{ "maxslew", ONCE, ARG(PPM(CONF, maxslew_ppm, 1, 83333333LL * (PPM_UNITS / 1000), "(0..83333.333] ppm"),
 			       .missing = "missing rate in ppm") },
 	{ "maxdistance", ONCE, ARG(SECONDS(CONF, maxdistance, 1, CFG_MAXDISTANCE_MAX, "(0..16] s"),
 				   .missing = "missing seconds") },

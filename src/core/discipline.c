@@ -30,9 +30,6 @@
 #define PPM 1e-6
 /* A frequency in ppm is a slope of 1000 ns/s per ppm. */
 #define NSS_PER_PPM 1000.0
-/* A slew is whole microseconds, adjtime's resolution, so that what we
- * account for is what the kernel does. */
-#define SLEW_RES 1000
 /* A sample further than OUTLIER_K standard errors from the line the
  * others make is an outlier. It is held aside, neither in the line nor
  * slewed to: OUTLIER_RUN of them in a row on one side mean the clock's
@@ -106,8 +103,8 @@ bool disc_config_valid(const struct disc_config *cfg, const char **why)
 		*why = "makestep threshold must be > 0";
 	else if (cfg->step_limit < -1)
 		*why = "makestep limit must be -1 (always), 0 (never) or more";
-	else if (!(cfg->maxslew_ppm > 0 && cfg->maxslew_ppm <= DISC_MAX_PPM))
-		*why = "maxslew must be > 0 and <= 500 ppm";
+	else if (!(cfg->maxslew_ppm > 0 && cfg->maxslew_ppm <= DISC_MAXSLEW_PPM))
+		*why = "maxslew must be > 0 and <= 83333.333 ppm";
 	else if (cfg->minpoll < -6 || cfg->maxpoll > 17 || cfg->minpoll > cfg->maxpoll)
 		*why = "poll bounds must satisfy -6 <= minpoll <= maxpoll <= 17";
 	else
@@ -371,24 +368,26 @@ static void do_step(struct disc *d, int64_t now, double u, int64_t delta,
 	d->poll_count = 0;
 }
 
-static int64_t round_slew(double ns)
+/* The rate that slews `slew` ns in one update interval (the last one, or
+ * 2^poll at the first update), no faster than maxslew. */
+static double slew_rate(const struct disc *d, const struct disc_input *in, double slew)
 {
-	return (int64_t)llround(ns / SLEW_RES) * SLEW_RES;
+	double interval = d->updates > 0 ? (double)(in->now - d->last_update)
+					 : ldexp(NS_PER_S, d->poll);
+	double ppm = fabs(slew) / interval / PPM;
+	return ppm > 0 && ppm < d->cfg.maxslew_ppm ? ppm : d->cfg.maxslew_ppm;
 }
 
 /* Set the frequency from the line and slew away the offset the line puts
- * at now, no faster on average than maxslew over the last interval. */
+ * at now: what the slew in progress will leave, and that slew's rest,
+ * which the new one replaces. */
 static void correct(struct disc *d, const struct disc_input *in, double f_int,
 		    const struct fit *f, struct disc_actions *out)
 {
-	double maxslew = d->cfg.maxslew_ppm;
-	double freq = clamp(f->slope / NSS_PER_PPM, maxslew);
+	double freq = clamp(f->slope / NSS_PER_PPM, DISC_MAX_PPM);
 	double u_now = f->mean_u - freq * NSS_PER_PPM * f->mean_x;
 	double offset = u_now - d->phase - f_int;
-	double interval = d->updates > 0 ? (double)(in->now - d->last_update)
-					 : ldexp(NS_PER_S, d->poll);
-	double room = maxslew * PPM * interval;
-	int64_t slew = round_slew(clamp(offset, room));
+	int64_t slew = (int64_t)llround(offset) + in->slew_left;
 
 	out->offset_est = (int64_t)llround(offset);
 	out->skew_ppm = f->skew < 0 ? -1 : f->skew / NSS_PER_PPM;
@@ -400,6 +399,7 @@ static void correct(struct disc *d, const struct disc_input *in, double f_int,
 	d->freq_ppm = freq;
 	out->slew = true;
 	out->slew_ns = slew;
+	out->slew_ppm = slew_rate(d, in, (double)slew);
 	/* The new slew replaces what was left of the last one. */
 	d->phase += (double)(slew - in->slew_left);
 	out->phase_ns = slew - in->slew_left;

@@ -1,7 +1,7 @@
 /*
  * A simulated clock as exact piecewise-linear arithmetic over a true time
  * base: offset grows at (drift + correction) ppm, and a slew moves it
- * further at SIM_SLEW_RATE_PPM until the slew is spent.
+ * further at its own rate until sim_poll ends it.
  */
 #include <math.h>
 
@@ -13,29 +13,33 @@ static int64_t ppm_of(int64_t elapsed, double ppm)
 	return (int64_t)llround((double)elapsed * ppm * 1e-6);
 }
 
-/* The part of a slew of size left applied after elapsed ns. Before the
- * anchor (a kernel timestamp a little older than the last change) the
- * slew had not begun. */
-static int64_t slewed(int64_t left, int64_t elapsed)
+/* Keep the state in force from the anchor on, for instants before the
+ * next change: the offset a kernel timestamp had when it was taken. */
+static void remember(struct sim_model *m)
 {
-	int64_t reach = elapsed > 0 ? ppm_of(elapsed, SIM_SLEW_RATE_PPM) : 0;
-	if (left >= 0)
-		return left < reach ? left : reach;
-	return -left < reach ? left : -reach;
+	int n = m->n_past < SIM_PAST ? m->n_past : SIM_PAST - 1;
+	for (int i = n; i > 0; i--)
+		m->past[i] = m->past[i - 1];
+	m->past[0] = (struct sim_past){ .anchor = m->anchor, .offset = m->offset,
+					.freq_ppm = m->freq_ppm, .slew_rate = m->slew.rate };
+	m->n_past = n + 1;
 }
 
 /* Move the anchor to t, so that a change of state takes effect from t. */
 static void advance(struct sim_model *m, int64_t t)
 {
-	int64_t s = slewed(m->slew_left, t - m->anchor);
-	m->offset = sim_offset_at(m, t);
-	m->slew_left -= s;
+	int64_t offset = sim_offset_at(m, t);
+	if (t > m->anchor)
+		remember(m);
+	m->offset = offset;
+	slew_rebase(&m->slew, t);
 	m->anchor = t;
 }
 
 void sim_init(struct sim_model *m, int64_t now_true, int64_t offset, double drift_ppm)
 {
 	*m = (struct sim_model){ .anchor = now_true, .offset = offset, .drift_ppm = drift_ppm };
+	slew_init(&m->slew, now_true);
 }
 
 void sim_schedule_jump(struct sim_model *m, int64_t at, int64_t by)
@@ -45,16 +49,33 @@ void sim_schedule_jump(struct sim_model *m, int64_t at, int64_t by)
 }
 
 /* The scheduled jump, if it falls in (anchor, t]. */
-static int64_t jumped(const struct sim_model *m, int64_t t)
+static int64_t jumped(const struct sim_model *m, int64_t anchor, int64_t t)
 {
-	return m->jump_by != 0 && m->anchor < m->jump_at && m->jump_at <= t ? m->jump_by : 0;
+	return m->jump_by != 0 && anchor < m->jump_at && m->jump_at <= t ? m->jump_by : 0;
+}
+
+/* The offset at t < anchor, from the past state in force then. */
+static int64_t past_offset_at(const struct sim_model *m, int64_t t)
+{
+	const struct sim_past *p = &m->past[m->n_past - 1];
+	for (int i = 0; i < m->n_past; i++)
+		if (m->past[i].anchor <= t) {
+			p = &m->past[i];
+			break;
+		}
+	struct slew s = { .rate = p->slew_rate, .since = p->anchor };
+	int64_t elapsed = t - p->anchor;
+	return p->offset + ppm_of(elapsed, m->drift_ppm + p->freq_ppm) +
+	       (elapsed > 0 ? slew_done(&s, t) : 0) + jumped(m, p->anchor, t);
 }
 
 int64_t sim_offset_at(const struct sim_model *m, int64_t t)
 {
 	int64_t elapsed = t - m->anchor;
-	return m->offset + ppm_of(elapsed, m->drift_ppm + m->freq_ppm) + slewed(m->slew_left, elapsed) +
-	       jumped(m, t);
+	if (elapsed < 0 && m->n_past > 0)
+		return past_offset_at(m, t);
+	return m->offset + ppm_of(elapsed, m->drift_ppm + m->freq_ppm) + slew_done(&m->slew, t) +
+	       jumped(m, m->anchor, t);
 }
 
 int64_t sim_time_at(const struct sim_model *m, int64_t t)
@@ -68,10 +89,10 @@ void sim_step(struct sim_model *m, int64_t t, int64_t delta)
 	m->offset += delta;
 }
 
-void sim_slew(struct sim_model *m, int64_t t, int64_t delta)
+void sim_slew(struct sim_model *m, int64_t t, int64_t delta, double rate_ppm)
 {
 	advance(m, t);
-	m->slew_left = delta;
+	slew_start(&m->slew, t, delta, rate_ppm);
 }
 
 void sim_set_freq(struct sim_model *m, int64_t t, double ppm)
@@ -80,7 +101,31 @@ void sim_set_freq(struct sim_model *m, int64_t t, double ppm)
 	m->freq_ppm = ppm;
 }
 
+bool sim_poll(struct sim_model *m, int64_t t)
+{
+	if (slew_due_in(&m->slew, t) != 0)
+		return false;
+	advance(m, t);
+	return slew_poll(&m->slew, t);
+}
+
+int64_t sim_poll_due_in(const struct sim_model *m, int64_t t)
+{
+	return slew_due_in(&m->slew, t);
+}
+
+void sim_settle(struct sim_model *m, int64_t t)
+{
+	while (m->slew.rate != 0 && m->slew.due <= t)
+		sim_poll(m, m->slew.due);
+}
+
 int64_t sim_slew_left_at(const struct sim_model *m, int64_t t)
 {
-	return m->slew_left - slewed(m->slew_left, t - m->anchor);
+	return slew_left_at(&m->slew, t);
+}
+
+int64_t sim_slewed_at(const struct sim_model *m, int64_t t)
+{
+	return slew_total_at(&m->slew, t);
 }

@@ -143,7 +143,7 @@ static void apply(struct client *cl, const struct disc_actions *a)
 	}
 	if (a->set_freq && (err = clk_set_freq(cl->clock, a->freq_ppm)) < 0)
 		adjust_failed(cl, "set the frequency of", err);
-	if (a->slew && (err = clk_slew(cl->clock, a->slew_ns)) < 0)
+	if (a->slew && (err = clk_slew_at(cl->clock, a->slew_ns, a->slew_ppm)) < 0)
 		adjust_failed(cl, "slew", err);
 }
 
@@ -321,10 +321,27 @@ static void on_tx_stamp(struct udp_sock *s, uint32_t key, int64_t tx_time)
 		udp_tx_req_stamp(&p->tx, key, tx_time);
 }
 
+/* Stored samples are kept as they will be once our slew in progress is
+ * done (ntpsrc_reply.slew_left, and ntpsrc_clock_changed at each of our
+ * corrections). The new sample's offset is of the clock at the middle of
+ * its exchange, mid, while the slew left is read now: the offset is
+ * brought to now at the slew's rate (up to maxslew, tens of microseconds
+ * in a millisecond) before the slew left is taken off. */
+static void settle_sample(struct client *cl, int64_t mid, struct ntpsrc_reply *in)
+{
+	struct clk_status st;
+	int64_t now = now_ns(cl);
+
+	in->slew_left = 0;
+	if (cl->disc.measure_only || clk_status(cl->clock, &st) < 0)
+		return;
+	in->sample.offset -= (int64_t)llround(st.slew_ppm * 1e-6 * (double)(now - mid));
+	in->slew_left = st.slew_remaining;
+}
+
 static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 {
 	struct client *cl = p->cl;
-	struct clk_status st = { 0 };
 	int64_t t0 = udp_tx_req_time(&p->tx, p->t0);
 	int64_t t1 = ntp_ts_to_ns(r->rec, t3), t2 = ntp_ts_to_ns(r->xmt, t3);
 	struct ntpsrc_reply in = {
@@ -333,11 +350,9 @@ static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 		.root_disp = ntp_short_to_ns(r->root_disp), .t3 = t3,
 	};
 
-	clk_status(cl->clock, &st);
-	in.slew_left = cl->disc.measure_only ? 0 : st.slew_remaining; /* ours only */
-
 	p->t0_user += !p->tx.stamped;
 	ntp_exch_sample(t0, t1, t2, t3, r->precision, cl->clock->precision, &in.sample);
+	settle_sample(cl, t0 + (t3 - t0) / 2, &in);
 	p->last_offset = in.sample.offset;
 	p->last_xmt = r->xmt;
 	log_debug("%s: offset %+.9f delay %.9f", p->name, (double)in.sample.offset / 1e9,

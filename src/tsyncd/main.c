@@ -14,6 +14,7 @@
 #include "berkeley.h"
 #include "cfgcheck.h"
 #include "client.h"
+#include "clktimer.h"
 #include "control.h"
 #include "fileio.h"
 #include "keyfile.h"
@@ -39,6 +40,7 @@ struct daemon {
 	uv_loop_t loop;
 	uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
 	struct clk *clock;
+	struct clktimer clock_timer; /* ends the clock's slews */
 	struct server server;
 	struct berkeley berkeley;
 	struct client client;
@@ -136,6 +138,22 @@ static int make_sim_clock(const struct tsyncd_config *cfg, struct clk **clock)
 	return err;
 }
 
+/* A tick or frequency another program left in the kernel goes on moving
+ * the clock until our first change: say so. */
+static void log_kernel_state(struct clk *clock)
+{
+	struct clk_status st;
+
+	if (clk_status(clock, &st) < 0)
+		return;
+	if (st.tick != CLK_TICK_NOMINAL)
+		log_warn("the kernel's tick is %d, not %d (%+d ppm), left by another program%s",
+			 st.tick, CLK_TICK_NOMINAL, (st.tick - CLK_TICK_NOMINAL) * 100,
+			 st.can_adjust ? ": reset at the first adjustment" : "");
+	if (st.freq_ppm != 0)
+		log_info("the kernel's frequency is %+.3f ppm at start", st.freq_ppm);
+}
+
 static int make_clock(const struct tsyncd_config *cfg, struct clk **clock)
 {
 	switch (cfg->clock) {
@@ -176,6 +194,7 @@ static void shut_down(struct daemon *d)
 	berkeley_stop(&d->berkeley);
 	control_stop(&d->control);
 	readiness_stop(&d->readiness);
+	clktimer_stop(&d->clock_timer);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
 	uv_close((uv_handle_t *)&d->sig_int, NULL);
 	uv_close((uv_handle_t *)&d->sig_hup, NULL);
@@ -300,7 +319,9 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 	watch_signal(d, &d->sig_int, SIGINT);
 	watch_signal(d, &d->sig_hup, SIGHUP); /* as chronyd: the same clean end */
 	watch_signal(d, &d->sig_usr1, SIGUSR1);
-	int err = readiness_start(&d->readiness, &d->loop, &report_ops, &d->client);
+	int err = clktimer_start(&d->clock_timer, &d->loop, d->clock);
+	if (err == 0)
+		err = readiness_start(&d->readiness, &d->loop, &report_ops, &d->client);
 	if (err == 0)
 		err = server_start(&d->server, &d->loop, d->clock, cfg);
 	if (err == 0)
@@ -350,6 +371,8 @@ int main(int argc, char **argv)
 			  strerror(-rc));
 		return 1;
 	}
+	if (cfg.clock != CFG_CLOCK_SIM)
+		log_kernel_state(d.clock);
 	uv_loop_init(&d.loop);
 	rc = run(&d, &cfg);
 	if (uv_loop_close(&d.loop) != 0)

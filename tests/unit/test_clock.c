@@ -84,8 +84,13 @@ START_TEST(system_reads)
 	ck_assert_int_ge(adjtimex(&tx), 0);
 	ck_assert(st.freq_ppm == (double)tx.freq / 65536.0);
 	ck_assert(st.synced == !(tx.status & STA_UNSYNC));
-	/* adjtime's slews are whole microseconds. */
-	ck_assert_int_eq(st.slew_remaining % 1000, 0);
+	ck_assert_int_eq(st.tick, tx.tick);
+	/* Made and never changed: no slew of ours, and the kernel left as
+	 * found when destroyed. */
+	ck_assert_int_eq(st.slew_remaining, 0);
+	ck_assert(st.slew_ppm == 0);
+	ck_assert_int_eq(st.slewed, 0);
+	ck_assert_int_eq(clk_poll(c), 0);
 	clk_destroy(c);
 }
 END_TEST
@@ -110,31 +115,58 @@ START_TEST(system_step_request)
 }
 END_TEST
 
-START_TEST(system_slew_request)
+START_TEST(system_read_request)
 {
-	struct timex tx;
-	ck_assert_int_eq(clk_host_slew_timex(-12345678, &tx), 0);
-	ck_assert_int_eq(tx.modes, ADJ_OFFSET_SINGLESHOT);
-	ck_assert_int_eq(tx.offset, -12346); /* us, rounded */
-	ck_assert_int_eq(clk_host_slew_timex(499, &tx), 0);
-	ck_assert_int_eq(tx.offset, 0);
-	ck_assert_int_eq(clk_host_slew_timex(CLK_HOST_MAX_SLEW, &tx), 0);
-	ck_assert_int_eq(tx.offset, 2000000000L);
-	ck_assert_int_eq(clk_host_slew_timex(CLK_HOST_MAX_SLEW + 1, &tx), -ERANGE);
-	ck_assert_int_eq(clk_host_slew_timex(-CLK_HOST_MAX_SLEW - 1, &tx), -ERANGE);
+	struct timex tx = { .modes = ADJ_TICK, .tick = 1, .freq = 2 };
+	clk_host_read_timex(&tx);
+	ck_assert_int_eq(tx.modes, 0);
+	ck_assert_int_eq(tx.tick, 0);
+	ck_assert_int_eq(tx.freq, 0);
 }
 END_TEST
 
-START_TEST(system_freq_request)
+START_TEST(system_freq_units)
+{
+	ck_assert_int_eq(clk_host_freq_units(-49.5), -49 * 65536 - 32768);
+	ck_assert_int_eq(clk_host_freq_units(800.0), 500 * 65536);
+	ck_assert_int_eq(clk_host_freq_units(-501.0), -500 * 65536);
+	ck_assert_int_eq(clk_host_freq_units(1.0 / 65536), 1);
+}
+END_TEST
+
+/* A frequency and a slew's rate together: the tick in whole 100 ppm, the
+ * frequency the rest, both set in one request. */
+START_TEST(system_rate_request)
 {
 	struct timex tx;
-	clk_host_freq_timex(-49.5, &tx);
-	ck_assert_int_eq(tx.modes, ADJ_FREQUENCY);
+	/* -49.5 ppm alone: tick nominal (a foreign tick is reset). */
+	ck_assert_int_eq(clk_host_rate_timex(-49 * 65536 - 32768, &tx), 0);
+	ck_assert_int_eq(tx.modes, ADJ_TICK | ADJ_FREQUENCY);
+	ck_assert_int_eq(tx.tick, 10000);
 	ck_assert_int_eq(tx.freq, -49 * 65536 - 32768);
-	clk_host_freq_timex(800.0, &tx);
-	ck_assert_int_eq(tx.freq, 500 * 65536);
-	clk_host_freq_timex(-501.0, &tx);
-	ck_assert_int_eq(tx.freq, -500 * 65536);
+	/* plus a slew at 83,333.333 ppm (5461333333 units): 83,283.833 ppm
+	 * is tick 10833 (+83,300 ppm) and -16.167 ppm. */
+	int64_t total = -49 * 65536 - 32768 + INT64_C(5461333333);
+	ck_assert_int_eq(clk_host_rate_timex(total, &tx), 0);
+	ck_assert_int_eq(tx.tick, 10833);
+	ck_assert_int_eq(tx.freq, -1059499);
+	ck_assert(clk_host_freq_of(&tx, INT64_C(5461333333)) == -49.5);
+	/* slewing back at that rate with +500 ppm */
+	total = 500 * 65536 - INT64_C(5461333333);
+	ck_assert_int_eq(clk_host_rate_timex(total, &tx), 0);
+	ck_assert_int_eq(tx.tick, 9172);
+	ck_assert_int_eq(tx.freq, total - INT64_C(-828) * 6553600);
+	ck_assert(tx.freq >= -50 * 65536 && tx.freq <= 50 * 65536);
+	/* The kernel's bounds, 9000..11000: +-100,000 ppm is within (a
+	 * tick of 11000 or 9000, no frequency), 100,050 not (the tick
+	 * rounds to 11001); the fastest slew needs 83,833 ppm at most. */
+	ck_assert_int_eq(clk_host_rate_timex(INT64_C(100000) * 65536, &tx), 0);
+	ck_assert_int_eq(tx.tick, 11000);
+	ck_assert_int_eq(tx.freq, 0);
+	ck_assert_int_eq(clk_host_rate_timex(INT64_C(-100000) * 65536, &tx), 0);
+	ck_assert_int_eq(tx.tick, 9000);
+	ck_assert_int_eq(clk_host_rate_timex(INT64_C(100050) * 65536, &tx), -ERANGE);
+	ck_assert_int_eq(clk_host_rate_timex(INT64_C(-100050) * 65536, &tx), -ERANGE);
 }
 END_TEST
 
@@ -179,10 +211,59 @@ START_TEST(sim_status)
 	ck_assert(st.freq_ppm == -12.5);
 	/* 10 s at 500 ppm takes hours: nearly all of it is still to come. */
 	ck_assert(st.slew_remaining > 9 * S && st.slew_remaining <= 10 * S);
+	ck_assert(st.slew_ppm == 500.0);
+	ck_assert_int_eq(st.tick, 10005); /* 487.5 ppm: 5 ticks, -12.5 ppm */
 	ck_assert(!st.synced);
 	ck_assert_int_eq(clk_set_sync(c, true, MS, MS), 0);
 	ck_assert_int_eq(clk_status(c, &st), 0);
 	ck_assert(st.synced);
+	clk_destroy(c);
+}
+END_TEST
+
+/* What the clock asks of its timer, kept for the test. */
+static int64_t armed_ns = -2;
+static int armed_calls;
+
+static void record_arm(void *arg, int64_t after_ns)
+{
+	ck_assert_ptr_eq(arg, &armed_ns);
+	armed_ns = after_ns;
+	armed_calls++;
+}
+
+/* The sim clock slews as the system clock does: up to 83,333 ppm, on
+ * until its timer fires; a slew shows in status (rate, what is left, what
+ * was slewed, the tick the kernel would have), asks for a timer and is
+ * ended at the poll. */
+START_TEST(sim_fast_slew_and_timer)
+{
+	struct clk *c;
+	struct clk_status st;
+	ck_assert_int_eq(clk_sim_new(&c, 0, 0.0), 0);
+	armed_calls = 0;
+	clk_set_timer(c, record_arm, &armed_ns);
+	ck_assert_int_eq(armed_calls, 1);
+	ck_assert_int_eq(armed_ns, -1); /* nothing to end */
+	ck_assert_int_eq(clk_slew_at(c, 0, 0.0), -EINVAL);
+	ck_assert_int_eq(clk_slew_at(c, 100 * MS, 1e6), 0);
+	ck_assert_int_eq(armed_calls, 2);
+	/* 100 ms at 83,333.333 ppm: 1.2 s */
+	ck_assert(armed_ns > S && armed_ns <= 1200 * MS + 1);
+	ck_assert_int_eq(clk_status(c, &st), 0);
+	ck_assert(st.slew_ppm == 5461333333.0 / 65536);
+	ck_assert_int_eq(st.tick, 10833);
+	ck_assert(st.slew_remaining > 0 && st.slew_remaining <= 100 * MS);
+	ck_assert_int_eq(st.slewed, 100 * MS - st.slew_remaining);
+	/* Too early: the timer is armed again for the rest. */
+	ck_assert_int_eq(clk_poll(c), 0);
+	ck_assert_int_eq(armed_calls, 3);
+	ck_assert(armed_ns > S / 2 && armed_ns <= 1200 * MS);
+	ck_assert_int_eq(clk_set_freq(c, 900.0), 0); /* the kernel's bound */
+	ck_assert_int_eq(clk_status(c, &st), 0);
+	ck_assert(st.freq_ppm == 500.0);
+	ck_assert(st.slew_ppm > 83333);
+	clk_set_timer(c, NULL, NULL);
 	clk_destroy(c);
 }
 END_TEST
@@ -194,11 +275,13 @@ static Suite *clock_suite(void)
 	tcase_add_test(tc, readonly_reads_and_refuses);
 	tcase_add_test(tc, system_reads);
 	tcase_add_test(tc, system_step_request);
-	tcase_add_test(tc, system_slew_request);
-	tcase_add_test(tc, system_freq_request);
+	tcase_add_test(tc, system_read_request);
+	tcase_add_test(tc, system_freq_units);
+	tcase_add_test(tc, system_rate_request);
 	tcase_add_test(tc, system_sync_request);
 	tcase_add_test(tc, sim_offset_and_step);
 	tcase_add_test(tc, sim_status);
+	tcase_add_test(tc, sim_fast_slew_and_timer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -491,7 +491,7 @@ START_TEST(client_defaults)
 	ck_assert_int_eq(cfg.n_servers, 0);
 	ck_assert_int_eq(cfg.makestep_threshold, 1000000000);
 	ck_assert_int_eq(cfg.makestep_limit, 3);
-	ck_assert(cfg.maxslew_ppm == 500.0);
+	ck_assert(cfg.maxslew_ppm == 83333.333);
 	ck_assert_str_eq(cfg.driftfile, "");
 	ck_assert_int_eq(cfg.maxdistance, 1500000000);
 	ck_assert_int_eq(cfg.holdover, 0);
@@ -620,8 +620,9 @@ START_TEST(discipline_errors)
 	bad("makestep 1 -2\n", "t.conf:1: makestep: limit -2 is out of range -1..2147483647");
 	bad("makestep 1 3\nmakestep 1 3\n", "t.conf:2: makestep: already given on line 1");
 	bad("maxslew\n", "t.conf:1: maxslew: missing rate in ppm");
-	bad("maxslew 0\n", "t.conf:1: maxslew: 0 is out of range (0..500] ppm");
-	bad("maxslew 500.001\n", "t.conf:1: maxslew: 500.001 is out of range (0..500] ppm");
+	bad("maxslew 0\n", "t.conf:1: maxslew: 0 is out of range (0..83333.333] ppm");
+	bad("maxslew 83333.334\n",
+	    "t.conf:1: maxslew: 83333.334 is out of range (0..83333.333] ppm");
 	bad("maxslew fast\n", "t.conf:1: maxslew: 'fast' is not a number");
 	bad("driftfile\n", "t.conf:1: driftfile: missing path");
 	bad("driftfile drift\n", "t.conf:1: driftfile: 'drift' is not an absolute path");
@@ -661,7 +662,7 @@ START_TEST(engine_edges)
 	/* ppm are read to 1e-9 ppm, as drift. */
 	ok("maxslew 0.000000001\n");
 	ck_assert(cfg.maxslew_ppm == 1e-9);
-	bad("maxslew 0.0000000004\n", "t.conf:1: maxslew: 0.0000000004 is out of range (0..500] ppm");
+	bad("maxslew 0.0000000004\n", "t.conf:1: maxslew: 0.0000000004 is out of range (0..83333.333] ppm");
 	/* A value that is an option's name is a value, not the option. */
 	bad("server h port iburst\n", "t.conf:1: server: port 'iburst' is not a number");
 	/* Arguments come before options: a missing one is missing. */

@@ -26,7 +26,7 @@ static struct disc_config config(int64_t threshold, int limit)
 	disc_config_default(&cfg);
 	cfg.step_threshold = threshold;
 	cfg.step_limit = limit;
-	/* The first update may slew 500 ppm x 1024 s = 512 ms. */
+	/* Polls of 1024 s: the first update slews over that long. */
 	cfg.minpoll = cfg.maxpoll = 10;
 	return cfg;
 }
@@ -46,13 +46,13 @@ START_TEST(defaults_and_ranges)
 	disc_config_default(&cfg);
 	ck_assert_int_eq(cfg.step_threshold, 100 * MS);
 	ck_assert_int_eq(cfg.step_limit, 3);
-	ck_assert(cfg.maxslew_ppm == 500.0);
+	ck_assert(cfg.maxslew_ppm == 83333.333);
 	ck_assert(disc_config_valid(&cfg, &why));
 	ck_assert_str_eq(disc_state_name(DISC_LOCKED), "locked");
 	ck_assert_str_eq(disc_state_name(DISC_UNSET), "unset");
-	cfg.maxslew_ppm = 501;
+	cfg.maxslew_ppm = 83333.334;
 	ck_assert(!disc_config_valid(&cfg, &why));
-	ck_assert_str_eq(why, "maxslew must be > 0 and <= 500 ppm");
+	ck_assert_str_eq(why, "maxslew must be > 0 and <= 83333.333 ppm");
 	cfg = config(0, 3);
 	ck_assert(!disc_config_valid(&cfg, &why));
 	cfg = config(S, -2);
@@ -87,7 +87,8 @@ START_TEST(step_or_slew_at_threshold)
 END_TEST
 
 /* The offset that counts is the one left once the slew in progress is
- * done: 120 ms measured with 50 ms still to slew is 70 ms. */
+ * done: 120 ms measured with 50 ms still to slew is 70 ms. The new slew
+ * replaces that one: 120 ms in all. */
 START_TEST(slew_in_progress_counts)
 {
 	struct disc_config cfg = config(100 * MS, 3);
@@ -98,7 +99,7 @@ START_TEST(slew_in_progress_counts)
 	ck_assert_int_eq(disc_update(&d, &in, &a), 0);
 	ck_assert(!a.step);
 	ck_assert_int_eq(a.offset_est, 70 * MS);
-	ck_assert_int_eq(a.slew_ns, 70 * MS);
+	ck_assert_int_eq(a.slew_ns, 120 * MS);
 }
 END_TEST
 
@@ -117,9 +118,10 @@ START_TEST(step_limit)
 		update(&d, 0, T0 + i * S);
 	struct disc_actions a = update(&d, 200 * MS, T0 + 3 * S + 200 * MS);
 	ck_assert(!a.step && a.slew); /* the fourth may not */
-	/* Slewed no faster than maxslew over the last interval: 500 ppm of
-	 * 1.2 s. */
-	ck_assert_int_eq(a.slew_ns, 600 * US);
+	/* The whole offset the line puts at now, at the rate that slews it in
+	 * the last interval, 1.2 s. */
+	ck_assert_int_eq(a.slew_ns, 50825 * US);
+	ck_assert(fabs(a.slew_ppm - 50825.0 / 1.2) < 0.001);
 
 	cfg = config(100 * MS, -1);
 	disc_init(&d, &cfg, 0, false);
@@ -133,13 +135,14 @@ START_TEST(step_limit)
 }
 END_TEST
 
-/* Three samples 1 s apart, the clock gaining 1 us/s and slewed back 1 us
- * each time (see the frame in discipline.c: u = -1, -2, -3 us). Two
- * samples set no frequency: their slope would be the difference of two
- * noises. The first slews its 1 us; the second the 0.5 us of the two
- * samples' mean at the frequency in force (0), rounded away from zero to
- * 1 us; the third sets -1 ppm, its standard error the 10 us of jitter
- * over sqrt(2) s: 7.071 ppm, and slews the 1 us the line puts at now. */
+/* Three samples 1 s apart, each -1 us (see the frame in discipline.c).
+ * Two samples set no frequency: their slope would be the difference of
+ * two noises. The first slews its -1 us (phase -1 us, u = -1 us); the
+ * second, u = -2 us, the -0.5 us of the two samples' mean at the
+ * frequency in force (0) (phase -1.5 us); the third, u = -2.5 us, sets
+ * the line's -0.75 ppm, its standard error the 10 us of jitter over
+ * sqrt(2) s: 7.071 ppm, and slews the -1083 ns the line puts at now
+ * (-2583.3 ns, less the -1.5 us already slewed). */
 START_TEST(frequency_sign_by_hand)
 {
 	struct disc_config cfg = config(100 * MS, 3);
@@ -151,22 +154,22 @@ START_TEST(frequency_sign_by_hand)
 	a = update(&d, -1 * US, T0 + S);
 	ck_assert(!a.set_freq);
 	ck_assert_int_eq(a.offset_est, -500);
-	ck_assert_int_eq(a.slew_ns, -1 * US);
+	ck_assert_int_eq(a.slew_ns, -500);
 	ck_assert(d.skew_ppm < 0);
 	a = update(&d, -1 * US, T0 + 2 * S);
 	ck_assert(a.set_freq);
-	ck_assert(fabs(a.freq_ppm - -1.0) < 1e-9);
-	ck_assert(fabs(a.dfreq_ppm - -1.0) < 1e-9);
+	ck_assert(fabs(a.freq_ppm - -0.75) < 1e-9);
+	ck_assert(fabs(a.dfreq_ppm - -0.75) < 1e-9);
 	ck_assert(fabs(a.skew_ppm - 7.0711) < 1e-4);
 	ck_assert(d.skew_ppm == a.skew_ppm);
-	ck_assert_int_eq(a.offset_est, -1 * US);
-	ck_assert_int_eq(a.slew_ns, -1 * US);
+	ck_assert_int_eq(a.offset_est, -1083);
+	ck_assert_int_eq(a.slew_ns, -1083);
 	ck_assert(d.freq_ppm == a.freq_ppm);
 }
 END_TEST
 
-/* A clock losing 800 us/s wants +800 ppm: clamped to maxslew. u = 0,
- * 800, 1600 us (the second update slewed 100 us, 100 ppm of 1 s). */
+/* A clock losing 800 us/s wants +800 ppm: clamped to the kernel's 500
+ * ppm whatever maxslew says; maxslew bounds the slew's rate. */
 START_TEST(frequency_clamped)
 {
 	struct disc_config cfg = config(100 * MS, 3);
@@ -174,14 +177,19 @@ START_TEST(frequency_clamped)
 	struct disc d;
 	disc_init(&d, &cfg, 0, false);
 	update(&d, 0, T0);
+	/* u = 0, 800, 1900 us: the second update slews the whole 400 us of
+	 * the two samples' mean, at no more than 100 ppm. */
 	struct disc_actions a = update(&d, 800 * US, T0 + S);
 	ck_assert(!a.set_freq);
-	ck_assert_int_eq(a.slew_ns, 100 * US);
+	ck_assert_int_eq(a.slew_ns, 400 * US);
+	ck_assert(a.slew_ppm == 100.0);
 	a = update(&d, 1500 * US, T0 + 2 * S);
 	ck_assert(a.set_freq);
-	ck_assert(a.freq_ppm == 100.0);
-	/* and the slew no faster than 100 ppm of the 1 s interval */
-	ck_assert_int_eq(a.slew_ns, 100 * US);
+	ck_assert(a.freq_ppm == DISC_MAX_PPM);
+	/* the 1000 us the line (its slope, 950 ppm, clamped) puts at now:
+	 * 900 + 500 - 400 already slewed */
+	ck_assert_int_eq(a.slew_ns, 1000 * US);
+	ck_assert(a.slew_ppm == 100.0);
 
 	/* u = 0, -900, -1800 us: the second update slewed -450 us. */
 	disc_config_default(&cfg);
@@ -207,23 +215,23 @@ START_TEST(driftfile_prior)
 	a = update(&d, 13 * US, T0 + S);
 	ck_assert(!a.set_freq);
 	/* A third one is blended. In the free-running frame (ns, the frequency
-	 * in force and the slews of 3 and 7 us added back): u = 3000, -33872,
-	 * -79744 at x = -2, -1, 0 s. The line: -41372 ns/s (-41.372 ppm),
-	 * residuals -1500, 3000, -1500: a scatter of 3674 ns, below the 10 us
-	 * of jitter, which counts instead: standard error 10 / sqrt(2) =
-	 * 7.071 ppm. A drift file of one number counts 2 ppm. Weights 1/2^2
-	 * and 1/7.071^2: (0.25 x -49.872 + 0.02 x -41.372) / 0.27 = -49.242
+	 * in force and the slews of 3 and 6.5 us added back): u = 3000,
+	 * -33872, -80244 at x = -2, -1, 0 s. The line: -41622 ns/s (-41.622
+	 * ppm), residuals -1583, 3167, -1583: a scatter of 3878 ns, below the
+	 * 10 us of jitter, which counts instead: standard error 10 / sqrt(2)
+	 * = 7.071 ppm. A drift file of one number counts 2 ppm. Weights 1/2^2
+	 * and 1/7.071^2: (0.25 x -49.872 + 0.02 x -41.622) / 0.27 = -49.261
 	 * ppm, with a standard error of 1 / sqrt(0.27) = 1.9245 ppm. */
 	a = update(&d, 10 * US, T0 + 2 * S);
 	ck_assert(a.set_freq);
-	ck_assert(fabs(a.freq_ppm - -49.242) < 0.001);
+	ck_assert(fabs(a.freq_ppm - -49.261) < 0.001);
 	ck_assert(fabs(a.skew_ppm - 1.9245) < 0.0001);
 }
 END_TEST
 
 /* The same three samples against a drift file that says 0.5 ppm: the
- * prior weighs 1/0.5^2 = 4 against 0.02, (4 x -49.872 + 0.02 x -41.372)
- * / 4.02 = -49.830 ppm, standard error 1 / sqrt(4.02) = 0.4988 ppm. */
+ * prior weighs 1/0.5^2 = 4 against 0.02, (4 x -49.872 + 0.02 x -41.622)
+ * / 4.02 = -49.831 ppm, standard error 1 / sqrt(4.02) = 0.4988 ppm. */
 START_TEST(driftfile_skew_weighs_the_prior)
 {
 	struct disc_config cfg = config(100 * MS, 3);
@@ -234,7 +242,7 @@ START_TEST(driftfile_skew_weighs_the_prior)
 	update(&d, 3 * US, T0);
 	update(&d, 13 * US, T0 + S);
 	a = update(&d, 10 * US, T0 + 2 * S);
-	ck_assert(fabs(a.freq_ppm - -49.8297) < 0.0001);
+	ck_assert(fabs(a.freq_ppm - -49.8310) < 0.0001);
 	ck_assert(fabs(a.skew_ppm - 0.4988) < 0.0001);
 	/* A prior that disagrees with the line by more than 4 standard errors
 	 * of their difference is dropped: the frequency moved. Here 0 ppm +-
@@ -262,15 +270,16 @@ static void sim_apply(struct sim_model *m, int64_t t, const struct disc_actions 
 	if (a->set_freq)
 		sim_set_freq(m, t, a->freq_ppm);
 	if (a->slew)
-		sim_slew(m, t, a->slew_ns);
+		sim_slew(m, t, a->slew_ns, a->slew_ppm);
 }
 
 /* One poll of a sim clock at true time t, measured with a given error
  * and jitter and no noise, the actions applied. */
-static struct disc_actions sim_poll(struct disc *d, struct sim_model *m, int64_t t,
+static struct disc_actions poll_sim(struct disc *d, struct sim_model *m, int64_t t,
 				    int64_t error, int64_t jitter)
 {
 	struct disc_actions a;
+	sim_settle(m, t); /* the daemon's timer ended the slews due */
 	struct disc_input in = {
 		.offset = -sim_offset_at(m, t) + error, .jitter = jitter,
 		.now = sim_time_at(m, t), .slew_left = sim_slew_left_at(m, t),
@@ -299,7 +308,7 @@ START_TEST(excursion_of_two_polls_not_followed)
 	sim_init(&m, T0, 0, 0);
 	for (int k = 0; k < 160; k++, t += 64 * S) {
 		int64_t error = k == 100 || k == 101 ? 5 * MS : 0;
-		struct disc_actions a = sim_poll(&d, &m, t, error, 100 * US);
+		struct disc_actions a = poll_sim(&d, &m, t, error, 100 * US);
 		if (k == 100 || k == 101) {
 			ck_assert_int_eq(a.slew_ns, 0);
 			ck_assert(!a.set_freq);
@@ -319,7 +328,7 @@ START_TEST(excursion_of_two_polls_not_followed)
 	/* The server's time moves 5 ms for good: held twice, then the line
 	 * restarts from the three, with the old frequency as its prior. */
 	for (int k = 0; k < 3; k++, t += 64 * S) {
-		struct disc_actions a = sim_poll(&d, &m, t, 5 * MS, 100 * US);
+		struct disc_actions a = poll_sim(&d, &m, t, 5 * MS, 100 * US);
 		ck_assert_int_eq(a.slew_ns, k < 2 ? 0 : 5 * MS);
 		ck_assert(!a.set_freq);
 	}
@@ -349,7 +358,7 @@ START_TEST(jump_keeps_the_frequency)
 	disc_init(&d, &cfg, 0, false);
 	sim_init(&m, T0, 0, 50.0);
 	for (int k = 0; k < 200; k++, t += S / 4)
-		sim_poll(&d, &m, t, k % 2 ? -50 * US : 50 * US, 50 * US);
+		poll_sim(&d, &m, t, k % 2 ? -50 * US : 50 * US, 50 * US);
 	double locked = d.freq_ppm, skew = d.skew_ppm;
 	printf("before the jump: %.3f ppm, skew %.4f ppm\n", locked, skew);
 	ck_assert(fabs(locked - -50.0) < 0.1);
@@ -359,7 +368,7 @@ START_TEST(jump_keeps_the_frequency)
 	ck_assert_int_eq(d.n, 0);
 	ck_assert(d.prior_known && d.prior_ppm == locked && d.prior_skew_ppm == skew);
 	for (int k = 0; k < 8; k++, t += S / 4) {
-		a = sim_poll(&d, &m, t, k % 2 ? -50 * US : 50 * US, 50 * US);
+		a = poll_sim(&d, &m, t, k % 2 ? -50 * US : 50 * US, 50 * US);
 		printf("after the jump, update %d: %.3f ppm\n", k + 1, d.freq_ppm);
 		ck_assert(!a.step);
 		ck_assert(fabs(d.freq_ppm - locked) < 0.05);
@@ -372,7 +381,7 @@ END_TEST
  * first line (3 samples, 500 ppm against 0 +- 1.1), whose frequency is
  * then the truth. Before, weighed as a fixed 2 ppm prior, it made the
  * third update 116.986 ppm, and the clock was within 100 us from the
- * sixth poll only (the fourth now). */
+ * sixth poll only (the third now, the slews done within each poll). */
 START_TEST(wrong_driftfile_dropped)
 {
 	struct disc_config cfg;
@@ -386,7 +395,7 @@ START_TEST(wrong_driftfile_dropped)
 	sim_init(&m, T0, 0, 0);
 	sim_set_freq(&m, T0, 500.0);
 	for (int k = 0; k < 20; k++, t += 64 * S) {
-		sim_poll(&d, &m, t, 0, 100 * US);
+		poll_sim(&d, &m, t, 0, 100 * US);
 		if (k == 2) {
 			ck_assert(!d.prior_known);
 			ck_assert(fabs(d.freq_ppm) < 0.2);
@@ -396,7 +405,7 @@ START_TEST(wrong_driftfile_dropped)
 		else if (within < 0)
 			within = k;
 	}
-	ck_assert_int_eq(within, 3);
+	ck_assert_int_eq(within, 2);
 	ck_assert(fabs(d.freq_ppm) < 0.01);
 }
 END_TEST
@@ -667,11 +676,12 @@ START_TEST(jump_detection)
 				       .steps = -250 * MS };
 	ck_assert(!disc_jump_detect(&prev, &cur, 100 * MS, &jump));
 	ck_assert_int_eq(jump, 0);
-	/* Up to threshold + 1500 ppm x 10 s = 115 ms is frequency and slew. */
-	cur = (struct disc_clockpair){ .real = T0 + 10 * S + 115 * MS, .mono = 15 * S };
+	/* Up to threshold + 84,333.333 ppm x 10 s = 943.333 ms is frequency
+	 * and slews at the fastest maxslew. */
+	cur = (struct disc_clockpair){ .real = T0 + 10 * S + 943333 * US, .mono = 15 * S };
 	ck_assert(!disc_jump_detect(&prev, &cur, 100 * MS, &jump));
-	ck_assert_int_eq(jump, 115 * MS);
-	cur.real += 1;
+	ck_assert_int_eq(jump, 943333 * US);
+	cur.real += US;
 	ck_assert(disc_jump_detect(&prev, &cur, 100 * MS, &jump));
 }
 END_TEST
@@ -781,6 +791,7 @@ static void loop_init(struct loop *l, int seed, double sigma, int64_t offset, do
 /* One poll at l->t; the next one interval later. */
 static void loop_poll(struct loop *l, int64_t interval, struct disc_actions *a)
 {
+	sim_settle(&l->m, l->t); /* the daemon's timer ended the slews due */
 	struct disc_input in = {
 		.offset = -sim_offset_at(&l->m, l->t) + (int64_t)llround(gauss(l) * l->sigma),
 		.jitter = (int64_t)l->sigma,
@@ -895,8 +906,9 @@ START_TEST(closed_loop_with_driftfile)
 }
 END_TEST
 
-/* 20 ms is under the step threshold: slewed away, never stepped, at
- * most 500 ppm: 40 s, 160 polls. */
+/* 20 ms is under the step threshold: slewed away, never stepped, within
+ * a poll or two at the default maxslew (then the frequency is learnt);
+ * at maxslew 500 ppm, in 40 s, 160 polls. */
 START_TEST(closed_loop_slews)
 {
 	struct disc_config cfg;
@@ -906,6 +918,14 @@ START_TEST(closed_loop_slews)
 	loop_init(&l, 7, 15 * US, -20 * MS, -30.0, &cfg);
 	int min_n, k = run_fixed(&l, LOOP_POLLS, &min_n);
 	printf("closed loop slewing 20 ms: converged from poll %d\n", k);
+	ck_assert_int_eq(l.d.steps_total, 0);
+	ck_assert_int_ge(k, 0);
+	ck_assert_int_le(k, 60);
+
+	cfg.maxslew_ppm = 500;
+	loop_init(&l, 7, 15 * US, -20 * MS, -30.0, &cfg);
+	k = run_fixed(&l, LOOP_POLLS, &min_n);
+	printf("closed loop slewing 20 ms at 500 ppm: converged from poll %d\n", k);
 	ck_assert_int_eq(l.d.steps_total, 0);
 	ck_assert_int_ge(k, 160);
 	ck_assert_int_le(k, 250);
