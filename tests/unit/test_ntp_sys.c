@@ -303,6 +303,31 @@ START_TEST(prefer_followed_alone)
 }
 END_TEST
 
+/* The clock jumped 100 s forward under us (a resumed machine): the times
+ * kept move with it, every source bursts now, and the next update may
+ * step although makestep's first updates are spent. */
+START_TEST(jump_resynchronises)
+{
+	struct fixture f;
+	struct ntp_sys_actions a;
+	init(&f, 1);
+	fill(&f, 0, 0, 0, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	select_at(&f, 1, T0 + 3 * SEC, &a);
+	f.sys.disc.updates = 3; /* makestep 0.1 3: no step by the count any more */
+	ntp_sys_jumped(&f.sys, f.list, 1, 100 * SEC, T0 + 104 * SEC);
+	ck_assert_int_eq(f.sys.last_update, T0 + 103 * SEC);
+	ck_assert_int_eq(f.sys.served.ref_time, T0 + 103 * SEC);
+	ck_assert_int_eq(f.src[0].offset, -100 * SEC);
+	ck_assert_int_eq(f.src[0].burst_left, NTPSRC_BURST_COUNT);
+	ck_assert_int_eq(ntpsrc_next_poll(&f.src[0]), T0 + 104 * SEC);
+	/* The server, not having jumped, is now 100 s behind us. */
+	fill(&f, 0, 110 * SEC, -100 * SEC, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	select_at(&f, 1, T0 + 113 * SEC, &a);
+	ck_assert(a.update && a.disc.step);
+	ck_assert_int_eq(a.disc.step_ns, -100 * SEC);
+}
+END_TEST
+
 static Suite *sys_suite(void)
 {
 	Suite *s = suite_create("ntp_sys");
@@ -315,6 +340,7 @@ static Suite *sys_suite(void)
 	tcase_add_test(tc, lost_within_maxdistance);
 	tcase_add_test(tc, stall_is_loss);
 	tcase_add_test(tc, prefer_followed_alone);
+	tcase_add_test(tc, jump_resynchronises);
 	suite_add_tcase(s, tc);
 	return s;
 }
