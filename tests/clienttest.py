@@ -41,28 +41,31 @@ def sources(d):
 def true_offset(d):
     """d's clock minus the host's (the truth), from outside: tsync query
     of d's server port reads the host clock and keeps the minimum-delay
-    sample of 4. None while d serves as unsynchronised."""
-    r = tsync("query", "-c", "4", "-i", "0.05", "127.0.0.1:%d" % d.port())
+    sample of 8 (on a loaded machine a few are late). None while d serves
+    as unsynchronised."""
+    r = tsync("query", "-c", "8", "-i", "0.02", "127.0.0.1:%d" % d.port())
     if r.code != 0:
         return None
     f, _ = parse_query_text(r.out)
     return parse_seconds(f["offset"])
 
 
-def wait_within(d, deadline=120.0):
-    """Until d says synchronised and is within MAX_OFFSET of the truth;
+def wait_within(d, deadline=120.0, settled=3):
+    """Until d says synchronised and is within MAX_OFFSET of the truth at
+    `settled` measurements in a row, a second apart (done slewing);
     returns the seconds it took."""
     deadline = slow(deadline)
     t0 = time.monotonic()
-    off = None
+    off, run = None, 0
     while time.monotonic() - t0 < deadline:
         time.sleep(1.0)
         if not status(d)["synchronised"]:
+            run = 0
             continue
         off = true_offset(d)
-        if off is not None and abs(off) < MAX_OFFSET:
-            info("%s: within %g s after %.0f s (%+.6f s)" %
-                 (d.name, MAX_OFFSET, time.monotonic() - t0, off))
+        info("%s: %.0f s: true offset %s s" % (d.name, time.monotonic() - t0, off))
+        run = run + 1 if off is not None and abs(off) < MAX_OFFSET else 0
+        if run == settled:
             return time.monotonic() - t0
     check(False, "%s within %g s of the truth in %g s (last %s)" % (d.name, MAX_OFFSET,
                                                                   deadline, off))
