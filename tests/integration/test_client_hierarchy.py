@@ -3,8 +3,8 @@
 The usual "GPS box plus two servers" site, sim clocks only: tsyncd A, on
 a loopback address of its own (127.x.y.z), serves stratum 1 from its
 local clock; tsyncds B and C on 127.0.0.1 follow A and serve stratum 2
-with A's address as refid; a client of all three, its clock 10 ms off and
-10 ppm fast. B and C are no loop (their refid is A's address, our system
+with A's address as refid; a client of all three, its clock 2 s off (stepped
+at the first update by makestep's default) and 10 ppm fast. B and C are no loop (their refid is A's address, our system
 peer's, not the client's own address towards them, 127.0.0.1): the client
 selects A with B and C as candidates, comes within 100 us of the truth,
 and keeps updating while it says it is synchronised.

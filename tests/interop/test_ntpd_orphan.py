@@ -6,7 +6,7 @@ comes from `apt-get download ntpsec`, unpacked into the test's folder
 the right to set the clock (setpriv --bounding-set -sys_time) with `tos
 orphan 8 orphanwait 0`: it serves stratum 8 with its own address,
 127.0.0.1, as refid, which is also the client's own address towards it.
-That is no loop: the client (sim clock 10 ms off, 10 ppm fast) follows
+That is no loop: the client (sim clock 2 s off, 10 ppm fast) follows
 it, comes within 100 us of the truth (ntpd serves the host clock) and
 keeps updating while it says it is synchronised, at stratum 9.
 """
