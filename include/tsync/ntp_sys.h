@@ -102,9 +102,11 @@ void ntp_sys_select(struct ntp_sys *s, const struct ntp_sys_source *src, int n, 
 
 /* Once a second or so: synchronisation is lost once no source is
  * selectable and the served root distance, aged by PHI since the last
- * update, passes maxdistance (or holdover has passed); or once no update
- * came for NTP_SYS_STALL_POLLS of the system peer's polls (updates stopped
- * although a source looks selectable). Fills *out (lost, tell_kernel). */
+ * update, passes maxdistance (or holdover has passed): srcsel_sync_lost;
+ * or, while a source is selectable, once no update came for
+ * NTP_SYS_STALL_POLLS of the system peer's polls (updates stopped: we are
+ * not synchronised, whatever selection says). Fills *out (lost,
+ * lost_distance, tell_kernel), once per loss. */
 #define NTP_SYS_STALL_POLLS 16 /* twice the filter: an old sample may be chosen for 8 */
 void ntp_sys_tick(struct ntp_sys *s, const struct ntp_sys_source *src, int n, int64_t now,
 		  struct ntp_sys_actions *out);

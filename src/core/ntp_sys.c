@@ -140,7 +140,9 @@ static bool selectable_now(const struct ntp_sys *s, const struct ntp_sys_source 
 	return srcsel_run(c, n, &r);
 }
 
-/* Updates stopped although a source may look selectable. */
+/* Updates stopped although a source looks selectable: the freeze the
+ * old "one fit source only while no other answers" rule caused, and
+ * whatever else might cause it again. */
 static bool stalled(const struct ntp_sys *s, const struct ntp_sys_source *src, int n,
 		    int64_t now)
 {
@@ -161,9 +163,10 @@ void ntp_sys_tick(struct ntp_sys *s, const struct ntp_sys_source *src, int n, in
 	n = clamp_n(n);
 	if (!s->synced)
 		return;
-	if (!stalled(s, src, n, now) &&
-	    !srcsel_sync_lost(&sys, sv->ref_time, now, selectable_now(s, src, n, now),
-			      s->cfg.maxdistance, s->cfg.holdover))
+	bool have = selectable_now(s, src, n, now);
+	if (!(have && stalled(s, src, n, now)) &&
+	    !srcsel_sync_lost(&sys, sv->ref_time, now, have, s->cfg.maxdistance,
+			      s->cfg.holdover))
 		return;
 	s->synced = false;
 	out->lost = true;

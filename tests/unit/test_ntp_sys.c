@@ -236,22 +236,25 @@ START_TEST(lost_within_maxdistance)
 	struct fixture f;
 	struct ntp_sys_actions a;
 	init(&f, 1);
-	f.sys.cfg.maxdistance = 500 * MS;
+	f.sys.cfg.maxdistance = INT64_C(961510314);
 	fill(&f, 0, 0, 0, 1, NTP_REFID('G', 'P', 'S', 0), 0);
-	/* Root distance: 30 / 2 ms + 1 + eps + max(0, ...) = 952510314 ns > 500 ms:
-	 * with a source selectable that does not matter. */
+	/* Served root distance: 30 / 2 ms + root disp (1 + eps + max(0, ...))
+	 * = 952510314 ns; maxdistance is 9 ms (600 s of PHI) beyond it. */
 	select_at(&f, 1, T0 + 3 * SEC, &a);
 	ck_assert(a.update);
-	ntp_sys_tick(&f.sys, f.list, 1, T0 + 4 * SEC, &a);
-	ck_assert(!a.lost);
 	/* The source stops answering: after 8 polls its reach is 0. */
 	int64_t t = T0 + 3 * SEC;
 	for (int k = 0; k < 8; k++)
 		ntpsrc_on_transmit(&f.src[0], t += 64 * SEC);
 	ck_assert_int_eq(f.src[0].reach, 0);
+	ntp_sys_tick(&f.sys, f.list, 1, T0 + 3 * SEC + 600 * SEC, &a);
+	ck_assert(!a.lost);
+	ck_assert(f.sys.synced);
+	t = T0 + 3 * SEC + 600 * SEC + 1000;
 	ntp_sys_tick(&f.sys, f.list, 1, t, &a);
 	ck_assert(a.lost);
-	ck_assert_int_eq(a.lost_distance, 15 * MS + 1 + FILL4_DISP + ntp_exch_phi(512 * SEC));
+	ck_assert_int_eq(a.lost_distance, 15 * MS + 1 + FILL4_DISP + ntp_exch_phi(600 * SEC + 1000));
+	ck_assert_int_eq(a.lost_distance, INT64_C(961510315));
 	ck_assert(a.tell_kernel && !a.kernel_synced);
 	ck_assert(!f.sys.synced);
 	ntp_sys_tick(&f.sys, f.list, 1, t + SEC, &a);
@@ -260,8 +263,8 @@ START_TEST(lost_within_maxdistance)
 	ntp_sys_status(&f.sys, &st);
 	ck_assert(!st.synced);
 	ck_assert_int_eq(st.peer, -1);
-	fill(&f, 0, 600 * SEC, 0, 1, NTP_REFID('G', 'P', 'S', 0), 0);
-	select_at(&f, 1, T0 + 603 * SEC, &a);
+	fill(&f, 0, 40000 * SEC, 0, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	select_at(&f, 1, T0 + 40003 * SEC, &a);
 	ck_assert(a.update && a.first_sync);
 }
 END_TEST
