@@ -22,15 +22,15 @@ static enum ctl_selection selection(const struct client *cl)
 
 static void client_part(const struct client *cl, struct ctl_status *st)
 {
-	st->n_sources = (uint16_t)cl->n_peers;
-	st->selection = selection(cl);
-	/* Kept after every source is lost: how long ago the last update was
-	 * is then what the user asks (0: never). */
 	struct ntp_sys_status ss;
 
+	st->n_sources = (uint16_t)cl->n_peers;
+	st->selection = selection(cl);
 	ntp_sys_status(&cl->sys, &ss);
 	if (cl->cfg != NULL && cl->cfg->n_servers > 0)
 		st->synchronised = ss.synced; /* a client is synchronised while it updates */
+	/* Kept after every source is lost: how long ago the last update was
+	 * is then what the user asks (0: never). */
 	st->offset_ns = ss.offset;
 	st->last_update_ns = ss.last_update;
 	if (!ss.synced)
