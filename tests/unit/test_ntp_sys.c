@@ -67,6 +67,15 @@ static void fill(struct fixture *f, int i, int64_t dt, int64_t offset, uint8_t s
 		answer(f, i, T0 + dt + k * SEC, offset, stratum, refid, root_disp);
 }
 
+#define GPS NTP_REFID('G', 'P', 'S', 0)
+
+/* Source i is a stratum-1 server with offset `offset`, four answers from
+ * T0 + dt. */
+static void gps(struct fixture *f, int i, int64_t dt, int64_t offset)
+{
+	fill(f, i, dt, offset, 1, GPS, 0);
+}
+
 static void select_at(struct fixture *f, int n, int64_t now, struct ntp_sys_actions *a)
 {
 	ntp_sys_select(&f->sys, f->list, n, now, 0, a);
@@ -81,7 +90,7 @@ START_TEST(lone_fit_source_followed)
 	struct fixture f;
 	struct ntp_sys_actions a;
 	init(&f, 3);
-	fill(&f, 0, 0, 2 * MS, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	gps(&f, 0, 0, 2 * MS);
 	fill(&f, 1, 0, 40 * MS, 2, ADDR_A, 2 * SEC);
 	ntpsrc_on_transmit(&f.src[2], T0);
 	ntpsrc_on_kod(&f.src[2], NTP_KISS_DENY, T0);
@@ -113,7 +122,7 @@ START_TEST(lone_fit_source_followed)
 	ck_assert_int_eq(f.sys.state[2], SRCSEL_UNFIT);
 
 	/* The next poll of A, 64 s on: updated again, not first any more. */
-	ck_assert_int_eq(answer(&f, 0, T0 + 67 * SEC, 2 * MS, 1, NTP_REFID('G', 'P', 'S', 0), 0),
+	ck_assert_int_eq(answer(&f, 0, T0 + 67 * SEC, 2 * MS, 1, GPS, 0),
 			 NTPSRC_UPDATE);
 	answer(&f, 1, T0 + 67 * SEC, 40 * MS, 2, ADDR_A, 2 * SEC);
 	select_at(&f, 3, T0 + 67 * SEC, &a);
@@ -136,7 +145,7 @@ START_TEST(hierarchy_no_loop)
 	struct fixture f;
 	struct ntp_sys_actions a;
 	init(&f, 3);
-	fill(&f, 0, 0, 1 * MS, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	gps(&f, 0, 0, 1 * MS);
 	fill(&f, 1, 0, 1 * MS, 2, ADDR_A, 0);
 	fill(&f, 2, 0, 1 * MS, 2, ADDR_A, 0);
 	select_at(&f, 3, T0 + 3 * SEC, &a);
@@ -150,7 +159,7 @@ START_TEST(hierarchy_no_loop)
 		int64_t t = T0 + 3 * SEC + k * 64 * SEC;
 		for (int i = 0; i < 3; i++)
 			answer(&f, i, t + i * 100000, 1 * MS, i == 0 ? 1 : 2,
-			       i == 0 ? NTP_REFID('G', 'P', 'S', 0) : ADDR_A, 0);
+			       i == 0 ? GPS : ADDR_A, 0);
 		select_at(&f, 3, t + 300000, &a);
 		ck_assert_msg(a.update, "poll %d updates", k);
 		ck_assert_int_eq(f.sys.state[1], SRCSEL_SURVIVOR);
@@ -189,18 +198,18 @@ START_TEST(epoch_one_update_per_poll)
 	struct fixture f;
 	struct ntp_sys_actions a;
 	init(&f, 2);
-	fill(&f, 0, 0, 1 * MS, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	gps(&f, 0, 0, 1 * MS);
 	select_at(&f, 2, T0 + 3 * SEC, &a);
 	ck_assert(a.update);
 	fill(&f, 1, 100000, 1 * MS, 1, NTP_REFID('P', 'P', 'S', 0), 0);
 	/* The peer's sample is no newer: nothing. */
 	select_at(&f, 2, T0 + 3 * SEC + 200000, &a);
 	ck_assert(!a.update);
-	answer(&f, 0, T0 + 3 * SEC + 300000, 1 * MS, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	answer(&f, 0, T0 + 3 * SEC + 300000, 1 * MS, 1, GPS, 0);
 	/* Newer, but 0.3 ms after the last update: minpoll 6 wants 1 s. */
 	select_at(&f, 2, T0 + 3 * SEC + 300000, &a);
 	ck_assert(!a.update);
-	answer(&f, 0, T0 + 4 * SEC, 1 * MS, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	answer(&f, 0, T0 + 4 * SEC, 1 * MS, 1, GPS, 0);
 	select_at(&f, 2, T0 + 4 * SEC, &a);
 	ck_assert(a.update);
 	ck_assert_uint_eq(f.sys.updates, 2);
@@ -215,7 +224,7 @@ START_TEST(served_after_step)
 	struct fixture f;
 	struct ntp_sys_actions a;
 	init(&f, 1);
-	fill(&f, 0, 0, 500 * MS, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	gps(&f, 0, 0, 500 * MS);
 	select_at(&f, 1, T0 + 3 * SEC, &a);
 	ck_assert(a.update && a.disc.step);
 	ck_assert_int_eq(a.disc.step_ns, 500 * MS);
@@ -237,7 +246,7 @@ START_TEST(lost_within_maxdistance)
 	struct ntp_sys_actions a;
 	init(&f, 1);
 	f.sys.cfg.maxdistance = INT64_C(961510314);
-	fill(&f, 0, 0, 0, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	gps(&f, 0, 0, 0);
 	/* Served root distance: 30 / 2 ms + root disp (1 + eps + max(0, ...))
 	 * = 952510314 ns; maxdistance is 9 ms (600 s of PHI) beyond it. */
 	select_at(&f, 1, T0 + 3 * SEC, &a);
@@ -263,7 +272,7 @@ START_TEST(lost_within_maxdistance)
 	ntp_sys_status(&f.sys, &st);
 	ck_assert(!st.synced);
 	ck_assert_int_eq(st.peer, -1);
-	fill(&f, 0, 40000 * SEC, 0, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	gps(&f, 0, 40000 * SEC, 0);
 	select_at(&f, 1, T0 + 40003 * SEC, &a);
 	ck_assert(a.update && a.first_sync);
 }
@@ -278,7 +287,7 @@ START_TEST(stall_is_loss)
 	struct ntp_sys_actions a;
 	init(&f, 1);
 	f.sys.cfg.maxdistance = 100 * SEC;
-	fill(&f, 0, 0, 0, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	gps(&f, 0, 0, 0);
 	select_at(&f, 1, T0 + 3 * SEC, &a);
 	ck_assert(a.update);
 	ntp_sys_tick(&f.sys, f.list, 1, T0 + 3 * SEC + 16 * 64 * SEC, &a);
@@ -296,7 +305,7 @@ START_TEST(prefer_followed_alone)
 	struct ntp_sys_actions a;
 	init(&f, 2);
 	f.src[1].par.prefer = true;
-	fill(&f, 0, 0, 1 * MS, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	gps(&f, 0, 0, 1 * MS);
 	fill(&f, 1, 0, 3 * MS, 2, ADDR_A, 0);
 	select_at(&f, 2, T0 + 3 * SEC, &a);
 	ck_assert(a.update);
@@ -314,7 +323,7 @@ START_TEST(jump_resynchronises)
 	struct fixture f;
 	struct ntp_sys_actions a;
 	init(&f, 1);
-	fill(&f, 0, 0, 0, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	gps(&f, 0, 0, 0);
 	select_at(&f, 1, T0 + 3 * SEC, &a);
 	f.sys.disc.updates = 3; /* makestep 0.1 3: no step by the count any more */
 	ntp_sys_jumped(&f.sys, f.list, 1, 100 * SEC, T0 + 104 * SEC);
@@ -324,7 +333,7 @@ START_TEST(jump_resynchronises)
 	ck_assert_int_eq(f.src[0].burst_left, NTPSRC_BURST_COUNT);
 	ck_assert_int_eq(ntpsrc_next_poll(&f.src[0]), T0 + 104 * SEC);
 	/* The server, not having jumped, is now 100 s behind us. */
-	fill(&f, 0, 110 * SEC, -100 * SEC, 1, NTP_REFID('G', 'P', 'S', 0), 0);
+	gps(&f, 0, 110 * SEC, -100 * SEC);
 	select_at(&f, 1, T0 + 113 * SEC, &a);
 	ck_assert(a.update && a.disc.step);
 	ck_assert_int_eq(a.disc.step_ns, -100 * SEC);
