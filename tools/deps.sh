@@ -7,7 +7,11 @@ set -euo pipefail
 
 build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev libseccomp-dev)
 # util-linux (taskset) and iproute2 (ss) for tools/bench.sh and tools/precision.sh.
-test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps util-linux systemd)
+# libbsd0, libcap2 and libssl3: what ntpsec's ntpd needs, which tests/interop/test_ntpd_orphan.py
+# fetches with `apt-get download ntpsec` and runs unpacked (it conflicts with chrony); util-linux
+# gives it setpriv.
+test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps util-linux systemd
+	libbsd0 libcap2 libssl3)
 # clang and its runtimes (libFuzzer, ASan, UBSan) for the fuzz targets.
 fuzz_pkgs=(clang libclang-rt-14-dev)
 

@@ -8,6 +8,10 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tsync/keys.h"
 #include "tsync/ntp_pkt.h"
 
 /* Frequency tolerance PHI of RFC 5905: 15 ppm, as ns per s. */
@@ -22,6 +26,8 @@ enum ntp_exch_result {
 	NTP_EXCH_BOGUS,     /* origin != our transmit: stale or spoofed */
 	NTP_EXCH_KOD,       /* stratum 0: Kiss-o'-Death, see kiss code */
 	NTP_EXCH_UNSYNC,    /* leap 3 or stratum >= 16 */
+	NTP_EXCH_ZERO_REC,  /* receive timestamp is 0 (RFC 5905 A.5.1.1) */
+	NTP_EXCH_REFTIME,   /* reference time after the transmit time */
 	NTP_EXCH_N_RESULTS
 };
 
@@ -37,8 +43,43 @@ enum ntp_kiss {
 /* Check a decoded reply against the request we sent.
  * our_xmt: the transmit timestamp we put in the request (the wire value).
  * last_xmt: the transmit timestamp of the last reply accepted from this
- * server (0 if none). Returns an enum ntp_exch_result. */
+ * server (0 if none). Returns an enum ntp_exch_result; when several
+ * apply, the first of: mode, zero_xmt, duplicate, bogus (origin), kod,
+ * zero_rec, reftime (a reference time of 0, never synchronised, passes;
+ * compared era-aware), unsync. */
 int ntp_exch_check(const struct ntp_pkt *reply, ntp_ts_t our_xmt, ntp_ts_t last_xmt);
+
+/* What a client makes of one datagram from the server it polls. */
+enum ntp_accept {
+	NTP_ACCEPT_MALFORMED = 0, /* no NTP packet (verdict.pkt says why) */
+	NTP_ACCEPT_AUTH,          /* refused for its MAC (verdict.auth says why) */
+	NTP_ACCEPT_STRAY,         /* answers no request out (verdict.exch): ignore */
+	NTP_ACCEPT_REFUSED,       /* answers the request out, but is no sample
+				   * (unsync, zero_rec, reftime): the request is done */
+	NTP_ACCEPT_KOD,           /* answers it with a kiss code (ntp_kiss_code) */
+	NTP_ACCEPT_SAMPLE,        /* a sample to take */
+};
+
+struct ntp_exch_verdict {
+	int pkt;  /* enum ntp_pkt_result of the decode */
+	int auth; /* enum ntp_auth_result: NTP_AUTH_OK, or why the MAC was refused */
+	int exch; /* enum ntp_exch_result, once the MAC passed */
+};
+
+/* The one rule by which a client accepts a reply: the daemon, `tsync
+ * query` and the fuzz target all call it. In order: decode; then, with a
+ * key, the MAC (RFC 8573; RFC 5905 authenticates in receive(), before the
+ * packet is matched to the request), so that a datagram that fails it
+ * changes nothing at all, not even the wait for the real reply (whoever
+ * saw our request can echo its nonce); then ntp_exch_check against nonce,
+ * the transmit timestamp of the request out, or, when !waiting, against
+ * nothing: every reply is then stray (exch NTP_EXCH_BOGUS at best).
+ * key: the server's key, NULL for none (a MAC is then ignored). *r is the
+ * decoded packet (valid from NTP_ACCEPT_AUTH on). Returns an enum
+ * ntp_accept; *v holds each stage's result (stages not reached: 0). */
+int ntp_exch_accept(const uint8_t *data, size_t len, const struct keys_key *key, bool waiting,
+		    ntp_ts_t nonce, ntp_ts_t last_xmt, struct ntp_pkt *r,
+		    struct ntp_exch_verdict *v);
 
 /* The kiss code carried by a KoD reply's reference id. */
 enum ntp_kiss ntp_kiss_code(uint32_t refid);

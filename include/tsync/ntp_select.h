@@ -79,13 +79,14 @@ struct srcsel_result {
  *    root distance; the one with the largest selection jitter (RMS of its
  *    offset differences to the others) is dropped while more than
  *    SRCSEL_NMIN remain and that jitter is not below the smallest peer
- *    jitter among them.
+ *    jitter among them; a prefer candidate is never dropped.
  *  - System peer (A.5.5.4): the prefer candidate if it survived, else the
  *    last system peer (was_peer) if it survived at the stratum of the first
  *    survivor in rank order (no clock hop), else that first survivor.
  *  - Combining (§11.2.3, A.5.5.5): offset = sum(offset_i / rd_i) /
  *    sum(1 / rd_i); sel_jitter = sqrt(sum((offset_i - offset_peer)^2 /
- *    rd_i) / sum(1 / rd_i)), over the survivors. */
+ *    rd_i) / sum(1 / rd_i)), over the survivors; but a prefer system peer
+ *    is used alone (ntpd, chrony): its offset, sel_jitter 0, its jitter. */
 bool srcsel_run(struct srcsel_cand *c, int n, struct srcsel_result *out);
 
 /* What the server role advertises once synchronised to the system peer

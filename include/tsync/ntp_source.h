@@ -25,9 +25,11 @@ struct srcsel_cand;
 #define NTPSRC_POLL_GOOD 4        /* good updates in a row before the poll grows */
 #define NTPSRC_POLL_GATE 4        /* offset jump, in jitters, that shrinks the poll */
 #define NTPSRC_UNREACH_POLLS 8    /* unanswered polls in a row before back-off */
+#define NTPSRC_RATE_HOLD_POLLS 8  /* polls without a KoD RATE before its floor drops a step */
 #define NTPSRC_MAXDISP (INT64_C(16) * 1000000000)  /* 16 s, RFC MAXDISP */
 #define NTPSRC_MINDISP (INT64_C(10) * 1000000)     /* 10 ms, RFC MINDISP */
 #define NTPSRC_MAXDIST (INT64_C(1500) * 1000000)   /* 1.5 s, fit() threshold */
+#define NTPSRC_REFID_LOOPBACK UINT32_C(0x7f000001) /* 127.0.0.1: never a loop */
 
 /* Configuration of one source; ntpsrc_params_default fills the defaults. */
 struct ntpsrc_params {
@@ -98,6 +100,7 @@ struct ntpsrc {
 	uint8_t reach;           /* shifted left at each transmit, bit 0 set on a reply */
 	int8_t poll;             /* current log2 s interval */
 	int8_t poll_floor;       /* lowest poll allowed: minpoll, raised by KoD RATE */
+	int rate_quiet;          /* polls since the floor last moved, while above minpoll */
 	int burst_left;          /* burst requests still to send */
 	int good_updates;        /* updates in a row that fit the jitter */
 	int missed;              /* transmits in a row that got no reply */
@@ -152,6 +155,9 @@ int64_t ntpsrc_next_poll(const struct ntpsrc *s);
  *    two before it unanswered), shifts a dummy (invalid) stage into the
  *    filter, as RFC 5905 poll() does, so that a silent source's
  *    dispersion grows and it loses its stages one by one.
+ * A floor a KoD RATE raised comes down one step (not below minpoll) after
+ * every NTPSRC_RATE_HOLD_POLLS polls without another RATE: a spoofed RATE
+ * slows a client for a while, not for good.
  * The next request is then due now + min(2 s, 2^minpoll) while a burst
  * lasts, now + 2^poll otherwise. */
 void ntpsrc_on_transmit(struct ntpsrc *s, int64_t now);
@@ -186,7 +192,8 @@ int ntpsrc_on_reply(struct ntpsrc *s, const struct ntpsrc_reply *r, bool sys_syn
 /* A Kiss-o'-Death reply (ntp_exch_check said KOD; code from ntp_kiss_code).
  * RATE: the poll and its floor rise one step above the current poll (up
  * to NTPSRC_POLL_MAX, beyond maxpoll if need be) and any burst is
- * cancelled. DENY / RSTR: the source stops for good. OTHER: ignored.
+ * cancelled; the floor then decays (ntpsrc_on_transmit). DENY / RSTR: the
+ * source stops for good and its reach is cleared. OTHER: ignored.
  * A KoD never sets a reach bit. */
 void ntpsrc_on_kod(struct ntpsrc *s, enum ntp_kiss code, int64_t now);
 
@@ -229,7 +236,10 @@ int64_t ntpsrc_disp(const struct ntpsrc *s, int64_t now);
 int64_t ntpsrc_root_dist(const struct ntpsrc *s, int64_t now);
 
 /* RFC 5905 A.5.5.2 fit(): 0 (NTPSRC_FIT) or an enum ntpsrc_unfit saying
- * why not. our_refid: the refid we advertise (loop check; 0 skips it). */
+ * why not. our_refid: the refid of OUR OWN address towards this source
+ * (what it would show as refid if it synchronised to us; 0 skips the
+ * check). A loop is a source of stratum > 1 whose refid is our_refid,
+ * except 127.0.0.1, which an orphan-mode ntpd announces of itself. */
 int ntpsrc_unfit(const struct ntpsrc *s, int64_t now, uint32_t our_refid);
 bool ntpsrc_fit(const struct ntpsrc *s, int64_t now, uint32_t our_refid);
 

@@ -5,6 +5,8 @@
  */
 #include "tsync/ntp_exch.h"
 
+#include "tsync/ntp_auth.h"
+
 #define PPM_DIV INT64_C(1000000)
 
 enum ntp_kiss ntp_kiss_code(uint32_t refid)
@@ -32,9 +34,42 @@ int ntp_exch_check(const struct ntp_pkt *reply, ntp_ts_t our_xmt, ntp_ts_t last_
 	/* Before the leap test too: a real KoD carries leap 3. */
 	if (reply->stratum == 0)
 		return NTP_EXCH_KOD;
+	if (ntp_ts_is_zero(reply->rec))
+		return NTP_EXCH_ZERO_REC;
+	/* The unsigned difference read as signed: era-aware, as ntp_ts. */
+	if (!ntp_ts_is_zero(reply->ref) && (int64_t)(reply->ref - reply->xmt) > 0)
+		return NTP_EXCH_REFTIME;
 	if (reply->leap == NTP_LEAP_UNSYNC || reply->stratum >= NTP_MAX_STRATUM)
 		return NTP_EXCH_UNSYNC;
 	return NTP_EXCH_OK;
+}
+
+int ntp_exch_accept(const uint8_t *data, size_t len, const struct keys_key *key, bool waiting,
+		    ntp_ts_t nonce, ntp_ts_t last_xmt, struct ntp_pkt *r,
+		    struct ntp_exch_verdict *v)
+{
+	*v = (struct ntp_exch_verdict){ .auth = NTP_AUTH_OK, .exch = NTP_EXCH_OK };
+	if ((v->pkt = ntp_pkt_decode(r, data, len)) != NTP_PKT_OK)
+		return NTP_ACCEPT_MALFORMED;
+	if (key != NULL && (v->auth = ntp_auth_check_key(key, data, r)) != NTP_AUTH_OK)
+		return NTP_ACCEPT_AUTH;
+	v->exch = ntp_exch_check(r, nonce, last_xmt);
+	switch (v->exch) {
+	case NTP_EXCH_MODE:
+	case NTP_EXCH_ZERO_XMT:
+	case NTP_EXCH_DUPLICATE:
+	case NTP_EXCH_BOGUS:
+		return NTP_ACCEPT_STRAY;
+	default:
+		break;
+	}
+	if (!waiting) {
+		v->exch = NTP_EXCH_BOGUS; /* an answer to a request already answered */
+		return NTP_ACCEPT_STRAY;
+	}
+	if (v->exch == NTP_EXCH_KOD)
+		return NTP_ACCEPT_KOD;
+	return v->exch == NTP_EXCH_OK ? NTP_ACCEPT_SAMPLE : NTP_ACCEPT_REFUSED;
 }
 
 const char *ntp_exch_result_name(int result)
@@ -47,6 +82,8 @@ const char *ntp_exch_result_name(int result)
 	case NTP_EXCH_BOGUS: return "bogus";
 	case NTP_EXCH_KOD: return "kod";
 	case NTP_EXCH_UNSYNC: return "unsync";
+	case NTP_EXCH_ZERO_REC: return "zero_rec";
+	case NTP_EXCH_REFTIME: return "reftime";
 	default: return "unknown";
 	}
 }

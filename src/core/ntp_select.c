@@ -137,7 +137,9 @@ static double sel_jitter_of(const struct srcsel_cand *c, const int *surv, int ns
 
 /* RFC 5905 §11.2.2: drop the survivor with the largest selection jitter
  * while more than NMIN remain and it is not below the smallest peer
- * jitter. On a tie the lower-ranked one goes. Returns the survivors left. */
+ * jitter. On a tie the lower-ranked one goes. The prefer peer is never
+ * dropped: it is the one the operator trusts (ntpd, chrony). Returns the
+ * survivors left. */
 static int cluster(struct srcsel_cand *c, int *surv, int ns)
 {
 	while (ns > SRCSEL_NMIN) {
@@ -146,7 +148,7 @@ static int cluster(struct srcsel_cand *c, int *surv, int ns)
 		int worst = 0;
 		for (int k = 0; k < ns; k++) {
 			double sj = sel_jitter_of(c, surv, ns, k);
-			if (sj >= max) {
+			if (sj >= max && !c[surv[k]].prefer) {
 				max = sj;
 				worst = k;
 			}
@@ -194,6 +196,12 @@ static void combine(const struct srcsel_cand *c, const int *surv, int ns, int pe
 	}
 	double pj = (double)c[peer].jitter;
 	double sj = sqrt(w / y);
+	if (c[peer].prefer) { /* the prefer peer is used alone */
+		out->offset = c[peer].offset;
+		out->sel_jitter = 0;
+		out->jitter = c[peer].jitter;
+		return;
+	}
 	out->offset = c[peer].offset + llround(z / y);
 	out->sel_jitter = llround(sj);
 	out->jitter = llround(sqrt(pj * pj + sj * sj));

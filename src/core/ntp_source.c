@@ -251,6 +251,15 @@ int ntpsrc_on_reply(struct ntpsrc *s, const struct ntpsrc_reply *r, bool sys_syn
 	return NTPSRC_UPDATE;
 }
 
+/* The floor a KoD RATE raised comes back down, one step per quiet spell. */
+static void rate_decay(struct ntpsrc *s)
+{
+	if (s->poll_floor <= s->par.minpoll || ++s->rate_quiet < NTPSRC_RATE_HOLD_POLLS)
+		return;
+	s->rate_quiet = 0;
+	s->poll_floor--;
+}
+
 void ntpsrc_on_transmit(struct ntpsrc *s, int64_t now)
 {
 	if (!s->started || stopped(s))
@@ -265,6 +274,7 @@ void ntpsrc_on_transmit(struct ntpsrc *s, int64_t now)
 		s->burst_left--;
 	if (s->reach == 0 && s->missed >= NTPSRC_UNREACH_POLLS && s->poll < s->par.maxpoll)
 		s->poll++;
+	rate_decay(s);
 	if (s->reach != 0 && (s->reach & 0x7) == 0) {
 		struct ntpsrc_stage dummy = { .valid = false };
 		int idx[NTPSRC_NSTAGE];
@@ -284,14 +294,17 @@ void ntpsrc_on_kod(struct ntpsrc *s, enum ntp_kiss code, int64_t now)
 	switch (code) {
 	case NTP_KISS_DENY:
 		s->stop = NTPSRC_STOPPED_DENY;
+		s->reach = 0;
 		break;
 	case NTP_KISS_RSTR:
 		s->stop = NTPSRC_STOPPED_RSTR;
+		s->reach = 0;
 		break;
 	case NTP_KISS_RATE: {
 		int p = (s->poll > s->poll_floor ? s->poll : s->poll_floor) + 1;
 		s->poll = s->poll_floor = (int8_t)(p < NTPSRC_POLL_MAX ? p : NTPSRC_POLL_MAX);
 		s->burst_left = 0;
+		s->rate_quiet = 0;
 		poll_changed(s);
 		break;
 	}
@@ -384,7 +397,8 @@ int ntpsrc_unfit(const struct ntpsrc *s, int64_t now, uint32_t our_refid)
 		return NTPSRC_UNFIT_STRATUM;
 	if (ntpsrc_root_dist(s, now) >= NTPSRC_MAXDIST + ntp_exch_phi(poll_ns(s->poll)))
 		return NTPSRC_UNFIT_DIST;
-	if (our_refid != 0 && s->refid == our_refid)
+	if (our_refid != 0 && s->stratum > 1 && s->refid == our_refid &&
+	    s->refid != NTPSRC_REFID_LOOPBACK)
 		return NTPSRC_UNFIT_LOOP;
 	return NTPSRC_FIT;
 }

@@ -136,24 +136,21 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 {
 	struct query *q = s->data;
 	struct ntp_pkt p;
-	if (!q->waiting || !addr_equal(from, (struct sockaddr *)&q->server) ||
-	    ntp_pkt_decode(&p, data, len) != NTP_PKT_OK)
+	struct ntp_exch_verdict v;
+	if (!q->waiting || !addr_equal(from, (struct sockaddr *)&q->server))
 		return;
-	int res = ntp_exch_check(&p, q->nonce, q->last_xmt);
-	/* Only a reply that echoes our nonce answers the request in flight. */
-	if (res == NTP_EXCH_MODE || res == NTP_EXCH_ZERO_XMT || res == NTP_EXCH_DUPLICATE ||
-	    res == NTP_EXCH_BOGUS)
+	/* The daemon's rule: the MAC first, then whether it answers us. */
+	int verdict = ntp_exch_accept(data, len, q->key, q->waiting, q->nonce, q->last_xmt, &p, &v);
+	if (verdict == NTP_ACCEPT_AUTH)
+		q->last_auth = v.auth;
+	if (verdict < NTP_ACCEPT_REFUSED)
 		return;
 	q->waiting = false;
-	/* It answers our request, but only its MAC says the server sent it. */
-	int auth = q->key != NULL ? ntp_auth_check_key(q->key, data, &p) : NTP_AUTH_OK;
-	if (auth != NTP_AUTH_OK)
-		q->last_auth = auth;
-	else if (res == NTP_EXCH_OK) {
+	if (verdict == NTP_ACCEPT_SAMPLE) {
 		take_sample(q, &p, t3);
 	} else {
-		q->last_reject = res;
-		if (res == NTP_EXCH_KOD) {
+		q->last_reject = v.exch;
+		if (verdict == NTP_ACCEPT_KOD) {
 			char code[16];
 			q->kod = true;
 			fprintf(stderr, "tsync: %s: kiss-o'-death %s\n", q->best.server,

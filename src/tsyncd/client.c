@@ -1,8 +1,9 @@
 /*
- * The client role on libuv. Kept thin: when to poll, what a reply is
- * worth, which source to follow and how to move the clock are decided by
- * ntp_source, ntp_select and discipline; this file sends, receives,
- * applies their actions through the clock interface and logs.
+ * The client role on libuv. Kept thin: when to poll and what a reply is
+ * worth are decided by ntp_source and ntp_exch_accept, which source to
+ * follow, when and how to move the clock and what to serve by ntp_sys;
+ * this file sends, receives, applies their actions through the clock
+ * interface and the server role, and logs.
  */
 #include <errno.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client.h"
 #include "driftfile.h"
@@ -39,6 +41,26 @@ static uint32_t addr_refid(const struct sockaddr *sa)
 	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
 }
 
+/* The refid a server that followed us would show: that of our own
+ * address towards p (the loop check, RFC 5905 fit()). The kernel's route
+ * choice, read from a connected socket that sends nothing; 0 (no loop
+ * check) if that fails. */
+static uint32_t local_refid(const struct peer *p)
+{
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	uint32_t refid = 0;
+	int fd = socket(p->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (const struct sockaddr *)&p->addr, sizeof(p->addr)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&local, &len) == 0)
+		refid = addr_refid((struct sockaddr *)&local);
+	close(fd);
+	return refid;
+}
+
 static void jumped(struct client *cl, int64_t jump, int64_t now);
 
 static void read_pair(struct client *cl, struct disc_clockpair *p)
@@ -65,56 +87,39 @@ static int64_t now_ns(struct client *cl)
 
 /* ---------------------------------------------------------------- the clock */
 
-/* The server role advertises what the selection found. */
-static void serve_synced(struct client *cl, const struct srcsel_cand *c, int64_t now)
-{
-	struct srcsel_sys sys;
-
-	if (!srcsel_system(c, &cl->sel, now, &sys))
-		return;
-	server_set_upstream(cl->srv, &(struct ntp_server_state){
-		.leap = sys.leap, .stratum = sys.stratum, .refid = sys.refid,
-		.ref_time = now, .root_delay = sys.root_delay, .root_disp = sys.root_disp,
-		.precision = cl->clock->precision, .disp_ages = true,
-	});
-	cl->peer_refid = sys.refid;
-}
-
 static void adjust_failed(struct client *cl, const char *what, int err)
 {
 	if (cl->adjust_failed)
 		return;
 	cl->adjust_failed = true;
-	disc_measure_only(&cl->disc);
+	disc_measure_only(&cl->sys.disc);
 	log_warn("cannot %s the %s clock: %s; measuring only", what, clk_name(cl->clock),
 		 strerror(-err));
 }
 
-/* The local timescale moved by delta: every local time kept moves too;
- * the sources' samples move after a step of ours, and are dropped after
- * an unexplained jump. */
-static void shift_times(struct client *cl, int64_t delta, bool jump)
+/* The local timescale moved by delta: every local time kept moves too
+ * (ntp_sys_stepped or ntp_sys_jumped move the system level's). */
+static void shift_times(struct client *cl, int64_t delta)
 {
-	for (int i = 0; i < cl->n_peers; i++) {
-		if (jump)
-			ntpsrc_on_jump(&cl->peers[i]->src, delta);
-		else
-			ntpsrc_on_step(&cl->peers[i]->src, delta);
-		/* A request out at the step was stamped on the old timescale:
-		 * its reply, stamped on the new one, must not make half the
-		 * step look like offset and the whole step like negative delay. */
+	/* A request out at the step was stamped on the old timescale: its
+	 * reply, stamped on the new one, must not make half the step look
+	 * like offset and the whole step like negative delay. */
+	for (int i = 0; i < cl->n_peers; i++)
 		cl->peers[i]->t0 += delta;
-	}
-	cl->last_peer_t += delta;
-	if (cl->last_update != 0)
-		cl->last_update += delta;
 }
 
 static void stepped(struct client *cl, int64_t delta)
 {
 	cl->steps_applied += delta;
-	shift_times(cl, delta, false);
+	shift_times(cl, delta);
+	ntp_sys_stepped(&cl->sys, cl->list, cl->n_peers, delta);
 	log_info("stepped the clock by %+.9f s", (double)delta / 1e9);
+}
+
+static void schedule_all(struct client *cl)
+{
+	for (int i = 0; i < cl->n_peers; i++)
+		schedule(cl->peers[i]);
 }
 
 /* A suspended machine wakes with its clock far from where the monotonic
@@ -123,15 +128,12 @@ static void stepped(struct client *cl, int64_t delta)
 static void jumped(struct client *cl, int64_t jump, int64_t now)
 {
 	log_warn("the clock jumped by %+.3f s: resynchronising", (double)jump / 1e9);
-	disc_clock_jumped(&cl->disc, jump);
-	shift_times(cl, jump, true);
-	for (int i = 0; i < cl->n_peers; i++) {
-		ntpsrc_burst(&cl->peers[i]->src, now);
-		schedule(cl->peers[i]);
-	}
+	shift_times(cl, jump);
+	ntp_sys_jumped(&cl->sys, cl->list, cl->n_peers, jump, now);
+	schedule_all(cl);
 }
 
-static void apply(struct client *cl, const struct disc_actions *a)
+static void apply_disc(struct client *cl, const struct disc_actions *a)
 {
 	int err;
 
@@ -147,121 +149,88 @@ static void apply(struct client *cl, const struct disc_actions *a)
 		adjust_failed(cl, "slew", err);
 }
 
-static void discipline(struct client *cl, int64_t now)
+/* The server role serves what the system level decided. */
+static void serve(struct client *cl)
 {
-	struct clk_status st = { 0 };
-	struct disc_actions a;
+	const struct ntp_sys_served *sv = &cl->sys.served;
 
-	clk_status(cl->clock, &st);
-	struct disc_input in = { .offset = cl->sel.offset, .jitter = cl->sel.jitter, .now = now,
-				 .slew_left = st.slew_remaining, .offset_settled = true };
-	if (disc_update(&cl->disc, &in, &a) < 0)
-		return;
-	apply(cl, &a);
-	for (int i = 0; i < cl->n_peers && !cl->adjust_failed; i++)
-		ntpsrc_clock_changed(&cl->peers[i]->src, a.change_t, a.phase_ns, a.dfreq_ppm);
-	for (int i = 0; i < cl->n_peers; i++)
-		ntpsrc_set_poll(&cl->peers[i]->src, (int8_t)a.poll);
-	cl->last_offset = a.offset_est;
-	cl->last_update = now;
-	log_debug("update: offset %+.9f s jitter %.9f s freq %+.3f ppm state %d",
-		  (double)a.offset_est / 1e9, (double)cl->sel.jitter / 1e9, cl->disc.freq_ppm,
-		  a.state);
-	if (!cl->synced)
-		log_info("synchronised to %s, offset %+.9f s", cl->peer_name,
-			 (double)a.offset_est / 1e9);
-	cl->synced = true;
+	server_set_upstream(cl->srv, &(struct ntp_server_state){
+		.leap = sv->leap, .stratum = sv->stratum, .refid = sv->refid,
+		.ref_time = sv->ref_time, .root_delay = sv->root_delay, .root_disp = sv->root_disp,
+		.precision = cl->clock->precision, .disp_ages = true,
+	});
 }
 
-/* The kernel keeps its own idea of whether the clock is synchronised (and
- * then copies it to the RTC): tell it, with the error bounds we serve. */
-static void tell_clock(struct client *cl)
+static void log_update(struct client *cl, const struct ntp_sys_actions *a)
 {
-	const struct ntp_server_state *st = &cl->srv->state;
+	const struct disc_actions *d = &a->disc;
 
-	clk_set_sync(cl->clock, cl->disc.state == DISC_LOCKED, st->root_delay / 2 + st->root_disp,
-		     cl->sel.jitter);
+	log_debug("update: offset %+.9f s jitter %.9f s freq %+.3f ppm state %d",
+		  (double)d->offset_est / 1e9, (double)cl->sys.sel.jitter / 1e9,
+		  cl->sys.disc.freq_ppm, d->state);
+	if (a->first_sync)
+		log_info("synchronised to %s, offset %+.9f s", cl->peer_name,
+			 (double)d->offset_est / 1e9);
+}
+
+/* Apply what the system level decided, in its order: the clock, the
+ * polls (timers re-armed at once), what is served, the kernel. */
+static void apply(struct client *cl, const struct ntp_sys_actions *a)
+{
+	if (a->update) {
+		snprintf(cl->peer_name, sizeof(cl->peer_name), "%s", cl->peers[cl->sys.peer]->name);
+		apply_disc(cl, &a->disc);
+		log_update(cl, a);
+	}
+	if (a->set_poll) {
+		for (int i = 0; i < cl->n_peers; i++)
+			ntpsrc_set_poll(&cl->peers[i]->src, a->poll);
+		schedule_all(cl);
+	}
+	if (a->serve)
+		serve(cl);
+	if (a->lost)
+		server_lost_upstream(cl->srv);
+	if (a->tell_kernel)
+		clk_set_sync(cl->clock, a->kernel_synced, a->maxerror, a->esterror);
 }
 
 /* Log what changed in the selection: the system peer and falsetickers,
  * or that the fit sources have no majority at all. */
-static void log_selection(struct client *cl, struct peer *p, enum srcsel_state now_state)
+static void log_selection(struct client *cl, const enum srcsel_state *was)
 {
-	if (cl->sel.status == SRCSEL_NO_MAJORITY || now_state == p->sel)
+	const struct srcsel_result *sel = &cl->sys.sel;
+
+	if (sel->status == SRCSEL_NO_MAJORITY)
 		return;
-	if (now_state == SRCSEL_FALSETICKER)
-		log_warn("%s is a falseticker", p->name);
-	else if (now_state == SRCSEL_SYSPEER)
-		log_info("selected %s (%s, %d of %d fit sources agree)", p->name,
-			 srcsel_status_name(cl->sel.status), cl->sel.n_truechimers, cl->sel.n_fit);
-}
-
-/* One fit source is followed alone only when no other answers: while
- * others are still filling their filters, a lone fit source may be the
- * one that is wrong, and the first update is the one that steps. */
-static bool enough_sources(const struct client *cl)
-{
-	int reachable = 0;
-
-	if (cl->sel.status != SRCSEL_SINGLE)
-		return true;
-	for (int i = 0; i < cl->n_peers; i++)
-		reachable += cl->peers[i]->src.reach != 0;
-	return reachable <= 1;
-}
-
-/* Whether the system peer brings a new measurement for the discipline
- * (RFC 5905 clock_update: only a sample newer than the last one used).
- * Servers polled together answer within a millisecond: their samples are
- * one measurement, and updating the discipline with each, microseconds
- * apart, would make a frequency out of their noise. So updates are at
- * least half the shortest burst spacing apart. */
-static bool new_epoch(const struct client *cl, const struct peer *sys, int64_t now)
-{
-	int8_t minpoll = sys->src.par.minpoll;
-	int64_t spacing = minpoll >= 1 ? NTPSRC_BURST_SPACING_MAX
-				       : NTPSRC_BURST_SPACING_MAX >> (1 - minpoll);
-
-	if (sys->src.update_t <= cl->last_peer_t)
-		return false;
-	return cl->last_update == 0 || now - cl->last_update >= spacing / 2;
+	for (int i = 0; i < cl->n_peers; i++) {
+		enum srcsel_state now_state = cl->sys.state[i];
+		if (now_state == was[i])
+			continue;
+		if (now_state == SRCSEL_FALSETICKER)
+			log_warn("%s is a falseticker", cl->peers[i]->name);
+		else if (now_state == SRCSEL_SYSPEER)
+			log_info("selected %s (%s, %d of %d fit sources agree)", cl->peers[i]->name,
+				 srcsel_status_name(sel->status), sel->n_truechimers, sel->n_fit);
+	}
 }
 
 /* Selection over every peer, then the discipline if the system peer has
- * something new (RFC 5905 clock_select then clock_update). */
+ * something new (RFC 5905 clock_select then clock_update): ntp_sys. */
 static void select_and_update(struct client *cl)
 {
-	struct srcsel_cand c[CLIENT_MAX_PEERS];
+	enum srcsel_state was[CLIENT_MAX_PEERS];
+	struct ntp_sys_actions a;
+	struct clk_status st = { 0 };
 	int64_t now = now_ns(cl);
-	uint32_t our_refid = cl->synced ? cl->peer_refid : 0; /* for the loop check */
 
-	for (int i = 0; i < cl->n_peers; i++) {
-		ntpsrc_candidate(&cl->peers[i]->src, now, our_refid, &c[i]);
-		c[i].was_peer = cl->peers[i]->sel == SRCSEL_SYSPEER;
-	}
-	enum srcsel_status was = cl->sel.status;
-	bool have = srcsel_run(c, cl->n_peers, &cl->sel);
-	if (have && !enough_sources(cl)) {
-		c[cl->sel.peer].state = SRCSEL_SURVIVOR; /* a candidate, not followed */
-		cl->sel.peer = -1;
-		have = false;
-	}
-	if (cl->sel.status == SRCSEL_NO_MAJORITY && was != SRCSEL_NO_MAJORITY)
-		log_warn("no majority: the %d fit sources disagree", cl->sel.n_fit);
-	for (int i = 0; i < cl->n_peers; i++) {
-		log_selection(cl, cl->peers[i], c[i].state);
-		cl->peers[i]->sel = c[i].state;
-	}
-	if (!have)
-		return;
-	struct peer *sys = cl->peers[cl->sel.peer];
-	if (!new_epoch(cl, sys, now))
-		return;
-	cl->last_peer_t = sys->src.update_t;
-	snprintf(cl->peer_name, sizeof(cl->peer_name), "%s", sys->name);
-	discipline(cl, now);
-	serve_synced(cl, c, now_ns(cl));
-	tell_clock(cl);
+	memcpy(was, cl->sys.state, sizeof(was));
+	clk_status(cl->clock, &st);
+	ntp_sys_select(&cl->sys, cl->list, cl->n_peers, now, st.slew_remaining, &a);
+	if (a.no_majority)
+		log_warn("no majority: the %d fit sources disagree", cl->sys.sel.n_fit);
+	log_selection(cl, was);
+	apply(cl, &a);
 }
 
 /* ---------------------------------------------------------------- one peer */
@@ -333,10 +302,19 @@ static void settle_sample(struct client *cl, int64_t mid, struct ntpsrc_reply *i
 	int64_t now = now_ns(cl);
 
 	in->slew_left = 0;
-	if (cl->disc.measure_only || clk_status(cl->clock, &st) < 0)
+	if (cl->sys.disc.measure_only || clk_status(cl->clock, &st) < 0)
 		return;
 	in->sample.offset -= (int64_t)llround(st.slew_ppm * 1e-6 * (double)(now - mid));
 	in->slew_left = st.slew_remaining;
+}
+
+static int peer_index(const struct client *cl, const struct peer *p)
+{
+	int i = 0;
+
+	while (i < cl->n_peers && cl->peers[i] != p)
+		i++;
+	return i;
 }
 
 static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
@@ -357,10 +335,13 @@ static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 	p->last_xmt = r->xmt;
 	log_debug("%s: offset %+.9f delay %.9f", p->name, (double)in.sample.offset / 1e9,
 		  (double)in.sample.delay / 1e9);
-	if (ntpsrc_on_reply(&p->src, &in, cl->synced) != NTPSRC_UPDATE)
+	int res = ntpsrc_on_reply(&p->src, &in, cl->sys.synced);
+	schedule(p); /* the reply may have moved the poll: the timer follows at once */
+	if (res != NTPSRC_UPDATE)
 		return;
 	select_and_update(cl);
-	names_on_update(&p->health, p->sel == SRCSEL_FALSETICKER);
+	int i = peer_index(cl, p);
+	names_on_update(&p->health, i < cl->n_peers && cl->sys.state[i] == SRCSEL_FALSETICKER);
 }
 
 static void kissed(struct peer *p, const struct ntp_pkt *r, int64_t now)
@@ -375,18 +356,17 @@ static void kissed(struct peer *p, const struct ntp_pkt *r, int64_t now)
 	schedule(p);
 }
 
-/* With a key, only a reply signed with it is heard at all: a forged or
- * NAKed one neither answers the request out nor touches the clock. */
-static bool authentic(struct peer *p, const uint8_t *data, const struct ntp_pkt *r)
+/* Counts what ntp_exch_accept said of a datagram that is not a sample. */
+static void count_refusal(struct peer *p, int verdict, const struct ntp_exch_verdict *v)
 {
-	if (p->key == NULL)
-		return true;
-	int res = ntp_auth_check_key(p->key, data, r);
-	if (res == NTP_AUTH_OK)
-		return true;
-	p->auth_rejected[res]++;
-	log_debug("%s: reply refused: %s", p->name, ntp_auth_result_name(res));
-	return false;
+	if (verdict == NTP_ACCEPT_MALFORMED) {
+		p->malformed++;
+	} else if (verdict == NTP_ACCEPT_AUTH) {
+		p->auth_rejected[v->auth]++;
+		log_debug("%s: reply refused: %s", p->name, ntp_auth_result_name(v->auth));
+	} else {
+		p->rejected[v->exch]++;
+	}
 }
 
 static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
@@ -394,31 +374,22 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 {
 	struct peer *p = s->data;
 	struct ntp_pkt r;
+	struct ntp_exch_verdict v;
 
 	now_ns(p->cl); /* a jump since t0 went out is noticed before t0 is used */
 	if (!addr_equal(from, (struct sockaddr *)&p->addr)) {
 		p->foreign++;
 		return;
 	}
-	if (ntp_pkt_decode(&r, data, len) != NTP_PKT_OK) {
-		p->malformed++;
+	int verdict = ntp_exch_accept(data, len, p->key, p->waiting, p->nonce, p->last_xmt, &r, &v);
+	count_refusal(p, verdict, &v); /* rejected[NTP_EXCH_OK] counts the samples */
+	if (verdict < NTP_ACCEPT_REFUSED)
 		return;
-	}
-	if (!authentic(p, data, &r))
-		return;
-	int res = ntp_exch_check(&r, p->waiting ? p->nonce : 0, p->last_xmt);
-	if (!p->waiting && res == NTP_EXCH_OK)
-		res = NTP_EXCH_BOGUS; /* an answer to a request already answered */
-	p->rejected[res]++;
-	/* Only a reply that echoes our nonce answers the request out. */
-	if (res == NTP_EXCH_MODE || res == NTP_EXCH_ZERO_XMT || res == NTP_EXCH_DUPLICATE ||
-	    res == NTP_EXCH_BOGUS)
-		return;
-	p->waiting = false;
+	p->waiting = false; /* the request is answered */
 	names_on_reply(&p->health);
-	if (res == NTP_EXCH_KOD)
+	if (verdict == NTP_ACCEPT_KOD)
 		kissed(p, &r, t3);
-	else if (res == NTP_EXCH_OK)
+	else if (verdict == NTP_ACCEPT_SAMPLE)
 		take_reply(p, &r, t3);
 }
 
@@ -507,6 +478,8 @@ void client_add_peer(struct client *cl, const struct cfg_server *conf, struct re
 		peer_close(p);
 		return;
 	}
+	cl->list[cl->n_peers] = (struct ntp_sys_source){ .src = &p->src,
+							 .local_refid = local_refid(p) };
 	cl->peers[cl->n_peers++] = p;
 	log_info("polling %s (%s) every 2^%d..2^%d s%s%s", p->name, conf->host, conf->minpoll,
 		 conf->maxpoll, conf->iburst ? ", iburst" : "", p->key != NULL ? ", with a key" : "");
@@ -514,18 +487,14 @@ void client_add_peer(struct client *cl, const struct cfg_server *conf, struct re
 
 void client_remove_peer(struct client *cl, struct peer *p)
 {
-	int i = 0;
+	int i = peer_index(cl, p);
 
-	while (i < cl->n_peers && cl->peers[i] != p)
-		i++;
 	if (i == cl->n_peers)
 		return;
 	memmove(&cl->peers[i], &cl->peers[i + 1], sizeof(p) * (size_t)(cl->n_peers - i - 1));
+	memmove(&cl->list[i], &cl->list[i + 1], sizeof(cl->list[0]) * (size_t)(cl->n_peers - i - 1));
+	ntp_sys_remove(&cl->sys, i, cl->n_peers);
 	cl->n_peers--;
-	if (cl->sel.peer == i)
-		cl->sel.peer = -1;
-	else if (cl->sel.peer > i)
-		cl->sel.peer--;
 	peer_close(p);
 }
 
@@ -535,43 +504,27 @@ static void save_drift(struct client *cl)
 {
 	double ppm, skew;
 
-	if (cl->cfg->driftfile[0] == '\0' || !disc_freq_to_save(&cl->disc, &ppm, &skew))
+	if (cl->cfg->driftfile[0] == '\0' || !disc_freq_to_save(&cl->sys.disc, &ppm, &skew))
 		return;
 	if (driftfile_write(cl->cfg->driftfile, ppm, skew) == 0)
 		log_debug("saved frequency %+.3f ppm (skew %.3f) to %s", ppm, skew,
 			  cl->cfg->driftfile);
 }
 
-/* Whether a source would be selected now. Silent sources get no reply to
- * run the selection on, but their reach and dispersion still age. */
-static bool selectable_now(struct client *cl, int64_t now)
-{
-	struct srcsel_cand c[CLIENT_MAX_PEERS];
-	struct srcsel_result r;
-
-	for (int i = 0; i < cl->n_peers; i++)
-		ntpsrc_candidate(&cl->peers[i]->src, now, cl->peer_refid, &c[i]);
-	return srcsel_run(c, cl->n_peers, &r);
-}
-
-/* Every source lost for too long (srcsel_sync_lost): serve as
- * unsynchronised, or from the local stratum, until a source is back. */
+/* Every source lost for too long, or updates stalled (ntp_sys_tick):
+ * serve as unsynchronised, or from the local stratum, until a source is
+ * back. */
 static void check_sync(struct client *cl, int64_t now)
 {
-	const struct ntp_server_state *st = &cl->srv->state;
-	struct srcsel_sys sys = { .root_delay = st->root_delay, .root_disp = st->root_disp };
+	struct ntp_sys_actions a;
 
-	if (!cl->synced || !cl->srv->upstream ||
-	    !srcsel_sync_lost(&sys, st->ref_time, now, selectable_now(cl, now),
-			      cl->cfg->maxdistance, cl->cfg->holdover))
+	ntp_sys_tick(&cl->sys, cl->list, cl->n_peers, now, &a);
+	if (!a.lost)
 		return;
-	int64_t dist = sys.root_delay / 2 + sys.root_disp + ntp_exch_phi(now - st->ref_time);
 	log_warn("no source selectable for %.3f s, root distance %.6f s: %s",
-		 (double)(now - st->ref_time) / 1e9, (double)dist / 1e9,
+		 (double)(now - cl->sys.served.ref_time) / 1e9, (double)a.lost_distance / 1e9,
 		 cl->srv->local_stratum ? "serving the local stratum" : "serving unsynchronised");
-	cl->synced = false;
-	server_lost_upstream(cl->srv);
-	clk_set_sync(cl->clock, false, dist, cl->sel.jitter);
+	apply(cl, &a);
 }
 
 static void on_watch(uv_timer_t *t)
@@ -611,9 +564,11 @@ static void start_discipline(struct client *cl)
 		known = true;
 		log_info("frequency %+.3f ppm (skew %.3f ppm) from %s", ppm, skew, cl->cfg->driftfile);
 	}
-	disc_init_measured(&cl->disc, &dc, known ? ppm : 0.0, known ? skew : -1);
+	struct ntp_sys_config sc = { .maxdistance = cl->cfg->maxdistance,
+				     .holdover = cl->cfg->holdover };
+	ntp_sys_init(&cl->sys, &sc, &dc, known ? ppm : 0.0, known ? skew : -1);
 	if (!st.can_adjust) {
-		disc_measure_only(&cl->disc);
+		disc_measure_only(&cl->sys.disc);
 		log_info("the %s clock cannot be adjusted: measuring only", clk_name(cl->clock));
 	}
 }
@@ -648,7 +603,7 @@ int client_start(struct client *cl, uv_loop_t *loop, struct clk *clock, struct s
 	/* Checked first: a client that fails it has nothing to stop. */
 	int err = client_check_keys(cfg, &srv->keys);
 	*cl = (struct client){ .loop = loop, .clock = clock, .srv = srv,
-			       .cfg = err < 0 ? NULL : cfg, .sel = { .peer = -1 } };
+			       .cfg = err < 0 ? NULL : cfg };
 	if (err < 0 || cfg->n_servers == 0)
 		return err;
 	read_pair(cl, &cl->pair);
@@ -680,7 +635,7 @@ void client_log_stats(const struct client *cl)
 	for (int i = 0; i < cl->n_peers; i++) {
 		const struct peer *p = cl->peers[i];
 		log_info("source %s: tx %llu replies %llu updates %llu kod %llu mode %llu bogus %llu "
-			 "duplicate %llu zero_xmt %llu unsync %llu malformed %llu foreign %llu t0_user %llu "
+			 "duplicate %llu zero_xmt %llu unsync %llu zero_rec %llu reftime %llu malformed %llu foreign %llu t0_user %llu "
 			 "reach %03o poll %d unauth %llu nak %llu wrong_key %llu bad_mac %llu",
 			 p->name, (unsigned long long)p->src.n_tx,
 			 (unsigned long long)p->src.n_replies, (unsigned long long)p->src.n_updates,
@@ -690,6 +645,8 @@ void client_log_stats(const struct client *cl)
 			 (unsigned long long)p->rejected[NTP_EXCH_DUPLICATE],
 			 (unsigned long long)p->rejected[NTP_EXCH_ZERO_XMT],
 			 (unsigned long long)p->rejected[NTP_EXCH_UNSYNC],
+			 (unsigned long long)p->rejected[NTP_EXCH_ZERO_REC],
+			 (unsigned long long)p->rejected[NTP_EXCH_REFTIME],
 			 (unsigned long long)(p->malformed + p->sock.truncated),
 			 (unsigned long long)p->foreign,
 			 (unsigned long long)p->t0_user, p->src.reach, p->src.poll,

@@ -19,6 +19,7 @@
 #include "tsync/ntp_exch.h"
 #include "tsync/ntp_select.h"
 #include "tsync/ntp_source.h"
+#include "tsync/ntp_sys.h"
 #include "udp.h"
 
 #define CLIENT_MAX_PEERS CFG_MAX_SERVERS
@@ -36,7 +37,6 @@ struct peer {
 	int64_t t0;                /* the clock just before it went out */
 	struct udp_tx_req tx;      /* and the kernel's stamp of it */
 	ntp_ts_t last_xmt;         /* the server's, of the last reply taken */
-	enum srcsel_state sel;     /* what the last selection made of it */
 	int64_t last_offset;       /* of the last sample, ns */
 	int closing;               /* handles still to close before free */
 	uint64_t rejected[NTP_EXCH_N_RESULTS];
@@ -60,15 +60,10 @@ struct client {
 	int n_peers;
 	struct resolver res[CFG_MAX_SERVERS];
 	int n_res;
-	struct disc disc;
-	struct srcsel_result sel;
-	bool synced;            /* the clock has been updated from a selection */
+	struct ntp_sys_source list[CLIENT_MAX_PEERS]; /* the peers as ntp_sys sees them */
+	struct ntp_sys sys;     /* selection, epochs, discipline, served, sync */
 	bool stopping;
-	int64_t last_peer_t;    /* update time of the sample last given to disc */
-	int64_t last_update;    /* local time of the last clock update, 0 never */
-	int64_t last_offset;    /* offset estimated at that update, ns */
-	uint32_t peer_refid;    /* refid we serve: the system peer's */
-	char peer_name[ADDR_STRLEN];
+	char peer_name[ADDR_STRLEN]; /* the system peer of the last update */
 	struct disc_clockpair pair; /* the last clock reading, for jumps */
 	int64_t steps_applied;  /* sum of the steps the clock took, ns */
 	uv_timer_t watch;       /* once a second: jumps; hourly: drift file */

@@ -11,9 +11,9 @@
 
 static enum ctl_selection selection(const struct client *cl)
 {
-	if (!cl->synced)
+	if (!cl->sys.synced)
 		return CTL_SEL_NONE;
-	switch (cl->sel.status) {
+	switch (cl->sys.sel.status) {
 	case SRCSEL_MAJORITY: return CTL_SEL_MAJORITY;
 	case SRCSEL_SINGLE: return CTL_SEL_SINGLE;
 	default: return CTL_SEL_NONE;
@@ -22,17 +22,22 @@ static enum ctl_selection selection(const struct client *cl)
 
 static void client_part(const struct client *cl, struct ctl_status *st)
 {
+	struct ntp_sys_status ss;
+
 	st->n_sources = (uint16_t)cl->n_peers;
 	st->selection = selection(cl);
+	ntp_sys_status(&cl->sys, &ss);
+	if (cl->cfg != NULL && cl->cfg->n_servers > 0)
+		st->synchronised = ss.synced; /* a client is synchronised while it updates */
 	/* Kept after every source is lost: how long ago the last update was
 	 * is then what the user asks (0: never). */
-	st->offset_ns = cl->last_offset;
-	st->last_update_ns = cl->last_update;
-	if (!cl->synced)
+	st->offset_ns = ss.offset;
+	st->last_update_ns = ss.last_update;
+	if (!ss.synced)
 		return;
 	snprintf(st->reference, sizeof(st->reference), "%s", cl->peer_name);
-	if (cl->sel.peer >= 0 && cl->sel.peer < cl->n_peers)
-		st->poll = cl->peers[cl->sel.peer]->src.poll;
+	if (ss.peer >= 0 && ss.peer < cl->n_peers)
+		st->poll = cl->peers[ss.peer]->src.poll;
 }
 
 static void status(void *ctx, struct ctl_status *st)
@@ -56,13 +61,15 @@ static void status(void *ctx, struct ctl_status *st)
 	client_part(cl, st);
 }
 
-static enum ctl_source_state source_state(const struct peer *p)
+static enum ctl_source_state source_state(const struct client *cl, int i)
 {
+	const struct peer *p = cl->peers[i];
+
 	if (p->src.stop != NTPSRC_NEW)
 		return CTL_SRC_STOPPED;
 	if (p->src.reach == 0)
 		return CTL_SRC_UNREACHABLE;
-	switch (p->sel) {
+	switch (cl->sys.state[i]) {
 	case SRCSEL_SYSPEER: return CTL_SRC_SELECTED;
 	case SRCSEL_SURVIVOR:
 	case SRCSEL_OUTLIER: return CTL_SRC_CANDIDATE;
@@ -88,7 +95,7 @@ static int sources(void *ctx, struct ctl_source *out, int max)
 		const struct peer *p = cl->peers[i];
 
 		out[i] = (struct ctl_source){
-			.state = source_state(p), .stratum = p->src.stratum, .poll = p->src.poll,
+			.state = source_state(cl, i), .stratum = p->src.stratum, .poll = p->src.poll,
 			.reach = p->src.reach, .refid = p->src.refid, .offset_ns = p->last_offset,
 			.delay_ns = p->src.delay, .jitter_ns = p->src.jitter,
 			.key_id = p->key != NULL ? p->key->id : 0, .auth_rejected = auth_rejected(p),

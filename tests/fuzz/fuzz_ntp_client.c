@@ -1,7 +1,8 @@
 /*
  * Fuzz target: the NTP client's path for a reply, as src/tsyncd/client.c
- * takes it: ntp_pkt_decode, ntp_exch_check against the request it answers,
- * the sample, then three sources' filters and source selection.
+ * takes it: ntp_exch_accept (the one rule the daemon and tsync query
+ * share) against the request it answers, the sample, then three sources'
+ * filters and the system level (ntp_sys: selection, epochs, discipline).
  */
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "tsync/ntp_pkt.h"
 #include "tsync/ntp_select.h"
 #include "tsync/ntp_source.h"
+#include "tsync/ntp_sys.h"
 
 /* Input: a header, then steps until the input ends.
  *   header: u32 seconds since 1970 of the first request (1970..2106, so
@@ -72,10 +74,11 @@ static void check_decoded(const struct ntp_pkt *r, const uint8_t *buf, size_t le
 	FUZZ_CHECK(memcmp(hdr, buf, NTP_PKT_LEN) == 0);
 }
 
-static void check_result(int res, const struct ntp_pkt *r, ntp_ts_t nonce, ntp_ts_t last_xmt)
+static void check_result(int verdict, int res, const struct ntp_pkt *r, ntp_ts_t nonce,
+			 ntp_ts_t last_xmt)
 {
 	FUZZ_CHECK(res >= 0 && res < NTP_EXCH_N_RESULTS);
-	if (res != NTP_EXCH_OK && res != NTP_EXCH_KOD && res != NTP_EXCH_UNSYNC)
+	if (verdict < NTP_ACCEPT_REFUSED)
 		return;
 	/* Whatever is acted on answered our request, and nothing else. */
 	FUZZ_CHECK(r->mode == NTP_MODE_SERVER && r->org == nonce && r->xmt != 0 &&
@@ -83,8 +86,9 @@ static void check_result(int res, const struct ntp_pkt *r, ntp_ts_t nonce, ntp_t
 	if (res == NTP_EXCH_KOD)
 		FUZZ_CHECK(r->stratum == 0);
 	if (res == NTP_EXCH_OK)
-		FUZZ_CHECK(r->stratum >= 1 && r->stratum < NTP_MAX_STRATUM &&
-			   r->leap != NTP_LEAP_UNSYNC);
+		FUZZ_CHECK(verdict == NTP_ACCEPT_SAMPLE && r->stratum >= 1 &&
+			   r->stratum < NTP_MAX_STRATUM && r->leap != NTP_LEAP_UNSYNC &&
+			   r->rec != 0);
 }
 
 /* client.c's take_reply. */
@@ -110,48 +114,56 @@ static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t0, int6
 			   ntpsrc_state(&p->src) == NTPSRC_STOPPED_RSTR);
 }
 
-static void on_reply(struct peer *p, const struct step *s)
+static void on_reply(struct peer *p, const struct step *s, bool synced)
 {
 	struct ntp_pkt r;
+	struct ntp_exch_verdict v;
 	bool waiting = s->flags & 4;
 	char code[16];
 
-	if (ntp_pkt_decode(&r, s->pkt, s->len) != NTP_PKT_OK)
+	int verdict = ntp_exch_accept(s->pkt, s->len, NULL, waiting, s->nonce, p->last_xmt, &r, &v);
+	if (verdict == NTP_ACCEPT_MALFORMED)
 		return;
 	check_decoded(&r, s->pkt, s->len);
-	int res = ntp_exch_check(&r, waiting ? s->nonce : 0, p->last_xmt);
-	check_result(res, &r, waiting ? s->nonce : 0, p->last_xmt);
-	if (!waiting && res == NTP_EXCH_OK)
-		res = NTP_EXCH_BOGUS;
-	if (res == NTP_EXCH_KOD) {
+	check_result(verdict, v.exch, &r, s->nonce, p->last_xmt);
+	FUZZ_CHECK(waiting || verdict <= NTP_ACCEPT_STRAY);
+	if (verdict == NTP_ACCEPT_KOD) {
 		ntp_refid_format(r.refid, 0, code);
 		FUZZ_CHECK(strlen(code) <= 4);
 		ntpsrc_on_kod(&p->src, ntp_kiss_code(r.refid), s->t3);
-	} else if (res == NTP_EXCH_OK) {
-		take_reply(p, &r, s->t0, s->t3, s->flags & 16);
+	} else if (verdict == NTP_ACCEPT_SAMPLE) {
+		take_reply(p, &r, s->t0, s->t3, synced);
 	}
 }
 
-/* What the client does after each reply: selection over every source. */
-static void select_all(struct peer peers[N_SRC], int64_t now, uint32_t our_refid)
+/* What the client does after each reply: the system level over every
+ * source, its actions checked and the steps it asks for applied. */
+static void select_all(struct ntp_sys *sys, struct ntp_sys_source *list, int64_t now)
 {
-	struct srcsel_cand c[N_SRC];
-	struct srcsel_result res;
-	struct srcsel_sys sys;
+	struct ntp_sys_actions a;
 
 	for (int i = 0; i < N_SRC; i++) {
-		ntpsrc_candidate(&peers[i].src, now, our_refid, &c[i]);
-		FUZZ_CHECK(c[i].root_dist >= 0);
-		FUZZ_CHECK(c[i].jitter >= 0);
-		(void)ntpsrc_next_poll(&peers[i].src);
+		struct srcsel_cand c;
+		ntpsrc_candidate(list[i].src, now, list[i].local_refid, &c);
+		FUZZ_CHECK(c.root_dist >= 0);
+		FUZZ_CHECK(c.jitter >= 0);
+		(void)ntpsrc_next_poll(list[i].src);
 	}
-	if (!srcsel_run(c, N_SRC, &res))
-		return;
-	FUZZ_CHECK(res.peer >= 0 && res.peer < N_SRC && c[res.peer].fit);
-	FUZZ_CHECK(res.low <= res.high);
-	FUZZ_CHECK(res.n_survivors >= 1 && res.n_survivors <= res.n_fit);
-	if (srcsel_system(c, &res, now, &sys))
-		FUZZ_CHECK(sys.stratum >= 1 && sys.stratum <= NTP_MAX_STRATUM && sys.root_disp >= 0);
+	ntp_sys_select(sys, list, N_SRC, now, 0, &a);
+	if (sys->sel.peer >= 0) {
+		FUZZ_CHECK(sys->sel.peer < N_SRC);
+		FUZZ_CHECK(sys->sel.low <= sys->sel.high);
+		FUZZ_CHECK(sys->sel.n_survivors >= 1 && sys->sel.n_survivors <= sys->sel.n_fit);
+	}
+	if (a.update) {
+		FUZZ_CHECK(a.serve && sys->synced);
+		FUZZ_CHECK(sys->served.stratum >= 1 && sys->served.stratum <= NTP_MAX_STRATUM);
+		FUZZ_CHECK(sys->served.root_disp >= 0);
+		if (a.disc.step)
+			ntp_sys_stepped(sys, list, N_SRC, a.disc.step_ns);
+	}
+	ntp_sys_tick(sys, list, N_SRC, now, &a);
+	FUZZ_CHECK(!a.lost || !sys->synced);
 }
 
 static bool next_step(struct fuzz_in *in, int64_t *now, struct step *s)
@@ -175,17 +187,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { .p = data, .len = size };
 	struct peer peers[N_SRC];
+	struct ntp_sys_source list[N_SRC];
+	struct ntp_sys_config cfg = { .maxdistance = NTPSRC_MAXDIST };
+	struct disc_config dc;
+	struct ntp_sys sys;
 	struct step s;
 	int64_t now = (int64_t)fuzz_uint(&in, 4) * 1000000000;
 	uint32_t our_refid = (uint32_t)fuzz_uint(&in, 4);
 
 	init_peers(peers, now);
+	disc_config_default(&dc);
+	dc.step_limit = -1;
+	ntp_sys_init(&sys, &cfg, &dc, 0.0, false);
+	for (int i = 0; i < N_SRC; i++)
+		list[i] = (struct ntp_sys_source){ .src = &peers[i].src, .local_refid = our_refid };
 	for (int i = 0; i < MAX_STEPS && next_step(&in, &now, &s); i++) {
 		struct peer *p = &peers[(s.flags & 3) % N_SRC];
 
 		ntpsrc_on_transmit(&p->src, s.t0);
-		on_reply(p, &s);
-		select_all(peers, s.t3, our_refid);
+		on_reply(p, &s, sys.synced || (s.flags & 16));
+		select_all(&sys, list, s.t3);
 	}
 	return 0;
 }

@@ -4,7 +4,8 @@ What tsyncd's client does with bad and unfriendly replies, from a scripted
 server in this test. Each request gets the next answer of a script: a
 truncated datagram, a reply with a wrong origin, a mode 3 answer, a reply
 from another port, a valid reply then a copy of it, an unsynchronised
-reply, a zero transmit timestamp, stratum 16 and 200 with leap 0,
+reply, a zero transmit timestamp, a zero receive timestamp, a reference
+time after the transmit time, stratum 16 and 200 with leap 0,
 versions 0 and 5, a MAC cut short and an oversize datagram, a KoD RATE (the interval between requests must grow) and a KoD DENY
 (no request may follow). The source's counters must move exactly, the
 clock must not change, and the daemon must keep serving.
@@ -19,12 +20,14 @@ POLL = -3  # 1/8 s
 
 
 def reply(req, leap=0, stratum=2, mode=4, org=None, refid=0x7f000001, ahead=5.0, xmt=None,
-          version=4):
+          version=4, rec=None, ref=None):
     t = ntp_ts_now() + int(ahead * 2**32)
     org = req["xmt"] if org is None else org
     xmt = t if xmt is None else xmt
+    rec = t if rec is None else rec
+    ref = t if ref is None else ref
     return struct.pack("!BBbbIII", (leap << 6) | (version << 3) | mode, stratum, POLL, -20, 0, 0,
-                       refid) + struct.pack("!QQQQ", t, org, t, xmt)
+                       refid) + struct.pack("!QQQQ", ref, org, rec, xmt)
 
 
 def kod(req, code):
@@ -51,6 +54,8 @@ def test():
         lambda q, a: srv.sendto(reply(q, leap=3, stratum=16), a),    # unsync
         # RFC 5905's other checks on a reply, each in its own exchange:
         lambda q, a: srv.sendto(reply(q, xmt=0), a),                 # zero transmit
+        lambda q, a: srv.sendto(reply(q, rec=0), a),                 # zero receive
+        lambda q, a: srv.sendto(reply(q, ref=ntp_ts_now() + (60 << 32)), a),  # reftime > xmt
         lambda q, a: srv.sendto(reply(q, stratum=16), a),            # stratum 16, leap 0
         lambda q, a: srv.sendto(reply(q, stratum=200), a),           # stratum > 16
         lambda q, a: srv.sendto(reply(q, version=0), a),             # bad version
@@ -69,7 +74,7 @@ def test():
     # t0_user 0: the reply taken had the kernel's transmit stamp of its request.
     for k, want in [("malformed", 5), ("bogus", 1), ("mode", 1), ("foreign", 1),
                     ("replies", 1), ("duplicate", 1), ("unsync", 3), ("kod", 0),
-                    ("zero_xmt", 1), ("t0_user", 0)]:
+                    ("zero_xmt", 1), ("zero_rec", 1), ("reftime", 1), ("t0_user", 0)]:
         check(c[k] == want, "%s %d (got %d)" % (k, want, c[k]))
 
     # KoD RATE: the interval must grow past 2^POLL. Requests queued while

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsync/ntp_auth.h"
 #include "tsync/ntp_exch.h"
 
 #define MS INT64_C(1000000)
@@ -437,6 +438,105 @@ START_TEST(check_order)
 }
 END_TEST
 
+/* RFC 5905 A.5.1.1 packet tests: a server that says it received our
+ * request at 0, or that was synchronised after it sent the reply, is
+ * broken; its reply answers us (the origin matches) but is no sample. */
+START_TEST(check_zero_rec)
+{
+	struct ntp_pkt p = good_reply();
+	p.rec = 0;
+	ck_assert_int_eq(check_reply(&p), NTP_EXCH_ZERO_REC);
+}
+END_TEST
+
+START_TEST(check_reftime_after_xmt)
+{
+	struct ntp_pkt p = good_reply();
+	p.ref = p.xmt + 1;
+	ck_assert_int_eq(check_reply(&p), NTP_EXCH_REFTIME);
+	p.ref = p.xmt; /* synchronised at the instant it sent: fine */
+	ck_assert_int_eq(check_reply(&p), NTP_EXCH_OK);
+	p.ref = 0; /* never synchronised says nothing about time */
+	ck_assert_int_eq(check_reply(&p), NTP_EXCH_OK);
+	/* Across the 2036 era boundary: ref just before, xmt just after. */
+	p.xmt = UINT64_C(0x0000000100000000);
+	p.ref = UINT64_C(0xffffffff00000000);
+	ck_assert_int_eq(check_reply(&p), NTP_EXCH_OK);
+}
+END_TEST
+
+/* --- ntp_exch_accept: the one rule the daemon, tsync query and the fuzz
+ * target share --- */
+
+static struct keys_ring accept_ring;
+
+static size_t wire(const struct ntp_pkt *p, uint32_t key_id, uint8_t *buf)
+{
+	ntp_pkt_encode(p, buf);
+	if (key_id == 0)
+		return NTP_PKT_LEN;
+	return ntp_auth_sign(keys_find(&accept_ring, key_id), buf, NTP_PKT_LEN, 200);
+}
+
+static int accept_one(const uint8_t *buf, size_t len, uint32_t key_id, bool waiting,
+		      struct ntp_exch_verdict *v)
+{
+	struct ntp_pkt r;
+	const struct keys_key *k = key_id ? keys_find(&accept_ring, key_id) : NULL;
+	return ntp_exch_accept(buf, len, k, waiting, OUR_XMT, LAST_XMT, &r, v);
+}
+
+START_TEST(accept_order)
+{
+	static const char text[] = "1 SHA1 HEX:933F62BE1D604E68A81B557F18CFA200483F5B70\n"
+				   "2 SHA1 HEX:00112233445566778899aabbccddeeff00112233\n";
+	char err[128];
+	uint8_t buf[200];
+	struct ntp_exch_verdict v;
+	ck_assert_int_eq(keys_parse(&accept_ring, text, sizeof(text) - 1, "k", err, sizeof(err)), 0);
+	struct ntp_pkt p = good_reply();
+
+	ck_assert_int_eq(accept_one(buf, 47, 0, true, &v), NTP_ACCEPT_MALFORMED);
+	size_t len = wire(&p, 0, buf);
+	ck_assert_int_eq(accept_one(buf, len, 0, true, &v), NTP_ACCEPT_SAMPLE);
+	ck_assert_int_eq(v.exch, NTP_EXCH_OK);
+	/* Not waiting: even a reply that echoes the nonce answers nothing. */
+	ck_assert_int_eq(accept_one(buf, len, 0, false, &v), NTP_ACCEPT_STRAY);
+	ck_assert_int_eq(v.exch, NTP_EXCH_BOGUS);
+	/* With a key, the MAC first: an unsigned reply, or one under another
+	 * key, changes nothing even when it echoes our nonce (whoever saw the
+	 * request can echo it); the origin is checked after. */
+	ck_assert_int_eq(accept_one(buf, len, 1, true, &v), NTP_ACCEPT_AUTH);
+	ck_assert_int_eq(v.auth, NTP_AUTH_NONE);
+	len = wire(&p, 2, buf);
+	ck_assert_int_eq(accept_one(buf, len, 1, true, &v), NTP_ACCEPT_AUTH);
+	ck_assert_int_eq(v.auth, NTP_AUTH_UNKNOWN_KEY);
+	len = wire(&p, 1, buf);
+	ck_assert_int_eq(accept_one(buf, len, 1, true, &v), NTP_ACCEPT_SAMPLE);
+	ck_assert_int_eq(v.auth, NTP_AUTH_OK);
+	p.org = 0; /* signed, but not an answer to our request */
+	len = wire(&p, 1, buf);
+	ck_assert_int_eq(accept_one(buf, len, 1, true, &v), NTP_ACCEPT_STRAY);
+	ck_assert_int_eq(v.exch, NTP_EXCH_BOGUS);
+	/* Answers, but is no sample: the request is done. */
+	p = good_reply();
+	p.rec = 0;
+	len = wire(&p, 0, buf);
+	ck_assert_int_eq(accept_one(buf, len, 0, true, &v), NTP_ACCEPT_REFUSED);
+	ck_assert_int_eq(v.exch, NTP_EXCH_ZERO_REC);
+	p = good_reply();
+	p.stratum = 0;
+	p.leap = NTP_LEAP_UNSYNC;
+	p.refid = NTP_REFID('D', 'E', 'N', 'Y');
+	len = wire(&p, 0, buf);
+	ck_assert_int_eq(accept_one(buf, len, 0, true, &v), NTP_ACCEPT_KOD);
+	/* A KoD to no request out (origin 0 matches a nonce of 0) is stray. */
+	p.org = 0;
+	len = wire(&p, 0, buf);
+	ck_assert_int_eq(accept_one(buf, len, 0, false, &v), NTP_ACCEPT_STRAY);
+}
+END_TEST
+
 START_TEST(result_names)
 {
 	ck_assert_str_eq(ntp_exch_result_name(NTP_EXCH_OK), "ok");
@@ -446,6 +546,8 @@ START_TEST(result_names)
 	ck_assert_str_eq(ntp_exch_result_name(NTP_EXCH_BOGUS), "bogus");
 	ck_assert_str_eq(ntp_exch_result_name(NTP_EXCH_KOD), "kod");
 	ck_assert_str_eq(ntp_exch_result_name(NTP_EXCH_UNSYNC), "unsync");
+	ck_assert_str_eq(ntp_exch_result_name(NTP_EXCH_ZERO_REC), "zero_rec");
+	ck_assert_str_eq(ntp_exch_result_name(NTP_EXCH_REFTIME), "reftime");
 	ck_assert_str_eq(ntp_exch_result_name(NTP_EXCH_N_RESULTS), "unknown");
 	ck_assert_str_eq(ntp_exch_result_name(-1), "unknown");
 }
@@ -497,6 +599,9 @@ static Suite *exch_suite(void)
 	tcase_add_test(tc, check_leap_unsync);
 	tcase_add_test(tc, check_stratum_16);
 	tcase_add_test(tc, check_order);
+	tcase_add_test(tc, check_zero_rec);
+	tcase_add_test(tc, check_reftime_after_xmt);
+	tcase_add_test(tc, accept_order);
 	tcase_add_test(tc, result_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -206,6 +206,36 @@ START_TEST(combining_weights)
 }
 END_TEST
 
+/* prefer as ntpd and chrony mean it: a surviving prefer peer is used
+ * alone (its offset, its jitter), and clustering never drops it. Five
+ * truechimers at 0, 1, 2, 3 and 20 ms (jitter 1 ms): clustering drops
+ * the one at 20 ms first, unless it is the prefer peer; then the one at
+ * 0 ms (selection jitter sqrt((4+1+1+...)...)) is the next worst. */
+START_TEST(prefer_alone)
+{
+	struct srcsel_cand c[5] = { cand(0, 30 * MS, MS), cand(1 * MS, 30 * MS, MS),
+				    cand(2 * MS, 30 * MS, MS), cand(3 * MS, 30 * MS, MS),
+				    cand(20 * MS, 30 * MS, MS) };
+	struct srcsel_result r;
+	ck_assert(srcsel_run(c, 5, &r));
+	ck_assert_int_eq(c[4].state, SRCSEL_OUTLIER);
+	ck_assert_int_eq(r.n_survivors, 3);
+	c[4].prefer = true;
+	ck_assert(srcsel_run(c, 5, &r));
+	ck_assert_int_eq(r.peer, 4);
+	ck_assert_int_eq(c[4].state, SRCSEL_SYSPEER);
+	ck_assert_int_eq(r.n_survivors, 3);
+	/* Survivors 4 and the two closest to it, 2 and 3; 0 and 1 dropped. */
+	ck_assert_int_eq(c[0].state, SRCSEL_OUTLIER);
+	ck_assert_int_eq(c[1].state, SRCSEL_OUTLIER);
+	ck_assert_int_eq(c[2].state, SRCSEL_SURVIVOR);
+	/* Used alone: its offset and its own jitter, nothing averaged in. */
+	ck_assert_int_eq(r.offset, 20 * MS);
+	ck_assert_int_eq(r.sel_jitter, 0);
+	ck_assert_int_eq(r.jitter, MS);
+}
+END_TEST
+
 START_TEST(prefer_peer)
 {
 	struct srcsel_cand c[4] = { cand(0, 10 * MS, MS), cand(1 * MS, 20 * MS, MS),
@@ -335,6 +365,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, clustering_drops_worst);
 	tcase_add_test(tc, combining_weights);
 	tcase_add_test(tc, prefer_peer);
+	tcase_add_test(tc, prefer_alone);
 	tcase_add_test(tc, system_variables);
 	tcase_add_test(tc, sync_lost_by_distance);
 	tcase_add_test(tc, sync_lost_by_holdover);

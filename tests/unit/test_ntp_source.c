@@ -436,6 +436,8 @@ static void kod_stops(enum ntp_kiss code, enum ntpsrc_state want)
 	ck_assert_int_eq(ntpsrc_state(&s), want);
 	ck_assert(ntpsrc_next_poll(&s) == INT64_MAX);
 	ck_assert_int_eq(ntpsrc_unfit(&s, T0 + 64 * SEC, 0), NTPSRC_UNFIT_STOPPED);
+	/* Its reach is cleared: nothing counts it as answering any more. */
+	ck_assert_int_eq(s.reach, 0);
 	struct ntpsrc_reply r = reply(T0 + 65 * SEC, 0, 10 * MS, 0);
 	ck_assert_int_eq(ntpsrc_on_reply(&s, &r, true), NTPSRC_IGNORED);
 	ntpsrc_burst(&s, T0 + 66 * SEC);
@@ -453,6 +455,64 @@ END_TEST
 START_TEST(kod_rstr_stops)
 {
 	kod_stops(NTP_KISS_RSTR, NTPSRC_STOPPED_RSTR);
+}
+END_TEST
+
+/* A RATE raises the floor for a while: after NTPSRC_RATE_HOLD_POLLS
+ * polls without another RATE it comes down one step, and so on back to
+ * minpoll; the poll follows the discipline's hint down again. */
+START_TEST(kod_rate_floor_decays)
+{
+	struct ntpsrc s = src(6, 10, false);
+	ntpsrc_start(&s, T0);
+	ntpsrc_on_transmit(&s, T0);
+	ntpsrc_on_kod(&s, NTP_KISS_RATE, T0);
+	ntpsrc_on_transmit(&s, T0 + 128 * SEC);
+	ntpsrc_on_kod(&s, NTP_KISS_RATE, T0 + 128 * SEC);
+	ck_assert_int_eq(s.poll_floor, 8);
+	int64_t t = T0 + 128 * SEC;
+	for (int k = 1; k < NTPSRC_RATE_HOLD_POLLS; k++) {
+		t += 256 * SEC;
+		ntpsrc_on_transmit(&s, t);
+		ck_assert_int_eq(s.poll_floor, 8);
+	}
+	t += 256 * SEC;
+	ntpsrc_on_transmit(&s, t); /* the 8th poll without a RATE */
+	ck_assert_int_eq(s.poll_floor, 7);
+	ntpsrc_set_poll(&s, 6);
+	ck_assert_int_eq(s.poll, 7);
+	/* The hint took effect at once: the next request is 2^7 s after the last. */
+	ck_assert_int_eq(ntpsrc_next_poll(&s), t + 128 * SEC);
+	for (int k = 0; k < NTPSRC_RATE_HOLD_POLLS; k++) {
+		t += 128 * SEC;
+		ntpsrc_on_transmit(&s, t);
+	}
+	ck_assert_int_eq(s.poll_floor, 6);
+	ntpsrc_set_poll(&s, 6);
+	ck_assert_int_eq(s.poll, 6);
+	for (int k = 0; k < 3 * NTPSRC_RATE_HOLD_POLLS; k++)
+		ntpsrc_on_transmit(&s, t += 64 * SEC);
+	ck_assert_int_eq(s.poll_floor, 6); /* never below minpoll */
+}
+END_TEST
+
+/* The loop check (RFC 5905 fit()): a source of stratum > 1 whose refid is
+ * the refid of our own address towards it follows us. A stratum-1
+ * source's refid is a clock name, never an address; and 127.0.0.1 is
+ * what an orphan-mode ntpd announces of itself (ntpd exempts it too). */
+START_TEST(loop_check)
+{
+	struct ntpsrc s = src(6, 10, false);
+	fill(&s, 4);
+	int64_t now = T0 + 3 * SEC;
+	ck_assert_int_eq(ntpsrc_unfit(&s, now, NTP_REFID(192, 0, 2, 1)), NTPSRC_UNFIT_LOOP);
+	s.stratum = 1;
+	ck_assert_int_eq(ntpsrc_unfit(&s, now, NTP_REFID(192, 0, 2, 1)), NTPSRC_FIT);
+	s.stratum = 9;
+	s.refid = NTP_REFID(127, 0, 0, 1);
+	ck_assert_int_eq(ntpsrc_unfit(&s, now, NTP_REFID(127, 0, 0, 1)), NTPSRC_FIT);
+	s.refid = NTP_REFID(127, 0, 0, 2);
+	ck_assert_int_eq(ntpsrc_unfit(&s, now, NTP_REFID(127, 0, 0, 2)), NTPSRC_UNFIT_LOOP);
 }
 END_TEST
 
@@ -662,6 +722,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, kod_rate_raises_poll);
 	tcase_add_test(tc, kod_deny_stops);
 	tcase_add_test(tc, kod_rstr_stops);
+	tcase_add_test(tc, kod_rate_floor_decays);
+	tcase_add_test(tc, loop_check);
 	tcase_add_test(tc, step_shifts_samples);
 	tcase_add_test(tc, jump_drops_samples);
 	tcase_add_test(tc, reply_kept_as_once_slewed);
