@@ -46,7 +46,7 @@ fi
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
 	if ! command -v sudo >/dev/null; then
-		echo "$0: these packages are missing: ${missing[*]:-(debian/control's Build-Depends)}" >&2
+		echo "$0: these packages are missing: ${missing[*]:-the Build-Depends of debian/control}" >&2
 		echo "$0: install them as root (apt-get install), or install sudo" >&2
 		exit 1
 	fi
@@ -63,13 +63,14 @@ if [ ! -e "$policy" ]; then
 fi
 trap '$made_policy && "${sudo[@]}" rm -f "$policy"' EXIT
 
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -q
+# (sudo would drop DEBIAN_FRONTEND from the environment: env passes it.)
+apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q)
+"${apt[@]}" update
 if [ ${#missing[@]} -gt 0 ]; then
-	"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+	"${apt[@]}" install -y --no-install-recommends "${missing[@]}"
 fi
 if [ -n "${build_dep:-}" ]; then
-	"${sudo[@]}" apt-get build-dep -y -q --no-install-recommends ./
+	"${apt[@]}" build-dep -y --no-install-recommends ./
 fi
 
 # Where systemd runs, keep chrony from starting at the next boot too.
