@@ -88,14 +88,16 @@ fresh_tarball() {
 	mv "$tar.new.tar" "$tar"
 }
 
-# Unpack it and make it what a Debian install has: localhost in
-# /etc/hosts, a resolver, /proc, /sys, /dev; a /run of its own (a bind of
+# Unpack it and make it what a Debian install has: /etc/hosts as the
+# installer writes it (localhost on 127.0.0.1 and ::1, the host's name on
+# 127.0.1.1), a resolver, /proc, /sys, /dev; a /run of its own (a bind of
 # the host's would show the host's systemd and sockets to the root's
 # maintainer scripts and tests); and a user who may sudo.
 fresh_unpack() {
 	mkdir "$root"
 	tar -C "$root" -xpf "$cache/bookworm.tar"
-	printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
+	printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
+		"$(uname -n)" >"$root/etc/hosts"
 	cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 	mount -t proc proc "$root/proc"
 	mount --bind /sys "$root/sys"
