@@ -149,9 +149,13 @@ test -d build/meson-private; ! test -f build/build.ninja"
 # README's package commands in a fresh copy; the .deb comes out for lintian.
 package() {
 	fresh_checkout tsync-deb
-	# apt-get asks before it removes another time daemon: the newcomer says yes.
-	yes | as_user tsync-deb "$deb1"$'\n'"$deb2"$'\n'"$deb3"$'\n'"$deb4"
+	# apt-get asks before it removes another time daemon: the newcomer says
+	# yes (and yes ends on SIGPIPE, which is no failure).
+	{ yes || true; } | as_user tsync-deb "$deb1"$'\n'"$deb2"$'\n'"$deb3"$'\n'"$deb4"
 	cp "$root$home"/tsync_*.deb "$root$home"/tsync_*.changes "$root$home"/tsync_*.buildinfo "$out/"
+	echo "conffiles: $(chroot "$root" dpkg-query -W -f='${Conffiles}' tsync)"
+	echo "user: $(chroot "$root" getent passwd _tsyncd)"
+	chroot "$root" getent passwd _tsyncd >/dev/null
 	if chroot "$root" test -e /lib/systemd/system/tsyncd-wait.service; then
 		echo "tsyncd-wait.service: in the package"
 	else
