@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev libseccomp-dev check)
 # util-linux (taskset) and iproute2 (ss) for tools/bench.sh and tools/precision.sh.
-test_pkgs=(python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps util-linux systemd)
+test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps util-linux systemd)
 # clang and its runtimes (libFuzzer, ASan, UBSan) for the fuzz targets.
 fuzz_pkgs=(clang libclang-rt-14-dev)
 # dpkg-buildpackage; the Build-Depends themselves come from debian/control.
