@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# CI's fresh-machine step: README's commands, verbatim, on a minimal Debian 12
-# (mmdebstrap) as a newcomer with sudo would run them: the demo, a meson
-# setup that fails half-way, the tests (which must recover from it), the demo
-# again, the Quick start in a fresh copy, then the Debian package built there
-# from debian/control alone, installed, and `tsyncd -t` on its default
-# configuration. lintian checks the package here, on the host.
+# CI's fresh-machine step: README's commands, verbatim, on a minimal Debian
+# 12 (mmdebstrap) as a newcomer with sudo would run them: the demo, a meson
+# setup that fails half-way, the tests (which must recover from it), the
+# demo again, the Berkeley demo, the Quick start in a fresh copy, then the
+# Debian package built there from debian/control alone, installed, and
+# `tsyncd -t` on its default configuration. lintian checks the package
+# here, on the host.
 #   tools/fresh-root.sh      as root; output and timings in build-fresh/
 # The root's tarball and apt's downloads are cached in TSYNC_FRESH_CACHE
 # (default /var/cache/tsync-fresh, the tarball renewed weekly). The root's
-# mounts are undone on any exit, and a run cleans up what a killed one left.
+# processes are stopped and its mounts undone on any exit, and a run cleans
+# up what a killed one left.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,10 +35,24 @@ fresh_mounts() {
 	awk -v r="$root" '$5 == r || index($5, r "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r
 }
 
+# The processes running inside the root (what a killed run left, daemons
+# of a test cut short): each by its id.
+fresh_kill() {
+	local p pids=()
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && pids+=("${p#/proc/}")
+	done
+	[ ${#pids[@]} -eq 0 ] && return 0
+	echo "$0: stopping what still runs in $root: ${pids[*]}" >&2
+	kill -KILL "${pids[@]}" 2>/dev/null || true
+	sleep 1
+}
+
 # Undo the mounts, then remove the root, never crossing into a mount that
 # would not go (it would delete the host's /dev or /proc).
 fresh_teardown() {
 	local m
+	fresh_kill
 	for m in $(fresh_mounts); do
 		umount "$m" 2>/dev/null || umount -l "$m" || true
 	done
@@ -130,6 +146,7 @@ readme_cmd() {
 }
 demo=$(readme_cmd "tools/demo.sh")
 tests=$(readme_cmd "sudo tools/test.sh")
+berkeley=$(readme_cmd "tools/berkeley-demo.sh")
 quick1=$(readme_cmd "tools/deps.sh build          # gcc, meson, libuv, check... from Debian")
 quick2=$(readme_cmd "meson setup build && ninja -C build")
 deb1=$(readme_cmd "tools/deps.sh deb")
@@ -179,6 +196,7 @@ phase "$demo (first time)" "$demo, in a clean checkout, the first time" as_user 
 phase "a meson setup that fails half-way" "a half-made build/, as issue 12 found it" half_made
 phase "$tests (after the failed setup)" "$tests" as_user tsync "$tests"
 phase "$demo (again, after the tests)" "$demo, again" as_user tsync "$demo"
+phase "$berkeley" "$berkeley" as_user tsync "$berkeley"
 fresh_checkout tsync-quick
 phase "Quick start (fresh copy)" "Quick start: $quick1; $quick2" as_user tsync-quick "$quick1"$'\n'"$quick2"
 phase "package: build, install, tsyncd -t" "the Debian package: $deb1; $deb2; $deb3; $deb4" package
