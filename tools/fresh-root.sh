@@ -111,6 +111,10 @@ fresh_tarball() {
 # maintainer scripts and tests); and a user who may sudo.
 fresh_unpack() {
 	mkdir "$root"
+	# A mount point of its own, as / is on a machine: `unshare -m` (a test
+	# hides /etc that way) changes the propagation of / and fails on a
+	# plain directory.
+	mount --bind "$root" "$root"
 	tar -C "$root" -xpf "$cache/bookworm.tar"
 	printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
 		"$(uname -n)" >"$root/etc/hosts"
