@@ -13,9 +13,6 @@ cd "$(dirname "$0")/.."
 build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev libseccomp-dev check)
 # util-linux (taskset) and iproute2 (ss) for tools/bench.sh and tools/precision.sh.
 test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps util-linux systemd)
-# mount (not essential: a minimal Debian lacks it) for the tests that
-# hide a directory under a tmpfs in a mount namespace of their own.
-test_pkgs+=(mount)
 # clang and its runtimes (libFuzzer, ASan, UBSan) for the fuzz targets.
 fuzz_pkgs=(clang libclang-rt-14-dev)
 # dpkg-buildpackage; the Build-Depends themselves come from debian/control.
@@ -23,6 +20,9 @@ deb_pkgs=(dpkg-dev)
 # A Debian 12 root for tools/fresh-root.sh (which builds the package
 # there), and the package's checker.
 ci_pkgs=(mmdebstrap git lintian)
+# mount (not essential: a minimal Debian lacks it) for the tests that
+# hide a directory under a tmpfs in a mount namespace of their own.
+test_pkgs+=(mount)
 
 case "${1:-build}" in
 build) pkgs=("${build_pkgs[@]}") ;;
