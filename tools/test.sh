@@ -6,7 +6,10 @@
 #                           for a bounded time (TSYNC_FUZZ_SECONDS, default 20)
 #   tools/test.sh --valgrind  the integration suite with every tsyncd and
 #                           tsync under valgrind (meson test --setup valgrind)
-# The interop suite binds 127.x.y.z:123 for ntpdig, so run it as root.
+# The interop suite binds 127.x.y.z:123 for ntpdig, so run it as root;
+# under sudo the build directory goes back to the checkout's owner. A
+# build directory an earlier failed setup left half-made is set up afresh
+# (tools/buildlib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/buildlib.sh
