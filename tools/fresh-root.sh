@@ -173,7 +173,7 @@ package() {
 	# apt-get asks before it removes another time daemon: the newcomer says
 	# yes (and yes ends on SIGPIPE, which is no failure).
 	{ yes || true; } | as_user tsync-deb "$deb1"$'\n'"$deb2"$'\n'"$deb3"$'\n'"$deb4"
-	cp "$root$home"/tsync_*.deb "$root$home"/tsync_*.changes "$root$home"/tsync_*.buildinfo "$out/"
+	cp "$root$home"/tsync*_*.deb "$root$home"/tsync_*.changes "$root$home"/tsync_*.buildinfo "$out/"
 	echo "conffiles: $(chroot "$root" dpkg-query -W -f='${Conffiles}' tsync)"
 	echo "user: $(chroot "$root" getent passwd _tsyncd)"
 	chroot "$root" getent passwd _tsyncd >/dev/null
@@ -192,7 +192,7 @@ lint() {
 	! grep -q '^E:' "$out/lintian.txt"
 }
 
-rm -f "$out"/tsync_* "$out"/lintian.txt
+rm -f "$out"/tsync*_* "$out"/lintian.txt
 phase "mmdebstrap bookworm (or the cached tarball)" "a minimal Debian 12" fresh_tarball
 phase "unpack, mount, user $user" "a root of its own" fresh_unpack
 fresh_checkout tsync
