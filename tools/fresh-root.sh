@@ -74,7 +74,7 @@ phase() { # summary-name heading command...
 	echo
 	echo "=== fresh root: $2"
 	shift 2
-	"$@"
+	"$@" 9>&- # the lock dies with this script, not with what it started
 	phases+=("$(printf '%-46s %5ss' "$current" "$(($(date +%s) - t0))")")
 	current=
 }
