@@ -74,7 +74,11 @@ phase() { # summary-name heading command...
 	echo
 	echo "=== fresh root: $2"
 	shift 2
-	"$@" 9>&- # the lock dies with this script, not with what it started
+	# In the background, so that a TERM ends the run at once (bash waits for
+	# a foreground command before it runs a trap); without the lock, which
+	# must die with this script, not with what it started.
+	"$@" 9>&- &
+	wait $!
 	phases+=("$(printf '%-46s %5ss' "$current" "$(($(date +%s) - t0))")")
 	current=
 }
