@@ -10,8 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools/deps.sh build
-[ -d build ] || meson setup build >/dev/null
-ninja -C build >/dev/null
+. tools/buildlib.sh
+BUILDLIB_QUIET=1 buildlib_setup build
 
 work=$(mktemp -d)
 pids=()

@@ -6,9 +6,13 @@
 #                           for a bounded time (TSYNC_FUZZ_SECONDS, default 20)
 #   tools/test.sh --valgrind  the integration suite with every tsyncd and
 #                           tsync under valgrind (meson test --setup valgrind)
-# The interop suite binds 127.x.y.z:123 for ntpdig, so run it as root.
+# The interop suite binds 127.x.y.z:123 for ntpdig, so run it as root;
+# under sudo the build directory goes back to the checkout's owner. A
+# build directory an earlier failed setup left half-made is set up afresh
+# (tools/buildlib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/buildlib.sh
 
 dir=build
 opts=(--werror)
@@ -23,25 +27,21 @@ if [ "${1:-}" = --fuzz ]; then
 	tools/deps.sh fuzz
 	# clang warns where gcc does not (a GNU extension in
 	# tests/unit/test_udp.c): this build is not -Werror, gcc's are.
-	if [ -d build-fuzz ]; then
-		meson setup --reconfigure build-fuzz -Dfuzz=true >/dev/null
-	else
-		CC=clang meson setup build-fuzz -Dfuzz=true >/dev/null
-	fi
-	ninja -C build-fuzz
+	CC=clang buildlib_setup build-fuzz -Dfuzz=true
 	meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2
 	grep -ho 'fuzz_[a-z_]*: seeds=.*' build-fuzz/meson-logs/testlog.txt
 	exit 0
 fi
 
 tools/deps.sh test
-if [ -d "$dir" ]; then
-	meson setup --reconfigure "$dir" "${opts[@]}" >/dev/null
-else
-	meson setup "$dir" "${opts[@]}" >/dev/null
+# Under sudo, the build directory goes back to whoever owns the checkout,
+# so that their next tools/demo.sh (or ninja) can still write to it.
+if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_UID:-}" ] && [ "$(stat -c %u .)" = "$SUDO_UID" ]; then
+	trap 'chown -R "$SUDO_UID:$SUDO_GID" "$dir"' EXIT
 fi
-ninja -C "$dir"
+buildlib_setup "$dir" "${opts[@]}"
 if [ "${1:-}" = --valgrind ]; then
-	exec meson test -C "$dir" --setup valgrind --suite integration --print-errorlogs --num-processes 2
+	meson test -C "$dir" --setup valgrind --suite integration --print-errorlogs --num-processes 2
+	exit
 fi
 meson test -C "$dir" --print-errorlogs --num-processes 2
