@@ -19,11 +19,12 @@ import time
 from tsynctest import Failure, Tsyncd, check, free_udp_port, tmpdir
 
 MAGIC = 0xC0424552
+VERSION = 2
 POLL, REPLY, ADJUST, ACK = 1, 2, 3, 4
 HDR = struct.Struct(">IBBBBIQQQ")
 MAC_LEN = 32
 RX_CLOCK = re.compile(r"^tsyncd: berkeley clock offset=([+-]\d+\.\d{9}) state=(\w+) "
-                      r"master=([0-9a-f]{16}) node=([0-9a-f]{16})$")
+                      r"master=([0-9a-f]{16}) node=([0-9a-f]{16}) slewing=([+-]\d+\.\d{9})$")
 RX_START = re.compile(r"^tsyncd: berkeley: (\w+), priority (\d+), node ([0-9a-f]{16}), "
                       r"group (\S+) on (\S+), from \[?([0-9a-f.:]+)\]?:(\d+), ")
 RX_ROUND = re.compile(r"^tsyncd: berkeley: round (\d+) id ([0-9a-f]{16}): average "
@@ -49,14 +50,15 @@ class Node(Tsyncd):
     """One tsyncd in the group. role: master, slave or candidate."""
 
     def __init__(self, name, role, offset, drift, group, port, interval=0.5,
-                 priority=None, extra=(), auth=None, env=None, iface="lo", maxrtt=0.2):
+                 priority=None, extra=(), auth=None, env=None, iface="lo", maxrtt=0.2,
+                 step=0):
         conf = ["listen 127.0.0.1 port 0",
                 "clock sim offset %r drift %r" % (offset, drift),
                 "berkeley %s%s" % (role, "" if priority is None else " priority %d" % priority),
                 "berkeley group %s port %d interface %s" % (group, port, iface),
                 "berkeley interval %g" % interval,
-                "berkeley step 0.001",
                 "berkeley maxrtt %g" % maxrtt]
+        conf += [] if step is None else ["berkeley step %g" % step]
         conf += list(auth or ["berkeley auth none"]) + list(extra)
         saved = {k: os.environ.get(k) for k in (env or {})}
         os.environ.update(env or {})
@@ -123,6 +125,20 @@ def true_offsets(nodes):
     return [n.nth_clock(c)[0] for n, c in zip(nodes, counts)]
 
 
+def true_and_slewing(nodes):
+    """[(true offset, what is still being slewed)] for every node, read as
+    true_offsets does: the clock's destination is their sum."""
+    counts = [sum(1 for l in n.lines if RX_CLOCK.match(l)) for n in nodes]
+    for n in nodes:
+        n.proc.send_signal(signal.SIGUSR1)
+    out = []
+    for n, c in zip(nodes, counts):
+        n.nth_clock(c)
+        m = [RX_CLOCK.match(l) for l in n.lines if RX_CLOCK.match(l)][c]
+        out.append((float(m.group(1)), float(m.group(5))))
+    return out
+
+
 def spread(offs):
     return max(offs) - min(offs)
 
@@ -143,13 +159,13 @@ def wait_round(master, number, timeout=30):
 # ------------------------------------------------------------ the wire
 
 def encode(mtype, node, seq, rnd, body, key=None, key_id=0, priority=100):
-    msg = HDR.pack(MAGIC, 1, mtype, priority, 0, key_id, node, seq, rnd) + body
+    msg = HDR.pack(MAGIC, VERSION, mtype, priority, 0, key_id, node, seq, rnd) + body
     mac = hmac.new(key, msg, hashlib.sha256).digest() if key else b"\0" * MAC_LEN
     return msg + mac
 
 
 def poll_body(t0_ns, interval_ms=500):
-    return struct.pack(">qI", t0_ns, interval_ms) + b"\0" * 12
+    return struct.pack(">qI", t0_ns, interval_ms) + b"\0" * 28
 
 
 def adjust_body(adjust_ns):
@@ -164,7 +180,7 @@ def decode(data):
          "node": f[6], "seq": f[7], "round": f[8], "len": len(data)}
     body = data[HDR.size:-MAC_LEN]
     if d["type"] == REPLY:
-        d["t0"], d["t1"], d["t2"] = struct.unpack(">qqq", body)
+        d["t0"], d["t1"], d["t2"], d["p1"], d["p2"] = struct.unpack(">qqqqq", body)
     elif d["type"] in (ADJUST, ACK):
         d["adjust"], = struct.unpack(">q", body)
     return d

@@ -14,11 +14,11 @@
 
 /* 0xC0 first: to NTP that is version 0, mode 0, which it drops. */
 #define BRK_MAGIC 0xC0424552u
-#define BRK_VERSION 1
+#define BRK_VERSION 2
 #define BRK_PORT 525 /* IANA's "timed" */
 #define BRK_HDR_LEN 36
 #define BRK_MAC_LEN 32
-#define BRK_MSG_MAX 92
+#define BRK_MSG_MAX 108
 
 enum brk_type { BRK_POLL = 1, BRK_REPLY = 2, BRK_ADJUST = 3, BRK_ACK = 4 };
 
@@ -31,6 +31,8 @@ struct brk_msg {
 	uint64_t round;    /* the master's random round id */
 	int64_t t0;        /* POLL, REPLY: master's transmit time, Unix ns */
 	int64_t t1, t2;    /* REPLY: slave's receive and transmit times */
+	int64_t p1, p2;    /* REPLY: what the slave's clock still had to slew
+			      at t1 and t2, ns (its destination: t + p) */
 	uint32_t interval_ms; /* POLL: the master's round interval */
 	int64_t adjust;    /* ADJUST, ACK: signed correction, ns */
 };

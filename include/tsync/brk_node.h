@@ -40,7 +40,9 @@ struct brk_params {
 	int64_t interval;     /* ns between rounds */
 	int64_t tolerance;    /* ns: the fault-tolerant average's window */
 	int64_t maxrtt;       /* ns: readings with a longer round trip are dropped */
-	int64_t step;         /* ns: adjustments larger than this are steps */
+	int64_t step;         /* ns: the most of a correction that is slewed (the
+				 daemon's: what maxslew slews in half an interval,
+				 at most `berkeley step`); the rest is stepped */
 	int misses;           /* rounds a member may miss before it is dropped */
 	int election;         /* intervals without a POLL before an election */
 	uint32_t key_id;      /* 0: auth none */
@@ -85,7 +87,8 @@ struct brk_master_seen {
 
 enum brk_action_kind {
 	BRK_ACT_SEND,     /* msg to the group (to_group) or to `to` */
-	BRK_ACT_APPLY,    /* change our clock by `adjust` (step: above params.step) */
+	BRK_ACT_APPLY,    /* change our clock by `adjust`: step it by `step_ns`, then
+			     slew `slew_ns` (what was still being slewed included) */
 	BRK_ACT_ROUND,    /* a round's average was taken: see node->last */
 	BRK_ACT_STATE,    /* our state changed to node->state */
 	BRK_ACT_DROPPED,  /* member `node_id` was dropped after missed rounds */
@@ -99,7 +102,8 @@ struct brk_action {
 	bool to_group;
 	struct brk_addr to;
 	int64_t adjust;
-	bool step;
+	bool step;        /* step_ns != 0 */
+	int64_t step_ns, slew_ns;
 	uint64_t node_id;
 };
 
@@ -152,6 +156,10 @@ struct brk_node {
 	struct brk_member member[BRK_MAX_MEMBERS];
 	int n_members;
 	bool ntp_synced;           /* an NTP source steers our clock: never apply avg */
+	/* What our clock still has to slew, at the event's arrival and now
+	 * (brk_node_set_pending): readings are of the clock's destination. */
+	int64_t pend_rx, pend_now;
+	int64_t poll_pend[BRK_POLLS]; /* pend_now at each POLL's t0 */
 	struct brk_round_summary last;
 	struct brk_counters count;
 };
@@ -173,6 +181,14 @@ int64_t brk_node_next_wake(const struct brk_node *nd);
  * clock follows NTP alone and is the group's reference: every slave is
  * brought to it (adjustment = -offset), the average is only reported. */
 void brk_node_set_ntp_synced(struct brk_node *nd, bool synced);
+/* What the clock still has to slew (ns, signed) at the next event's
+ * arrival (rx) and now; 0 and 0 for a clock that does not slew. A REPLY
+ * carries them, so that the master reads where the slave's clock is
+ * going, not where it is; a master adds its own likewise. */
+void brk_node_set_pending(struct brk_node *nd, int64_t at_rx, int64_t at_now);
+/* A correction as applied: what is still being slewed plus adjust, of
+ * which at most slew_max (>= 0) is slewed and the rest stepped. */
+void brk_split(int64_t pending, int64_t adjust, int64_t slew_max, int64_t *step, int64_t *slew);
 /* Whether a is a better master than b: higher priority, then lower id. */
 bool brk_better_master(uint8_t prio_a, uint64_t id_a, uint8_t prio_b, uint64_t id_b);
 

@@ -22,11 +22,11 @@
 #define OFF_SEQ 20
 #define OFF_ROUND 28
 /* Bodies start at BRK_HDR_LEN. */
-#define BODY_POLL 24 /* t0, interval, 12 zero bytes: a REPLY is no larger */
-#define BODY_REPLY 24
+#define BODY_POLL 40 /* t0, interval, 28 zero bytes: a REPLY is no larger */
+#define BODY_REPLY 40
 #define BODY_ADJUST 8
 #define BODY_ACK 8
-#define POLL_PAD 12
+#define POLL_PAD 28
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -82,6 +82,8 @@ static void encode_body(const struct brk_msg *m, uint8_t *b)
 		put64(b, (uint64_t)m->t0);
 		put64(b + 8, (uint64_t)m->t1);
 		put64(b + 16, (uint64_t)m->t2);
+		put64(b + 24, (uint64_t)m->p1);
+		put64(b + 32, (uint64_t)m->p2);
 		break;
 	default: /* ADJUST, ACK */
 		put64(b, (uint64_t)m->adjust);
@@ -132,6 +134,8 @@ static enum brk_msg_err decode_body(const uint8_t *b, struct brk_msg *m)
 		m->t0 = (int64_t)get64(b);
 		m->t1 = (int64_t)get64(b + 8);
 		m->t2 = (int64_t)get64(b + 16);
+		m->p1 = (int64_t)get64(b + 24);
+		m->p2 = (int64_t)get64(b + 32);
 		return BRK_MSG_OK;
 	default:
 		m->adjust = (int64_t)get64(b);

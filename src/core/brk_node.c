@@ -79,6 +79,33 @@ void brk_node_set_ntp_synced(struct brk_node *nd, bool synced)
 	nd->ntp_synced = synced;
 }
 
+void brk_node_set_pending(struct brk_node *nd, int64_t at_rx, int64_t at_now)
+{
+	nd->pend_rx = at_rx;
+	nd->pend_now = at_now;
+}
+
+void brk_split(int64_t pending, int64_t adjust, int64_t slew_max, int64_t *step, int64_t *slew)
+{
+	/* Both are below 2^62 (timestamps are range-checked), so is their sum. */
+	int64_t total = pending + adjust;
+	*slew = total > slew_max ? slew_max : total < -slew_max ? -slew_max : total;
+	*step = total - *slew;
+}
+
+/* The APPLY of adjust to our clock, with what it is still slewing. */
+static void push_apply(struct brk_node *nd, int64_t adjust, uint64_t from,
+		       struct brk_actions *out)
+{
+	struct brk_action *a = push(out, BRK_ACT_APPLY);
+	if (a == NULL)
+		return;
+	a->adjust = adjust;
+	brk_split(nd->pend_now, adjust, nd->p.step, &a->step_ns, &a->slew_ns);
+	a->step = a->step_ns != 0;
+	a->node_id = from;
+}
+
 /* ---------------------------------------------------------------- slave */
 
 /* The replay check for a master's message, remembering its counter. */
@@ -158,6 +185,8 @@ static void recv_poll(struct brk_node *nd, const struct brk_msg *m, const struct
 	a->msg.t0 = m->t0;
 	a->msg.t1 = rx;
 	a->msg.t2 = now;
+	a->msg.p1 = nd->pend_rx;
+	a->msg.p2 = nd->pend_now;
 }
 
 static void send_ack(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *to,
@@ -193,13 +222,9 @@ static void recv_adjust(struct brk_node *nd, const struct brk_msg *m, const stru
 	nd->applied_adjust = m->adjust;
 	nd->last_applied = m->adjust;
 	nd->count.applied++;
-	struct brk_action *a = push(out, BRK_ACT_APPLY);
-	if (a != NULL) {
-		a->adjust = m->adjust;
-		a->step = m->adjust > nd->p.step || m->adjust < -nd->p.step;
-		a->node_id = m->node;
-		a->msg = *m;
-	}
+	push_apply(nd, m->adjust, m->node, out);
+	if (out->n > 0 && out->a[out->n - 1].kind == BRK_ACT_APPLY)
+		out->a[out->n - 1].msg = *m;
 	send_ack(nd, m, from, out);
 }
 
@@ -222,17 +247,23 @@ static struct brk_member *add_member(struct brk_node *nd, uint64_t node)
 	return mb;
 }
 
-static bool t0_of_round(const struct brk_node *nd, int64_t t0)
+/* Which of the round's POLLs sent t0; -1: none. */
+static int t0_of_round(const struct brk_node *nd, int64_t t0)
 {
 	for (int i = 0; i < nd->polls_done; i++)
 		if (nd->poll_t0[i] == t0)
-			return true;
-	return false;
+			return i;
+	return -1;
 }
 
 static bool in_range(int64_t t)
 {
 	return t >= 0 && t < TS_LIMIT;
+}
+
+static bool pend_in_range(int64_t p)
+{
+	return p > -TS_LIMIT && p < TS_LIMIT;
 }
 
 /* Which check a REPLY fails, or BRK_DROP_N when it is good. */
@@ -241,9 +272,10 @@ static enum brk_drop reply_check(const struct brk_node *nd, const struct brk_mem
 {
 	if (mb != NULL && m->seq <= mb->last_seq)
 		return BRK_DROP_REPLAY;
-	if (m->round != nd->round || nd->adjusted || !t0_of_round(nd, m->t0))
+	if (m->round != nd->round || nd->adjusted || t0_of_round(nd, m->t0) < 0)
 		return BRK_DROP_WRONG_ROUND;
-	if (!in_range(m->t1) || !in_range(m->t2) || !in_range(rx))
+	if (!in_range(m->t1) || !in_range(m->t2) || !in_range(rx) ||
+	    !pend_in_range(m->p1) || !pend_in_range(m->p2))
 		return BRK_DROP_RANGE;
 	return BRK_DROP_N;
 }
@@ -271,7 +303,10 @@ static void recv_reply(struct brk_node *nd, const struct brk_msg *m, const struc
 		return;
 	mb->state = BRK_MB_SAMPLED;
 	mb->rtt = rtt;
-	mb->offset = ((m->t1 - m->t0) + (m->t2 - rx)) / 2;
+	/* Between destinations: each clock's reading plus what it still has
+	 * to slew then, so that a correction under way is not made twice. */
+	int64_t p0 = nd->poll_pend[t0_of_round(nd, m->t0)];
+	mb->offset = (((m->t1 + m->p1) - (m->t0 + p0)) + ((m->t2 + m->p2) - (rx + nd->pend_rx))) / 2;
 }
 
 static void recv_ack(struct brk_node *nd, const struct brk_msg *m, int64_t mono,
@@ -383,6 +418,7 @@ static void send_poll(struct brk_node *nd, int64_t now, int64_t mono, struct brk
 	a->to_group = true;
 	a->msg.t0 = now;
 	a->msg.interval_ms = (uint32_t)(nd->p.interval / 1000000);
+	nd->poll_pend[nd->polls_done] = nd->pend_now;
 	nd->poll_t0[nd->polls_done++] = now;
 	nd->count.polls_sent++;
 }
@@ -458,12 +494,7 @@ static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *
 	push(out, BRK_ACT_ROUND);
 	if (nd->last.self_applied) {
 		nd->last_applied = avg.avg;
-		struct brk_action *a = push(out, BRK_ACT_APPLY);
-		if (a != NULL) {
-			a->adjust = avg.avg;
-			a->step = avg.avg > nd->p.step || avg.avg < -nd->p.step;
-			a->node_id = nd->id;
-		}
+		push_apply(nd, avg.avg, nd->id, out);
 	}
 }
 

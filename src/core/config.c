@@ -784,7 +784,7 @@ static void berkeley_defaults(struct cfg_berkeley *b)
 	b->interval = 10000 * BRK_MS;
 	b->tolerance = 50 * BRK_MS;
 	b->maxrtt = 50 * BRK_MS;
-	b->step = 128 * BRK_MS;
+	b->step = 1000000000 * BRK_MS; /* no bound but maxslew's */
 	b->misses = 3;
 	b->election = 3;
 }

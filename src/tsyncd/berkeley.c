@@ -96,24 +96,50 @@ static void send_action(struct berkeley *b, const struct brk_action *a)
 		b->stats.send_error++;
 }
 
+/* Step what cannot be slewed within the round, then slew the rest at
+ * maxslew: the slew replaces the one under way, whose remainder the
+ * node counted in (brk_split). */
 static void apply_action(struct berkeley *b, const struct brk_action *a)
 {
-	char s1[32], s2[32];
-	int err = a->step ? clk_step(b->clock, a->adjust) : clk_slew(b->clock, a->adjust);
+	char s1[32], s2[32], s3[32];
+	int err = a->step_ns != 0 ? clk_step(b->clock, a->step_ns) : 0;
+	if (err == 0)
+		err = clk_slew_at(b->clock, a->slew_ns, b->maxslew_ppm);
 	if (err < 0) {
 		b->stats.clock_error++;
-		log_warn("berkeley: cannot %s the %s clock by %s s: %s", a->step ? "step" : "slew",
-			 clk_name(b->clock), secs(s1, a->adjust), strerror(-err));
+		log_warn("berkeley: cannot adjust the %s clock by %s s: %s", clk_name(b->clock),
+			 secs(s1, a->adjust), strerror(-err));
 		return;
 	}
 	if (a->node_id == b->node->id)
 		log_info("berkeley: master adjusted itself by %s s (%s) in round %016" PRIx64
-			 "; clock offset %s s", secs(s1, a->adjust), a->step ? "step" : "slew",
-			 b->node->last.round, secs(s2, clock_offset(b)));
+			 "; clock offset %s s, slewing %s s", secs(s1, a->adjust),
+			 a->step ? "step" : "slew", b->node->last.round, secs(s2, clock_offset(b)),
+			 secs(s3, a->slew_ns));
 	else
 		log_info("berkeley: adjusted by %s s (%s) in round %016" PRIx64 " from master %016"
-			 PRIx64 "; clock offset %s s", secs(s1, a->adjust), a->step ? "step" : "slew",
-			 a->msg.round, a->node_id, secs(s2, clock_offset(b)));
+			 PRIx64 "; clock offset %s s, slewing %s s", secs(s1, a->adjust),
+			 a->step ? "step" : "slew", a->msg.round, a->node_id,
+			 secs(s2, clock_offset(b)), secs(s3, a->slew_ns));
+}
+
+/* What the clock still has to slew now, and at t (earlier, on its time
+ * scale): the slew ran at its rate in between. */
+static void pending(struct berkeley *b, int64_t t, int64_t now, int64_t *at_t, int64_t *at_now)
+{
+	struct clk_status st;
+	*at_t = *at_now = 0;
+	if (clk_status(b->clock, &st) < 0 || st.slew_remaining == 0)
+		return;
+	*at_now = st.slew_remaining;
+	*at_t = st.slew_remaining + (int64_t)(st.slew_ppm * 1e-6 * (double)(now - t));
+}
+
+static void set_pending(struct berkeley *b, int64_t rx, int64_t now)
+{
+	int64_t at_rx, at_now;
+	pending(b, rx, now, &at_rx, &at_now);
+	brk_node_set_pending(b->node, at_rx, at_now);
 }
 
 static void log_round(struct berkeley *b)
@@ -195,6 +221,7 @@ static void on_timer(uv_timer_t *t)
 		arm_timer(b);
 		return;
 	}
+	set_pending(b, now, now);
 	brk_node_timer(b->node, now, mono_ns(), random64(), b->acts);
 	run_actions(b);
 	arm_timer(b);
@@ -252,6 +279,7 @@ static void on_datagram(struct udp_sock *s, const uint8_t *data, size_t len,
 		return;
 	}
 	to_brk_addr(from, &addr);
+	set_pending(b, rx, now);
 	brk_node_recv(b->node, &m, &addr, s == &b->group, rx, now, mono_ns(), random64(), b->acts);
 	run_actions(b);
 	arm_timer(b);
@@ -283,7 +311,17 @@ static int load_key(struct berkeley *b, const struct tsyncd_config *cfg)
 
 /* ------------------------------------------------------------ start, stop */
 
-static void params_from(const struct cfg_berkeley *c, uint32_t key_id, struct brk_params *p)
+/* The most a correction may slew: what maxslew slews in half an
+ * interval (a slew runs at least CLK_SLEW_MIN_NS, so the reading of the
+ * next round may see it under way: the REPLY says how much is left). */
+static int64_t slew_max(const struct cfg_berkeley *c, double maxslew_ppm)
+{
+	int64_t m = (int64_t)(maxslew_ppm * 1e-6 * (double)(c->interval / 2));
+	return m < c->step ? m : c->step;
+}
+
+static void params_from(const struct cfg_berkeley *c, uint32_t key_id, double maxslew_ppm,
+			struct brk_params *p)
 {
 	static const enum brk_role roles[] = {
 		[CFG_BRK_NONE] = BRK_ROLE_NONE, [CFG_BRK_MASTER] = BRK_ROLE_MASTER,
@@ -292,7 +330,7 @@ static void params_from(const struct cfg_berkeley *c, uint32_t key_id, struct br
 	*p = (struct brk_params){
 		.role = roles[c->role], .priority = (uint8_t)c->priority,
 		.interval = c->interval, .tolerance = c->tolerance, .maxrtt = c->maxrtt,
-		.step = c->step, .misses = c->misses, .election = c->election, .key_id = key_id,
+		.step = slew_max(c, maxslew_ppm), .misses = c->misses, .election = c->election, .key_id = key_id,
 	};
 }
 
@@ -417,7 +455,8 @@ int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 	    (!cfg->berkeley.auth_none && (err = load_key(b, cfg)) < 0) ||
 	    (err = open_sockets(b, &cfg->berkeley)) < 0)
 		return err;
-	params_from(&cfg->berkeley, b->key ? b->key->id : 0, &p);
+	b->maxslew_ppm = cfg->maxslew_ppm;
+	params_from(&cfg->berkeley, b->key ? b->key->id : 0, cfg->maxslew_ppm, &p);
 	brk_node_init(b->node, &p, random64() | 1, mono_ns());
 	read_hook(b);
 	log_start(b, cfg);
@@ -452,7 +491,7 @@ void berkeley_stop(struct berkeley *b)
 
 void berkeley_log_stats(const struct berkeley *b)
 {
-	char line[900], s1[32];
+	char line[900], s1[32], s2[32];
 	int n;
 	if (!b->enabled)
 		return;
@@ -472,9 +511,12 @@ void berkeley_log_stats(const struct berkeley *b)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%" PRIu64,
 			      brk_drop_name((enum brk_drop)d), c->drop[d]);
 	log_info("berkeley stats %s", line);
-	log_info("berkeley clock offset=%s state=%s master=%016" PRIx64 " node=%016" PRIx64,
-		 secs(s1, clock_offset(b)), brk_state_name(b->node->state),
-		 b->node->state == BRK_ST_MASTER ? b->node->id : b->node->master, b->node->id);
+	struct clk_status st = { 0 };
+	(void)clk_status(b->clock, &st); /* on failure: nothing said to be pending */
+	log_info("berkeley clock offset=%s state=%s master=%016" PRIx64 " node=%016" PRIx64
+		 " slewing=%s", secs(s1, clock_offset(b)), brk_state_name(b->node->state),
+		 b->node->state == BRK_ST_MASTER ? b->node->id : b->node->master, b->node->id,
+		 secs(s2, st.slew_remaining));
 }
 
 void berkeley_status(const struct berkeley *b, struct brk_status *st)

@@ -43,6 +43,7 @@ struct berkeley {
 	const struct brk_key *key; /* NULL: auth none */
 	struct brk_node *node;    /* allocated while enabled (58 kB) */
 	struct brk_actions *acts; /* allocated while enabled (70 kB) */
+	double maxslew_ppm;      /* the rate of every slew */
 	unsigned drop_percent;   /* test hook */
 	uint64_t rng;            /* xorshift state for the hook */
 	struct berkeley_stats stats;

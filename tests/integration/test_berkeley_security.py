@@ -80,8 +80,8 @@ def attacks():
     data, src = recv(fm.sock, 10)
     check(data is not None, "the slave answers a valid POLL")
     r = decode(data)
-    check(r["type"] == REPLY and r["round"] == rnd and r["t0"] == t0 and r["len"] == 92,
-          "a 92-byte REPLY with the round and t0 echoed")
+    check(r["type"] == REPLY and r["round"] == rnd and r["t0"] == t0 and r["len"] == 108,
+          "a 108-byte REPLY with the round and t0 echoed")
     check(verify(data, KEY) and r["key_id"] == 1, "the REPLY's MAC is right under key 1")
     check(abs(r["t1"] / 1e9 - (t0 / 1e9 + 2.0)) < 0.05, "t1 is on the slave's clock (+2 s)")
     good = fm.adjust(rnd, -500000000)

@@ -43,7 +43,7 @@ def test():
     nodes = []
     for name, role, off in (("slave", "slave", 2.0), ("master", "master", -1.0)):
         nodes.append(Ground(valgrind, name, role, off, 5, group, port, interval=1, auth=auth,
-                            maxrtt=2))
+                            maxrtt=2, step=None))
     slave, master = nodes
     slave.wait_line(r"berkeley: adjusted by \S+ s \(step\)", 0, 120)
     slave.wait_line(r"berkeley: adjusted by \S+ s \(slew\)", 0, 120)

@@ -49,7 +49,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(b->interval, 10000000000LL);
 	ck_assert_int_eq(b->tolerance, 50000000);
 	ck_assert_int_eq(b->maxrtt, 50000000);
-	ck_assert_int_eq(b->step, 128000000);
+	ck_assert_int_eq(b->step, 1000000000LL * 1000000);
 	ck_assert_int_eq(b->misses, 3);
 	ck_assert_int_eq(b->election, 3);
 	ck_assert_int_eq(b->key_id, 0);

@@ -178,6 +178,52 @@ START_TEST(average_moves_master_too)
 }
 END_TEST
 
+/* Readings are of destinations: a slave 5 ms ahead that still has -4 ms
+ * to slew reads +1 ms; a master with +2 ms still to slew at its POLLs and
+ * at the REPLYs sees it 1 ms - 2 ms = -1 ms off. */
+START_TEST(pending_slew_counted_once)
+{
+	for (int k = 0; k < BRK_POLLS; k++) {
+		brk_node_set_pending(&nd, 2 * MS, 2 * MS);
+		int64_t t0 = tick(k * 100 * MS, 9);
+		struct brk_msg m = { .type = BRK_REPLY, .node = 2, .seq = ++slave_seq[2],
+				     .round = nd.round, .t0 = t0, .p1 = -4 * MS, .p2 = -4 * MS };
+		m.t1 = t0 + MS + 5 * MS;
+		m.t2 = m.t1 + MS / 2;
+		struct brk_addr a = addr(2002);
+		brk_node_recv(&nd, &m, &a, false, t0 + 2 * MS + MS / 2, 0, k * 100 * MS + MS, 0, &out);
+	}
+	tick(400 * MS, 9);
+	ck_assert_int_eq(nd.member[0].offset, -1 * MS);
+	ck_assert_int_eq(nd.member[0].rtt, 2 * MS);
+	/* The master moves itself by the average (-0.5 ms) on top of its own
+	 * +2 ms still to slew: 1.5 ms, of which the 1 ms `step` is slewed. */
+	const struct brk_action *ap = find(BRK_ACT_APPLY, 0, 0);
+	ck_assert_int_eq(ap->adjust, -MS / 2);
+	ck_assert_int_eq(ap->slew_ns, 1 * MS);
+	ck_assert_int_eq(ap->step_ns, MS / 2);
+	ck_assert(ap->step);
+}
+END_TEST
+
+START_TEST(split_steps_only_the_excess)
+{
+	int64_t st, sl;
+	brk_split(0, 3 * S, S / 2, &st, &sl);
+	ck_assert_int_eq(st, 5 * S / 2);
+	ck_assert_int_eq(sl, S / 2);
+	brk_split(-MS, -S, S / 2, &st, &sl);
+	ck_assert_int_eq(st, -S / 2 - MS);
+	ck_assert_int_eq(sl, -S / 2);
+	brk_split(4 * MS, -3 * MS, S / 2, &st, &sl); /* within: all slewed */
+	ck_assert_int_eq(st, 0);
+	ck_assert_int_eq(sl, MS);
+	brk_split(MS, S, 0, &st, &sl); /* step 0: all stepped */
+	ck_assert_int_eq(st, S + MS);
+	ck_assert_int_eq(sl, 0);
+}
+END_TEST
+
 START_TEST(ntp_synced_master_stays)
 {
 	const int64_t offs[] = { 300000, 600000 };
@@ -399,7 +445,16 @@ START_TEST(slave_answers_poll)
 	ck_assert_int_eq(a->msg.t0, 1000);
 	ck_assert_int_eq(a->msg.t1, 2000);
 	ck_assert_int_eq(a->msg.t2, 3000);
+	ck_assert_int_eq(a->msg.p1, 0);
+	ck_assert_int_eq(a->msg.p2, 0);
 	ck_assert_uint_eq(a->msg.node, 5);
+	/* A slave still slewing says how much is left at t1 and t2. */
+	brk_node_set_pending(&nd, 7 * MS, 6 * MS);
+	poll_from(1, 100, 1000, 77, 2 * MS);
+	a = find(BRK_ACT_SEND, BRK_REPLY, 0);
+	ck_assert_int_eq(a->msg.p1, 7 * MS);
+	ck_assert_int_eq(a->msg.p2, 6 * MS);
+	brk_node_set_pending(&nd, 0, 0);
 	ck_assert_uint_eq(nd.master, 1);
 	/* A POLL on the unicast socket is not taken. */
 	struct brk_msg m = { .type = BRK_POLL, .node = 1, .seq = ++master_seq, .round = 78 };
@@ -586,6 +641,8 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, slave_behind_gets_positive);
 	tcase_add_test(tc, average_moves_master_too);
 	tcase_add_test(tc, ntp_synced_master_stays);
+	tcase_add_test(tc, pending_slew_counted_once);
+	tcase_add_test(tc, split_steps_only_the_excess);
 	tcase_add_test(tc, ntp_synced_master_outvoted);
 	tcase_add_test(tc, rtt_bound);
 	tcase_add_test(tc, resend_with_backoff);
