@@ -21,7 +21,7 @@ from tsynctest import Failure, Tsyncd, check, free_udp_port, tmpdir
 MAGIC = 0xC0424552
 VERSION = 2
 POLL, REPLY, ADJUST, ACK = 1, 2, 3, 4
-HDR = struct.Struct(">IBBBBIQQQ")
+HDR = struct.Struct(">IBBBBIQQQQQQ")  # ... key id, group, node, to, seq, round, nonce
 MAC_LEN = 32
 RX_CLOCK = re.compile(r"^tsyncd: berkeley clock offset=([+-]\d+\.\d{9}) state=(\w+) "
                       r"master=([0-9a-f]{16}) node=([0-9a-f]{16}) slewing=([+-]\d+\.\d{9})$")
@@ -158,9 +158,16 @@ def wait_round(master, number, timeout=30):
 
 # ------------------------------------------------------------ the wire
 
-def encode(mtype, node, seq, rnd, body, key=None, key_id=0, priority=100):
-    msg = HDR.pack(MAGIC, VERSION, mtype, priority, 0, key_id, node, seq, rnd) + body
-    mac = hmac.new(key, msg, hashlib.sha256).digest() if key else b"\0" * MAC_LEN
+def bind(group, port):
+    """The group's address and port, which every MAC covers."""
+    return socket.inet_aton(group) + bytes(12) + struct.pack(">H", port)
+
+
+def encode(mtype, node, seq, rnd, body, key=None, key_id=0, priority=100, to=0, nonce=0,
+           group_id=0, bound=bytes(18)):
+    msg = HDR.pack(MAGIC, VERSION, mtype, priority, 0, key_id, group_id, node, to, seq, rnd,
+                   nonce) + body
+    mac = hmac.new(key, bound + msg, hashlib.sha256).digest() if key else b"\0" * MAC_LEN
     return msg + mac
 
 
@@ -177,7 +184,8 @@ def decode(data):
         return None
     f = HDR.unpack(data[:HDR.size])
     d = {"magic": f[0], "version": f[1], "type": f[2], "priority": f[3], "key_id": f[5],
-         "node": f[6], "seq": f[7], "round": f[8], "len": len(data)}
+         "group": f[6], "node": f[7], "to": f[8], "seq": f[9], "round": f[10], "nonce": f[11],
+         "len": len(data)}
     body = data[HDR.size:-MAC_LEN]
     if d["type"] == REPLY:
         d["t0"], d["t1"], d["t2"], d["p1"], d["p2"] = struct.unpack(">qqqqq", body)
@@ -186,8 +194,8 @@ def decode(data):
     return d
 
 
-def verify(data, key):
-    return hmac.compare_digest(hmac.new(key, data[:-MAC_LEN], hashlib.sha256).digest(),
+def verify(data, key, bound=bytes(18)):
+    return hmac.compare_digest(hmac.new(key, bound + data[:-MAC_LEN], hashlib.sha256).digest(),
                                data[-MAC_LEN:])
 
 
@@ -234,3 +242,68 @@ def round_members(master, number, n, timeout=20):
         lines.append(master.lines[i])
         i += 1
     return lines
+
+
+# ------------------------------------------------ recording and replaying
+
+class Recorder:
+    """Every Berkeley datagram on loopback, as an eavesdropper records it
+    (an AF_PACKET socket on lo: root): [(src, dst, payload)] in order."""
+
+    def __init__(self):
+        import threading
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+        self.sock.bind(("lo", 0))
+        self.sock.settimeout(0.1)
+        self.packets = []
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while self.running:
+            try:
+                frame, addr = self.sock.recvfrom(65536)
+            except socket.timeout:
+                continue
+            if addr[2] == socket.PACKET_OUTGOING:
+                continue  # loopback shows each datagram going out and coming in
+            ip = frame[14:]
+            ihl = (ip[0] & 15) * 4
+            if ip[9] != 17 or len(ip) < ihl + 8 + 4:
+                continue
+            sport, dport = struct.unpack(">HH", ip[ihl:ihl + 4])
+            payload = ip[ihl + 8:]
+            if struct.unpack(">I", payload[:4])[0] != MAGIC:
+                continue
+            src = (socket.inet_ntoa(ip[12:16]), sport)
+            dst = (socket.inet_ntoa(ip[16:20]), dport)
+            self.packets.append((src, dst, bytes(payload)))
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+        return list(self.packets)
+
+
+def send_spoofed(payload, src, dst):
+    """One UDP datagram from src (address, port) to dst, whoever holds src:
+    a replay as an attacker sends it (a raw socket: root)."""
+    udp = struct.pack(">HHHH", src[1], dst[1], 8 + len(payload), 0) + payload
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 1, 17, 0,
+                     socket.inet_aton(src[0]), socket.inet_aton(dst[0]))
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    try:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
+        s.sendto(ip + udp, (dst[0], 0))
+    finally:
+        s.close()
+
+
+def replay(packets, redirect=None, pace=0.002):
+    """Send recorded packets again, from their sources; redirect maps a
+    recorded destination to another (a member that restarted elsewhere)."""
+    for src, dst, payload in packets:
+        send_spoofed(payload, src, (redirect or {}).get(dst, dst))
+        time.sleep(pace)

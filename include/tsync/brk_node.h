@@ -46,6 +46,7 @@ struct brk_params {
 	int misses;           /* rounds a member may miss before it is dropped */
 	int election;         /* intervals without a POLL before an election */
 	uint32_t key_id;      /* 0: auth none */
+	uint64_t group_id;    /* in every message, under the MAC */
 };
 
 /* Why a message was not taken (counted; see brk_drop_name). */
@@ -58,6 +59,11 @@ enum brk_drop {
 	BRK_DROP_UNEXPECTED,  /* a message our state does not take (a REPLY to a slave) */
 	BRK_DROP_FULL,        /* a new member when BRK_MAX_MEMBERS are known */
 	BRK_DROP_RANGE,       /* timestamps out of range */
+	BRK_DROP_GROUP,       /* another group id */
+	BRK_DROP_RECIPIENT,   /* addressed to another node (or a POLL to one) */
+	BRK_DROP_STALE,       /* an ADJUST that does not echo the nonce of our
+				 REPLY to that master in that round, from where
+				 we sent it: a recording, or for another */
 	BRK_DROP_N
 };
 
@@ -74,15 +80,25 @@ struct brk_member {
 	int64_t offset;    /* best reading this round: slave - master, ns */
 	int64_t rtt;       /* its round trip, ns */
 	int64_t adjust;    /* last adjustment sent, ns */
+	uint64_t nonce;    /* of its REPLYs this round, echoed in the ADJUST */
 	int resends;       /* of the current ADJUST */
 	int64_t resend_at; /* monotonic ns; BRK_NEVER */
 	uint64_t adjust_seq; /* round of the pending adjustment */
 };
 
+/* A master whose POLL we answered: its counter and the challenge our
+ * REPLY put to it. Only its ADJUST echoing the nonce, for that round and
+ * from that address, proves that it is alive; only then do we follow it. */
 struct brk_master_seen {
 	uint64_t node;
 	uint64_t last_seq;
 	int64_t heard;     /* monotonic ns of the last valid message */
+	struct brk_addr addr; /* where its POLL came from */
+	uint8_t priority;
+	uint64_t round;    /* the round we answered */
+	uint64_t nonce;    /* the nonce of our REPLYs in that round */
+	bool applied;      /* its ADJUST of that round applied */
+	int64_t applied_adjust;
 };
 
 enum brk_action_kind {
@@ -127,6 +143,8 @@ struct brk_counters {
 	uint64_t drop[BRK_DROP_N];
 	uint64_t polls_sent, replies, adjusts_sent, resends, acks, applied;
 	uint64_t rounds, elections, stepdowns;
+	uint64_t challenges; /* POLLs of a master we do not (yet) follow, answered:
+				followed only once its ADJUST proves it alive */
 };
 
 struct brk_node {
@@ -138,7 +156,8 @@ struct brk_node {
 	uint64_t master;           /* 0: none */
 	struct brk_addr master_addr;
 	uint8_t master_priority;
-	int64_t last_poll;         /* monotonic ns of the last POLL taken */
+	int64_t last_poll;         /* monotonic ns of the last proof that our
+				      master is alive (its ADJUST echoing our nonce) */
 	int64_t elect_at;          /* monotonic ns at which an election ends */
 	uint64_t answered;         /* round id of the last POLL answered */
 	bool applied;              /* ADJUST of `answered` applied */

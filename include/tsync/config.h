@@ -79,6 +79,7 @@ struct cfg_berkeley {
 	int misses;            /* rounds missed before a member is dropped */
 	int election;          /* intervals without a POLL before an election */
 	uint32_t key_id;       /* 0: none given */
+	uint64_t group_id;     /* `berkeley groupid`, in every message; 0 default */
 	int auth_none;         /* `berkeley auth none` given */
 };
 

@@ -45,7 +45,7 @@ static struct brk_action *send_msg(struct brk_node *nd, struct brk_actions *out,
 		return NULL;
 	a->msg = (struct brk_msg){
 		.type = type, .priority = nd->p.priority, .key_id = nd->p.key_id,
-		.node = nd->id, .seq = ++nd->seq, .round = round,
+		.group = nd->p.group_id, .node = nd->id, .seq = ++nd->seq, .round = round,
 	};
 	return a;
 }
@@ -108,23 +108,30 @@ static void push_apply(struct brk_node *nd, int64_t adjust, uint64_t from,
 
 /* ---------------------------------------------------------------- slave */
 
-/* The replay check for a master's message, remembering its counter. */
-static bool master_fresh(struct brk_node *nd, const struct brk_msg *m, int64_t mono)
+/* The replay check for a master's message, remembering its counter; the
+ * master's slot, or NULL for a replay. A new master takes a free slot or
+ * the least recently heard one, never the one we follow: recorded POLLs
+ * of many masters cannot push it out. */
+static struct brk_master_seen *master_fresh(struct brk_node *nd, const struct brk_msg *m,
+					    int64_t mono)
 {
-	struct brk_master_seen *slot = &nd->seen[0];
+	struct brk_master_seen *slot = NULL;
 	for (int i = 0; i < BRK_MAX_MASTERS; i++) {
 		struct brk_master_seen *s = &nd->seen[i];
 		if (s->node == m->node) {
 			if (m->seq <= s->last_seq)
-				return false;
-			slot = s;
-			break;
+				return NULL;
+			s->last_seq = m->seq;
+			s->heard = mono;
+			return s;
 		}
-		if (s->heard < slot->heard || s->node == 0)
-			slot = s; /* the least recently heard, or a free one */
+		if (s->node != 0 && s->node == nd->master)
+			continue;
+		if (slot == NULL || s->node == 0 || (slot->node != 0 && s->heard < slot->heard))
+			slot = s;
 	}
 	*slot = (struct brk_master_seen){ .node = m->node, .last_seq = m->seq, .heard = mono };
-	return true;
+	return slot;
 }
 
 static bool master_silent(const struct brk_node *nd, int64_t mono)
@@ -132,56 +139,48 @@ static bool master_silent(const struct brk_node *nd, int64_t mono)
 	return nd->master == 0 || mono - nd->last_poll > nd->p.election * nd->p.interval;
 }
 
-static void follow(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *from)
+/* Whether a POLL from m->node may be answered: from our master, or from a
+ * better one than ours (than us, as master), or any while ours is silent. */
+static bool may_answer(const struct brk_node *nd, uint8_t prio, uint64_t node, int64_t mono)
 {
-	nd->master = m->node;
-	nd->master_addr = *from;
-	nd->master_priority = m->priority;
-	nd->answered = 0;
-	nd->applied = false;
-}
-
-/* A master's POLL while we are one too: the worse of the two steps down. */
-static bool master_meets_master(struct brk_node *nd, const struct brk_msg *m,
-				struct brk_actions *out)
-{
-	if (!brk_better_master(m->priority, m->node, nd->p.priority, nd->id)) {
-		nd->count.drop[BRK_DROP_NOT_MASTER]++;
-		return false;
-	}
-	nd->count.stepdowns++;
-	nd->n_members = 0;
-	nd->n_pending = 0;
-	nd->master = 0;
-	set_state(nd, BRK_ST_SLAVE, out);
-	return true;
+	if (nd->state == BRK_ST_MASTER)
+		return brk_better_master(prio, node, nd->p.priority, nd->id);
+	return node == nd->master || master_silent(nd, mono) ||
+	       brk_better_master(prio, node, nd->master_priority, nd->master);
 }
 
 static void recv_poll(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *from,
-		      int64_t rx, int64_t now, int64_t mono, struct brk_actions *out)
+		      struct brk_master_seen *slot, int64_t rx, int64_t now, int64_t mono,
+		      uint64_t rand, struct brk_actions *out)
 {
-	if (nd->state == BRK_ST_MASTER && !master_meets_master(nd, m, out))
+	if (!may_answer(nd, m->priority, m->node, mono)) {
+		nd->count.drop[BRK_DROP_NOT_MASTER]++;
 		return;
-	if (m->node != nd->master) {
-		if (!master_silent(nd, mono) && nd->state != BRK_ST_ELECTING &&
-		    !brk_better_master(m->priority, m->node, nd->master_priority, nd->master)) {
-			nd->count.drop[BRK_DROP_NOT_MASTER]++;
-			return;
-		}
-		follow(nd, m, from);
 	}
-	if (nd->state == BRK_ST_ELECTING)
-		set_state(nd, BRK_ST_SLAVE, out);
-	nd->master_addr = *from;
-	nd->last_poll = mono;
-	if (m->round != nd->answered) {
+	bool ours = nd->state == BRK_ST_SLAVE && m->node == nd->master;
+	if (!ours) {
+		/* Answered, not followed: a recording gets no further. While
+		 * electing, wait an interval for its proof. */
+		nd->count.challenges++;
+		if (nd->state == BRK_ST_ELECTING && nd->elect_at < mono + nd->p.interval)
+			nd->elect_at = mono + nd->p.interval;
+	} else {
+		nd->master_addr = *from;
 		nd->answered = m->round;
-		nd->applied = false;
+	}
+	slot->addr = *from;
+	slot->priority = m->priority;
+	if (m->round != slot->round) {
+		slot->round = m->round;
+		slot->nonce = rand != 0 ? rand : 1;
+		slot->applied = false;
 	}
 	struct brk_action *a = send_msg(nd, out, BRK_REPLY, m->round);
 	if (a == NULL)
 		return;
 	a->to = *from;
+	a->msg.to = m->node;
+	a->msg.nonce = slot->nonce;
 	a->msg.t0 = m->t0;
 	a->msg.t1 = rx;
 	a->msg.t2 = now;
@@ -195,31 +194,66 @@ static void send_ack(struct brk_node *nd, const struct brk_msg *m, const struct 
 	struct brk_action *a = send_msg(nd, out, BRK_ACK, m->round);
 	if (a != NULL) {
 		a->to = *to;
+		a->msg.to = m->node;
+		a->msg.nonce = m->nonce;
 		a->msg.adjust = m->adjust;
 	}
 }
 
-static void recv_adjust(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *from,
-			struct brk_actions *out)
+/* A master proved alive by its ADJUST: follow it, stepping down if we lead. */
+static void take_master(struct brk_node *nd, const struct brk_msg *m,
+			const struct brk_master_seen *slot, struct brk_actions *out)
 {
-	if (nd->state == BRK_ST_MASTER || m->node != nd->master ||
-	    !addr_same(from, &nd->master_addr)) {
-		nd->count.drop[BRK_DROP_NOT_MASTER]++;
+	if (nd->state == BRK_ST_MASTER) {
+		nd->count.stepdowns++;
+		nd->n_members = 0;
+		nd->n_pending = 0;
+	}
+	nd->master = m->node;
+	nd->master_priority = slot->priority;
+	if (nd->state != BRK_ST_SLAVE)
+		set_state(nd, BRK_ST_SLAVE, out);
+}
+
+static bool adjust_fresh(const struct brk_master_seen *slot, const struct brk_msg *m,
+			 const struct brk_addr *from)
+{
+	return slot->round != 0 && m->round == slot->round && m->nonce == slot->nonce &&
+	       addr_same(from, &slot->addr);
+}
+
+static void recv_adjust(struct brk_node *nd, const struct brk_msg *m, const struct brk_addr *from,
+			struct brk_master_seen *slot, int64_t mono, struct brk_actions *out)
+{
+	if (!adjust_fresh(slot, m, from)) {
+		nd->count.drop[BRK_DROP_STALE]++;
 		return;
 	}
-	if (m->round != nd->answered || nd->answered == 0 ||
-	    (nd->applied && m->adjust != nd->applied_adjust)) {
-		nd->count.drop[BRK_DROP_WRONG_ROUND]++;
-		return;
-	}
-	if (nd->applied) {
+	if (slot->applied) {
+		if (m->adjust != slot->applied_adjust) {
+			nd->count.drop[BRK_DROP_WRONG_ROUND]++;
+			return;
+		}
 		/* Our ACK was lost: acknowledge again, never apply twice. */
 		nd->count.drop[BRK_DROP_DUPLICATE]++;
 		send_ack(nd, m, from, out);
 		return;
 	}
+	if (m->node != nd->master || nd->state != BRK_ST_SLAVE) {
+		/* A live master, but no better than the live one we follow. */
+		if (nd->state == BRK_ST_SLAVE && !may_answer(nd, slot->priority, m->node, mono)) {
+			nd->count.drop[BRK_DROP_NOT_MASTER]++;
+			return;
+		}
+		take_master(nd, m, slot, out);
+	}
+	nd->last_poll = mono;
+	nd->master_addr = *from;
+	nd->answered = m->round;
 	nd->applied = true;
 	nd->applied_adjust = m->adjust;
+	slot->applied = true;
+	slot->applied_adjust = m->adjust;
 	nd->last_applied = m->adjust;
 	nd->count.applied++;
 	push_apply(nd, m->adjust, m->node, out);
@@ -293,6 +327,7 @@ static void recv_reply(struct brk_node *nd, const struct brk_msg *m, const struc
 	}
 	mb->last_seq = m->seq;
 	mb->addr = *from;
+	mb->nonce = m->nonce;
 	int64_t rtt = (rx - m->t0) - (m->t2 - m->t1);
 	if (rtt < 0 || rtt > nd->p.maxrtt) {
 		nd->count.drop[BRK_DROP_RTT]++;
@@ -345,12 +380,19 @@ void brk_node_recv(struct brk_node *nd, const struct brk_msg *m, const struct br
 		   bool via_group, int64_t rx, int64_t now, int64_t mono, uint64_t rand,
 		   struct brk_actions *out)
 {
-	(void)rand;
 	out->n = 0;
 	if (m->node == nd->id)
 		return; /* our own POLL, looped back by the group */
 	if (m->node == 0) {
 		nd->count.drop[BRK_DROP_UNEXPECTED]++; /* 0 means "no node" here */
+		return;
+	}
+	if (m->group != nd->p.group_id) {
+		nd->count.drop[BRK_DROP_GROUP]++;
+		return;
+	}
+	if (m->type == BRK_POLL ? m->to != 0 : m->to != nd->id) {
+		nd->count.drop[BRK_DROP_RECIPIENT]++;
 		return;
 	}
 	bool from_master = m->type == BRK_POLL || m->type == BRK_ADJUST;
@@ -360,13 +402,14 @@ void brk_node_recv(struct brk_node *nd, const struct brk_msg *m, const struct br
 		nd->count.drop[BRK_DROP_UNEXPECTED]++;
 		return;
 	}
-	if (from_master && !master_fresh(nd, m, mono)) {
+	struct brk_master_seen *slot = NULL;
+	if (from_master && (slot = master_fresh(nd, m, mono)) == NULL) {
 		nd->count.drop[BRK_DROP_REPLAY]++;
 		return;
 	}
 	switch (m->type) {
-	case BRK_POLL: recv_poll(nd, m, from, rx, now, mono, out); break;
-	case BRK_ADJUST: recv_adjust(nd, m, from, out); break;
+	case BRK_POLL: recv_poll(nd, m, from, slot, rx, now, mono, rand, out); break;
+	case BRK_ADJUST: recv_adjust(nd, m, from, slot, mono, out); break;
 	case BRK_REPLY: recv_reply(nd, m, from, rx); break;
 	case BRK_ACK: recv_ack(nd, m, mono, out); break;
 	default: nd->count.drop[BRK_DROP_UNEXPECTED]++; break;
@@ -428,6 +471,8 @@ static void send_adjust(struct brk_node *nd, struct brk_member *mb, struct brk_a
 	struct brk_action *a = send_msg(nd, out, BRK_ADJUST, nd->round);
 	if (a != NULL) {
 		a->to = mb->addr;
+		a->msg.to = mb->node;
+		a->msg.nonce = mb->nonce;
 		a->msg.adjust = mb->adjust;
 	}
 }
@@ -595,7 +640,8 @@ const char *brk_drop_name(enum brk_drop d)
 		[BRK_DROP_REPLAY] = "replay", [BRK_DROP_NOT_MASTER] = "not_master",
 		[BRK_DROP_WRONG_ROUND] = "wrong_round", [BRK_DROP_DUPLICATE] = "duplicate",
 		[BRK_DROP_RTT] = "rtt", [BRK_DROP_UNEXPECTED] = "unexpected",
-		[BRK_DROP_FULL] = "full", [BRK_DROP_RANGE] = "range",
+		[BRK_DROP_FULL] = "full", [BRK_DROP_RANGE] = "range", [BRK_DROP_GROUP] = "group",
+		[BRK_DROP_RECIPIENT] = "recipient", [BRK_DROP_STALE] = "stale",
 	};
 	return d < BRK_DROP_N ? names[d] : "?";
 }

@@ -83,7 +83,7 @@ static void send_action(struct berkeley *b, const struct brk_action *a)
 {
 	uint8_t buf[BRK_MSG_MAX];
 	struct sockaddr_storage to;
-	int len = brk_msg_encode(&a->msg, b->key, buf, sizeof(buf));
+	int len = brk_msg_encode(&a->msg, b->key, &b->bind, buf, sizeof(buf));
 	if (len < 0) {
 		b->stats.send_error++;
 		return;
@@ -252,7 +252,7 @@ static bool authentic(struct berkeley *b, const uint8_t *data, size_t len, struc
 		log_debug("berkeley: dropped a %s under key %" PRIu32, brk_type_name(m->type), m->key_id);
 		return false;
 	}
-	if (!brk_msg_verify(data, len, b->key)) {
+	if (!brk_msg_verify(data, len, b->key, &b->bind)) {
 		b->stats.bad_mac++;
 		log_debug("berkeley: dropped a %s with a bad MAC", brk_type_name(m->type));
 		return false;
@@ -331,6 +331,7 @@ static void params_from(const struct cfg_berkeley *c, uint32_t key_id, double ma
 		.role = roles[c->role], .priority = (uint8_t)c->priority,
 		.interval = c->interval, .tolerance = c->tolerance, .maxrtt = c->maxrtt,
 		.step = slew_max(c, maxslew_ppm), .misses = c->misses, .election = c->election, .key_id = key_id,
+		.group_id = c->group_id,
 	};
 }
 
@@ -379,6 +380,8 @@ static int open_sockets(struct berkeley *b, const struct cfg_berkeley *c)
 		return err;
 	}
 	mcast_group_addr(&b->group_addr, c->group_family, c->group, c->port, ifindex);
+	memcpy(b->bind.addr, c->group, c->group_family == AF_INET6 ? 16 : 4);
+	b->bind.port = c->port;
 	int fd = mcast_open_member(&b->group_addr, ifindex);
 	if (fd < 0 || (b->open_socks++, err = udp_adopt(&b->group, b->loop, fd, BRK_BATCH,
 							b->clock, on_datagram, b)) < 0) {
@@ -503,10 +506,10 @@ void berkeley_log_stats(const struct berkeley *b)
 		     PRIu64 " bad_mac=%" PRIu64 " hook_dropped=%" PRIu64 " send_error=%" PRIu64
 		     " clock_error=%" PRIu64 " polls=%" PRIu64 " replies=%" PRIu64 " adjusts=%" PRIu64
 		     " resends=%" PRIu64 " acks=%" PRIu64 " applied=%" PRIu64 " rounds=%" PRIu64
-		     " elections=%" PRIu64 " stepdowns=%" PRIu64, s->received + trunc, s->malformed + trunc,
+		     " elections=%" PRIu64 " stepdowns=%" PRIu64 " challenges=%" PRIu64, s->received + trunc, s->malformed + trunc,
 		     s->unknown_key, s->bad_mac, s->hook_dropped, s->send_error, s->clock_error,
 		     c->polls_sent, c->replies, c->adjusts_sent, c->resends, c->acks, c->applied,
-		     c->rounds, c->elections, c->stepdowns);
+		     c->rounds, c->elections, c->stepdowns, c->challenges);
 	for (int d = 0; d < BRK_DROP_N && n > 0 && (size_t)n < sizeof(line); d++)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%" PRIu64,
 			      brk_drop_name((enum brk_drop)d), c->drop[d]);

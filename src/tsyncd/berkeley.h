@@ -44,6 +44,7 @@ struct berkeley {
 	struct brk_node *node;    /* allocated while enabled (58 kB) */
 	struct brk_actions *acts; /* allocated while enabled (70 kB) */
 	double maxslew_ppm;      /* the rate of every slew */
+	struct brk_bind bind;    /* the group's address and port, under each MAC */
 	unsigned drop_percent;   /* test hook */
 	uint64_t rng;            /* xorshift state for the hook */
 	struct berkeley_stats stats;

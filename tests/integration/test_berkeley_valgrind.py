@@ -49,7 +49,9 @@ def test():
     slave.wait_line(r"berkeley: adjusted by \S+ s \(slew\)", 0, 120)
     s = group_sender()
     s.sendto(b"\xc0BER" + bytes(40), slave.uni)
-    s.sendto(encode(ADJUST, 7, 1, 1, adjust_body(10**9), secret[::-1], 1), slave.uni)
+    s.sendto(encode(ADJUST, 7, 1, 1, adjust_body(10**9), secret[::-1], 1,
+                    to=int(slave.node, 16)),
+             slave.uni)
     st = slave.bstats()
     check(st["malformed"] >= 1 and st["bad_mac"] >= 1, "the slave dropped and counted both")
     r = run([valgrind] + VALGRIND_ARGS + [tsync_path(), "-s", master.socket, "berkeley"],

@@ -19,35 +19,50 @@ static void setup(void)
 }
 
 static const struct brk_msg adjust_msg = {
-	.type = BRK_ADJUST, .priority = 7, .key_id = 9, .node = 0x0102030405060708ULL,
-	.seq = 42, .round = 0x1122334455667788ULL, .adjust = -1500000000,
+	.type = BRK_ADJUST, .priority = 7, .key_id = 9, .group = 0x42,
+	.node = 0x0102030405060708ULL, .to = 0x0a0b0c0d0e0f1011ULL, .seq = 42,
+	.round = 0x1122334455667788ULL, .nonce = 0xdeadbeefcafef00dULL, .adjust = -1500000000,
 };
+
+/* 239.255.5.25 port 525. */
+static const struct brk_bind bind1 = { .addr = { 239, 255, 5, 25 }, .port = 525 };
 
 START_TEST(adjust_bytes_and_mac)
 {
-	/* Header, body and HMAC-SHA-256 as Python's hmac module computes them. */
-	static const uint8_t want[76] = {
+	/* Header, body and HMAC-SHA-256 over the group's address and port
+	 * and the message, as Python's hmac module computes them. */
+	static const uint8_t want[100] = {
 		0xc0, 0x42, 0x45, 0x52, 0x02, 0x03, 0x07, 0x00, 0x00, 0x00, 0x00, 0x09,
-		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x00, 0x00, 0x00, 0x00,
-		0x00, 0x00, 0x00, 0x2a, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
-		0xff, 0xff, 0xff, 0xff, 0xa6, 0x97, 0xd1, 0x00, 0x52, 0x54, 0x7e, 0x0c,
-		0x80, 0x78, 0xbe, 0x4b, 0x8b, 0xec, 0x8a, 0xe7, 0x6a, 0x83, 0xf7, 0x9f,
-		0x94, 0x9c, 0x4b, 0x96, 0x72, 0x91, 0x1c, 0xbd, 0xe1, 0x8b, 0xf8, 0x63,
-		0x2d, 0xb0, 0x8e, 0x7c,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x42, 0x01, 0x02, 0x03, 0x04,
+		0x05, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x11, 0x22, 0x33, 0x44,
+		0x55, 0x66, 0x77, 0x88, 0xde, 0xad, 0xbe, 0xef, 0xca, 0xfe, 0xf0, 0x0d,
+		0xff, 0xff, 0xff, 0xff, 0xa6, 0x97, 0xd1, 0x00, 0xb8, 0xac, 0xd8, 0x13,
+		0xeb, 0x80, 0x60, 0x32, 0x26, 0x08, 0x26, 0x91, 0x0e, 0xfd, 0x3e, 0xeb,
+		0xce, 0x1f, 0x5f, 0x5e, 0xca, 0x61, 0x7f, 0x4d, 0x85, 0x7d, 0x49, 0xe8,
+		0x1e, 0xf6, 0x7c, 0x56,
 	};
 	uint8_t buf[BRK_MSG_MAX];
-	ck_assert_int_eq(brk_msg_encode(&adjust_msg, &key1, buf, sizeof(buf)), 76);
+	ck_assert_int_eq(brk_msg_encode(&adjust_msg, &key1, &bind1, buf, sizeof(buf)), 100);
 	ck_assert_mem_eq(buf, want, sizeof(want));
-	ck_assert(brk_msg_verify(buf, 76, &key1));
+	ck_assert(brk_msg_verify(buf, 100, &key1, &bind1));
+	/* The same bytes in another group (address or port): refused. */
+	struct brk_bind other = bind1;
+	other.port = 526;
+	ck_assert(!brk_msg_verify(buf, 100, &key1, &other));
+	other = bind1;
+	other.addr[3] = 26;
+	ck_assert(!brk_msg_verify(buf, 100, &key1, &other));
+	ck_assert(!brk_msg_verify(buf, 100, &key1, NULL));
 }
 END_TEST
 
 START_TEST(sizes)
 {
-	ck_assert_uint_eq(brk_msg_len(BRK_POLL), 108);
-	ck_assert_uint_eq(brk_msg_len(BRK_REPLY), 108);
-	ck_assert_uint_eq(brk_msg_len(BRK_ADJUST), 76);
-	ck_assert_uint_eq(brk_msg_len(BRK_ACK), 76);
+	ck_assert_uint_eq(brk_msg_len(BRK_POLL), 132);
+	ck_assert_uint_eq(brk_msg_len(BRK_REPLY), 132);
+	ck_assert_uint_eq(brk_msg_len(BRK_ADJUST), 100);
+	ck_assert_uint_eq(brk_msg_len(BRK_ACK), 100);
 	ck_assert_uint_eq(brk_msg_len(0), 0);
 	ck_assert_uint_eq(brk_msg_len(5), 0);
 	/* An answer is never larger than what it answers. */
@@ -60,11 +75,11 @@ static void round_trip(const struct brk_msg *m)
 {
 	uint8_t buf[BRK_MSG_MAX];
 	struct brk_msg d;
-	int n = brk_msg_encode(m, &key1, buf, sizeof(buf));
+	int n = brk_msg_encode(m, &key1, NULL, buf, sizeof(buf));
 	ck_assert_int_eq(n, (int)brk_msg_len(m->type));
 	ck_assert_int_eq(brk_msg_decode(buf, (size_t)n, &d), BRK_MSG_OK);
 	ck_assert_mem_eq(&d, m, sizeof(d));
-	ck_assert(brk_msg_verify(buf, (size_t)n, &key1));
+	ck_assert(brk_msg_verify(buf, (size_t)n, &key1, NULL));
 }
 
 START_TEST(every_type_round_trips)
@@ -74,7 +89,8 @@ START_TEST(every_type_round_trips)
 			     .interval_ms = 500 };
 	round_trip(&m);
 	m = (struct brk_msg){ .type = BRK_REPLY, .key_id = 9, .node = 3, .seq = ~0ULL, .round = 5,
-			      .t0 = 1, .t1 = -2, .t2 = INT64_MAX };
+			      .t0 = 1, .t1 = -2, .t2 = INT64_MAX, .p1 = INT64_MIN, .p2 = 3,
+			      .group = 1, .to = 2, .nonce = ~0ULL };
 	round_trip(&m);
 	round_trip(&adjust_msg);
 	m = adjust_msg;
@@ -88,11 +104,11 @@ START_TEST(every_bit_matters)
 {
 	uint8_t buf[BRK_MSG_MAX];
 	struct brk_msg d;
-	int n = brk_msg_encode(&adjust_msg, &key1, buf, sizeof(buf));
+	int n = brk_msg_encode(&adjust_msg, &key1, NULL, buf, sizeof(buf));
 	for (int i = 0; i < n * 8; i++) {
 		buf[i / 8] ^= (uint8_t)(1 << (i % 8));
 		bool framed = brk_msg_decode(buf, (size_t)n, &d) == BRK_MSG_OK;
-		ck_assert_msg(!(framed && brk_msg_verify(buf, (size_t)n, &key1)), "bit %d", i);
+		ck_assert_msg(!(framed && brk_msg_verify(buf, (size_t)n, &key1, NULL)), "bit %d", i);
 		buf[i / 8] ^= (uint8_t)(1 << (i % 8));
 	}
 }
@@ -103,12 +119,12 @@ START_TEST(wrong_key)
 	uint8_t buf[BRK_MSG_MAX];
 	struct brk_key other = key1;
 	other.secret[31] ^= 1;
-	int n = brk_msg_encode(&adjust_msg, &key1, buf, sizeof(buf));
-	ck_assert(!brk_msg_verify(buf, (size_t)n, &other));
+	int n = brk_msg_encode(&adjust_msg, &key1, NULL, buf, sizeof(buf));
+	ck_assert(!brk_msg_verify(buf, (size_t)n, &other, NULL));
 	other = key1;
 	other.id = 10; /* same secret, another id: the message names key 9 */
-	ck_assert(!brk_msg_verify(buf, (size_t)n, &other));
-	ck_assert(!brk_msg_verify(buf, (size_t)n, NULL));
+	ck_assert(!brk_msg_verify(buf, (size_t)n, &other, NULL));
+	ck_assert(!brk_msg_verify(buf, (size_t)n, NULL, NULL));
 }
 END_TEST
 
@@ -117,13 +133,13 @@ START_TEST(auth_none)
 	uint8_t buf[BRK_MSG_MAX], zero[BRK_MAC_LEN] = { 0 };
 	struct brk_msg m = adjust_msg;
 	m.key_id = 0;
-	int n = brk_msg_encode(&m, NULL, buf, sizeof(buf));
-	ck_assert_int_eq(n, 76);
+	int n = brk_msg_encode(&m, NULL, NULL, buf, sizeof(buf));
+	ck_assert_int_eq(n, 100);
 	ck_assert_mem_eq(buf + n - BRK_MAC_LEN, zero, BRK_MAC_LEN);
-	ck_assert(brk_msg_verify(buf, (size_t)n, NULL));
-	ck_assert(!brk_msg_verify(buf, (size_t)n, &key1));
+	ck_assert(brk_msg_verify(buf, (size_t)n, NULL, NULL));
+	ck_assert(!brk_msg_verify(buf, (size_t)n, &key1, NULL));
 	buf[n - 1] = 1; /* a MAC where none may be */
-	ck_assert(!brk_msg_verify(buf, (size_t)n, NULL));
+	ck_assert(!brk_msg_verify(buf, (size_t)n, NULL, NULL));
 }
 END_TEST
 
@@ -131,13 +147,13 @@ START_TEST(encode_errors)
 {
 	uint8_t buf[BRK_MSG_MAX];
 	struct brk_msg m = adjust_msg;
-	ck_assert_int_eq(brk_msg_encode(&m, &key1, buf, 75), -ENOSPC);
-	ck_assert_int_eq(brk_msg_encode(&m, NULL, buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(brk_msg_encode(&m, &key1, NULL, buf, 99), -ENOSPC);
+	ck_assert_int_eq(brk_msg_encode(&m, NULL, NULL, buf, sizeof(buf)), -EINVAL);
 	m.key_id = 0;
-	ck_assert_int_eq(brk_msg_encode(&m, &key1, buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(brk_msg_encode(&m, &key1, NULL, buf, sizeof(buf)), -EINVAL);
 	m = adjust_msg;
 	m.type = 9;
-	ck_assert_int_eq(brk_msg_encode(&m, &key1, buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(brk_msg_encode(&m, &key1, NULL, buf, sizeof(buf)), -EINVAL);
 }
 END_TEST
 
@@ -145,7 +161,7 @@ START_TEST(decode_errors)
 {
 	uint8_t buf[BRK_MSG_MAX + 1] = { 0 };
 	struct brk_msg d;
-	int n = brk_msg_encode(&adjust_msg, &key1, buf, sizeof(buf));
+	int n = brk_msg_encode(&adjust_msg, &key1, NULL, buf, sizeof(buf));
 	ck_assert_int_eq(brk_msg_decode(buf, BRK_HDR_LEN - 1, &d), BRK_MSG_LENGTH);
 	ck_assert_int_eq(brk_msg_decode(buf, (size_t)n - 1, &d), BRK_MSG_LENGTH);
 	ck_assert_int_eq(brk_msg_decode(buf, (size_t)n + 1, &d), BRK_MSG_LENGTH);
@@ -170,8 +186,8 @@ START_TEST(poll_padding_is_zero)
 {
 	uint8_t buf[BRK_MSG_MAX];
 	struct brk_msg d, m = { .type = BRK_POLL, .key_id = 9, .t0 = 5 };
-	int n = brk_msg_encode(&m, &key1, buf, sizeof(buf));
-	buf[BRK_HDR_LEN + 23] = 1;
+	int n = brk_msg_encode(&m, &key1, NULL, buf, sizeof(buf));
+	buf[BRK_HDR_LEN + 39] = 1;
 	ck_assert_int_eq(brk_msg_decode(buf, (size_t)n, &d), BRK_MSG_RESERVED);
 }
 END_TEST
