@@ -14,9 +14,10 @@ import re
 import signal
 import socket
 import struct
+import subprocess
 import time
 
-from tsynctest import Failure, Tsyncd, check, free_udp_port, tmpdir
+from tsynctest import Failure, Tsyncd, check, free_udp_port, tmpdir, tsyncd_path
 
 MAGIC = 0xC0424552
 VERSION = 2
@@ -307,3 +308,115 @@ def replay(packets, redirect=None, pace=0.002):
     for src, dst, payload in packets:
         send_spoofed(payload, src, (redirect or {}).get(dst, dst))
         time.sleep(pace)
+
+
+# ------------------------------------------------ a lossy link, from outside
+
+CLONE_NEWNET = 0x40000000
+
+
+def _setns(fd):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "setns")
+
+
+class LossyMaster:
+    """A network namespace of its own for one member (the master), and a
+    relay the test runs between it and the group (root: ip netns, setns):
+    the master's POLLs are sent on into the group from the relay's port,
+    so the slaves answer the relay, which passes each REPLY and ACK to the
+    master, from a socket of the same port in the namespace, unless it
+    drops it (a share `loss` of them), and each ADJUST back. The group's
+    address and port are the same on both sides, as every MAC requires;
+    tsyncd knows nothing of it."""
+
+    def __init__(self, group, port, loss, seed=None):
+        import threading
+        self.name = "brkloss%d" % os.getpid()
+        self.group, self.port, self.loss = group, port, loss
+        self.rng = random.Random(seed)
+        self.dropped = {REPLY: 0, ACK: 0}
+        self.passed = 0
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+        subprocess.run(["ip", "netns", "exec", self.name, "ip", "link", "set", "lo", "up"],
+                       check=True)
+        self.root_fd = os.open("/proc/self/ns/net", os.O_RDONLY)
+        self.ns_fd = os.open("/run/netns/%s" % self.name, os.O_RDONLY)
+        self.out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the group's side
+        self.out.bind(("127.0.0.1", 0))
+        self.out.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
+                            socket.inet_aton("127.0.0.1"))
+        self.inner = self._in_ns(self._group_listener)  # the master's POLLs
+        self.by_slave = {}   # slave (addr, port) -> its socket in the namespace
+        self.by_sock = {}    # that socket -> the slave
+        self.master = None   # the master's unicast address, from its POLLs
+        self.lock = threading.Lock()
+        self.running = True
+        self.wrapper = os.path.join(tmpdir(), "tsyncd-in-%s" % self.name)
+        with open(self.wrapper, "w") as f:
+            f.write("#!/bin/sh\nexec ip netns exec %s %s \"$@\"\n" % (self.name, tsyncd_path()))
+        os.chmod(self.wrapper, 0o755)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _in_ns(self, make):
+        _setns(self.ns_fd)
+        try:
+            return make()
+        finally:
+            _setns(self.root_fd)
+
+    def _group_listener(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((self.group, self.port))
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                     socket.inet_aton(self.group) + socket.inet_aton("127.0.0.1"))
+        return s
+
+    def _slave_sock(self, slave):
+        s = self.by_slave.get(slave)
+        if s is None:
+            def make():
+                t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                t.bind(("127.0.0.1", slave[1]))
+                return t
+            s = self._in_ns(make)
+            self.by_slave[slave], self.by_sock[s] = s, slave
+        return s
+
+    def _run(self):
+        import select
+        while self.running:
+            socks = [self.inner, self.out] + list(self.by_sock)
+            ready, _, _ = select.select(socks, [], [], 0.1)
+            for s in ready:
+                data, src = s.recvfrom(2048)
+                if s is self.inner:
+                    self.master = src
+                    self.out.sendto(data, (self.group, self.port))
+                elif s is self.out:
+                    self._to_master(data, src)
+                else:
+                    self.out.sendto(data, self.by_sock[s])  # an ADJUST, to its slave
+                self.passed += 1
+
+    def _to_master(self, data, src):
+        mtype = data[5] if len(data) > 5 else 0
+        if mtype in self.dropped and self.rng.random() < self.loss:
+            with self.lock:
+                self.dropped[mtype] += 1
+            return
+        if self.master is not None:
+            self._slave_sock(src).sendto(data, self.master)
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        for s in [self.inner, self.out] + list(self.by_sock):
+            s.close()
+        os.close(self.ns_fd)
+        os.close(self.root_fd)
+        subprocess.run(["ip", "netns", "del", self.name], check=False)

@@ -227,17 +227,6 @@ static void on_timer(uv_timer_t *t)
 	arm_timer(b);
 }
 
-/* The test hook: drop a share of REPLY and ACK datagrams as if lost. */
-static bool hook_drops(struct berkeley *b, uint8_t type)
-{
-	if (b->drop_percent == 0 || (type != BRK_REPLY && type != BRK_ACK))
-		return false;
-	b->rng ^= b->rng << 13;
-	b->rng ^= b->rng >> 7;
-	b->rng ^= b->rng << 17;
-	return b->rng % 100 < b->drop_percent;
-}
-
 /* Framing and authentication; false (counted) when m must be dropped. */
 static bool authentic(struct berkeley *b, const uint8_t *data, size_t len, struct brk_msg *m)
 {
@@ -270,10 +259,6 @@ static void on_datagram(struct udp_sock *s, const uint8_t *data, size_t len,
 	b->stats.received++;
 	if (!authentic(b, data, len, &m))
 		return;
-	if (hook_drops(b, m.type)) {
-		b->stats.hook_dropped++;
-		return;
-	}
 	if (clk_read(b->clock, &now) < 0) {
 		b->stats.clock_error++;
 		return;
@@ -333,23 +318,6 @@ static void params_from(const struct cfg_berkeley *c, uint32_t key_id, double ma
 		.step = slew_max(c, maxslew_ppm), .misses = c->misses, .election = c->election, .key_id = key_id,
 		.group_id = c->group_id,
 	};
-}
-
-static void read_hook(struct berkeley *b)
-{
-	const char *v = getenv("TSYNCD_BERKELEY_DROP");
-	char *end;
-	if (v == NULL || v[0] == '\0')
-		return;
-	unsigned long pct = strtoul(v, &end, 10);
-	if (*end != '\0' || pct > 100) {
-		log_warn("berkeley: TSYNCD_BERKELEY_DROP=%s ignored: want a percentage 0..100", v);
-		return;
-	}
-	b->drop_percent = (unsigned)pct;
-	b->rng = random64() | 1;
-	log_warn("berkeley: test hook: dropping %u%% of received REPLY and ACK datagrams",
-		 b->drop_percent);
 }
 
 /* Room for a full group's burst of REPLYs, past net.core.rmem_max if we
@@ -461,7 +429,6 @@ int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 	b->maxslew_ppm = cfg->maxslew_ppm;
 	params_from(&cfg->berkeley, b->key ? b->key->id : 0, cfg->maxslew_ppm, &p);
 	brk_node_init(b->node, &p, random64() | 1, mono_ns());
-	read_hook(b);
 	log_start(b, cfg);
 	follow_ntp(b, cfg);
 	arm_timer(b);
@@ -503,11 +470,11 @@ void berkeley_log_stats(const struct berkeley *b)
 	/* Datagrams too long for the sockets' batches: received, malformed. */
 	uint64_t trunc = b->group.truncated + b->uni.truncated;
 	n = snprintf(line, sizeof(line), "received=%" PRIu64 " malformed=%" PRIu64 " unknown_key=%"
-		     PRIu64 " bad_mac=%" PRIu64 " hook_dropped=%" PRIu64 " send_error=%" PRIu64
+		     PRIu64 " bad_mac=%" PRIu64 " send_error=%" PRIu64
 		     " clock_error=%" PRIu64 " polls=%" PRIu64 " replies=%" PRIu64 " adjusts=%" PRIu64
 		     " resends=%" PRIu64 " acks=%" PRIu64 " applied=%" PRIu64 " rounds=%" PRIu64
 		     " elections=%" PRIu64 " stepdowns=%" PRIu64 " challenges=%" PRIu64, s->received + trunc, s->malformed + trunc,
-		     s->unknown_key, s->bad_mac, s->hook_dropped, s->send_error, s->clock_error,
+		     s->unknown_key, s->bad_mac, s->send_error, s->clock_error,
 		     c->polls_sent, c->replies, c->adjusts_sent, c->resends, c->acks, c->applied,
 		     c->rounds, c->elections, c->stepdowns, c->challenges);
 	for (int d = 0; d < BRK_DROP_N && n > 0 && (size_t)n < sizeof(line); d++)
