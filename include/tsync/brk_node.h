@@ -47,7 +47,11 @@ struct brk_params {
 	int election;         /* intervals without a POLL before an election */
 	uint32_t key_id;      /* 0: auth none */
 	uint64_t group_id;    /* in every message, under the MAC */
+	bool freq;            /* learn and correct our frequency (`berkeley frequency`) */
 };
+
+/* The frequency correction a node may set, ppm: the kernel's bound. */
+#define BRK_FREQ_MAX 500.0
 
 /* Why a message was not taken (counted; see brk_drop_name). */
 enum brk_drop {
@@ -120,6 +124,8 @@ struct brk_action {
 	int64_t adjust;
 	bool step;        /* step_ns != 0 */
 	int64_t step_ns, slew_ns;
+	bool set_freq;    /* APPLY: also set the clock's frequency to freq_ppm */
+	double freq_ppm;
 	uint64_t node_id;
 };
 
@@ -179,6 +185,12 @@ struct brk_node {
 	 * (brk_node_set_pending): readings are of the clock's destination. */
 	int64_t pend_rx, pend_now;
 	int64_t poll_pend[BRK_POLLS]; /* pend_now at each POLL's t0 */
+	/* Frequency learnt from successive adjustments (brk_node_set_freq). */
+	double freq_ppm;           /* the correction in force */
+	int64_t freq_last;         /* monotonic ns of the last adjustment */
+	bool freq_have;            /* freq_last is set */
+	int freq_n;                /* estimates taken */
+	double freq_step;          /* the change made at the last adjustment, ppm */
 	struct brk_round_summary last;
 	struct brk_counters count;
 };
@@ -205,6 +217,18 @@ void brk_node_set_ntp_synced(struct brk_node *nd, bool synced);
  * carries them, so that the master reads where the slave's clock is
  * going, not where it is; a master adds its own likewise. */
 void brk_node_set_pending(struct brk_node *nd, int64_t at_rx, int64_t at_now);
+/* The clock's frequency correction in force (ppm) when the node starts,
+ * from which it learns. */
+void brk_node_set_freq(struct brk_node *nd, double ppm);
+/* The frequency learnt from an adjustment of our clock by adjust (ns) at
+ * mono, the last one made at nd->freq_last: the clock ran adjust/dt off
+ * the group, less the share of the old frequency (the change made last
+ * times 3I/10, over dt); the first estimate is taken whole, later ones by
+ * half. false
+ * (and nothing learnt) when off, following NTP, without a previous
+ * adjustment, after a step, for an interval of less than half or more
+ * than three rounds, or an estimate beyond BRK_FREQ_MAX. */
+bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t mono);
 /* A correction as applied: what is still being slewed plus adjust, of
  * which at most slew_max (>= 0) is slewed and the rest stepped. */
 void brk_split(int64_t pending, int64_t adjust, int64_t slew_max, int64_t *step, int64_t *slew);

@@ -80,6 +80,7 @@ struct cfg_berkeley {
 	int election;          /* intervals without a POLL before an election */
 	uint32_t key_id;       /* 0: none given */
 	uint64_t group_id;     /* `berkeley groupid`, in every message; 0 default */
+	int frequency;         /* `berkeley frequency on|off`: learn it (default on) */
 	int auth_none;         /* `berkeley auth none` given */
 };
 

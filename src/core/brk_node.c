@@ -93,8 +93,46 @@ void brk_split(int64_t pending, int64_t adjust, int64_t slew_max, int64_t *step,
 	*step = total - *slew;
 }
 
-/* The APPLY of adjust to our clock, with what it is still slewing. */
-static void push_apply(struct brk_node *nd, int64_t adjust, uint64_t from,
+void brk_node_set_freq(struct brk_node *nd, double ppm)
+{
+	nd->freq_ppm = ppm;
+}
+
+static double clamp_ppm(double ppm)
+{
+	return ppm > BRK_FREQ_MAX ? BRK_FREQ_MAX : ppm < -BRK_FREQ_MAX ? -BRK_FREQ_MAX : ppm;
+}
+
+bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t mono)
+{
+	int64_t dt = mono - nd->freq_last;
+	bool had = nd->freq_have;
+	double last_step = nd->freq_step;
+	nd->freq_last = mono;
+	nd->freq_have = true;
+	nd->freq_step = 0;
+	if (!nd->p.freq || nd->ntp_synced || !had || stepped || dt < nd->p.interval / 2 ||
+	    dt > 3 * nd->p.interval)
+		return false;
+	/* Readings are of destinations, so an adjustment is what the clock
+	 * drifted from the group between two readings. The readings are
+	 * taken about 3I/10 before the adjustment that changed the frequency
+	 * last (polls at 0 to 2I/10, the ADJUST at 4I/10): for that long the
+	 * old frequency ran, and its share is not an error of the new one. */
+	double lag = 0.3 * (double)nd->p.interval;
+	double ppm = (double)adjust / (double)dt * 1e6 - last_step * lag / (double)dt;
+	if (ppm > BRK_FREQ_MAX || ppm < -BRK_FREQ_MAX)
+		return false;
+	double was = nd->freq_ppm;
+	nd->freq_ppm = clamp_ppm(nd->freq_ppm + (nd->freq_n == 0 ? ppm : ppm / 2));
+	nd->freq_step = nd->freq_ppm - was;
+	nd->freq_n++;
+	return true;
+}
+
+/* The APPLY of adjust to our clock, with what it is still slewing, and
+ * the frequency it teaches. */
+static void push_apply(struct brk_node *nd, int64_t adjust, uint64_t from, int64_t mono,
 		       struct brk_actions *out)
 {
 	struct brk_action *a = push(out, BRK_ACT_APPLY);
@@ -104,6 +142,8 @@ static void push_apply(struct brk_node *nd, int64_t adjust, uint64_t from,
 	brk_split(nd->pend_now, adjust, nd->p.step, &a->step_ns, &a->slew_ns);
 	a->step = a->step_ns != 0;
 	a->node_id = from;
+	a->set_freq = brk_learn_freq(nd, adjust, a->step, mono);
+	a->freq_ppm = nd->freq_ppm;
 }
 
 /* ---------------------------------------------------------------- slave */
@@ -256,7 +296,7 @@ static void recv_adjust(struct brk_node *nd, const struct brk_msg *m, const stru
 	slot->applied_adjust = m->adjust;
 	nd->last_applied = m->adjust;
 	nd->count.applied++;
-	push_apply(nd, m->adjust, m->node, out);
+	push_apply(nd, m->adjust, m->node, mono, out);
 	if (out->n > 0 && out->a[out->n - 1].kind == BRK_ACT_APPLY)
 		out->a[out->n - 1].msg = *m;
 	send_ack(nd, m, from, out);
@@ -539,7 +579,7 @@ static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *
 	push(out, BRK_ACT_ROUND);
 	if (nd->last.self_applied) {
 		nd->last_applied = avg.avg;
-		push_apply(nd, avg.avg, nd->id, out);
+		push_apply(nd, avg.avg, nd->id, mono, out);
 	}
 }
 

@@ -50,7 +50,7 @@ struct line {
 /* Where each Berkeley directive was first given (0: not yet). */
 enum brk_sub { BRK_SUB_ROLE, BRK_SUB_GROUP, BRK_SUB_INTERVAL, BRK_SUB_TOLERANCE,
 	       BRK_SUB_MAXRTT, BRK_SUB_STEP, BRK_SUB_MISSES, BRK_SUB_ELECTION, BRK_SUB_KEY,
-	       BRK_SUB_AUTH, BRK_SUB_GROUPID, BRK_SUB_N };
+	       BRK_SUB_AUTH, BRK_SUB_GROUPID, BRK_SUB_FREQUENCY, BRK_SUB_N };
 struct brk_lines {
 	unsigned long sub[BRK_SUB_N];
 	unsigned long keyfile;
@@ -787,6 +787,7 @@ static void berkeley_defaults(struct cfg_berkeley *b)
 	b->step = 1000000000 * BRK_MS; /* no bound but maxslew's */
 	b->misses = 3;
 	b->election = 3;
+	b->frequency = 1;
 }
 
 /* Seconds, exact to the ns, within lo_ms..hi_ms milliseconds. */
@@ -900,6 +901,11 @@ static int brk_value(struct parser *p, const struct line *l, enum brk_sub sub)
 	case BRK_SUB_ELECTION: rc = int_arg(p, what, val, 1, 1000, &v); b->election = (int)v; break;
 	case BRK_SUB_KEY: rc = int_arg(p, what, val, 1, 4294967295L, &v); b->key_id = (uint32_t)v; break;
 	case BRK_SUB_GROUPID: rc = int_arg(p, what, val, 0, 4294967295L, &v); b->group_id = (uint64_t)v; break;
+	case BRK_SUB_FREQUENCY:
+		if (val == NULL || (strcmp(val, "on") != 0 && strcmp(val, "off") != 0))
+			return fail(p, "frequency wants on or off");
+		b->frequency = strcmp(val, "on") == 0;
+		break;
 	default:
 		if (val == NULL || strcmp(val, "none") != 0)
 			return fail(p, "only 'auth none' is known (keys: berkeley key ID)");
@@ -913,7 +919,7 @@ static const char *const brk_sub_names[BRK_SUB_N] = {
 	[BRK_SUB_GROUP] = "group", [BRK_SUB_INTERVAL] = "interval",
 	[BRK_SUB_TOLERANCE] = "tolerance", [BRK_SUB_MAXRTT] = "maxrtt", [BRK_SUB_STEP] = "step",
 	[BRK_SUB_MISSES] = "misses", [BRK_SUB_ELECTION] = "election", [BRK_SUB_KEY] = "key",
-	[BRK_SUB_AUTH] = "auth", [BRK_SUB_GROUPID] = "groupid",
+	[BRK_SUB_AUTH] = "auth", [BRK_SUB_GROUPID] = "groupid", [BRK_SUB_FREQUENCY] = "frequency",
 };
 
 static bool brk_role_word(const char *w, enum cfg_brk_role *role)

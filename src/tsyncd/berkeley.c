@@ -105,12 +105,17 @@ static void apply_action(struct berkeley *b, const struct brk_action *a)
 	int err = a->step_ns != 0 ? clk_step(b->clock, a->step_ns) : 0;
 	if (err == 0)
 		err = clk_slew_at(b->clock, a->slew_ns, b->maxslew_ppm);
+	if (err == 0 && a->set_freq)
+		err = clk_set_freq(b->clock, a->freq_ppm);
 	if (err < 0) {
 		b->stats.clock_error++;
 		log_warn("berkeley: cannot adjust the %s clock by %s s: %s", clk_name(b->clock),
 			 secs(s1, a->adjust), strerror(-err));
 		return;
 	}
+	if (a->set_freq)
+		log_info("berkeley: frequency correction %+.3f ppm, learnt from the adjustments",
+			 a->freq_ppm);
 	if (a->node_id == b->node->id)
 		log_info("berkeley: master adjusted itself by %s s (%s) in round %016" PRIx64
 			 "; clock offset %s s, slewing %s s", secs(s1, a->adjust),
@@ -316,7 +321,7 @@ static void params_from(const struct cfg_berkeley *c, uint32_t key_id, double ma
 		.role = roles[c->role], .priority = (uint8_t)c->priority,
 		.interval = c->interval, .tolerance = c->tolerance, .maxrtt = c->maxrtt,
 		.step = slew_max(c, maxslew_ppm), .misses = c->misses, .election = c->election, .key_id = key_id,
-		.group_id = c->group_id,
+		.group_id = c->group_id, .freq = c->frequency,
 	};
 }
 
@@ -429,6 +434,9 @@ int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 	b->maxslew_ppm = cfg->maxslew_ppm;
 	params_from(&cfg->berkeley, b->key ? b->key->id : 0, cfg->maxslew_ppm, &p);
 	brk_node_init(b->node, &p, random64() | 1, mono_ns());
+	struct clk_status cst;
+	if (clk_status(b->clock, &cst) == 0)
+		brk_node_set_freq(b->node, cst.freq_ppm); /* learnt from there on */
 	log_start(b, cfg);
 	follow_ntp(b, cfg);
 	arm_timer(b);

@@ -224,6 +224,51 @@ START_TEST(split_steps_only_the_excess)
 }
 END_TEST
 
+/* 1 s rounds: adjustments of -50 us a second mean a clock 50 ppm fast. */
+START_TEST(frequency_learnt)
+{
+	nd.p.freq = true;
+	brk_node_set_freq(&nd, 3.0);
+	ck_assert(!brk_learn_freq(&nd, 2 * S, true, 10 * S)); /* the first: nothing to go on */
+	ck_assert(!brk_learn_freq(&nd, -50000, false, 10 * S + S / 4)); /* too soon */
+	ck_assert(brk_learn_freq(&nd, -50000, false, 11 * S + S / 4));
+	ck_assert_double_eq_tol(nd.freq_ppm, 3.0 - 50.0, 1e-9); /* the first taken whole */
+	/* +5 ppm over 2 s, and for 0.3 s of them the old frequency, 50 ppm
+	 * faster, ran (its -15 us are no error of the new one): +12.5 ppm,
+	 * taken by half. */
+	ck_assert(brk_learn_freq(&nd, 10000, false, 13 * S + S / 4));
+	ck_assert_double_eq_tol(nd.freq_ppm, -47.0 + 6.25, 1e-9);
+	ck_assert(!brk_learn_freq(&nd, 10000, false, 17 * S + S / 4)); /* over 3 rounds */
+	ck_assert(!brk_learn_freq(&nd, S, false, 18 * S + S / 4)); /* 1e6 ppm: not a drift */
+	ck_assert(!brk_learn_freq(&nd, 10000, true, 19 * S + S / 4)); /* a step */
+	brk_node_set_ntp_synced(&nd, true);
+	ck_assert(!brk_learn_freq(&nd, 10000, false, 20 * S + S / 4)); /* NTP steers it */
+	brk_node_set_ntp_synced(&nd, false);
+	nd.p.freq = false;
+	ck_assert(!brk_learn_freq(&nd, 10000, false, 21 * S + S / 4)); /* off */
+	ck_assert_double_eq_tol(nd.freq_ppm, -40.75, 1e-9);
+	/* The kernel's bound. */
+	nd.p.freq = true;
+	brk_node_set_freq(&nd, -480.0);
+	ck_assert(brk_learn_freq(&nd, -400000, false, 22 * S + S / 4));
+	ck_assert_double_eq_tol(nd.freq_ppm, -BRK_FREQ_MAX, 1e-9);
+}
+END_TEST
+
+/* The master learns from the average it applies to itself, and says so. */
+START_TEST(master_apply_carries_freq)
+{
+	const int64_t offs[] = { 100000 };
+	nd.p.freq = true;
+	run_round(0, 9, offs, 1);
+	ck_assert(!find(BRK_ACT_APPLY, 0, 0)->set_freq);
+	run_round(S, 10, offs, 1); /* +50 us again a second later: 50 ppm slow */
+	const struct brk_action *a = find(BRK_ACT_APPLY, 0, 0);
+	ck_assert(a->set_freq);
+	ck_assert_double_eq_tol(a->freq_ppm, 50.0, 1e-9);
+}
+END_TEST
+
 START_TEST(ntp_synced_master_stays)
 {
 	const int64_t offs[] = { 300000, 600000 };
@@ -709,6 +754,8 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, ntp_synced_master_stays);
 	tcase_add_test(tc, pending_slew_counted_once);
 	tcase_add_test(tc, split_steps_only_the_excess);
+	tcase_add_test(tc, frequency_learnt);
+	tcase_add_test(tc, master_apply_carries_freq);
 	tcase_add_test(tc, ntp_synced_master_outvoted);
 	tcase_add_test(tc, rtt_bound);
 	tcase_add_test(tc, resend_with_backoff);
