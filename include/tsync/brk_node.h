@@ -48,6 +48,8 @@ struct brk_params {
 	uint32_t key_id;      /* 0: auth none */
 	uint64_t group_id;    /* in every message, under the MAC */
 	bool freq;            /* learn and correct our frequency (`berkeley frequency`) */
+	double maxdrift_ppm;  /* how fast the average may move a free-running
+				 master's clock (and so the group); 0: no bound */
 };
 
 /* The frequency correction a node may set, ppm: the kernel's bound. */
@@ -68,6 +70,8 @@ enum brk_drop {
 	BRK_DROP_STALE,       /* an ADJUST that does not echo the nonce of our
 				 REPLY to that master in that round, from where
 				 we sent it: a recording, or for another */
+	BRK_DROP_ADDRESS,     /* a second node id from a member's address and port
+				 in the same round */
 	BRK_DROP_N
 };
 
@@ -142,6 +146,8 @@ struct brk_round_summary {
 	int n_sampled;
 	bool self_applied; /* the master moved its own clock by avg */
 	int64_t adjusted_after; /* ns from the first POLL to the ADJUSTs */
+	int64_t target;    /* where the clocks were brought: avg, 0 (NTP), or
+			      avg held back by maxdrift */
 	int64_t acked_after; /* ns from the first POLL to the last ACK; 0 until all */
 };
 
@@ -151,6 +157,9 @@ struct brk_counters {
 	uint64_t rounds, elections, stepdowns;
 	uint64_t challenges; /* POLLs of a master we do not (yet) follow, answered:
 				followed only once its ADJUST proves it alive */
+	uint64_t bounded;    /* rounds whose average maxdrift held back */
+	uint64_t evicted;    /* silent or unacknowledging members dropped to make
+				room for a new one */
 };
 
 struct brk_node {
@@ -176,6 +185,7 @@ struct brk_node {
 	int polls_done;
 	int64_t poll_t0[BRK_POLLS];
 	int64_t first_poll;        /* monotonic ns of the round's first POLL */
+	int64_t last_average;      /* monotonic ns of the last average; 0: none */
 	int n_pending;             /* the round's ADJUSTs not yet acknowledged */
 	bool adjusted;             /* the round's ADJUSTs went out */
 	struct brk_member member[BRK_MAX_MEMBERS];

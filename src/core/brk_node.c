@@ -312,12 +312,55 @@ static struct brk_member *find_member(struct brk_node *nd, uint64_t node)
 	return NULL;
 }
 
-static struct brk_member *add_member(struct brk_node *nd, uint64_t node)
+static struct brk_member *member_at(struct brk_node *nd, const struct brk_addr *a)
 {
-	if (nd->n_members == BRK_MAX_MEMBERS)
+	for (int i = 0; i < nd->n_members; i++)
+		if (addr_same(&nd->member[i].addr, a))
+			return &nd->member[i];
+	return NULL;
+}
+
+/* Room for a new member when full: the one that missed the most rounds
+ * in a row, else one that never acknowledged its last ADJUST; NULL when
+ * every member answers and acknowledges. */
+static struct brk_member *evictable(struct brk_node *nd)
+{
+	struct brk_member *v = NULL;
+	for (int i = 0; i < nd->n_members; i++) {
+		struct brk_member *mb = &nd->member[i];
+		if (mb->state == BRK_MB_SAMPLED)
+			continue;
+		if (mb->missed > 0 && (v == NULL || mb->missed > v->missed))
+			v = mb;
+		else if (v == NULL && mb->state == BRK_MB_UNACKED)
+			v = mb;
+	}
+	return v;
+}
+
+/* A new member from `from`: one node id per address and port (a member
+ * that restarted there replaces its old id, unless that one answered this
+ * round); a full membership makes room by evicting a silent member. */
+static struct brk_member *add_member(struct brk_node *nd, uint64_t node,
+				     const struct brk_addr *from, enum brk_drop *why)
+{
+	struct brk_member *mb = member_at(nd, from);
+	if (mb != NULL && mb->state == BRK_MB_SAMPLED) {
+		*why = BRK_DROP_ADDRESS;
 		return NULL;
-	struct brk_member *mb = &nd->member[nd->n_members++];
-	*mb = (struct brk_member){ .node = node, .resend_at = BRK_NEVER };
+	}
+	if (mb == NULL && nd->n_members == BRK_MAX_MEMBERS) {
+		if ((mb = evictable(nd)) == NULL) {
+			*why = BRK_DROP_FULL;
+			return NULL;
+		}
+		nd->count.evicted++;
+	}
+	if (mb != NULL && mb->state == BRK_MB_PENDING)
+		nd->n_pending--; /* cannot happen in the REPLY phase; kept exact */
+	if (mb == NULL)
+		mb = &nd->member[nd->n_members++];
+	*mb = (struct brk_member){ .node = node, .addr = *from, .resend_at = BRK_NEVER };
 	return mb;
 }
 
@@ -359,8 +402,8 @@ static void recv_reply(struct brk_node *nd, const struct brk_msg *m, const struc
 {
 	struct brk_member *mb = find_member(nd, m->node);
 	enum brk_drop why = reply_check(nd, mb, m, rx);
-	if (why == BRK_DROP_N && mb == NULL && (mb = add_member(nd, m->node)) == NULL)
-		why = BRK_DROP_FULL;
+	if (why == BRK_DROP_N && mb == NULL)
+		mb = add_member(nd, m->node, from, &why);
 	if (why != BRK_DROP_N) {
 		nd->count.drop[why]++;
 		return;
@@ -540,6 +583,23 @@ static void count_misses(struct brk_node *nd, struct brk_actions *out)
 	nd->n_members = kept;
 }
 
+/* The average, held to maxdrift since the last one: a free-running
+ * group moves no faster, whatever a member within the tolerance says. The
+ * first average of a master (the group not yet together) is not held. */
+static int64_t bounded_target(struct brk_node *nd, int64_t avg, int64_t mono)
+{
+	int64_t since = nd->last_average;
+	nd->last_average = mono;
+	if (nd->p.maxdrift_ppm <= 0 || since == 0)
+		return avg;
+	double lim = nd->p.maxdrift_ppm * (double)(mono - since) / 1e6;
+	if ((double)avg > lim || (double)avg < -lim) {
+		nd->count.bounded++;
+		return avg > 0 ? (int64_t)lim : -(int64_t)lim;
+	}
+	return avg;
+}
+
 static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *out)
 {
 	int64_t off[BRK_MAX_MEMBERS] = { 0 };
@@ -558,7 +618,7 @@ static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *
 		return; /* offsets were range-checked on receipt: cannot happen */
 	/* A master that follows NTP is the group's reference: the slaves come
 	 * to its clock, however many of them agree elsewhere. */
-	int64_t target = nd->ntp_synced ? 0 : avg.avg;
+	int64_t target = nd->ntp_synced ? 0 : bounded_target(nd, avg.avg, mono);
 	for (int i = 0; i < n; i++) {
 		struct brk_member *mb = sampled[i];
 		mb->in_set = in[i];
@@ -573,13 +633,13 @@ static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *
 	nd->count.rounds++;
 	nd->last = (struct brk_round_summary){
 		.round = nd->round, .number = nd->count.rounds, .avg = avg,
-		.n_sampled = n, .self_applied = !nd->ntp_synced && avg.avg != 0,
-		.adjusted_after = mono - nd->first_poll,
+		.n_sampled = n, .self_applied = !nd->ntp_synced && target != 0,
+		.adjusted_after = mono - nd->first_poll, .target = target,
 	};
 	push(out, BRK_ACT_ROUND);
 	if (nd->last.self_applied) {
-		nd->last_applied = avg.avg;
-		push_apply(nd, avg.avg, nd->id, mono, out);
+		nd->last_applied = target;
+		push_apply(nd, target, nd->id, mono, out);
 	}
 }
 
@@ -682,6 +742,7 @@ const char *brk_drop_name(enum brk_drop d)
 		[BRK_DROP_RTT] = "rtt", [BRK_DROP_UNEXPECTED] = "unexpected",
 		[BRK_DROP_FULL] = "full", [BRK_DROP_RANGE] = "range", [BRK_DROP_GROUP] = "group",
 		[BRK_DROP_RECIPIENT] = "recipient", [BRK_DROP_STALE] = "stale",
+		[BRK_DROP_ADDRESS] = "address",
 	};
 	return d < BRK_DROP_N ? names[d] : "?";
 }

@@ -50,7 +50,8 @@ struct line {
 /* Where each Berkeley directive was first given (0: not yet). */
 enum brk_sub { BRK_SUB_ROLE, BRK_SUB_GROUP, BRK_SUB_INTERVAL, BRK_SUB_TOLERANCE,
 	       BRK_SUB_MAXRTT, BRK_SUB_STEP, BRK_SUB_MISSES, BRK_SUB_ELECTION, BRK_SUB_KEY,
-	       BRK_SUB_AUTH, BRK_SUB_GROUPID, BRK_SUB_FREQUENCY, BRK_SUB_N };
+	       BRK_SUB_AUTH, BRK_SUB_GROUPID, BRK_SUB_FREQUENCY,
+	       BRK_SUB_MAXDRIFT, BRK_SUB_N };
 struct brk_lines {
 	unsigned long sub[BRK_SUB_N];
 	unsigned long keyfile;
@@ -788,6 +789,7 @@ static void berkeley_defaults(struct cfg_berkeley *b)
 	b->misses = 3;
 	b->election = 3;
 	b->frequency = 1;
+	b->maxdrift_ppm = 100;
 }
 
 /* Seconds, exact to the ns, within lo_ms..hi_ms milliseconds. */
@@ -901,6 +903,10 @@ static int brk_value(struct parser *p, const struct line *l, enum brk_sub sub)
 	case BRK_SUB_ELECTION: rc = int_arg(p, what, val, 1, 1000, &v); b->election = (int)v; break;
 	case BRK_SUB_KEY: rc = int_arg(p, what, val, 1, 4294967295L, &v); b->key_id = (uint32_t)v; break;
 	case BRK_SUB_GROUPID: rc = int_arg(p, what, val, 0, 4294967295L, &v); b->group_id = (uint64_t)v; break;
+	case BRK_SUB_MAXDRIFT:
+		rc = int_arg(p, what, val, 0, 100000, &v);
+		b->maxdrift_ppm = (double)v;
+		break;
 	case BRK_SUB_FREQUENCY:
 		if (val == NULL || (strcmp(val, "on") != 0 && strcmp(val, "off") != 0))
 			return fail(p, "frequency wants on or off");
@@ -920,6 +926,7 @@ static const char *const brk_sub_names[BRK_SUB_N] = {
 	[BRK_SUB_TOLERANCE] = "tolerance", [BRK_SUB_MAXRTT] = "maxrtt", [BRK_SUB_STEP] = "step",
 	[BRK_SUB_MISSES] = "misses", [BRK_SUB_ELECTION] = "election", [BRK_SUB_KEY] = "key",
 	[BRK_SUB_AUTH] = "auth", [BRK_SUB_GROUPID] = "groupid", [BRK_SUB_FREQUENCY] = "frequency",
+	[BRK_SUB_MAXDRIFT] = "maxdrift",
 };
 
 static bool brk_role_word(const char *w, enum cfg_brk_role *role)

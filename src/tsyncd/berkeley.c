@@ -151,10 +151,13 @@ static void log_round(struct berkeley *b)
 {
 	const struct brk_round_summary *r = &b->node->last;
 	char s1[32], s2[32], s3[32], addr[BRK_ADDR_STRLEN];
-	log_info("berkeley: round %" PRIu64 " id %016" PRIx64 ": average %s s of %d/%d clocks%s%s",
+	char held[64] = "";
+	if (!b->node->ntp_synced && r->target != r->avg.avg)
+		snprintf(held, sizeof(held), ", held to %s s by maxdrift", secs(s2, r->target));
+	log_info("berkeley: round %" PRIu64 " id %016" PRIx64 ": average %s s of %d/%d clocks%s%s%s",
 		 r->number, r->round, secs(s1, r->avg.avg), r->avg.n_in, r->n_sampled + 1,
 		 r->avg.master_in ? " (master in)" : " (master out)",
-		 b->node->ntp_synced ? ", master follows NTP" : "");
+		 b->node->ntp_synced ? ", master follows NTP" : "", held);
 	for (int i = 0; i < b->node->n_members; i++) {
 		const struct brk_member *m = &b->node->member[i];
 		log_info("berkeley: round %" PRIu64 " member %016" PRIx64 " %s offset %s s rtt %s s "
@@ -321,7 +324,7 @@ static void params_from(const struct cfg_berkeley *c, uint32_t key_id, double ma
 		.role = roles[c->role], .priority = (uint8_t)c->priority,
 		.interval = c->interval, .tolerance = c->tolerance, .maxrtt = c->maxrtt,
 		.step = slew_max(c, maxslew_ppm), .misses = c->misses, .election = c->election, .key_id = key_id,
-		.group_id = c->group_id, .freq = c->frequency,
+		.group_id = c->group_id, .freq = c->frequency, .maxdrift_ppm = c->maxdrift_ppm,
 	};
 }
 
@@ -481,10 +484,11 @@ void berkeley_log_stats(const struct berkeley *b)
 		     PRIu64 " bad_mac=%" PRIu64 " send_error=%" PRIu64
 		     " clock_error=%" PRIu64 " polls=%" PRIu64 " replies=%" PRIu64 " adjusts=%" PRIu64
 		     " resends=%" PRIu64 " acks=%" PRIu64 " applied=%" PRIu64 " rounds=%" PRIu64
-		     " elections=%" PRIu64 " stepdowns=%" PRIu64 " challenges=%" PRIu64, s->received + trunc, s->malformed + trunc,
+		     " elections=%" PRIu64 " stepdowns=%" PRIu64 " challenges=%" PRIu64 " bounded=%" PRIu64
+		     " evicted=%" PRIu64, s->received + trunc, s->malformed + trunc,
 		     s->unknown_key, s->bad_mac, s->send_error, s->clock_error,
 		     c->polls_sent, c->replies, c->adjusts_sent, c->resends, c->acks, c->applied,
-		     c->rounds, c->elections, c->stepdowns, c->challenges);
+		     c->rounds, c->elections, c->stepdowns, c->challenges, c->bounded, c->evicted);
 	for (int d = 0; d < BRK_DROP_N && n > 0 && (size_t)n < sizeof(line); d++)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%" PRIu64,
 			      brk_drop_name((enum brk_drop)d), c->drop[d]);

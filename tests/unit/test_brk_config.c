@@ -65,7 +65,7 @@ START_TEST(everything)
 	   "berkeley group ff05::525 port 5525 ttl 4 interface eth0\n"
 	   "berkeley interval 0.5\nberkeley tolerance 0.02\nberkeley maxrtt 0.005\n"
 	   "berkeley step 1e-3\nberkeley misses 5\nberkeley election 4\nberkeley key 42\n"
-	   "berkeley groupid 4294967295\nberkeley frequency off\n");
+	   "berkeley groupid 4294967295\nberkeley frequency off\nberkeley maxdrift 0\n");
 	const struct cfg_berkeley *b = &cfg.berkeley;
 	ck_assert_int_eq(b->role, CFG_BRK_CANDIDATE);
 	ck_assert_int_eq(b->priority, 200);
@@ -84,11 +84,13 @@ START_TEST(everything)
 	ck_assert_int_eq(b->key_id, 42);
 	ck_assert_uint_eq(b->group_id, 4294967295u);
 	ck_assert_int_eq(b->frequency, 0);
+	ck_assert_double_eq(b->maxdrift_ppm, 0);
 	ck_assert_str_eq(cfg.keyfile, "/etc/tsync.keys");
 	ok("berkeley master\nberkeley auth none\nberkeley group 224.0.1.1\n");
 	ck_assert_int_eq(cfg.berkeley.role, CFG_BRK_MASTER);
 	ck_assert_int_eq(cfg.berkeley.port, 525);
 	ck_assert_int_eq(cfg.berkeley.frequency, 1);
+	ck_assert_double_eq(cfg.berkeley.maxdrift_ppm, 100);
 }
 END_TEST
 

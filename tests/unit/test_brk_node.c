@@ -414,6 +414,114 @@ START_TEST(full_group)
 }
 END_TEST
 
+/* Sybils: a second node id from a member's address and port in the same
+ * round is dropped; in a later round, a restarted member's new id takes
+ * the old one's place. */
+START_TEST(one_id_per_address)
+{
+	int64_t t0 = tick(0, 7);
+	for (uint64_t id = 100; id < 105; id++) {
+		struct brk_msg m = { .type = BRK_REPLY, .node = id, .to = 1, .seq = 1, .round = 7,
+				     .t0 = t0, .t1 = t0, .t2 = t0 };
+		struct brk_addr a = addr(3000);
+		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, MS, 0, &out);
+	}
+	ck_assert_int_eq(nd.n_members, 1);
+	ck_assert_uint_eq(nd.member[0].node, 100);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_ADDRESS], 4);
+	tick(100 * MS, 7);
+	tick(200 * MS, 7);
+	tick(400 * MS, 7);
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_ADJUST), 1);
+	t0 = tick(S, 8);
+	struct brk_msg m = { .type = BRK_REPLY, .node = 200, .to = 1, .seq = 1, .round = 8,
+			     .t0 = t0, .t1 = t0, .t2 = t0 };
+	struct brk_addr a = addr(3000);
+	brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, S + MS, 0, &out);
+	ck_assert_int_eq(nd.n_members, 1);
+	ck_assert_uint_eq(nd.member[0].node, 200);
+}
+END_TEST
+
+/* A full membership makes room for a newcomer by evicting a member that
+ * missed a round, then one that never acknowledged; when all answer and
+ * acknowledge, the newcomer is turned away. */
+START_TEST(full_group_evicts_silent)
+{
+	int64_t t0 = tick(0, 7);
+	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+		struct brk_msg m = { .type = BRK_REPLY, .node = 100 + (uint64_t)i, .to = 1, .seq = 1,
+				     .round = 7, .t0 = t0, .t1 = t0, .t2 = t0 };
+		struct brk_addr a = addr((uint16_t)(3000 + i));
+		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, MS, 0, &out);
+	}
+	tick(100 * MS, 7);
+	tick(200 * MS, 7);
+	tick(400 * MS, 7);
+	/* All ACK but member 5 (left unacknowledged at the next round). */
+	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+		if (i == 5)
+			continue;
+		struct brk_member *mb = &nd.member[i];
+		struct brk_msg m = { .type = BRK_ACK, .node = mb->node, .to = 1, .seq = 2, .round = 7,
+				     .adjust = mb->adjust };
+		brk_node_recv(&nd, &m, &mb->addr, false, 0, 0, 401 * MS, 0, &out);
+	}
+	/* Round 2: all answer but member 9. */
+	t0 = tick(S, 8);
+	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+		if (i == 9)
+			continue;
+		struct brk_msg m = { .type = BRK_REPLY, .node = 100 + (uint64_t)i, .to = 1, .seq = 3,
+				     .round = 8, .t0 = t0, .t1 = t0, .t2 = t0 };
+		struct brk_addr a = addr((uint16_t)(3000 + i));
+		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, S + MS, 0, &out);
+	}
+	tick(S + 100 * MS, 8);
+	tick(S + 200 * MS, 8);
+	tick(S + 400 * MS, 8); /* member 9 missed a round */
+	ck_assert_int_eq(nd.member[9].missed, 1);
+	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+		struct brk_member *mb = &nd.member[i];
+		if (i == 5 || i == 9)
+			continue;
+		struct brk_msg m = { .type = BRK_ACK, .node = mb->node, .to = 1, .seq = 4, .round = 8,
+				     .adjust = mb->adjust };
+		brk_node_recv(&nd, &m, &mb->addr, false, 0, 0, S + 401 * MS, 0, &out);
+	}
+	t0 = tick(2 * S, 9);
+	for (uint64_t id = 900; id < 903; id++) {
+		struct brk_msg m = { .type = BRK_REPLY, .node = id, .to = 1, .seq = 1, .round = 9,
+				     .t0 = t0, .t1 = t0, .t2 = t0 };
+		struct brk_addr a = addr((uint16_t)(5000 + id));
+		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, 2 * S + MS, 0, &out);
+	}
+	ck_assert_int_eq(nd.count.evicted, 2);
+	ck_assert_uint_eq(nd.member[9].node, 900); /* the silent one first */
+	ck_assert_uint_eq(nd.member[5].node, 901); /* then the unacknowledging one */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_FULL], 1);
+	ck_assert_int_eq(nd.n_members, BRK_MAX_MEMBERS);
+}
+END_TEST
+
+/* maxdrift: the first average moves the master freely; later ones at
+ * most maxdrift x the time since the last. */
+START_TEST(maxdrift_holds_average)
+{
+	const int64_t offs[] = { 40 * MS, 40 * MS };
+	nd.p.maxdrift_ppm = 100;
+	run_round(0, 9, offs, 2);
+	ck_assert_int_eq(nd.last.target, 40 * MS); /* the two slaves are the set */
+	ck_assert_int_eq(nd.count.bounded, 0);
+	run_round(S, 10, offs, 2); /* 1 s later: at most 100 us */
+	ck_assert_int_eq(nd.last.avg.avg, 40 * MS);
+	ck_assert_int_eq(nd.last.target, 100000);
+	ck_assert_int_eq(nd.count.bounded, 1);
+	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 0)->msg.adjust, 100000 - 40 * MS);
+	ck_assert_int_eq(find(BRK_ACT_APPLY, 0, 0)->adjust, 100000);
+}
+END_TEST
+
 /* A group of the largest size: every slave adjusted, and the round's end
  * (the last ACK) reported once, timed from the first POLL. */
 START_TEST(full_group_all_acked)
@@ -764,6 +872,9 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, bad_replies);
 	tcase_add_test(tc, full_group);
 	tcase_add_test(tc, full_group_all_acked);
+	tcase_add_test(tc, one_id_per_address);
+	tcase_add_test(tc, full_group_evicts_silent);
+	tcase_add_test(tc, maxdrift_holds_average);
 	tcase_add_test(tc, master_steps_down_to_better);
 	tcase_add_test(tc, own_poll_ignored);
 	suite_add_tcase(s, tc);
