@@ -232,9 +232,9 @@ void brk_node_set_pending(struct brk_node *nd, int64_t at_rx, int64_t at_now);
 void brk_node_set_freq(struct brk_node *nd, double ppm);
 /* The frequency learnt from an adjustment of our clock by adjust (ns) at
  * mono, the last one made at nd->freq_last: the clock ran adjust/dt off
- * the group, less the share of the old frequency (the change made last
- * times 3I/10, over dt); the first estimate is taken whole, later ones by
- * half. false
+ * the group; the first estimate is taken whole, later ones by half (the
+ * APPLY then adds the change times 3I/10, what the old frequency drifted
+ * since the readings). false
  * (and nothing learnt) when off, following NTP, without a previous
  * adjustment, after a step, for an interval of less than half or more
  * than three rounds, or an estimate beyond BRK_FREQ_MAX. */

@@ -107,7 +107,6 @@ bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t m
 {
 	int64_t dt = mono - nd->freq_last;
 	bool had = nd->freq_have;
-	double last_step = nd->freq_step;
 	nd->freq_last = mono;
 	nd->freq_have = true;
 	nd->freq_step = 0;
@@ -115,12 +114,8 @@ bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t m
 	    dt > 3 * nd->p.interval)
 		return false;
 	/* Readings are of destinations, so an adjustment is what the clock
-	 * drifted from the group between two readings. The readings are
-	 * taken about 3I/10 before the adjustment that changed the frequency
-	 * last (polls at 0 to 2I/10, the ADJUST at 4I/10): for that long the
-	 * old frequency ran, and its share is not an error of the new one. */
-	double lag = 0.3 * (double)nd->p.interval;
-	double ppm = (double)adjust / (double)dt * 1e6 - last_step * lag / (double)dt;
+	 * drifted from the group between two readings. */
+	double ppm = (double)adjust / (double)dt * 1e6;
 	if (ppm > BRK_FREQ_MAX || ppm < -BRK_FREQ_MAX)
 		return false;
 	double was = nd->freq_ppm;
@@ -128,6 +123,15 @@ bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t m
 	nd->freq_step = nd->freq_ppm - was;
 	nd->freq_n++;
 	return true;
+}
+
+/* What the old frequency drifted between the readings (polls at 0 to
+ * 2I/10) and the adjustment that changes it (at 4I/10), taken as 3I/10:
+ * the adjustment made of those readings does not hold it, so it is added
+ * when the frequency changes. */
+static int64_t freq_lag_fix(const struct brk_node *nd)
+{
+	return (int64_t)(nd->freq_step * 0.3 * (double)nd->p.interval / 1e6);
 }
 
 /* The APPLY of adjust to our clock, with what it is still slewing, and
@@ -139,11 +143,14 @@ static void push_apply(struct brk_node *nd, int64_t adjust, uint64_t from, int64
 	if (a == NULL)
 		return;
 	a->adjust = adjust;
-	brk_split(nd->pend_now, adjust, nd->p.step, &a->step_ns, &a->slew_ns);
+	int64_t st, sl;
+	brk_split(nd->pend_now, adjust, nd->p.step, &st, &sl);
+	a->set_freq = brk_learn_freq(nd, adjust, st != 0, mono);
+	a->freq_ppm = nd->freq_ppm;
+	brk_split(nd->pend_now, adjust + (a->set_freq ? freq_lag_fix(nd) : 0), nd->p.step,
+		  &a->step_ns, &a->slew_ns);
 	a->step = a->step_ns != 0;
 	a->node_id = from;
-	a->set_freq = brk_learn_freq(nd, adjust, a->step, mono);
-	a->freq_ppm = nd->freq_ppm;
 }
 
 /* ---------------------------------------------------------------- slave */
