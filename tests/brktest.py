@@ -176,8 +176,9 @@ def poll_body(t0_ns, interval_ms=500):
     return struct.pack(">qI", t0_ns, interval_ms) + b"\0" * 28
 
 
-def adjust_body(adjust_ns):
-    return struct.pack(">q", adjust_ns)
+def adjust_body(adjust_ns, t0_ns=0):
+    """An ADJUST's body: the adjustment and the t0 of the reading it comes from."""
+    return struct.pack(">qq", adjust_ns, t0_ns)
 
 
 def decode(data):
@@ -191,7 +192,7 @@ def decode(data):
     if d["type"] == REPLY:
         d["t0"], d["t1"], d["t2"], d["p1"], d["p2"] = struct.unpack(">qqqqq", body)
     elif d["type"] in (ADJUST, ACK):
-        d["adjust"], = struct.unpack(">q", body)
+        d["adjust"], = struct.unpack_from(">q", body)
     return d
 
 

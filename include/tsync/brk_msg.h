@@ -32,7 +32,8 @@ struct brk_msg {
 	uint64_t seq;      /* the sender's message counter, strictly rising */
 	uint64_t round;    /* the master's random round id */
 	uint64_t nonce;    /* REPLY: the slave's fresh nonce; ADJUST, ACK: it echoed */
-	int64_t t0;        /* POLL, REPLY: master's transmit time, Unix ns */
+	int64_t t0;        /* POLL, REPLY: master's transmit time, Unix ns;
+			      ADJUST: the t0 of the reading it comes from */
 	int64_t t1, t2;    /* REPLY: slave's receive and transmit times */
 	int64_t p1, p2;    /* REPLY: what the slave's clock still had to slew
 			      at t1 and t2, ns (its destination: t + p) */

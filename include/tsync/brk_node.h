@@ -89,6 +89,7 @@ struct brk_member {
 	int64_t rtt;       /* its round trip, ns */
 	int64_t adjust;    /* last adjustment sent, ns */
 	uint64_t nonce;    /* of its REPLYs this round, echoed in the ADJUST */
+	int read_poll;     /* the POLL of its best reading this round */
 	int resends;       /* of the current ADJUST */
 	int64_t resend_at; /* monotonic ns; BRK_NEVER */
 	uint64_t adjust_seq; /* round of the pending adjustment */
@@ -107,6 +108,8 @@ struct brk_master_seen {
 	uint64_t nonce;    /* the nonce of our REPLYs in that round */
 	bool applied;      /* its ADJUST of that round applied */
 	int64_t applied_adjust;
+	int n_polls;       /* its POLLs answered in that round: */
+	int64_t poll_t0[BRK_POLLS], poll_mono[BRK_POLLS]; /* their t0, our mono */
 };
 
 enum brk_action_kind {
@@ -195,9 +198,12 @@ struct brk_node {
 	 * (brk_node_set_pending): readings are of the clock's destination. */
 	int64_t pend_rx, pend_now;
 	int64_t poll_pend[BRK_POLLS]; /* pend_now at each POLL's t0 */
+	int64_t poll_mono[BRK_POLLS]; /* monotonic ns of each POLL */
 	/* Frequency learnt from successive adjustments (brk_node_set_freq). */
 	double freq_ppm;           /* the correction in force */
-	int64_t freq_last;         /* monotonic ns of the last adjustment */
+	int64_t freq_last;         /* monotonic ns of the reading behind the last
+				      adjustment */
+	int64_t freq_lag;          /* ns from that reading to the adjustment */
 	bool freq_have;            /* freq_last is set */
 	int freq_n;                /* estimates taken */
 	double freq_step;          /* the change made at the last adjustment, ppm */
@@ -231,14 +237,16 @@ void brk_node_set_pending(struct brk_node *nd, int64_t at_rx, int64_t at_now);
  * from which it learns. */
 void brk_node_set_freq(struct brk_node *nd, double ppm);
 /* The frequency learnt from an adjustment of our clock by adjust (ns) at
- * mono, the last one made at nd->freq_last: the clock ran adjust/dt off
- * the group; the first estimate is taken whole, later ones by half (the
- * APPLY then adds the change times 3I/10, what the old frequency drifted
- * since the readings). false
+ * mono, made of a reading taken at read (monotonic ns), the last one's at
+ * nd->freq_last: the clock ran adjust/dt off the group, dt between the
+ * readings; the first estimate is taken whole, later ones by half (the
+ * APPLY then adds the change times mono - read, what the old frequency
+ * drifted since the reading). false
  * (and nothing learnt) when off, following NTP, without a previous
  * adjustment, after a step, for an interval of less than half or more
  * than three rounds, or an estimate beyond BRK_FREQ_MAX. */
-bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t mono);
+bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t read,
+		    int64_t mono);
 /* A correction as applied: what is still being slewed plus adjust, of
  * which at most slew_max (>= 0) is slewed and the rest stepped. */
 void brk_split(int64_t pending, int64_t adjust, int64_t slew_max, int64_t *step, int64_t *slew);

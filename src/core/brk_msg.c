@@ -28,7 +28,7 @@
 /* Bodies start at BRK_HDR_LEN. */
 #define BODY_POLL 40 /* t0, interval, 28 zero bytes: a REPLY is no larger */
 #define BODY_REPLY 40
-#define BODY_ADJUST 8
+#define BODY_ADJUST 16 /* the adjustment, the t0 of the reading it comes from */
 #define BODY_ACK 8
 #define POLL_PAD 28
 
@@ -97,7 +97,11 @@ static void encode_body(const struct brk_msg *m, uint8_t *b)
 		put64(b + 24, (uint64_t)m->p1);
 		put64(b + 32, (uint64_t)m->p2);
 		break;
-	default: /* ADJUST, ACK */
+	case BRK_ADJUST:
+		put64(b, (uint64_t)m->adjust);
+		put64(b + 8, (uint64_t)m->t0);
+		break;
+	default: /* ACK */
 		put64(b, (uint64_t)m->adjust);
 		break;
 	}
@@ -152,6 +156,10 @@ static enum brk_msg_err decode_body(const uint8_t *b, struct brk_msg *m)
 		m->t2 = (int64_t)get64(b + 16);
 		m->p1 = (int64_t)get64(b + 24);
 		m->p2 = (int64_t)get64(b + 32);
+		return BRK_MSG_OK;
+	case BRK_ADJUST:
+		m->adjust = (int64_t)get64(b);
+		m->t0 = (int64_t)get64(b + 8);
 		return BRK_MSG_OK;
 	default:
 		m->adjust = (int64_t)get64(b);

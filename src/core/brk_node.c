@@ -103,11 +103,13 @@ static double clamp_ppm(double ppm)
 	return ppm > BRK_FREQ_MAX ? BRK_FREQ_MAX : ppm < -BRK_FREQ_MAX ? -BRK_FREQ_MAX : ppm;
 }
 
-bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t mono)
+bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t read,
+		    int64_t mono)
 {
-	int64_t dt = mono - nd->freq_last;
+	int64_t dt = read - nd->freq_last;
 	bool had = nd->freq_have;
-	nd->freq_last = mono;
+	nd->freq_last = read;
+	nd->freq_lag = mono - read;
 	nd->freq_have = true;
 	nd->freq_step = 0;
 	if (!nd->p.freq || nd->ntp_synced || !had || stepped || dt < nd->p.interval / 2 ||
@@ -125,19 +127,18 @@ bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t m
 	return true;
 }
 
-/* What the old frequency drifted between the readings (polls at 0 to
- * 2I/10) and the adjustment that changes it (at 4I/10), taken as 3I/10:
- * the adjustment made of those readings does not hold it, so it is added
- * when the frequency changes. */
+/* What the old frequency drifted between the reading and the adjustment
+ * that changes it (about 3I/10): the adjustment made of that reading does
+ * not hold it, so it is added when the frequency changes. */
 static int64_t freq_lag_fix(const struct brk_node *nd)
 {
-	return (int64_t)(nd->freq_step * 0.3 * (double)nd->p.interval / 1e6);
+	return (int64_t)(nd->freq_step * (double)nd->freq_lag / 1e6);
 }
 
 /* The APPLY of adjust to our clock, with what it is still slewing, and
  * the frequency it teaches. */
-static void push_apply(struct brk_node *nd, int64_t adjust, uint64_t from, int64_t mono,
-		       struct brk_actions *out)
+static void push_apply(struct brk_node *nd, int64_t adjust, uint64_t from, int64_t read,
+		       int64_t mono, struct brk_actions *out)
 {
 	struct brk_action *a = push(out, BRK_ACT_APPLY);
 	if (a == NULL)
@@ -145,7 +146,7 @@ static void push_apply(struct brk_node *nd, int64_t adjust, uint64_t from, int64
 	a->adjust = adjust;
 	int64_t st, sl;
 	brk_split(nd->pend_now, adjust, nd->p.step, &st, &sl);
-	a->set_freq = brk_learn_freq(nd, adjust, st != 0, mono);
+	a->set_freq = brk_learn_freq(nd, adjust, st != 0, read, mono);
 	a->freq_ppm = nd->freq_ppm;
 	brk_split(nd->pend_now, adjust + (a->set_freq ? freq_lag_fix(nd) : 0), nd->p.step,
 		  &a->step_ns, &a->slew_ns);
@@ -221,6 +222,11 @@ static void recv_poll(struct brk_node *nd, const struct brk_msg *m, const struct
 		slot->round = m->round;
 		slot->nonce = rand != 0 ? rand : 1;
 		slot->applied = false;
+		slot->n_polls = 0;
+	}
+	if (slot->n_polls < BRK_POLLS) {
+		slot->poll_t0[slot->n_polls] = m->t0;
+		slot->poll_mono[slot->n_polls++] = mono;
 	}
 	struct brk_action *a = send_msg(nd, out, BRK_REPLY, m->round);
 	if (a == NULL)
@@ -260,6 +266,17 @@ static void take_master(struct brk_node *nd, const struct brk_msg *m,
 	nd->master_priority = slot->priority;
 	if (nd->state != BRK_ST_SLAVE)
 		set_state(nd, BRK_ST_SLAVE, out);
+}
+
+/* When we answered the POLL whose reading an ADJUST comes from; unknown:
+ * 3I/10 before now, the middle of the polls. */
+static int64_t reading_mono(const struct brk_node *nd, const struct brk_master_seen *slot,
+			    int64_t t0, int64_t mono)
+{
+	for (int i = 0; i < slot->n_polls; i++)
+		if (slot->poll_t0[i] == t0)
+			return slot->poll_mono[i];
+	return mono - 3 * (nd->p.interval / 10);
 }
 
 static bool adjust_fresh(const struct brk_master_seen *slot, const struct brk_msg *m,
@@ -303,7 +320,7 @@ static void recv_adjust(struct brk_node *nd, const struct brk_msg *m, const stru
 	slot->applied_adjust = m->adjust;
 	nd->last_applied = m->adjust;
 	nd->count.applied++;
-	push_apply(nd, m->adjust, m->node, mono, out);
+	push_apply(nd, m->adjust, m->node, reading_mono(nd, slot, m->t0, mono), mono, out);
 	if (out->n > 0 && out->a[out->n - 1].kind == BRK_ACT_APPLY)
 		out->a[out->n - 1].msg = *m;
 	send_ack(nd, m, from, out);
@@ -428,6 +445,7 @@ static void recv_reply(struct brk_node *nd, const struct brk_msg *m, const struc
 		return;
 	mb->state = BRK_MB_SAMPLED;
 	mb->rtt = rtt;
+	mb->read_poll = t0_of_round(nd, m->t0);
 	/* Between destinations: each clock's reading plus what it still has
 	 * to slew then, so that a correction under way is not made twice. */
 	int64_t p0 = nd->poll_pend[t0_of_round(nd, m->t0)];
@@ -552,6 +570,7 @@ static void send_poll(struct brk_node *nd, int64_t now, int64_t mono, struct brk
 	a->msg.t0 = now;
 	a->msg.interval_ms = (uint32_t)(nd->p.interval / 1000000);
 	nd->poll_pend[nd->polls_done] = nd->pend_now;
+	nd->poll_mono[nd->polls_done] = mono;
 	nd->poll_t0[nd->polls_done++] = now;
 	nd->count.polls_sent++;
 }
@@ -564,6 +583,7 @@ static void send_adjust(struct brk_node *nd, struct brk_member *mb, struct brk_a
 		a->msg.to = mb->node;
 		a->msg.nonce = mb->nonce;
 		a->msg.adjust = mb->adjust;
+		a->msg.t0 = nd->poll_t0[mb->read_poll];
 	}
 }
 
@@ -607,6 +627,19 @@ static int64_t bounded_target(struct brk_node *nd, int64_t avg, int64_t mono)
 	return avg;
 }
 
+/* When the master's reading of the group was taken: the mean time of the
+ * POLLs whose readings made the average. */
+static int64_t master_reading(const struct brk_node *nd, struct brk_member *const *sampled, int n,
+			      int64_t mono)
+{
+	int64_t sum = 0;
+	if (n == 0)
+		return mono - 3 * (nd->p.interval / 10);
+	for (int i = 0; i < n; i++)
+		sum += nd->poll_mono[sampled[i]->read_poll] - nd->first_poll;
+	return nd->first_poll + sum / n;
+}
+
 static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *out)
 {
 	int64_t off[BRK_MAX_MEMBERS] = { 0 };
@@ -646,7 +679,7 @@ static void take_average(struct brk_node *nd, int64_t mono, struct brk_actions *
 	push(out, BRK_ACT_ROUND);
 	if (nd->last.self_applied) {
 		nd->last_applied = target;
-		push_apply(nd, target, nd->id, mono, out);
+		push_apply(nd, target, nd->id, master_reading(nd, sampled, n, mono), mono, out);
 	}
 }
 

@@ -22,6 +22,7 @@ static const struct brk_msg adjust_msg = {
 	.type = BRK_ADJUST, .priority = 7, .key_id = 9, .group = 0x42,
 	.node = 0x0102030405060708ULL, .to = 0x0a0b0c0d0e0f1011ULL, .seq = 42,
 	.round = 0x1122334455667788ULL, .nonce = 0xdeadbeefcafef00dULL, .adjust = -1500000000,
+	.t0 = 1795000000123456789LL,
 };
 
 /* 239.255.5.25 port 525. */
@@ -31,29 +32,29 @@ START_TEST(adjust_bytes_and_mac)
 {
 	/* Header, body and HMAC-SHA-256 over the group's address and port
 	 * and the message, as Python's hmac module computes them. */
-	static const uint8_t want[100] = {
+	static const uint8_t want[108] = {
 		0xc0, 0x42, 0x45, 0x52, 0x02, 0x03, 0x07, 0x00, 0x00, 0x00, 0x00, 0x09,
 		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x42, 0x01, 0x02, 0x03, 0x04,
 		0x05, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
 		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x11, 0x22, 0x33, 0x44,
 		0x55, 0x66, 0x77, 0x88, 0xde, 0xad, 0xbe, 0xef, 0xca, 0xfe, 0xf0, 0x0d,
-		0xff, 0xff, 0xff, 0xff, 0xa6, 0x97, 0xd1, 0x00, 0xb8, 0xac, 0xd8, 0x13,
-		0xeb, 0x80, 0x60, 0x32, 0x26, 0x08, 0x26, 0x91, 0x0e, 0xfd, 0x3e, 0xeb,
-		0xce, 0x1f, 0x5f, 0x5e, 0xca, 0x61, 0x7f, 0x4d, 0x85, 0x7d, 0x49, 0xe8,
-		0x1e, 0xf6, 0x7c, 0x56,
+		0xff, 0xff, 0xff, 0xff, 0xa6, 0x97, 0xd1, 0x00, 0x18, 0xe9, 0x1e, 0xfd,
+		0x63, 0x2f, 0x4d, 0x15, 0xf7, 0x79, 0x8a, 0x05, 0xa8, 0x98, 0x05, 0x1a,
+		0x4f, 0xa2, 0xe2, 0x33, 0x8c, 0xc1, 0xb8, 0xb5, 0x26, 0x52, 0x84, 0xbf,
+		0x4a, 0x68, 0x39, 0xd8, 0xaa, 0x4a, 0xae, 0x68, 0x00, 0xe1, 0x41, 0x86,
 	};
 	uint8_t buf[BRK_MSG_MAX];
-	ck_assert_int_eq(brk_msg_encode(&adjust_msg, &key1, &bind1, buf, sizeof(buf)), 100);
+	ck_assert_int_eq(brk_msg_encode(&adjust_msg, &key1, &bind1, buf, sizeof(buf)), 108);
 	ck_assert_mem_eq(buf, want, sizeof(want));
-	ck_assert(brk_msg_verify(buf, 100, &key1, &bind1));
+	ck_assert(brk_msg_verify(buf, 108, &key1, &bind1));
 	/* The same bytes in another group (address or port): refused. */
 	struct brk_bind other = bind1;
 	other.port = 526;
-	ck_assert(!brk_msg_verify(buf, 100, &key1, &other));
+	ck_assert(!brk_msg_verify(buf, 108, &key1, &other));
 	other = bind1;
 	other.addr[3] = 26;
-	ck_assert(!brk_msg_verify(buf, 100, &key1, &other));
-	ck_assert(!brk_msg_verify(buf, 100, &key1, NULL));
+	ck_assert(!brk_msg_verify(buf, 108, &key1, &other));
+	ck_assert(!brk_msg_verify(buf, 108, &key1, NULL));
 }
 END_TEST
 
@@ -61,7 +62,7 @@ START_TEST(sizes)
 {
 	ck_assert_uint_eq(brk_msg_len(BRK_POLL), 132);
 	ck_assert_uint_eq(brk_msg_len(BRK_REPLY), 132);
-	ck_assert_uint_eq(brk_msg_len(BRK_ADJUST), 100);
+	ck_assert_uint_eq(brk_msg_len(BRK_ADJUST), 108);
 	ck_assert_uint_eq(brk_msg_len(BRK_ACK), 100);
 	ck_assert_uint_eq(brk_msg_len(0), 0);
 	ck_assert_uint_eq(brk_msg_len(5), 0);
@@ -96,6 +97,7 @@ START_TEST(every_type_round_trips)
 	m = adjust_msg;
 	m.type = BRK_ACK;
 	m.adjust = INT64_MIN;
+	m.t0 = 0; /* an ACK carries no t0 */
 	round_trip(&m);
 }
 END_TEST
@@ -134,7 +136,7 @@ START_TEST(auth_none)
 	struct brk_msg m = adjust_msg;
 	m.key_id = 0;
 	int n = brk_msg_encode(&m, NULL, NULL, buf, sizeof(buf));
-	ck_assert_int_eq(n, 100);
+	ck_assert_int_eq(n, 108);
 	ck_assert_mem_eq(buf + n - BRK_MAC_LEN, zero, BRK_MAC_LEN);
 	ck_assert(brk_msg_verify(buf, (size_t)n, NULL, NULL));
 	ck_assert(!brk_msg_verify(buf, (size_t)n, &key1, NULL));
