@@ -902,7 +902,10 @@ static int brk_value(struct parser *p, const struct line *l, enum brk_sub sub)
 	case BRK_SUB_MISSES: rc = int_arg(p, what, val, 1, 1000, &v); b->misses = (int)v; break;
 	case BRK_SUB_ELECTION: rc = int_arg(p, what, val, 1, 1000, &v); b->election = (int)v; break;
 	case BRK_SUB_KEY: rc = int_arg(p, what, val, 1, 4294967295L, &v); b->key_id = (uint32_t)v; break;
-	case BRK_SUB_GROUPID: rc = int_arg(p, what, val, 0, 4294967295L, &v); b->group_id = (uint64_t)v; break;
+	case BRK_SUB_GROUPID:
+		rc = int_arg(p, what, val, 0, 4294967295L, &v);
+		b->group_id = (uint64_t)v;
+		break;
 	case BRK_SUB_MAXDRIFT:
 		rc = int_arg(p, what, val, 0, 100000, &v);
 		b->maxdrift_ppm = (double)v;

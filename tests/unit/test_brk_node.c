@@ -224,30 +224,36 @@ START_TEST(split_steps_only_the_excess)
 }
 END_TEST
 
+/* An adjustment applied at `at`, of a reading 0.3 s before. */
+static bool learn(int64_t adjust, bool stepped, int64_t at)
+{
+	return brk_learn_freq(&nd, adjust, stepped, at - 3 * S / 10, at);
+}
+
 /* 1 s rounds: adjustments of -50 us a second mean a clock 50 ppm fast. */
 START_TEST(frequency_learnt)
 {
 	nd.p.freq = true;
 	brk_node_set_freq(&nd, 3.0);
-	ck_assert(!brk_learn_freq(&nd, 2 * S, true, 10 * S - 3 * S / 10, 10 * S)); /* the first: nothing to go on */
-	ck_assert(!brk_learn_freq(&nd, -50000, false, 10 * S + S / 4 - 3 * S / 10, 10 * S + S / 4)); /* too soon */
-	ck_assert(brk_learn_freq(&nd, -50000, false, 11 * S + S / 4 - 3 * S / 10, 11 * S + S / 4));
+	ck_assert(!learn(2 * S, true, 10 * S)); /* the first: nothing to go on */
+	ck_assert(!learn(-50000, false, 10 * S + S / 4)); /* too soon */
+	ck_assert(learn(-50000, false, 11 * S + S / 4));
 	ck_assert_double_eq_tol(nd.freq_ppm, 3.0 - 50.0, 1e-9); /* the first taken whole */
-	ck_assert(brk_learn_freq(&nd, 10000, false, 13 * S + S / 4 - 3 * S / 10, 13 * S + S / 4)); /* +5 ppm over 2 s */
+	ck_assert(learn(10000, false, 13 * S + S / 4)); /* +5 ppm over 2 s */
 	ck_assert_double_eq_tol(nd.freq_ppm, -47.0 + 2.5, 1e-9); /* then by half */
-	ck_assert(!brk_learn_freq(&nd, 10000, false, 17 * S + S / 4 - 3 * S / 10, 17 * S + S / 4)); /* over 3 rounds */
-	ck_assert(!brk_learn_freq(&nd, S, false, 18 * S + S / 4 - 3 * S / 10, 18 * S + S / 4)); /* 1e6 ppm: not a drift */
-	ck_assert(!brk_learn_freq(&nd, 10000, true, 19 * S + S / 4 - 3 * S / 10, 19 * S + S / 4)); /* a step */
+	ck_assert(!learn(10000, false, 17 * S + S / 4)); /* over 3 rounds */
+	ck_assert(!learn(S, false, 18 * S + S / 4)); /* 1e6 ppm: not a drift */
+	ck_assert(!learn(10000, true, 19 * S + S / 4)); /* a step */
 	brk_node_set_ntp_synced(&nd, true);
-	ck_assert(!brk_learn_freq(&nd, 10000, false, 20 * S + S / 4 - 3 * S / 10, 20 * S + S / 4)); /* NTP steers it */
+	ck_assert(!learn(10000, false, 20 * S + S / 4)); /* NTP steers it */
 	brk_node_set_ntp_synced(&nd, false);
 	nd.p.freq = false;
-	ck_assert(!brk_learn_freq(&nd, 10000, false, 21 * S + S / 4 - 3 * S / 10, 21 * S + S / 4)); /* off */
+	ck_assert(!learn(10000, false, 21 * S + S / 4)); /* off */
 	ck_assert_double_eq_tol(nd.freq_ppm, -44.5, 1e-9);
 	/* The kernel's bound. */
 	nd.p.freq = true;
 	brk_node_set_freq(&nd, -480.0);
-	ck_assert(brk_learn_freq(&nd, -400000, false, 22 * S + S / 4 - 3 * S / 10, 22 * S + S / 4));
+	ck_assert(learn(-400000, false, 22 * S + S / 4));
 	ck_assert_double_eq_tol(nd.freq_ppm, -BRK_FREQ_MAX, 1e-9);
 }
 END_TEST
