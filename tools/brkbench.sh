@@ -12,7 +12,7 @@ usage: tools/brkbench.sh [-n "SIZES"] [-r ROUNDS] [-w WARMUP] [-i SECONDS] [-S S
   -r ROUNDS   rounds measured per size (default 20)
   -w WARMUP   rounds before those (default 3)
   -i SECONDS  the master's round interval (default 1)
-  -S SECONDS  berkeley step: larger adjustments step, smaller slew at 500 ppm (default 0.001)
+  -S SECONDS  berkeley step: the most of a correction slewed (at maxslew), the rest stepped (default 0.001)
   -o MS       the slaves' initial offsets, uniform in +-MS (default 100)
   -d PPM      their drifts, uniform in +-PPM (default 50)
   -v          brkbench's line per round, on stderr

@@ -40,11 +40,20 @@ struct brk_params {
 	int64_t interval;     /* ns between rounds */
 	int64_t tolerance;    /* ns: the fault-tolerant average's window */
 	int64_t maxrtt;       /* ns: readings with a longer round trip are dropped */
-	int64_t step;         /* ns: adjustments larger than this are steps */
+	int64_t step;         /* ns: the most of a correction that is slewed (the
+				 daemon's: what maxslew slews in half an interval,
+				 at most `berkeley step`); the rest is stepped */
 	int misses;           /* rounds a member may miss before it is dropped */
 	int election;         /* intervals without a POLL before an election */
 	uint32_t key_id;      /* 0: auth none */
+	uint64_t group_id;    /* in every message, under the MAC */
+	bool freq;            /* learn and correct our frequency (`berkeley frequency`) */
+	double maxdrift_ppm;  /* how fast the average may move a free-running
+				 master's clock (and so the group); 0: no bound */
 };
+
+/* The frequency correction a node may set, ppm: the kernel's bound. */
+#define BRK_FREQ_MAX 500.0
 
 /* Why a message was not taken (counted; see brk_drop_name). */
 enum brk_drop {
@@ -56,6 +65,13 @@ enum brk_drop {
 	BRK_DROP_UNEXPECTED,  /* a message our state does not take (a REPLY to a slave) */
 	BRK_DROP_FULL,        /* a new member when BRK_MAX_MEMBERS are known */
 	BRK_DROP_RANGE,       /* timestamps out of range */
+	BRK_DROP_GROUP,       /* another group id */
+	BRK_DROP_RECIPIENT,   /* addressed to another node (or a POLL to one) */
+	BRK_DROP_STALE,       /* an ADJUST that does not echo the nonce of our
+				 REPLY to that master in that round, from where
+				 we sent it: a recording, or for another */
+	BRK_DROP_ADDRESS,     /* a second node id from a member's address and port
+				 in the same round */
 	BRK_DROP_N
 };
 
@@ -72,20 +88,34 @@ struct brk_member {
 	int64_t offset;    /* best reading this round: slave - master, ns */
 	int64_t rtt;       /* its round trip, ns */
 	int64_t adjust;    /* last adjustment sent, ns */
+	uint64_t nonce;    /* of its REPLYs this round, echoed in the ADJUST */
+	int read_poll;     /* the POLL of its best reading this round */
 	int resends;       /* of the current ADJUST */
 	int64_t resend_at; /* monotonic ns; BRK_NEVER */
 	uint64_t adjust_seq; /* round of the pending adjustment */
 };
 
+/* A master whose POLL we answered: its counter and the challenge our
+ * REPLY put to it. Only its ADJUST echoing the nonce, for that round and
+ * from that address, proves that it is alive; only then do we follow it. */
 struct brk_master_seen {
 	uint64_t node;
 	uint64_t last_seq;
 	int64_t heard;     /* monotonic ns of the last valid message */
+	struct brk_addr addr; /* where its POLL came from */
+	uint8_t priority;
+	uint64_t round;    /* the round we answered */
+	uint64_t nonce;    /* the nonce of our REPLYs in that round */
+	bool applied;      /* its ADJUST of that round applied */
+	int64_t applied_adjust;
+	int n_polls;       /* its POLLs answered in that round: */
+	int64_t poll_t0[BRK_POLLS], poll_mono[BRK_POLLS]; /* their t0, our mono */
 };
 
 enum brk_action_kind {
 	BRK_ACT_SEND,     /* msg to the group (to_group) or to `to` */
-	BRK_ACT_APPLY,    /* change our clock by `adjust` (step: above params.step) */
+	BRK_ACT_APPLY,    /* change our clock by `adjust`: step it by `step_ns`, then
+			     slew `slew_ns` (what was still being slewed included) */
 	BRK_ACT_ROUND,    /* a round's average was taken: see node->last */
 	BRK_ACT_STATE,    /* our state changed to node->state */
 	BRK_ACT_DROPPED,  /* member `node_id` was dropped after missed rounds */
@@ -99,7 +129,10 @@ struct brk_action {
 	bool to_group;
 	struct brk_addr to;
 	int64_t adjust;
-	bool step;
+	bool step;        /* step_ns != 0 */
+	int64_t step_ns, slew_ns;
+	bool set_freq;    /* APPLY: also set the clock's frequency to freq_ppm */
+	double freq_ppm;
 	uint64_t node_id;
 };
 
@@ -116,6 +149,8 @@ struct brk_round_summary {
 	int n_sampled;
 	bool self_applied; /* the master moved its own clock by avg */
 	int64_t adjusted_after; /* ns from the first POLL to the ADJUSTs */
+	int64_t target;    /* where the clocks were brought: avg, 0 (NTP), or
+			      avg held back by maxdrift */
 	int64_t acked_after; /* ns from the first POLL to the last ACK; 0 until all */
 };
 
@@ -123,6 +158,11 @@ struct brk_counters {
 	uint64_t drop[BRK_DROP_N];
 	uint64_t polls_sent, replies, adjusts_sent, resends, acks, applied;
 	uint64_t rounds, elections, stepdowns;
+	uint64_t challenges; /* POLLs of a master we do not (yet) follow, answered:
+				followed only once its ADJUST proves it alive */
+	uint64_t bounded;    /* rounds whose average maxdrift held back */
+	uint64_t evicted;    /* silent or unacknowledging members dropped to make
+				room for a new one */
 };
 
 struct brk_node {
@@ -134,7 +174,8 @@ struct brk_node {
 	uint64_t master;           /* 0: none */
 	struct brk_addr master_addr;
 	uint8_t master_priority;
-	int64_t last_poll;         /* monotonic ns of the last POLL taken */
+	int64_t last_poll;         /* monotonic ns of the last proof that our
+				      master is alive (its ADJUST echoing our nonce) */
 	int64_t elect_at;          /* monotonic ns at which an election ends */
 	uint64_t answered;         /* round id of the last POLL answered */
 	bool applied;              /* ADJUST of `answered` applied */
@@ -147,11 +188,25 @@ struct brk_node {
 	int polls_done;
 	int64_t poll_t0[BRK_POLLS];
 	int64_t first_poll;        /* monotonic ns of the round's first POLL */
+	int64_t last_average;      /* monotonic ns of the last average; 0: none */
 	int n_pending;             /* the round's ADJUSTs not yet acknowledged */
 	bool adjusted;             /* the round's ADJUSTs went out */
 	struct brk_member member[BRK_MAX_MEMBERS];
 	int n_members;
 	bool ntp_synced;           /* an NTP source steers our clock: never apply avg */
+	/* What our clock still has to slew, at the event's arrival and now
+	 * (brk_node_set_pending): readings are of the clock's destination. */
+	int64_t pend_rx, pend_now;
+	int64_t poll_pend[BRK_POLLS]; /* pend_now at each POLL's t0 */
+	int64_t poll_mono[BRK_POLLS]; /* monotonic ns of each POLL */
+	/* Frequency learnt from successive adjustments (brk_node_set_freq). */
+	double freq_ppm;           /* the correction in force */
+	int64_t freq_last;         /* monotonic ns of the reading behind the last
+				      adjustment */
+	int64_t freq_lag;          /* ns from that reading to the adjustment */
+	bool freq_have;            /* freq_last is set */
+	int freq_n;                /* estimates taken */
+	double freq_step;          /* the change made at the last adjustment, ppm */
 	struct brk_round_summary last;
 	struct brk_counters count;
 };
@@ -173,6 +228,28 @@ int64_t brk_node_next_wake(const struct brk_node *nd);
  * clock follows NTP alone and is the group's reference: every slave is
  * brought to it (adjustment = -offset), the average is only reported. */
 void brk_node_set_ntp_synced(struct brk_node *nd, bool synced);
+/* What the clock still has to slew (ns, signed) at the next event's
+ * arrival (rx) and now; 0 and 0 for a clock that does not slew. A REPLY
+ * carries them, so that the master reads where the slave's clock is
+ * going, not where it is; a master adds its own likewise. */
+void brk_node_set_pending(struct brk_node *nd, int64_t at_rx, int64_t at_now);
+/* The clock's frequency correction in force (ppm) when the node starts,
+ * from which it learns. */
+void brk_node_set_freq(struct brk_node *nd, double ppm);
+/* The frequency learnt from an adjustment of our clock by adjust (ns) at
+ * mono, made of a reading taken at read (monotonic ns), the last one's at
+ * nd->freq_last: the clock ran adjust/dt off the group, dt between the
+ * readings; the first estimate is taken whole, later ones by half (the
+ * APPLY then adds the change times mono - read, what the old frequency
+ * drifted since the reading). false
+ * (and nothing learnt) when off, following NTP, without a previous
+ * adjustment, after a step, for an interval of less than half or more
+ * than three rounds, or an estimate beyond BRK_FREQ_MAX. */
+bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t read,
+		    int64_t mono);
+/* A correction as applied: what is still being slewed plus adjust, of
+ * which at most slew_max (>= 0) is slewed and the rest stepped. */
+void brk_split(int64_t pending, int64_t adjust, int64_t slew_max, int64_t *step, int64_t *slew);
 /* Whether a is a better master than b: higher priority, then lower id. */
 bool brk_better_master(uint8_t prio_a, uint64_t id_a, uint8_t prio_b, uint64_t id_b);
 

@@ -14,7 +14,7 @@
 /* Room for the JSON of a full group. */
 #define BRK_STATUS_MAX (1024 + BRK_MAX_MEMBERS * 256)
 /* On the control socket: a fixed part and one fixed-size entry a member. */
-#define BRK_STATUS_WIRE_FIXED 216
+#define BRK_STATUS_WIRE_FIXED 272
 #define BRK_STATUS_WIRE_MEMBER 60
 #define BRK_STATUS_WIRE_MAX (BRK_STATUS_WIRE_FIXED + BRK_MAX_MEMBERS * BRK_STATUS_WIRE_MEMBER)
 

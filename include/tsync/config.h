@@ -79,6 +79,9 @@ struct cfg_berkeley {
 	int misses;            /* rounds missed before a member is dropped */
 	int election;          /* intervals without a POLL before an election */
 	uint32_t key_id;       /* 0: none given */
+	uint64_t group_id;     /* `berkeley groupid`, in every message; 0 default */
+	int frequency;         /* `berkeley frequency on|off`: learn it (default on) */
+	double maxdrift_ppm;   /* `berkeley maxdrift`: the average's speed bound; 0 none */
 	int auth_none;         /* `berkeley auth none` given */
 };
 

@@ -18,15 +18,19 @@
 #define OFF_PRIORITY 6
 #define OFF_RESERVED 7
 #define OFF_KEY 8
-#define OFF_NODE 12
-#define OFF_SEQ 20
-#define OFF_ROUND 28
+#define OFF_GROUP 12
+#define OFF_NODE 20
+#define OFF_TO 28
+#define OFF_SEQ 36
+#define OFF_ROUND 44
+#define OFF_NONCE 52
+#define BIND_LEN 18
 /* Bodies start at BRK_HDR_LEN. */
-#define BODY_POLL 24 /* t0, interval, 12 zero bytes: a REPLY is no larger */
-#define BODY_REPLY 24
-#define BODY_ADJUST 8
+#define BODY_POLL 40 /* t0, interval, 28 zero bytes: a REPLY is no larger */
+#define BODY_REPLY 40
+#define BODY_ADJUST 16 /* the adjustment, the t0 of the reading it comes from */
 #define BODY_ACK 8
-#define POLL_PAD 12
+#define POLL_PAD 28
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -61,10 +65,18 @@ size_t brk_msg_len(uint8_t type)
 	return BRK_HDR_LEN + body[type] + BRK_MAC_LEN;
 }
 
-static void mac(const uint8_t *buf, size_t n, const struct brk_key *key, uint8_t out[BRK_MAC_LEN])
+static void mac(const uint8_t *buf, size_t n, const struct brk_key *key,
+		const struct brk_bind *bind, uint8_t out[BRK_MAC_LEN])
 {
 	struct hmac_sha256_ctx ctx;
+	uint8_t pre[BIND_LEN] = { 0 };
+	if (bind != NULL) {
+		memcpy(pre, bind->addr, 16);
+		pre[16] = (uint8_t)(bind->port >> 8);
+		pre[17] = (uint8_t)bind->port;
+	}
 	hmac_sha256_set_key(&ctx, key->len, key->secret);
+	hmac_sha256_update(&ctx, BIND_LEN, pre);
 	hmac_sha256_update(&ctx, n, buf);
 	hmac_sha256_digest(&ctx, BRK_MAC_LEN, out);
 	memset(&ctx, 0, sizeof(ctx)); /* it holds the key's pads */
@@ -82,14 +94,21 @@ static void encode_body(const struct brk_msg *m, uint8_t *b)
 		put64(b, (uint64_t)m->t0);
 		put64(b + 8, (uint64_t)m->t1);
 		put64(b + 16, (uint64_t)m->t2);
+		put64(b + 24, (uint64_t)m->p1);
+		put64(b + 32, (uint64_t)m->p2);
 		break;
-	default: /* ADJUST, ACK */
+	case BRK_ADJUST:
+		put64(b, (uint64_t)m->adjust);
+		put64(b + 8, (uint64_t)m->t0);
+		break;
+	default: /* ACK */
 		put64(b, (uint64_t)m->adjust);
 		break;
 	}
 }
 
-int brk_msg_encode(const struct brk_msg *m, const struct brk_key *key, uint8_t *buf, size_t cap)
+int brk_msg_encode(const struct brk_msg *m, const struct brk_key *key, const struct brk_bind *bind,
+		   uint8_t *buf, size_t cap)
 {
 	size_t len = brk_msg_len(m->type);
 	if (len == 0 || (key ? key->id != m->key_id : m->key_id != 0))
@@ -102,12 +121,15 @@ int brk_msg_encode(const struct brk_msg *m, const struct brk_key *key, uint8_t *
 	buf[OFF_PRIORITY] = m->priority;
 	buf[OFF_RESERVED] = 0;
 	put32(buf + OFF_KEY, m->key_id);
+	put64(buf + OFF_GROUP, m->group);
 	put64(buf + OFF_NODE, m->node);
+	put64(buf + OFF_TO, m->to);
 	put64(buf + OFF_SEQ, m->seq);
 	put64(buf + OFF_ROUND, m->round);
+	put64(buf + OFF_NONCE, m->nonce);
 	encode_body(m, buf + BRK_HDR_LEN);
 	if (key != NULL)
-		mac(buf, len - BRK_MAC_LEN, key, buf + len - BRK_MAC_LEN);
+		mac(buf, len - BRK_MAC_LEN, key, bind, buf + len - BRK_MAC_LEN);
 	else
 		memset(buf + len - BRK_MAC_LEN, 0, BRK_MAC_LEN);
 	return (int)len;
@@ -132,6 +154,12 @@ static enum brk_msg_err decode_body(const uint8_t *b, struct brk_msg *m)
 		m->t0 = (int64_t)get64(b);
 		m->t1 = (int64_t)get64(b + 8);
 		m->t2 = (int64_t)get64(b + 16);
+		m->p1 = (int64_t)get64(b + 24);
+		m->p2 = (int64_t)get64(b + 32);
+		return BRK_MSG_OK;
+	case BRK_ADJUST:
+		m->adjust = (int64_t)get64(b);
+		m->t0 = (int64_t)get64(b + 8);
 		return BRK_MSG_OK;
 	default:
 		m->adjust = (int64_t)get64(b);
@@ -141,12 +169,14 @@ static enum brk_msg_err decode_body(const uint8_t *b, struct brk_msg *m)
 
 enum brk_msg_err brk_msg_decode(const uint8_t *buf, size_t len, struct brk_msg *m)
 {
-	if (len < BRK_HDR_LEN)
+	if (len < OFF_VERSION + 1)
 		return BRK_MSG_LENGTH;
 	if (get32(buf + OFF_MAGIC) != BRK_MAGIC)
 		return BRK_MSG_MAGIC;
 	if (buf[OFF_VERSION] != BRK_VERSION)
 		return BRK_MSG_VERSION;
+	if (len < BRK_HDR_LEN)
+		return BRK_MSG_LENGTH;
 	size_t want = brk_msg_len(buf[OFF_TYPE]);
 	if (want == 0)
 		return BRK_MSG_TYPE;
@@ -158,14 +188,18 @@ enum brk_msg_err brk_msg_decode(const uint8_t *buf, size_t len, struct brk_msg *
 		.type = buf[OFF_TYPE],
 		.priority = buf[OFF_PRIORITY],
 		.key_id = get32(buf + OFF_KEY),
+		.group = get64(buf + OFF_GROUP),
 		.node = get64(buf + OFF_NODE),
+		.to = get64(buf + OFF_TO),
 		.seq = get64(buf + OFF_SEQ),
 		.round = get64(buf + OFF_ROUND),
+		.nonce = get64(buf + OFF_NONCE),
 	};
 	return decode_body(buf + BRK_HDR_LEN, m);
 }
 
-bool brk_msg_verify(const uint8_t *buf, size_t len, const struct brk_key *key)
+bool brk_msg_verify(const uint8_t *buf, size_t len, const struct brk_key *key,
+		    const struct brk_bind *bind)
 {
 	uint8_t want[BRK_MAC_LEN];
 	if (len < BRK_HDR_LEN + BRK_MAC_LEN)
@@ -175,7 +209,7 @@ bool brk_msg_verify(const uint8_t *buf, size_t len, const struct brk_key *key)
 		return get32(buf + OFF_KEY) == 0 && all_zero(got, BRK_MAC_LEN);
 	if (get32(buf + OFF_KEY) != key->id)
 		return false;
-	mac(buf, len - BRK_MAC_LEN, key, want);
+	mac(buf, len - BRK_MAC_LEN, key, bind, want);
 	return memeql_sec(want, got, BRK_MAC_LEN) != 0;
 }
 

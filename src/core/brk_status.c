@@ -137,8 +137,10 @@ static void json_counters(struct out *o, const struct brk_counters *c)
 	put(o, "\"counters\":{\"polls_sent\":%" PRIu64 ",\"replies\":%" PRIu64
 	    ",\"adjusts_sent\":%" PRIu64 ",\"resends\":%" PRIu64 ",\"acks\":%" PRIu64
 	    ",\"applied\":%" PRIu64 ",\"rounds\":%" PRIu64 ",\"elections\":%" PRIu64
-	    ",\"stepdowns\":%" PRIu64, c->polls_sent, c->replies, c->adjusts_sent, c->resends,
-	    c->acks, c->applied, c->rounds, c->elections, c->stepdowns);
+	    ",\"stepdowns\":%" PRIu64 ",\"challenges\":%" PRIu64 ",\"bounded\":%" PRIu64
+	    ",\"evicted\":%" PRIu64, c->polls_sent, c->replies, c->adjusts_sent, c->resends,
+	    c->acks, c->applied, c->rounds, c->elections, c->stepdowns, c->challenges,
+	    c->bounded, c->evicted);
 	for (int d = 0; d < BRK_DROP_N; d++)
 		put(o, ",\"drop_%s\":%" PRIu64, brk_drop_name((enum brk_drop)d), c->drop[d]);
 	put(o, "}");
@@ -234,11 +236,12 @@ static void r_addr(struct wire *c, struct brk_addr *a)
 static uint64_t *counter(struct brk_counters *k, int i)
 {
 	uint64_t *rest[] = { &k->polls_sent, &k->replies, &k->adjusts_sent, &k->resends,
-			     &k->acks, &k->applied, &k->rounds, &k->elections, &k->stepdowns };
+			     &k->acks, &k->applied, &k->rounds, &k->elections, &k->stepdowns,
+			     &k->challenges, &k->bounded, &k->evicted };
 	return i < BRK_DROP_N ? &k->drop[i] : rest[i - BRK_DROP_N];
 }
 
-#define N_COUNTERS (BRK_DROP_N + 9)
+#define N_COUNTERS (BRK_DROP_N + 12)
 
 static void w_member(struct wire *c, const struct brk_status_member *m)
 {

@@ -653,9 +653,11 @@ static void berkeley_defaults(struct cfg_berkeley *b)
 	b->interval = 10000 * MS;
 	b->tolerance = 50 * MS;
 	b->maxrtt = 50 * MS;
-	b->step = 128 * MS;
+	b->step = 1000000 * NS_PER_S; /* no bound but maxslew's */
 	b->misses = 3;
 	b->election = 3;
+	b->frequency = 1;
+	b->maxdrift_ppm = 100;
 }
 
 static int brk_role_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
@@ -835,6 +837,9 @@ static const struct directive directives[] = {
 	BRK("misses", INT(CONF, berkeley.misses, 1, 1000)),
 	BRK("election", INT(CONF, berkeley.election, 1, 1000)),
 	BRK("key", INT(CONF, berkeley.key_id, 1, UINT32_MAX)),
+	BRK("groupid", INT(CONF, berkeley.group_id, 0, UINT32_MAX)),
+	BRK("frequency", ONOFF(CONF, berkeley.frequency)),
+	BRK("maxdrift", PPM(CONF, berkeley.maxdrift_ppm, 0, 100000 * PPM_UNITS, "0..100000 ppm")),
 	{ "berkeley auth", .once = "auth", ARG(CUSTOM(brk_auth, 1), .missing = BRK_AUTH_ONLY) },
 };
 

@@ -83,7 +83,7 @@ static void send_action(struct berkeley *b, const struct brk_action *a)
 {
 	uint8_t buf[BRK_MSG_MAX];
 	struct sockaddr_storage to;
-	int len = brk_msg_encode(&a->msg, b->key, buf, sizeof(buf));
+	int len = brk_msg_encode(&a->msg, b->key, &b->bind, buf, sizeof(buf));
 	if (len < 0) {
 		b->stats.send_error++;
 		return;
@@ -96,34 +96,68 @@ static void send_action(struct berkeley *b, const struct brk_action *a)
 		b->stats.send_error++;
 }
 
+/* Step what cannot be slewed within the round, then slew the rest at
+ * maxslew: the slew replaces the one under way, whose remainder the
+ * node counted in (brk_split). */
 static void apply_action(struct berkeley *b, const struct brk_action *a)
 {
-	char s1[32], s2[32];
-	int err = a->step ? clk_step(b->clock, a->adjust) : clk_slew(b->clock, a->adjust);
+	char s1[32], s2[32], s3[32];
+	int err = a->step_ns != 0 ? clk_step(b->clock, a->step_ns) : 0;
+	if (err == 0)
+		err = clk_slew_at(b->clock, a->slew_ns, b->maxslew_ppm);
+	if (err == 0 && a->set_freq)
+		err = clk_set_freq(b->clock, a->freq_ppm);
 	if (err < 0) {
 		b->stats.clock_error++;
-		log_warn("berkeley: cannot %s the %s clock by %s s: %s", a->step ? "step" : "slew",
-			 clk_name(b->clock), secs(s1, a->adjust), strerror(-err));
+		log_warn("berkeley: cannot adjust the %s clock by %s s: %s", clk_name(b->clock),
+			 secs(s1, a->adjust), strerror(-err));
 		return;
 	}
+	if (a->set_freq)
+		log_info("berkeley: frequency correction %+.3f ppm, learnt from the adjustments",
+			 a->freq_ppm);
 	if (a->node_id == b->node->id)
 		log_info("berkeley: master adjusted itself by %s s (%s) in round %016" PRIx64
-			 "; clock offset %s s", secs(s1, a->adjust), a->step ? "step" : "slew",
-			 b->node->last.round, secs(s2, clock_offset(b)));
+			 "; clock offset %s s, slewing %s s", secs(s1, a->adjust),
+			 a->step ? "step" : "slew", b->node->last.round, secs(s2, clock_offset(b)),
+			 secs(s3, a->slew_ns));
 	else
 		log_info("berkeley: adjusted by %s s (%s) in round %016" PRIx64 " from master %016"
-			 PRIx64 "; clock offset %s s", secs(s1, a->adjust), a->step ? "step" : "slew",
-			 a->msg.round, a->node_id, secs(s2, clock_offset(b)));
+			 PRIx64 "; clock offset %s s, slewing %s s", secs(s1, a->adjust),
+			 a->step ? "step" : "slew", a->msg.round, a->node_id,
+			 secs(s2, clock_offset(b)), secs(s3, a->slew_ns));
+}
+
+/* What the clock still has to slew now, and at t (earlier, on its time
+ * scale): the slew ran at its rate in between. */
+static void pending(struct berkeley *b, int64_t t, int64_t now, int64_t *at_t, int64_t *at_now)
+{
+	struct clk_status st;
+	*at_t = *at_now = 0;
+	if (clk_status(b->clock, &st) < 0 || st.slew_remaining == 0)
+		return;
+	*at_now = st.slew_remaining;
+	*at_t = st.slew_remaining + (int64_t)(st.slew_ppm * 1e-6 * (double)(now - t));
+}
+
+static void set_pending(struct berkeley *b, int64_t rx, int64_t now)
+{
+	int64_t at_rx, at_now;
+	pending(b, rx, now, &at_rx, &at_now);
+	brk_node_set_pending(b->node, at_rx, at_now);
 }
 
 static void log_round(struct berkeley *b)
 {
 	const struct brk_round_summary *r = &b->node->last;
 	char s1[32], s2[32], s3[32], addr[BRK_ADDR_STRLEN];
-	log_info("berkeley: round %" PRIu64 " id %016" PRIx64 ": average %s s of %d/%d clocks%s%s",
+	char held[64] = "";
+	if (!b->node->ntp_synced && r->target != r->avg.avg)
+		snprintf(held, sizeof(held), ", held to %s s by maxdrift", secs(s2, r->target));
+	log_info("berkeley: round %" PRIu64 " id %016" PRIx64 ": average %s s of %d/%d clocks%s%s%s",
 		 r->number, r->round, secs(s1, r->avg.avg), r->avg.n_in, r->n_sampled + 1,
 		 r->avg.master_in ? " (master in)" : " (master out)",
-		 b->node->ntp_synced ? ", master follows NTP" : "");
+		 b->node->ntp_synced ? ", master follows NTP" : "", held);
 	for (int i = 0; i < b->node->n_members; i++) {
 		const struct brk_member *m = &b->node->member[i];
 		log_info("berkeley: round %" PRIu64 " member %016" PRIx64 " %s offset %s s rtt %s s "
@@ -195,20 +229,10 @@ static void on_timer(uv_timer_t *t)
 		arm_timer(b);
 		return;
 	}
+	set_pending(b, now, now);
 	brk_node_timer(b->node, now, mono_ns(), random64(), b->acts);
 	run_actions(b);
 	arm_timer(b);
-}
-
-/* The test hook: drop a share of REPLY and ACK datagrams as if lost. */
-static bool hook_drops(struct berkeley *b, uint8_t type)
-{
-	if (b->drop_percent == 0 || (type != BRK_REPLY && type != BRK_ACK))
-		return false;
-	b->rng ^= b->rng << 13;
-	b->rng ^= b->rng >> 7;
-	b->rng ^= b->rng << 17;
-	return b->rng % 100 < b->drop_percent;
 }
 
 /* Framing and authentication; false (counted) when m must be dropped. */
@@ -225,7 +249,7 @@ static bool authentic(struct berkeley *b, const uint8_t *data, size_t len, struc
 		log_debug("berkeley: dropped a %s under key %" PRIu32, brk_type_name(m->type), m->key_id);
 		return false;
 	}
-	if (!brk_msg_verify(data, len, b->key)) {
+	if (!brk_msg_verify(data, len, b->key, &b->bind)) {
 		b->stats.bad_mac++;
 		log_debug("berkeley: dropped a %s with a bad MAC", brk_type_name(m->type));
 		return false;
@@ -243,15 +267,12 @@ static void on_datagram(struct udp_sock *s, const uint8_t *data, size_t len,
 	b->stats.received++;
 	if (!authentic(b, data, len, &m))
 		return;
-	if (hook_drops(b, m.type)) {
-		b->stats.hook_dropped++;
-		return;
-	}
 	if (clk_read(b->clock, &now) < 0) {
 		b->stats.clock_error++;
 		return;
 	}
 	to_brk_addr(from, &addr);
+	set_pending(b, rx, now);
 	brk_node_recv(b->node, &m, &addr, s == &b->group, rx, now, mono_ns(), random64(), b->acts);
 	run_actions(b);
 	arm_timer(b);
@@ -289,7 +310,17 @@ static int load_key(struct berkeley *b, const struct tsyncd_config *cfg)
 
 /* ------------------------------------------------------------ start, stop */
 
-static void params_from(const struct cfg_berkeley *c, uint32_t key_id, struct brk_params *p)
+/* The most a correction may slew: what maxslew slews in half an
+ * interval (a slew runs at least CLK_SLEW_MIN_NS, so the reading of the
+ * next round may see it under way: the REPLY says how much is left). */
+static int64_t slew_max(const struct cfg_berkeley *c, double maxslew_ppm)
+{
+	int64_t m = (int64_t)(maxslew_ppm * 1e-6 * (double)(c->interval / 2));
+	return m < c->step ? m : c->step;
+}
+
+static void params_from(const struct cfg_berkeley *c, uint32_t key_id, double maxslew_ppm,
+			struct brk_params *p)
 {
 	static const enum brk_role roles[] = {
 		[CFG_BRK_NONE] = BRK_ROLE_NONE, [CFG_BRK_MASTER] = BRK_ROLE_MASTER,
@@ -298,25 +329,9 @@ static void params_from(const struct cfg_berkeley *c, uint32_t key_id, struct br
 	*p = (struct brk_params){
 		.role = roles[c->role], .priority = (uint8_t)c->priority,
 		.interval = c->interval, .tolerance = c->tolerance, .maxrtt = c->maxrtt,
-		.step = c->step, .misses = c->misses, .election = c->election, .key_id = key_id,
+		.step = slew_max(c, maxslew_ppm), .misses = c->misses, .election = c->election, .key_id = key_id,
+		.group_id = c->group_id, .freq = c->frequency, .maxdrift_ppm = c->maxdrift_ppm,
 	};
-}
-
-static void read_hook(struct berkeley *b)
-{
-	const char *v = getenv("TSYNCD_BERKELEY_DROP");
-	char *end;
-	if (v == NULL || v[0] == '\0')
-		return;
-	unsigned long pct = strtoul(v, &end, 10);
-	if (*end != '\0' || pct > 100) {
-		log_warn("berkeley: TSYNCD_BERKELEY_DROP=%s ignored: want a percentage 0..100", v);
-		return;
-	}
-	b->drop_percent = (unsigned)pct;
-	b->rng = random64() | 1;
-	log_warn("berkeley: test hook: dropping %u%% of received REPLY and ACK datagrams",
-		 b->drop_percent);
 }
 
 /* Room for a full group's burst of REPLYs, past net.core.rmem_max if we
@@ -347,6 +362,8 @@ static int open_sockets(struct berkeley *b, const struct cfg_berkeley *c)
 		return err;
 	}
 	mcast_group_addr(&b->group_addr, c->group_family, c->group, c->port, ifindex);
+	memcpy(b->bind.addr, c->group, c->group_family == AF_INET6 ? 16 : 4);
+	b->bind.port = c->port;
 	int fd = mcast_open_member(&b->group_addr, ifindex);
 	if (fd < 0 || (b->open_socks++, err = udp_adopt(&b->group, b->loop, fd, BRK_BATCH,
 							b->clock, on_datagram, b)) < 0) {
@@ -423,9 +440,12 @@ int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 	    (!cfg->berkeley.auth_none && (err = load_key(b, cfg)) < 0) ||
 	    (err = open_sockets(b, &cfg->berkeley)) < 0)
 		return err;
-	params_from(&cfg->berkeley, b->key ? b->key->id : 0, &p);
+	b->maxslew_ppm = cfg->maxslew_ppm;
+	params_from(&cfg->berkeley, b->key ? b->key->id : 0, cfg->maxslew_ppm, &p);
 	brk_node_init(b->node, &p, random64() | 1, mono_ns());
-	read_hook(b);
+	struct clk_status cst;
+	if (clk_status(b->clock, &cst) == 0)
+		brk_node_set_freq(b->node, cst.freq_ppm); /* learnt from there on */
 	log_start(b, cfg);
 	follow_ntp(b, cfg);
 	arm_timer(b);
@@ -458,7 +478,7 @@ void berkeley_stop(struct berkeley *b)
 
 void berkeley_log_stats(const struct berkeley *b)
 {
-	char line[900], s1[32];
+	char line[900], s1[32], s2[32];
 	int n;
 	if (!b->enabled)
 		return;
@@ -467,20 +487,24 @@ void berkeley_log_stats(const struct berkeley *b)
 	/* Datagrams too long for the sockets' batches: received, malformed. */
 	uint64_t trunc = b->group.truncated + b->uni.truncated;
 	n = snprintf(line, sizeof(line), "received=%" PRIu64 " malformed=%" PRIu64 " unknown_key=%"
-		     PRIu64 " bad_mac=%" PRIu64 " hook_dropped=%" PRIu64 " send_error=%" PRIu64
+		     PRIu64 " bad_mac=%" PRIu64 " send_error=%" PRIu64
 		     " clock_error=%" PRIu64 " polls=%" PRIu64 " replies=%" PRIu64 " adjusts=%" PRIu64
 		     " resends=%" PRIu64 " acks=%" PRIu64 " applied=%" PRIu64 " rounds=%" PRIu64
-		     " elections=%" PRIu64 " stepdowns=%" PRIu64, s->received + trunc, s->malformed + trunc,
-		     s->unknown_key, s->bad_mac, s->hook_dropped, s->send_error, s->clock_error,
+		     " elections=%" PRIu64 " stepdowns=%" PRIu64 " challenges=%" PRIu64 " bounded=%" PRIu64
+		     " evicted=%" PRIu64, s->received + trunc, s->malformed + trunc,
+		     s->unknown_key, s->bad_mac, s->send_error, s->clock_error,
 		     c->polls_sent, c->replies, c->adjusts_sent, c->resends, c->acks, c->applied,
-		     c->rounds, c->elections, c->stepdowns);
+		     c->rounds, c->elections, c->stepdowns, c->challenges, c->bounded, c->evicted);
 	for (int d = 0; d < BRK_DROP_N && n > 0 && (size_t)n < sizeof(line); d++)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%" PRIu64,
 			      brk_drop_name((enum brk_drop)d), c->drop[d]);
 	log_info("berkeley stats %s", line);
-	log_info("berkeley clock offset=%s state=%s master=%016" PRIx64 " node=%016" PRIx64,
-		 secs(s1, clock_offset(b)), brk_state_name(b->node->state),
-		 b->node->state == BRK_ST_MASTER ? b->node->id : b->node->master, b->node->id);
+	struct clk_status st = { 0 };
+	(void)clk_status(b->clock, &st); /* on failure: nothing said to be pending */
+	log_info("berkeley clock offset=%s state=%s master=%016" PRIx64 " node=%016" PRIx64
+		 " slewing=%s", secs(s1, clock_offset(b)), brk_state_name(b->node->state),
+		 b->node->state == BRK_ST_MASTER ? b->node->id : b->node->master, b->node->id,
+		 secs(s2, st.slew_remaining));
 }
 
 void berkeley_status(const struct berkeley *b, struct brk_status *st)

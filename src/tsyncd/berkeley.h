@@ -23,7 +23,6 @@ struct berkeley_stats {
 	uint64_t malformed;   /* framing: length, magic, version, type, reserved */
 	uint64_t unknown_key; /* a key id we do not use */
 	uint64_t bad_mac;
-	uint64_t hook_dropped; /* by the TSYNCD_BERKELEY_DROP test hook */
 	uint64_t send_error;
 	uint64_t clock_error;
 };
@@ -43,8 +42,8 @@ struct berkeley {
 	const struct brk_key *key; /* NULL: auth none */
 	struct brk_node *node;    /* allocated while enabled (58 kB) */
 	struct brk_actions *acts; /* allocated while enabled (70 kB) */
-	unsigned drop_percent;   /* test hook */
-	uint64_t rng;            /* xorshift state for the hook */
+	double maxslew_ppm;      /* the rate of every slew */
+	struct brk_bind bind;    /* the group's address and port, under each MAC */
 	struct berkeley_stats stats;
 };
 

@@ -80,12 +80,12 @@ static void check_send(const struct sim *s, const struct brk_action *a)
 {
 	uint8_t buf[BRK_MSG_MAX];
 	struct brk_msg m;
-	int n = brk_msg_encode(&a->msg, s->key, buf, sizeof(buf));
+	int n = brk_msg_encode(&a->msg, s->key, NULL, buf, sizeof(buf));
 
 	FUZZ_CHECK(n > 0 && (size_t)n == brk_msg_len(a->msg.type));
 	FUZZ_CHECK(a->to_group == (a->msg.type == BRK_POLL));
 	FUZZ_CHECK(brk_msg_decode(buf, (size_t)n, &m) == BRK_MSG_OK);
-	FUZZ_CHECK(brk_msg_verify(buf, (size_t)n, s->key));
+	FUZZ_CHECK(brk_msg_verify(buf, (size_t)n, s->key, NULL));
 	FUZZ_CHECK(m.type == a->msg.type && m.node == s->nd.id && m.seq == a->msg.seq &&
 		   m.round == a->msg.round && m.key_id == a->msg.key_id);
 }
@@ -147,11 +147,11 @@ static void check_round_trip(const uint8_t *d, size_t len, const struct brk_msg 
 
 	FUZZ_CHECK(len == brk_msg_len(m->type));
 	if (authentic) {
-		FUZZ_CHECK(brk_msg_encode(m, key, buf, sizeof(buf)) == (int)len);
+		FUZZ_CHECK(brk_msg_encode(m, key, NULL, buf, sizeof(buf)) == (int)len);
 		FUZZ_CHECK(memcmp(buf, d, len) == 0);
 	}
 	plain.key_id = 0;
-	FUZZ_CHECK(brk_msg_encode(&plain, NULL, buf, sizeof(buf)) == (int)len);
+	FUZZ_CHECK(brk_msg_encode(&plain, NULL, NULL, buf, sizeof(buf)) == (int)len);
 	FUZZ_CHECK(memcmp(buf, d, 8) == 0);
 	FUZZ_CHECK(memcmp(buf + 12, d + 12, len - 12 - BRK_MAC_LEN) == 0);
 }
@@ -162,7 +162,7 @@ static bool authentic(const struct sim *s, const uint8_t *d, size_t len, struct 
 	if (brk_msg_decode(d, len, m) != BRK_MSG_OK)
 		return false;
 	bool ok = (s->key != NULL ? m->key_id == s->key->id : m->key_id == 0) &&
-		  brk_msg_verify(d, len, s->key);
+		  brk_msg_verify(d, len, s->key, NULL);
 	check_round_trip(d, len, m, ok, s->key);
 	FUZZ_CHECK(brk_type_name(m->type)[0] != '?');
 	return ok;

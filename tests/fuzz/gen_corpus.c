@@ -274,7 +274,7 @@ static void brk_datagram(struct seed *s, unsigned op, unsigned peer, uint16_t dt
 {
 	uint8_t d[BRK_MSG_MAX];
 	m.key_id = keyed ? BRK_KEY_ID : 0;
-	int n = brk_msg_encode(&m, keyed ? &brk_key : NULL, d, sizeof(d));
+	int n = brk_msg_encode(&m, keyed ? &brk_key : NULL, NULL, d, sizeof(d));
 	if (n < 0) {
 		fprintf(stderr, "brk_msg_encode: %d\n", n);
 		exit(1);

@@ -15,8 +15,8 @@ import os
 import random
 import time
 
-from brktest import (ACK, ADJUST, POLL, REPLY, Node, adjust_body, decode, encode, group_port,
-                     group_sender, keyfile, poll_body, random_group, recv, verify)
+from brktest import (ACK, ADJUST, POLL, REPLY, Node, adjust_body, bind, decode, encode,
+                     group_port, group_sender, keyfile, poll_body, random_group, recv, verify)
 from tsynctest import Tsyncd, check, load_json, main, run, tmpdir, tsync, tsyncd_path
 
 KEY = bytes(random.SystemRandom().getrandbits(8) for _ in range(32))
@@ -28,21 +28,25 @@ MALLORY = 0x0000000000000005  # a better id than the master's
 class FakeMaster:
     def __init__(self, group, port, slave):
         self.group, self.port, self.slave = (group, port), port, slave
+        self.bound = bind(group, port)
         self.sock = group_sender()
         self.seq = 1000
+        self.nonce = 0
 
     def poll(self, rnd, key=KEY, key_id=1, node=MASTER):
         self.seq += 1
         t0 = time.time_ns()
-        self.sock.sendto(encode(POLL, node, self.seq, rnd, poll_body(t0), key, key_id, 200),
-                         self.group)
+        self.sock.sendto(encode(POLL, node, self.seq, rnd, poll_body(t0), key, key_id, 200,
+                                bound=self.bound), self.group)
         return t0
 
-    def adjust(self, rnd, adj, key=KEY, node=MASTER, sock=None, seq=None):
+    def adjust(self, rnd, adj, key=KEY, node=MASTER, sock=None, seq=None, nonce=None):
         if seq is None:
             self.seq += 1
             seq = self.seq
-        data = encode(ADJUST, node, seq, rnd, adjust_body(adj), key, 1, 200)
+        data = encode(ADJUST, node, seq, rnd, adjust_body(adj), key, 1, 200,
+                      to=int(self.slave.node, 16), bound=self.bound,
+                      nonce=self.nonce if nonce is None else nonce)
         (sock or self.sock).sendto(data, self.slave.uni)
         return data
 
@@ -80,15 +84,19 @@ def attacks():
     data, src = recv(fm.sock, 10)
     check(data is not None, "the slave answers a valid POLL")
     r = decode(data)
-    check(r["type"] == REPLY and r["round"] == rnd and r["t0"] == t0 and r["len"] == 92,
-          "a 92-byte REPLY with the round and t0 echoed")
-    check(verify(data, KEY) and r["key_id"] == 1, "the REPLY's MAC is right under key 1")
+    check(r["type"] == REPLY and r["round"] == rnd and r["t0"] == t0 and r["len"] == 132 and
+          r["to"] == MASTER and r["nonce"] != 0,
+          "a 132-byte REPLY to the master with the round and t0 echoed, and a nonce")
+    fm.nonce = r["nonce"]
+    check(verify(data, KEY, fm.bound) and r["key_id"] == 1,
+          "the REPLY's MAC is right under key 1 and the group's address and port")
+    check(not verify(data, KEY), "and wrong without the group's address and port")
     check(abs(r["t1"] / 1e9 - (t0 / 1e9 + 2.0)) < 0.05, "t1 is on the slave's clock (+2 s)")
     good = fm.adjust(rnd, -500000000)
     data, _ = recv(fm.sock, 10)
     a = decode(data)
-    check(a["type"] == ACK and a["adjust"] == -500000000 and a["len"] == 76 and
-          verify(data, KEY), "a valid ADJUST is acknowledged")
+    check(a["type"] == ACK and a["adjust"] == -500000000 and a["len"] == 100 and
+          a["nonce"] == fm.nonce and verify(data, KEY, fm.bound), "a valid ADJUST is acknowledged")
     clock_is(slave, 1.5, "a valid ADJUST of -0.5 s is applied")
     st = slave.bstats()
 
@@ -108,14 +116,16 @@ def attacks():
 
     mallory = group_sender()
     fm.adjust(rnd, 3000000000, node=MALLORY, sock=mallory, seq=5000)
-    st = counted(slave, "not_master", st, "a valid ADJUST from a node that is not the master")
+    st = counted(slave, "stale", st, "a valid ADJUST from a node that is not the master")
     fm.adjust(rnd, 3000000000, sock=mallory)
-    st = counted(slave, "not_master", st, "the master's id from another address")
+    st = counted(slave, "stale", st, "the master's id from another address")
     clock_is(slave, 1.5, "after the ADJUSTs from others")
 
     fm.adjust(rnd + 1, 3000000000)
-    st = counted(slave, "wrong_round", st, "an ADJUST for a round not answered")
-    clock_is(slave, 1.5, "after the wrong round")
+    st = counted(slave, "stale", st, "an ADJUST for a round not answered")
+    fm.adjust(rnd, 3000000000, nonce=fm.nonce ^ 1)
+    st = counted(slave, "stale", st, "an ADJUST that does not echo the slave's nonce")
+    clock_is(slave, 1.5, "after the wrong round and nonce")
 
     fm.poll(rnd + 2, key=WRONG)
     data, _ = recv(fm.sock, 1.5)

@@ -43,13 +43,15 @@ def test():
     nodes = []
     for name, role, off in (("slave", "slave", 2.0), ("master", "master", -1.0)):
         nodes.append(Ground(valgrind, name, role, off, 5, group, port, interval=1, auth=auth,
-                            maxrtt=2))
+                            maxrtt=2, step=None))
     slave, master = nodes
     slave.wait_line(r"berkeley: adjusted by \S+ s \(step\)", 0, 120)
     slave.wait_line(r"berkeley: adjusted by \S+ s \(slew\)", 0, 120)
     s = group_sender()
     s.sendto(b"\xc0BER" + bytes(40), slave.uni)
-    s.sendto(encode(ADJUST, 7, 1, 1, adjust_body(10**9), secret[::-1], 1), slave.uni)
+    s.sendto(encode(ADJUST, 7, 1, 1, adjust_body(10**9), secret[::-1], 1,
+                    to=int(slave.node, 16)),
+             slave.uni)
     st = slave.bstats()
     check(st["malformed"] >= 1 and st["bad_mac"] >= 1, "the slave dropped and counted both")
     r = run([valgrind] + VALGRIND_ARGS + [tsync_path(), "-s", master.socket, "berkeley"],

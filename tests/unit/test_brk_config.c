@@ -49,7 +49,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(b->interval, 10000000000LL);
 	ck_assert_int_eq(b->tolerance, 50000000);
 	ck_assert_int_eq(b->maxrtt, 50000000);
-	ck_assert_int_eq(b->step, 128000000);
+	ck_assert_int_eq(b->step, 1000000000LL * 1000000);
 	ck_assert_int_eq(b->misses, 3);
 	ck_assert_int_eq(b->election, 3);
 	ck_assert_int_eq(b->key_id, 0);
@@ -64,7 +64,8 @@ START_TEST(everything)
 	   "berkeley candidate priority 200\n"
 	   "berkeley group ff05::525 port 5525 ttl 4 interface eth0\n"
 	   "berkeley interval 0.5\nberkeley tolerance 0.02\nberkeley maxrtt 0.005\n"
-	   "berkeley step 1e-3\nberkeley misses 5\nberkeley election 4\nberkeley key 42\n");
+	   "berkeley step 1e-3\nberkeley misses 5\nberkeley election 4\nberkeley key 42\n"
+	   "berkeley groupid 4294967295\nberkeley frequency off\nberkeley maxdrift 0\n");
 	const struct cfg_berkeley *b = &cfg.berkeley;
 	ck_assert_int_eq(b->role, CFG_BRK_CANDIDATE);
 	ck_assert_int_eq(b->priority, 200);
@@ -81,10 +82,15 @@ START_TEST(everything)
 	ck_assert_int_eq(b->misses, 5);
 	ck_assert_int_eq(b->election, 4);
 	ck_assert_int_eq(b->key_id, 42);
+	ck_assert_uint_eq(b->group_id, 4294967295u);
+	ck_assert_int_eq(b->frequency, 0);
+	ck_assert_double_eq(b->maxdrift_ppm, 0);
 	ck_assert_str_eq(cfg.keyfile, "/etc/tsync.keys");
 	ok("berkeley master\nberkeley auth none\nberkeley group 224.0.1.1\n");
 	ck_assert_int_eq(cfg.berkeley.role, CFG_BRK_MASTER);
 	ck_assert_int_eq(cfg.berkeley.port, 525);
+	ck_assert_int_eq(cfg.berkeley.frequency, 1);
+	ck_assert_double_eq(cfg.berkeley.maxdrift_ppm, 100);
 }
 END_TEST
 
@@ -98,6 +104,10 @@ START_TEST(errors)
 	bad("berkeley master priority 256\n",
 	    "t.conf:1: berkeley: priority 256 is out of range 0..255");
 	bad("berkeley master priority 1 x\n", "t.conf:1: berkeley: extra argument 'x'");
+	bad("berkeley master\nberkeley auth none\nberkeley groupid -1\n",
+	    "t.conf:3: berkeley: groupid -1 is out of range 0..4294967295");
+	bad("berkeley master\nberkeley auth none\nberkeley frequency maybe\n",
+	    "t.conf:3: berkeley: 'maybe' is not on or off");
 	bad("berkeley group\n", "t.conf:1: berkeley: missing group address");
 	bad("berkeley group 10.0.0.1\n",
 	    "t.conf:1: berkeley: '10.0.0.1' is not a numeric IPv4 or IPv6 multicast address");

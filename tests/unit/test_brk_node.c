@@ -59,7 +59,7 @@ static uint64_t slave_seq[8];
  * POLL 0.5 ms. The master's clock reads t0 + d + 0.5 ms at arrival. */
 static void reply(int id, uint64_t round, int64_t t0, int64_t off, int64_t d, int64_t mono)
 {
-	struct brk_msg m = { .type = BRK_REPLY, .node = (uint64_t)id, .seq = ++slave_seq[id],
+	struct brk_msg m = { .type = BRK_REPLY, .node = (uint64_t)id, .seq = ++slave_seq[id], .to = 1,
 			     .round = round, .t0 = t0 };
 	m.t1 = t0 + d / 2 + off;
 	m.t2 = m.t1 + MS / 2;
@@ -69,7 +69,7 @@ static void reply(int id, uint64_t round, int64_t t0, int64_t off, int64_t d, in
 
 static void ack(int id, int64_t adjust, int64_t mono)
 {
-	struct brk_msg m = { .type = BRK_ACK, .node = (uint64_t)id, .seq = ++slave_seq[id],
+	struct brk_msg m = { .type = BRK_ACK, .node = (uint64_t)id, .seq = ++slave_seq[id], .to = 1,
 			     .round = nd.round, .adjust = adjust };
 	struct brk_addr a = addr((uint16_t)(2000 + id));
 	brk_node_recv(&nd, &m, &a, false, 0, 0, mono, 0, &out);
@@ -175,6 +175,106 @@ START_TEST(average_moves_master_too)
 	ck_assert(!a->step); /* 0.3 ms is below the 1 ms step threshold */
 	ck_assert_uint_eq(a->node_id, 1);
 	ck_assert(nd.member[0].in_set && nd.member[1].in_set && !nd.member[2].in_set);
+}
+END_TEST
+
+/* Readings are of destinations: a slave 5 ms ahead that still has -4 ms
+ * to slew reads +1 ms; a master with +2 ms still to slew at its POLLs and
+ * at the REPLYs sees it 1 ms - 2 ms = -1 ms off. */
+START_TEST(pending_slew_counted_once)
+{
+	for (int k = 0; k < BRK_POLLS; k++) {
+		brk_node_set_pending(&nd, 2 * MS, 2 * MS);
+		int64_t t0 = tick(k * 100 * MS, 9);
+		struct brk_msg m = { .type = BRK_REPLY, .node = 2, .seq = ++slave_seq[2], .to = 1,
+				     .round = nd.round, .t0 = t0, .p1 = -4 * MS, .p2 = -4 * MS };
+		m.t1 = t0 + MS + 5 * MS;
+		m.t2 = m.t1 + MS / 2;
+		struct brk_addr a = addr(2002);
+		brk_node_recv(&nd, &m, &a, false, t0 + 2 * MS + MS / 2, 0, k * 100 * MS + MS, 0, &out);
+	}
+	tick(400 * MS, 9);
+	ck_assert_int_eq(nd.member[0].offset, -1 * MS);
+	ck_assert_int_eq(nd.member[0].rtt, 2 * MS);
+	/* The master moves itself by the average (-0.5 ms) on top of its own
+	 * +2 ms still to slew: 1.5 ms, of which the 1 ms `step` is slewed. */
+	const struct brk_action *ap = find(BRK_ACT_APPLY, 0, 0);
+	ck_assert_int_eq(ap->adjust, -MS / 2);
+	ck_assert_int_eq(ap->slew_ns, 1 * MS);
+	ck_assert_int_eq(ap->step_ns, MS / 2);
+	ck_assert(ap->step);
+}
+END_TEST
+
+START_TEST(split_steps_only_the_excess)
+{
+	int64_t st, sl;
+	brk_split(0, 3 * S, S / 2, &st, &sl);
+	ck_assert_int_eq(st, 5 * S / 2);
+	ck_assert_int_eq(sl, S / 2);
+	brk_split(-MS, -S, S / 2, &st, &sl);
+	ck_assert_int_eq(st, -S / 2 - MS);
+	ck_assert_int_eq(sl, -S / 2);
+	brk_split(4 * MS, -3 * MS, S / 2, &st, &sl); /* within: all slewed */
+	ck_assert_int_eq(st, 0);
+	ck_assert_int_eq(sl, MS);
+	brk_split(MS, S, 0, &st, &sl); /* step 0: all stepped */
+	ck_assert_int_eq(st, S + MS);
+	ck_assert_int_eq(sl, 0);
+}
+END_TEST
+
+/* An adjustment applied at `at`, of a reading 0.3 s before. */
+static bool learn(int64_t adjust, bool stepped, int64_t at)
+{
+	return brk_learn_freq(&nd, adjust, stepped, at - 3 * S / 10, at);
+}
+
+/* 1 s rounds: adjustments of -50 us a second mean a clock 50 ppm fast. */
+START_TEST(frequency_learnt)
+{
+	nd.p.freq = true;
+	brk_node_set_freq(&nd, 3.0);
+	ck_assert(!learn(2 * S, true, 10 * S)); /* the first: nothing to go on */
+	ck_assert(!learn(-50000, false, 10 * S + S / 4)); /* too soon */
+	ck_assert(learn(-50000, false, 11 * S + S / 4));
+	ck_assert_double_eq_tol(nd.freq_ppm, 3.0 - 50.0, 1e-9); /* the first taken whole */
+	ck_assert(learn(10000, false, 13 * S + S / 4)); /* +5 ppm over 2 s */
+	ck_assert_double_eq_tol(nd.freq_ppm, -47.0 + 2.5, 1e-9); /* then by half */
+	ck_assert(!learn(10000, false, 17 * S + S / 4)); /* over 3 rounds */
+	ck_assert(!learn(S, false, 18 * S + S / 4)); /* 1e6 ppm: not a drift */
+	ck_assert(!learn(10000, true, 19 * S + S / 4)); /* a step */
+	brk_node_set_ntp_synced(&nd, true);
+	ck_assert(!learn(10000, false, 20 * S + S / 4)); /* NTP steers it */
+	brk_node_set_ntp_synced(&nd, false);
+	nd.p.freq = false;
+	ck_assert(!learn(10000, false, 21 * S + S / 4)); /* off */
+	ck_assert_double_eq_tol(nd.freq_ppm, -44.5, 1e-9);
+	/* The kernel's bound. */
+	nd.p.freq = true;
+	brk_node_set_freq(&nd, -480.0);
+	ck_assert(learn(-400000, false, 22 * S + S / 4));
+	ck_assert_double_eq_tol(nd.freq_ppm, -BRK_FREQ_MAX, 1e-9);
+}
+END_TEST
+
+/* The master learns from the average it applies to itself, and says so. */
+START_TEST(master_apply_carries_freq)
+{
+	const int64_t offs[] = { 100000 };
+	nd.p.freq = true;
+	run_round(0, 9, offs, 1);
+	ck_assert(!find(BRK_ACT_APPLY, 0, 0)->set_freq);
+	run_round(S, 10, offs, 1); /* +50 us again a second later: 50 ppm slow */
+	const struct brk_action *a = find(BRK_ACT_APPLY, 0, 0);
+	ck_assert(a->set_freq);
+	ck_assert_double_eq_tol(a->freq_ppm, 50.0, 1e-9);
+	/* And what the old frequency drifted since the readings (those of
+	 * the first POLL, 0.4 s before) at 50 ppm: 20 us more, slewed with
+	 * the 50 us. */
+	ck_assert_int_eq(a->adjust, 50000);
+	ck_assert_int_eq(a->slew_ns, 70000);
+	ck_assert_int_eq(a->step_ns, 0);
 }
 END_TEST
 
@@ -287,7 +387,7 @@ START_TEST(bad_replies)
 	slave_seq[2]--;
 	reply(2, 7, t0, S, 2 * MS, MS);
 	ck_assert_int_eq(nd.count.drop[BRK_DROP_REPLAY], 1);
-	struct brk_msg m = { .type = BRK_REPLY, .node = 3, .seq = 1, .round = 7, .t0 = t0,
+	struct brk_msg m = { .type = BRK_REPLY, .node = 3, .to = 1, .seq = 1, .round = 7, .t0 = t0,
 			     .t1 = -1, .t2 = 0 };
 	struct brk_addr a = addr(2003);
 	brk_node_recv(&nd, &m, &a, false, T, 0, MS, 0, &out);
@@ -308,7 +408,7 @@ START_TEST(full_group)
 {
 	int64_t t0 = tick(0, 7);
 	for (int i = 0; i < BRK_MAX_MEMBERS + 1; i++) {
-		struct brk_msg m = { .type = BRK_REPLY, .node = 100 + (uint64_t)i, .seq = 1,
+		struct brk_msg m = { .type = BRK_REPLY, .node = 100 + (uint64_t)i, .to = 1, .seq = 1,
 				     .round = 7, .t0 = t0, .t1 = t0, .t2 = t0 };
 		struct brk_addr a = addr((uint16_t)(3000 + i));
 		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, MS, 0, &out);
@@ -323,13 +423,121 @@ START_TEST(full_group)
 }
 END_TEST
 
+/* Sybils: a second node id from a member's address and port in the same
+ * round is dropped; in a later round, a restarted member's new id takes
+ * the old one's place. */
+START_TEST(one_id_per_address)
+{
+	int64_t t0 = tick(0, 7);
+	for (uint64_t id = 100; id < 105; id++) {
+		struct brk_msg m = { .type = BRK_REPLY, .node = id, .to = 1, .seq = 1, .round = 7,
+				     .t0 = t0, .t1 = t0, .t2 = t0 };
+		struct brk_addr a = addr(3000);
+		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, MS, 0, &out);
+	}
+	ck_assert_int_eq(nd.n_members, 1);
+	ck_assert_uint_eq(nd.member[0].node, 100);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_ADDRESS], 4);
+	tick(100 * MS, 7);
+	tick(200 * MS, 7);
+	tick(400 * MS, 7);
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_ADJUST), 1);
+	t0 = tick(S, 8);
+	struct brk_msg m = { .type = BRK_REPLY, .node = 200, .to = 1, .seq = 1, .round = 8,
+			     .t0 = t0, .t1 = t0, .t2 = t0 };
+	struct brk_addr a = addr(3000);
+	brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, S + MS, 0, &out);
+	ck_assert_int_eq(nd.n_members, 1);
+	ck_assert_uint_eq(nd.member[0].node, 200);
+}
+END_TEST
+
+/* A full membership makes room for a newcomer by evicting a member that
+ * missed a round, then one that never acknowledged; when all answer and
+ * acknowledge, the newcomer is turned away. */
+START_TEST(full_group_evicts_silent)
+{
+	int64_t t0 = tick(0, 7);
+	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+		struct brk_msg m = { .type = BRK_REPLY, .node = 100 + (uint64_t)i, .to = 1, .seq = 1,
+				     .round = 7, .t0 = t0, .t1 = t0, .t2 = t0 };
+		struct brk_addr a = addr((uint16_t)(3000 + i));
+		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, MS, 0, &out);
+	}
+	tick(100 * MS, 7);
+	tick(200 * MS, 7);
+	tick(400 * MS, 7);
+	/* All ACK but member 5 (left unacknowledged at the next round). */
+	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+		if (i == 5)
+			continue;
+		struct brk_member *mb = &nd.member[i];
+		struct brk_msg m = { .type = BRK_ACK, .node = mb->node, .to = 1, .seq = 2, .round = 7,
+				     .adjust = mb->adjust };
+		brk_node_recv(&nd, &m, &mb->addr, false, 0, 0, 401 * MS, 0, &out);
+	}
+	/* Round 2: all answer but member 9. */
+	t0 = tick(S, 8);
+	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+		if (i == 9)
+			continue;
+		struct brk_msg m = { .type = BRK_REPLY, .node = 100 + (uint64_t)i, .to = 1, .seq = 3,
+				     .round = 8, .t0 = t0, .t1 = t0, .t2 = t0 };
+		struct brk_addr a = addr((uint16_t)(3000 + i));
+		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, S + MS, 0, &out);
+	}
+	tick(S + 100 * MS, 8);
+	tick(S + 200 * MS, 8);
+	tick(S + 400 * MS, 8); /* member 9 missed a round */
+	ck_assert_int_eq(nd.member[9].missed, 1);
+	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
+		struct brk_member *mb = &nd.member[i];
+		if (i == 5 || i == 9)
+			continue;
+		struct brk_msg m = { .type = BRK_ACK, .node = mb->node, .to = 1, .seq = 4, .round = 8,
+				     .adjust = mb->adjust };
+		brk_node_recv(&nd, &m, &mb->addr, false, 0, 0, S + 401 * MS, 0, &out);
+	}
+	t0 = tick(2 * S, 9);
+	for (uint64_t id = 900; id < 903; id++) {
+		struct brk_msg m = { .type = BRK_REPLY, .node = id, .to = 1, .seq = 1, .round = 9,
+				     .t0 = t0, .t1 = t0, .t2 = t0 };
+		struct brk_addr a = addr((uint16_t)(5000 + id));
+		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, 2 * S + MS, 0, &out);
+	}
+	ck_assert_int_eq(nd.count.evicted, 2);
+	ck_assert_uint_eq(nd.member[9].node, 900); /* the silent one first */
+	ck_assert_uint_eq(nd.member[5].node, 901); /* then the unacknowledging one */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_FULL], 1);
+	ck_assert_int_eq(nd.n_members, BRK_MAX_MEMBERS);
+}
+END_TEST
+
+/* maxdrift: the first average moves the master freely; later ones at
+ * most maxdrift x the time since the last. */
+START_TEST(maxdrift_holds_average)
+{
+	const int64_t offs[] = { 40 * MS, 40 * MS };
+	nd.p.maxdrift_ppm = 100;
+	run_round(0, 9, offs, 2);
+	ck_assert_int_eq(nd.last.target, 40 * MS); /* the two slaves are the set */
+	ck_assert_int_eq(nd.count.bounded, 0);
+	run_round(S, 10, offs, 2); /* 1 s later: at most 100 us */
+	ck_assert_int_eq(nd.last.avg.avg, 40 * MS);
+	ck_assert_int_eq(nd.last.target, 100000);
+	ck_assert_int_eq(nd.count.bounded, 1);
+	ck_assert_int_eq(find(BRK_ACT_SEND, BRK_ADJUST, 0)->msg.adjust, 100000 - 40 * MS);
+	ck_assert_int_eq(find(BRK_ACT_APPLY, 0, 0)->adjust, 100000);
+}
+END_TEST
+
 /* A group of the largest size: every slave adjusted, and the round's end
  * (the last ACK) reported once, timed from the first POLL. */
 START_TEST(full_group_all_acked)
 {
 	int64_t t0 = tick(5 * MS, 7);
 	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
-		struct brk_msg m = { .type = BRK_REPLY, .node = 100 + (uint64_t)i, .seq = 1,
+		struct brk_msg m = { .type = BRK_REPLY, .node = 100 + (uint64_t)i, .to = 1, .seq = 1,
 				     .round = 7, .t0 = t0, .t1 = t0 + i, .t2 = t0 + i };
 		struct brk_addr a = addr((uint16_t)(3000 + i));
 		brk_node_recv(&nd, &m, &a, false, t0 + MS, 0, 6 * MS, 0, &out);
@@ -342,7 +550,7 @@ START_TEST(full_group_all_acked)
 	for (int i = 0; i < BRK_MAX_MEMBERS; i++) {
 		struct brk_member *mb = &nd.member[i];
 		ck_assert_int_eq(mb->offset, i - MS / 2); /* path of 1 ms, held 0 */
-		struct brk_msg m = { .type = BRK_ACK, .node = mb->node, .seq = 2, .round = 7,
+		struct brk_msg m = { .type = BRK_ACK, .node = mb->node, .to = 1, .seq = 2, .round = 7,
 				     .adjust = mb->adjust };
 		brk_node_recv(&nd, &m, &mb->addr, false, 0, 0, 406 * MS + i * 1000, 0, &out);
 		ck_assert_int_eq(count(BRK_ACT_ALL_ACKED, 0), i == BRK_MAX_MEMBERS - 1);
@@ -351,7 +559,7 @@ START_TEST(full_group_all_acked)
 	ck_assert_int_eq(nd.last.adjusted_after, 400 * MS);
 	ck_assert_int_eq(nd.count.acks, BRK_MAX_MEMBERS);
 	/* The ACK of a resend ends nothing twice. */
-	struct brk_msg m = { .type = BRK_ACK, .node = nd.member[0].node, .seq = 3, .round = 7,
+	struct brk_msg m = { .type = BRK_ACK, .node = nd.member[0].node, .to = 1, .seq = 3, .round = 7,
 			     .adjust = nd.member[0].adjust };
 	brk_node_recv(&nd, &m, &nd.member[0].addr, false, 0, 0, 500 * MS, 0, &out);
 	ck_assert_int_eq(count(BRK_ACT_ALL_ACKED, 0), 0);
@@ -370,21 +578,32 @@ static void slave_setup(void)
 	brk_node_init(&nd, &p, 5, 0);
 }
 
+/* A POLL of master `node` for `round`; the slave's nonce for it is
+ * NONCE(round). */
+#define NONCE(round) (0x5000 + (uint64_t)(round))
+
 static void poll_from(uint64_t node, uint8_t prio, uint16_t port, uint64_t round, int64_t mono)
 {
 	struct brk_msg m = { .type = BRK_POLL, .priority = prio, .node = node, .seq = ++master_seq,
 			     .round = round, .t0 = 1000 };
 	struct brk_addr a = addr(port);
-	brk_node_recv(&nd, &m, &a, true, 2000, 3000, mono, 0, &out);
+	brk_node_recv(&nd, &m, &a, true, 2000, 3000, mono, NONCE(round), &out);
 }
 
+static void adjust_at(uint64_t node, uint16_t port, uint64_t round, int64_t adj, uint64_t seq,
+		      bool via_group, uint64_t nonce, int64_t mono)
+{
+	struct brk_msg m = { .type = BRK_ADJUST, .node = node, .to = nd.id, .seq = seq,
+			     .round = round, .nonce = nonce, .adjust = adj };
+	struct brk_addr a = addr(port);
+	brk_node_recv(&nd, &m, &a, via_group, 0, 0, mono, 0, &out);
+}
+
+/* An ADJUST echoing the nonce we gave for that round. */
 static void adjust_from(uint64_t node, uint16_t port, uint64_t round, int64_t adj, uint64_t seq,
 			bool via_group)
 {
-	struct brk_msg m = { .type = BRK_ADJUST, .node = node, .seq = seq, .round = round,
-			     .adjust = adj };
-	struct brk_addr a = addr(port);
-	brk_node_recv(&nd, &m, &a, via_group, 0, 0, 10 * MS, 0, &out);
+	adjust_at(node, port, round, adj, seq, via_group, NONCE(round), 10 * MS);
 }
 
 START_TEST(slave_answers_poll)
@@ -396,10 +615,30 @@ START_TEST(slave_answers_poll)
 	ck_assert(!a->to_group);
 	ck_assert_uint_eq(a->to.port, 1000);
 	ck_assert_uint_eq(a->msg.round, 77);
+	ck_assert_uint_eq(a->msg.to, 1);
+	ck_assert_uint_eq(a->msg.nonce, NONCE(77));
 	ck_assert_int_eq(a->msg.t0, 1000);
 	ck_assert_int_eq(a->msg.t1, 2000);
 	ck_assert_int_eq(a->msg.t2, 3000);
+	ck_assert_int_eq(a->msg.p1, 0);
+	ck_assert_int_eq(a->msg.p2, 0);
 	ck_assert_uint_eq(a->msg.node, 5);
+	/* Answered, not yet followed: its ADJUST must prove it alive. */
+	ck_assert_uint_eq(nd.master, 0);
+	ck_assert_int_eq(nd.count.challenges, 1);
+	/* A slave still slewing says how much is left at t1 and t2; the
+	 * same round keeps its nonce. */
+	brk_node_set_pending(&nd, 7 * MS, 6 * MS);
+	struct brk_msg pm = { .type = BRK_POLL, .priority = 100, .node = 1, .seq = ++master_seq,
+			      .round = 77, .t0 = 1000 };
+	struct brk_addr pa = addr(1000);
+	brk_node_recv(&nd, &pm, &pa, true, 2000, 3000, 2 * MS, 0x999, &out);
+	a = find(BRK_ACT_SEND, BRK_REPLY, 0);
+	ck_assert_int_eq(a->msg.p1, 7 * MS);
+	ck_assert_int_eq(a->msg.p2, 6 * MS);
+	ck_assert_uint_eq(a->msg.nonce, NONCE(77));
+	brk_node_set_pending(&nd, 0, 0);
+	adjust_from(1, 1000, 77, 0, ++master_seq, false);
 	ck_assert_uint_eq(nd.master, 1);
 	/* A POLL on the unicast socket is not taken. */
 	struct brk_msg m = { .type = BRK_POLL, .node = 1, .seq = ++master_seq, .round = 78 };
@@ -422,6 +661,8 @@ START_TEST(adjust_applied_once)
 	ck_assert_ptr_nonnull(a);
 	ck_assert_int_eq(a->msg.adjust, -2 * S);
 	ck_assert_uint_eq(a->to.port, 1000);
+	ck_assert_uint_eq(a->msg.to, 1);
+	ck_assert_uint_eq(a->msg.nonce, NONCE(77));
 	/* The master resends (a new counter): ACK again, never apply twice. */
 	adjust_from(1, 1000, 77, -2 * S, ++master_seq, false);
 	ck_assert_int_eq(count(BRK_ACT_APPLY, 0), 0);
@@ -442,27 +683,38 @@ END_TEST
 
 START_TEST(adjust_refused)
 {
-	adjust_from(1, 1000, 77, S, ++master_seq, false); /* no master yet */
-	ck_assert_int_eq(nd.count.drop[BRK_DROP_NOT_MASTER], 1);
+	adjust_from(1, 1000, 77, S, ++master_seq, false); /* no POLL answered */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_STALE], 1);
 	poll_from(1, 100, 1000, 77, MS);
 	adjust_from(7, 1000, 77, S, 1, false); /* another node */
-	ck_assert_int_eq(nd.count.drop[BRK_DROP_NOT_MASTER], 2);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_STALE], 2);
 	adjust_from(1, 1001, 77, S, ++master_seq, false); /* another address */
-	ck_assert_int_eq(nd.count.drop[BRK_DROP_NOT_MASTER], 3);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_STALE], 3);
 	adjust_from(1, 1000, 76, S, ++master_seq, false); /* a round we did not answer */
-	ck_assert_int_eq(nd.count.drop[BRK_DROP_WRONG_ROUND], 1);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_STALE], 4);
+	adjust_at(1, 1000, 77, S, ++master_seq, false, NONCE(77) + 1, MS); /* another nonce */
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_STALE], 5);
 	adjust_from(1, 1000, 77, S, ++master_seq, true); /* through the group */
 	ck_assert_int_eq(nd.count.drop[BRK_DROP_UNEXPECTED], 1);
+	/* For another node, or another group. */
+	struct brk_msg m = { .type = BRK_ADJUST, .node = 1, .to = 6, .seq = ++master_seq,
+			     .round = 77, .nonce = NONCE(77), .adjust = S };
+	struct brk_addr a = addr(1000);
+	brk_node_recv(&nd, &m, &a, false, 0, 0, MS, 0, &out);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_RECIPIENT], 1);
+	m.to = 5;
+	m.group = 3;
+	brk_node_recv(&nd, &m, &a, false, 0, 0, MS, 0, &out);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_GROUP], 1);
 	ck_assert_int_eq(nd.count.applied, 0);
 	poll_from(1, 100, 1000, 78, 2 * MS);
 	adjust_from(1, 1000, 77, S, ++master_seq, false); /* the old round, fresh counter */
-	ck_assert_int_eq(nd.count.drop[BRK_DROP_WRONG_ROUND], 2);
+	ck_assert_int_eq(nd.count.drop[BRK_DROP_STALE], 6);
 	adjust_from(1, 1000, 78, 500000, ++master_seq, false);
 	ck_assert_int_eq(nd.count.applied, 1);
 	ck_assert(!find(BRK_ACT_APPLY, 0, 0)->step); /* 0.5 ms: slewed */
-	struct brk_msg m = { .type = BRK_ACK, .node = 1, .seq = 1, .round = 78 };
-	struct brk_addr a = addr(1000);
-	brk_node_recv(&nd, &m, &a, false, 0, 0, MS, 0, &out); /* an ACK to a slave */
+	struct brk_msg k = { .type = BRK_ACK, .node = 1, .to = 5, .seq = 1, .round = 78 };
+	brk_node_recv(&nd, &k, &a, false, 0, 0, MS, 0, &out); /* an ACK to a slave */
 	ck_assert_int_eq(nd.count.drop[BRK_DROP_UNEXPECTED], 2);
 }
 END_TEST
@@ -470,21 +722,44 @@ END_TEST
 START_TEST(slave_switches_master)
 {
 	poll_from(10, 100, 1000, 1, 0);
+	adjust_at(10, 1000, 1, 0, ++master_seq, false, NONCE(1), MS);
+	ck_assert_uint_eq(nd.master, 10);
 	poll_from(3, 50, 1003, 2, MS); /* worse, while ours is alive */
 	ck_assert_int_eq(out.n, 0);
 	ck_assert_int_eq(nd.count.drop[BRK_DROP_NOT_MASTER], 1);
-	poll_from(20, 200, 1020, 3, 2 * MS); /* better: followed */
-	ck_assert_uint_eq(nd.master, 20);
+	poll_from(20, 200, 1020, 3, 2 * MS); /* better: answered, not yet followed */
+	ck_assert_uint_eq(nd.master, 10);
 	ck_assert_uint_eq(find(BRK_ACT_SEND, BRK_REPLY, 0)->to.port, 1020);
-	poll_from(3, 50, 1003, 4, 2 * MS + 3 * S + 1); /* ours silent for 3 intervals */
-	ck_assert_uint_eq(nd.master, 3);
+	adjust_at(20, 1020, 3, 0, ++master_seq, false, NONCE(3), 3 * MS); /* alive: followed */
+	ck_assert_uint_eq(nd.master, 20);
+	poll_from(3, 50, 1003, 4, 3 * MS + 3 * S + 1); /* ours silent for 3 intervals */
 	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_REPLY), 1);
+	adjust_at(3, 1003, 4, 0, ++master_seq, false, NONCE(4), 3 * MS + 3 * S + 2);
+	ck_assert_uint_eq(nd.master, 3);
 	/* The same priority: the lower node id is the better master. */
 	poll_from(2, 50, 1002, 5, 3 * S + 3 * MS);
+	adjust_at(2, 1002, 5, 0, ++master_seq, false, NONCE(5), 3 * S + 4 * MS);
 	ck_assert_uint_eq(nd.master, 2);
 	ck_assert(brk_better_master(50, 2, 50, 3));
 	ck_assert(!brk_better_master(50, 3, 50, 2));
 	ck_assert(brk_better_master(51, 9, 50, 2));
+}
+END_TEST
+
+/* A recording of a better master's POLL, replayed: answered, never
+ * followed, and our master's slot is never pushed out by many of them. */
+START_TEST(recorded_poll_not_followed)
+{
+	poll_from(10, 100, 1000, 1, 0);
+	adjust_at(10, 1000, 1, 0, ++master_seq, false, NONCE(1), MS);
+	for (uint64_t i = 0; i < 2 * BRK_MAX_MASTERS; i++)
+		poll_from(100 + i, 250, 1100, 50 + i, 2 * MS);
+	ck_assert_uint_eq(nd.master, 10);
+	ck_assert_int_eq(nd.count.challenges, 1 + 2 * BRK_MAX_MASTERS);
+	poll_from(10, 100, 1000, 2, 3 * MS);
+	adjust_at(10, 1000, 2, 7, ++master_seq, false, NONCE(2), 4 * MS);
+	ck_assert_int_eq(nd.count.applied, 2);
+	ck_assert_uint_eq(nd.master, 10);
 }
 END_TEST
 
@@ -504,8 +779,10 @@ START_TEST(candidate_elects_itself)
 	brk_node_init(&nd, &p, 6, 0);
 	ck_assert_int_eq(nd.state, BRK_ST_SLAVE);
 	ck_assert_int_eq(brk_node_next_wake(&nd), 3 * S);
-	poll_from(1, 100, 1000, 1, 2 * S); /* a master: the wait starts again */
-	ck_assert_int_eq(brk_node_next_wake(&nd), 5 * S);
+	poll_from(1, 100, 1000, 1, 2 * S); /* a POLL alone proves nothing */
+	ck_assert_int_eq(brk_node_next_wake(&nd), 3 * S);
+	adjust_at(1, 1000, 1, 0, ++master_seq, false, NONCE(1), 2 * S);
+	ck_assert_int_eq(brk_node_next_wake(&nd), 5 * S); /* its ADJUST does */
 	tick(5 * S, 250 * MS);
 	ck_assert_int_eq(count(BRK_ACT_STATE, 0), 1);
 	ck_assert_int_eq(nd.state, BRK_ST_ELECTING);
@@ -535,8 +812,11 @@ START_TEST(electing_yields_to_poll)
 	brk_node_init(&nd, &p, 6, 0);
 	tick(3 * S, 400 * MS);
 	poll_from(9, 1, 1009, 1, 3 * S + MS); /* even a low priority master */
-	ck_assert_int_eq(nd.state, BRK_ST_SLAVE);
+	ck_assert_int_eq(nd.state, BRK_ST_ELECTING); /* waits an interval for its proof */
+	ck_assert_int_eq(brk_node_next_wake(&nd), 4 * S + MS);
 	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_REPLY), 1);
+	adjust_at(9, 1009, 1, 0, ++master_seq, false, NONCE(1), 3 * S + 2 * MS);
+	ck_assert_int_eq(nd.state, BRK_ST_SLAVE);
 	ck_assert_int_eq(count(BRK_ACT_STATE, 0), 1);
 }
 END_TEST
@@ -553,10 +833,13 @@ START_TEST(master_steps_down_to_better)
 	poll_from(6, 100, 1006, 2, 2 * MS); /* same priority, higher id: worse */
 	ck_assert_int_eq(nd.state, BRK_ST_MASTER);
 	poll_from(2, 100, 1002, 3, 3 * MS); /* same priority, lower id: better */
+	ck_assert_int_eq(nd.state, BRK_ST_MASTER); /* until it proves it is alive */
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_REPLY), 1);
+	adjust_at(2, 1002, 3, 0, ++master_seq, false, NONCE(3), 3 * MS);
 	ck_assert_int_eq(nd.state, BRK_ST_SLAVE);
 	ck_assert_int_eq(nd.count.stepdowns, 1);
 	ck_assert_int_eq(count(BRK_ACT_STATE, 0), 1);
-	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_REPLY), 1);
+	ck_assert_int_eq(count(BRK_ACT_SEND, BRK_ACK), 1);
 	/* A master that stepped down may be elected again later. */
 	ck_assert_int_eq(brk_node_next_wake(&nd), 3 * MS + 3 * S);
 }
@@ -586,6 +869,10 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, slave_behind_gets_positive);
 	tcase_add_test(tc, average_moves_master_too);
 	tcase_add_test(tc, ntp_synced_master_stays);
+	tcase_add_test(tc, pending_slew_counted_once);
+	tcase_add_test(tc, split_steps_only_the_excess);
+	tcase_add_test(tc, frequency_learnt);
+	tcase_add_test(tc, master_apply_carries_freq);
 	tcase_add_test(tc, ntp_synced_master_outvoted);
 	tcase_add_test(tc, rtt_bound);
 	tcase_add_test(tc, resend_with_backoff);
@@ -594,6 +881,9 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, bad_replies);
 	tcase_add_test(tc, full_group);
 	tcase_add_test(tc, full_group_all_acked);
+	tcase_add_test(tc, one_id_per_address);
+	tcase_add_test(tc, full_group_evicts_silent);
+	tcase_add_test(tc, maxdrift_holds_average);
 	tcase_add_test(tc, master_steps_down_to_better);
 	tcase_add_test(tc, own_poll_ignored);
 	suite_add_tcase(s, tc);
@@ -603,6 +893,7 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, adjust_applied_once);
 	tcase_add_test(tc, adjust_refused);
 	tcase_add_test(tc, slave_switches_master);
+	tcase_add_test(tc, recorded_poll_not_followed);
 	tcase_add_test(tc, slave_never_elects);
 	tcase_add_test(tc, candidate_elects_itself);
 	tcase_add_test(tc, election_delay_is_bounded);
