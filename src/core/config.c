@@ -72,6 +72,7 @@ struct parser {
 	unsigned long ratelimit_line;
 	unsigned long user_line, controlgroup_line, seccomp_line;
 	unsigned long maxdistance_line, holdover_line;
+	unsigned long leapfile_line, leapmode_line;
 };
 
 struct directive {
@@ -334,7 +335,8 @@ static bool clock_type(const char *s, enum cfg_clock *type)
 /* The sim clock's settings, collected before any is stored. */
 struct clock_opts {
 	enum cfg_clock type;
-	bool have_offset, have_drift, have_jump;
+	bool have_offset, have_drift, have_jump, have_start;
+	int64_t start; /* Unix ns */
 	int64_t offset;
 	int64_t drift; /* 1e-9 ppm */
 	int64_t jump_after, jump_by; /* ns */
@@ -390,6 +392,23 @@ static int clock_jump(struct parser *p, struct clock_opts *o, const char *after,
 	return 0;
 }
 
+/* "start TIME": the sim clock reads TIME (RFC 3339, UTC) when it is
+ * made; an offset says the same another way. */
+static int clock_start(struct parser *p, struct clock_opts *o, const char *val)
+{
+	char b[SHOW_MAX];
+
+	if (o->have_start)
+		return fail(p, "start given twice");
+	if (val == NULL)
+		return fail(p, "missing value after start");
+	if (!leap_parse_utc(val, &o->start))
+		return fail(p, "start '%s' is not a UTC time YYYY-MM-DDTHH:MM:SSZ (1970..2200)",
+			    show(b, val));
+	o->have_start = true;
+	return 2;
+}
+
 /* One option of the sim clock at word i; returns the words it took. */
 static int clock_option(struct parser *p, struct clock_opts *o, const struct line *l, int i)
 {
@@ -398,6 +417,10 @@ static int clock_option(struct parser *p, struct clock_opts *o, const struct lin
 	bool is_offset = strcmp(key, "offset") == 0, is_jump = strcmp(key, "jump") == 0;
 	char b[SHOW_MAX];
 
+	if (strcmp(key, "start") == 0 && o->type == CFG_CLOCK_SIM)
+		return clock_start(p, o, val);
+	if (strcmp(key, "start") == 0)
+		return fail(p, "start only applies to the sim clock");
 	if (!is_offset && !is_jump && strcmp(key, "drift") != 0)
 		return fail(p, "unknown option '%s'", show(b, key));
 	if (o->type != CFG_CLOCK_SIM)
@@ -428,7 +451,11 @@ static int do_clock(struct parser *p, const struct line *l)
 		if (rc < 0)
 			return rc;
 	}
+	if (o.have_start && o.have_offset)
+		return fail(p, "start and offset both set the time: give one");
 	p->cfg->clock = o.type;
+	p->cfg->sim_start_set = o.have_start;
+	p->cfg->sim_start = o.start;
 	p->cfg->sim_offset = o.offset;
 	p->cfg->sim_drift_ppm = (double)o.drift / 1e9;
 	p->cfg->sim_jump_after = o.jump_after;
@@ -695,6 +722,38 @@ static int do_driftfile(struct parser *p, const struct line *l)
 	if (strlen(l->word[1]) >= CFG_PATH_MAX)
 		return fail(p, "path longer than %d bytes", CFG_PATH_MAX - 1);
 	strcpy(p->cfg->driftfile, l->word[1]);
+	return 0;
+}
+
+/* A leap-second list (tzdata's leap-seconds.list), read at start. */
+static int do_leapfile(struct parser *p, const struct line *l)
+{
+	char b[SHOW_MAX];
+	int rc;
+
+	if ((rc = once(p, &p->leapfile_line)) < 0)
+		return rc;
+	if (l->n < 2)
+		return fail(p, "missing path");
+	if (l->word[1][0] != '/')
+		return fail(p, "'%s' is not an absolute path", show(b, l->word[1]));
+	if (strlen(l->word[1]) >= CFG_PATH_MAX)
+		return fail(p, "path longer than %d bytes", CFG_PATH_MAX - 1);
+	strcpy(p->cfg->leapfile, l->word[1]);
+	return 0;
+}
+
+static int do_leapmode(struct parser *p, const struct line *l)
+{
+	char b[SHOW_MAX];
+	int rc;
+
+	if ((rc = once(p, &p->leapmode_line)) < 0)
+		return rc;
+	if (l->n < 2)
+		return fail(p, "missing mode (system, step, slew or ignore)");
+	if (!leap_mode_parse(l->word[1], &p->cfg->leapmode))
+		return fail(p, "unknown mode '%s' (system, step, slew or ignore)", show(b, l->word[1]));
 	return 0;
 }
 
@@ -1158,6 +1217,8 @@ static const struct directive directives[] = {
 	{ "clock", 9, do_clock },
 	{ "control", 2, do_control },
 	{ "driftfile", 2, do_driftfile },
+	{ "leapfile", 2, do_leapfile },
+	{ "leapmode", 2, do_leapmode },
 	{ "listen", 4, do_listen },
 	{ "holdover", 2, do_holdover },
 	{ "makestep", 3, do_makestep },

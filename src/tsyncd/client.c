@@ -60,6 +60,8 @@ static int64_t now_ns(struct client *cl)
 	int64_t jump;
 
 	read_pair(cl, &cl->pair);
+	if (leapsec_poll(cl->leap, cl->pair.mono))
+		read_pair(cl, &cl->pair); /* after the leap, which is no jump */
 	if (disc_jump_detect(&prev, &cl->pair, cl->cfg->makestep_threshold, &jump))
 		jumped(cl, jump, cl->pair.real);
 	return cl->pair.real;
@@ -149,10 +151,14 @@ static void discipline(struct client *cl, int64_t now)
 	struct disc_actions a;
 
 	clk_status(cl->clock, &st);
+	/* A leap being slewed away is not the discipline's to see or cancel. */
+	int64_t leap_slew = leapsec_slew_share(cl->leap, st.slew_remaining);
 	struct disc_input in = { .offset = cl->sel.offset, .jitter = cl->sel.jitter, .now = now,
-				 .slew_left = st.slew_remaining };
+				 .slew_left = st.slew_remaining - leap_slew };
 	if (disc_update(&cl->disc, &in, &a) < 0)
 		return;
+	if (a.slew)
+		a.slew_ns += leap_slew;
 	apply(cl, &a);
 	for (int i = 0; i < cl->n_peers; i++)
 		ntpsrc_set_poll(&cl->peers[i]->src, (int8_t)a.poll);
@@ -255,6 +261,7 @@ static void select_and_update(struct client *cl)
 	snprintf(cl->peer_name, sizeof(cl->peer_name), "%s", sys->name);
 	discipline(cl, now);
 	serve_synced(cl, c, now_ns(cl));
+	leapsec_on_selection(cl->leap, c, cl->n_peers); /* the leap served: the majority's */
 	tell_clock(cl);
 }
 
@@ -274,6 +281,7 @@ static void send_request(struct peer *p)
 	if (p->key != NULL)
 		len = ntp_auth_sign(p->key, buf, NTP_PKT_LEN, sizeof(buf));
 	p->t0 = now_ns(cl);
+	p->t0_mono = cl->pair.mono;
 	udp_tx_req_sent(&p->tx, p->sock.tx_key, p->t0);
 	int err = udp_send(&p->sock, buf, len, (struct sockaddr *)&p->addr);
 	if (err < 0)
@@ -325,6 +333,10 @@ static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 		.root_disp = ntp_short_to_ns(r->root_disp), .t3 = t3,
 	};
 
+	if (leapsec_straddles(cl->leap, p->t0_mono, cl->pair.mono)) {
+		p->leap_dropped++; /* the server's clock may have leapt in between */
+		return;
+	}
 	p->t0_user += !p->tx.stamped;
 	ntp_exch_sample(t0, t1, t2, t3, r->precision, cl->clock->precision, &in.sample);
 	p->last_offset = in.sample.offset;
@@ -678,13 +690,22 @@ void client_stop(struct client *cl)
 	cl->n_peers = 0;
 }
 
+void client_leap_passed(void *arg, const struct leap_pass *p)
+{
+	struct client *cl = arg;
+
+	cl->steps_applied += p->clock_ns;
+	if (p->shift_ns != 0)
+		shift_times(cl, p->shift_ns);
+}
+
 void client_log_stats(const struct client *cl)
 {
 	for (int i = 0; i < cl->n_peers; i++) {
 		const struct peer *p = cl->peers[i];
 		log_info("source %s: tx %llu replies %llu updates %llu kod %llu mode %llu bogus %llu "
 			 "duplicate %llu zero_xmt %llu unsync %llu malformed %llu foreign %llu t0_user %llu "
-			 "reach %03o poll %d unauth %llu nak %llu wrong_key %llu bad_mac %llu",
+			 "reach %03o poll %d unauth %llu nak %llu wrong_key %llu bad_mac %llu leap_dropped %llu",
 			 p->name, (unsigned long long)p->src.n_tx,
 			 (unsigned long long)p->src.n_replies, (unsigned long long)p->src.n_updates,
 			 (unsigned long long)p->src.n_kod,
@@ -699,6 +720,7 @@ void client_log_stats(const struct client *cl)
 			 (unsigned long long)p->auth_rejected[NTP_AUTH_NONE],
 			 (unsigned long long)p->auth_rejected[NTP_AUTH_NAK],
 			 (unsigned long long)p->auth_rejected[NTP_AUTH_UNKNOWN_KEY],
-			 (unsigned long long)p->auth_rejected[NTP_AUTH_BAD_MAC]);
+			 (unsigned long long)p->auth_rejected[NTP_AUTH_BAD_MAC],
+			 (unsigned long long)p->leap_dropped);
 	}
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "leapsec.h"
 #include "server.h"
 #include "tsync/clock.h"
 #include "tsync/config.h"
@@ -33,6 +34,8 @@ struct peer {
 	ntp_ts_t nonce;            /* transmit timestamp of the request out */
 	bool waiting;              /* that request is unanswered */
 	int64_t t0;                /* the clock just before it went out */
+	int64_t t0_mono;           /* and the monotonic clock (uv_hrtime) */
+	uint64_t leap_dropped;     /* replies whose exchange spanned a leap */
 	struct udp_tx_req tx;      /* and the kernel's stamp of it */
 	ntp_ts_t last_xmt;         /* the server's, of the last reply taken */
 	enum srcsel_state sel;     /* what the last selection made of it */
@@ -80,6 +83,7 @@ struct client {
 	uv_timer_t watch;       /* once a second: jumps; hourly: drift file */
 	unsigned watch_ticks;
 	bool adjust_failed;     /* logged once */
+	struct leapsec *leap;   /* the daemon's leap seconds; NULL: none */
 };
 
 /* Start polling the configured servers (nothing when there are none).
@@ -89,5 +93,8 @@ int client_start(struct client *cl, uv_loop_t *loop, struct clk *clock, struct s
 /* Close every handle and save the frequency; the loop then ends. */
 void client_stop(struct client *cl);
 void client_log_stats(const struct client *cl);
+/* leapsec's on_pass: the leap (already applied to the clock) is no jump,
+ * and in slew and ignore modes the sources moved against our clock. */
+void client_leap_passed(void *cl, const struct leap_pass *p);
 
 #endif
