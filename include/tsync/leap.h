@@ -111,7 +111,9 @@ struct leap_actions {
 	bool tell_clock; /* clk_set_leap(clock, clock_leap) */
 	int clock_leap;
 	uint8_t serve;   /* the leap indicator to serve (enum ntp_leap) */
-	bool armed;      /* a leap is armed for at: wake then */
+	bool armed;      /* a leap is armed: wake at `at`, the instant the
+			    clock leaps: midnight for an insertion, 23:59:59
+			    for a deletion */
 	int64_t at;
 };
 

@@ -468,7 +468,9 @@ void leap_update(struct leap_state *s, const struct leap_decision *d, struct lea
 
 	s->armed = leap;
 	s->at = leap != 0 ? d->at : 0;
-	*a = (struct leap_actions){ .serve = leap_serve(s), .armed = leap != 0, .at = s->at };
+	/* A deleted second is 23:59:59: the clock leaps as it begins. */
+	*a = (struct leap_actions){ .serve = leap_serve(s), .armed = leap != 0,
+				    .at = leap < 0 ? s->at - LEAP_NS_PER_S : s->at };
 	if (s->mode == LEAP_MODE_SYSTEM && s->told != leap) {
 		a->tell_clock = true;
 		a->clock_leap = leap;

@@ -151,10 +151,11 @@ static void discipline(struct client *cl, int64_t now)
 	struct disc_actions a;
 
 	clk_status(cl->clock, &st);
-	/* A leap being slewed away is not the discipline's to see or cancel. */
+	/* A leap being slewed away is not the discipline's to see or cancel:
+	 * it is taken out of the offset and of the slew left alike. */
 	int64_t leap_slew = leapsec_slew_share(cl->leap, st.slew_remaining);
-	struct disc_input in = { .offset = cl->sel.offset, .jitter = cl->sel.jitter, .now = now,
-				 .slew_left = st.slew_remaining - leap_slew };
+	struct disc_input in = { .offset = cl->sel.offset - leap_slew, .jitter = cl->sel.jitter,
+				 .now = now, .slew_left = st.slew_remaining - leap_slew };
 	if (disc_update(&cl->disc, &in, &a) < 0)
 		return;
 	if (a.slew)

@@ -89,14 +89,16 @@ static void arm(struct leapsec *ls, const struct leap_actions *a, int64_t now)
 	uv_timer_start(&ls->instant, on_instant, wait <= 0 ? 0 : (uint64_t)(wait / 1000000 + 1), 0);
 }
 
-static void log_decision(struct leapsec *ls, const struct leap_decision *d)
+static void log_decision(struct leapsec *ls, const struct leap_decision *d, bool have_vote)
 {
 	char day[16];
 
-	if (d->disagree && !ls->disagree_logged)
+	bool disagree = d->disagree && have_vote;
+
+	if (disagree && !ls->disagree_logged)
 		log_warn("the sources announce leap %s, the leap-second list %s: following the list",
 			 leap_word(d->vote), leap_word(d->file));
-	ls->disagree_logged = d->disagree;
+	ls->disagree_logged = disagree;
 	if (ls->st.armed == ls->logged_leap)
 		return;
 	ls->logged_leap = ls->st.armed;
@@ -115,14 +117,16 @@ static void decide(struct leapsec *ls)
 	struct leap_actions a;
 	int64_t now = 0;
 	int64_t mono = (int64_t)uv_hrtime();
-	uint8_t vote = ls->vote_mono != 0 && mono - ls->vote_mono < VOTE_MAX_AGE_NS ? ls->vote
-										   : NTP_LEAP_NONE;
+	bool have_vote = ls->vote_mono != 0 && mono - ls->vote_mono < VOTE_MAX_AGE_NS;
 
+	/* A leap whose instant has come is passed first: after it the day,
+	 * and so the decision, may be another. */
+	leapsec_poll(ls, mono);
 	if (clk_read(ls->clock, &now) < 0)
 		return;
-	leap_decide(usable_list(ls, now), vote, now, &d);
+	leap_decide(usable_list(ls, now), have_vote ? ls->vote : NTP_LEAP_NONE, now, &d);
 	leap_update(&ls->st, &d, &a);
-	log_decision(ls, &d);
+	log_decision(ls, &d, have_vote);
 	if (a.tell_clock) {
 		int err = clk_set_leap(ls->clock, a.clock_leap);
 		if (err < 0 && !ls->refused_logged)

@@ -351,6 +351,7 @@ START_TEST(step_mode)
 	leap_init(&s, LEAP_MODE_STEP);
 	leap_update(&s, &d, &a);
 	ck_assert(!a.tell_clock && a.armed);
+	ck_assert_int_eq(a.at, (JUL_2026 - 1) * S); /* 23:59:59 is skipped */
 	ck_assert_int_eq(a.serve, NTP_LEAP_DELETE);
 	ck_assert(leap_passed(&s, &p));
 	ck_assert_int_eq(p.step_ns, S); /* a deleted second: forward */
