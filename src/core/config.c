@@ -706,41 +706,40 @@ static int do_holdover(struct parser *p, const struct line *l)
 	return seconds_arg(p, l, 0, CFG_HOLDOVER_MAX, "0..1e7", &p->cfg->holdover);
 }
 
-static int do_driftfile(struct parser *p, const struct line *l)
+/* A file's path of at most CFG_PATH_MAX - 1 bytes, absolute: the daemon
+ * runs from /, so a relative path would mean something else in the
+ * foreground and as a daemon. */
+static int path_arg(struct parser *p, const struct line *l, char out[CFG_PATH_MAX])
 {
 	char b[SHOW_MAX];
-	int rc;
 
-	if ((rc = once(p, &p->driftfile_line)) < 0)
-		return rc;
 	if (l->n < 2)
 		return fail(p, "missing path");
-	/* The daemon runs from /: a relative path would mean something else
-	 * in the foreground and as a daemon. */
 	if (l->word[1][0] != '/')
 		return fail(p, "'%s' is not an absolute path", show(b, l->word[1]));
 	if (strlen(l->word[1]) >= CFG_PATH_MAX)
 		return fail(p, "path longer than %d bytes", CFG_PATH_MAX - 1);
-	strcpy(p->cfg->driftfile, l->word[1]);
+	strcpy(out, l->word[1]);
 	return 0;
+}
+
+static int do_driftfile(struct parser *p, const struct line *l)
+{
+	int rc;
+
+	if ((rc = once(p, &p->driftfile_line)) < 0)
+		return rc;
+	return path_arg(p, l, p->cfg->driftfile);
 }
 
 /* A leap-second list (tzdata's leap-seconds.list), read at start. */
 static int do_leapfile(struct parser *p, const struct line *l)
 {
-	char b[SHOW_MAX];
 	int rc;
 
 	if ((rc = once(p, &p->leapfile_line)) < 0)
 		return rc;
-	if (l->n < 2)
-		return fail(p, "missing path");
-	if (l->word[1][0] != '/')
-		return fail(p, "'%s' is not an absolute path", show(b, l->word[1]));
-	if (strlen(l->word[1]) >= CFG_PATH_MAX)
-		return fail(p, "path longer than %d bytes", CFG_PATH_MAX - 1);
-	strcpy(p->cfg->leapfile, l->word[1]);
-	return 0;
+	return path_arg(p, l, p->cfg->leapfile);
 }
 
 static int do_leapmode(struct parser *p, const struct line *l)

@@ -133,6 +133,7 @@ static void decide(struct leapsec *ls)
 			log_warn("cannot tell the %s clock of the leap second: %s", clk_name(ls->clock),
 				 strerror(-err));
 		ls->refused_logged = err < 0;
+		ls->kernel_told = err == 0 && a.clock_leap != 0;
 	}
 	serve(ls, a.serve);
 	if (a.armed)
@@ -157,9 +158,15 @@ static void pass(struct leapsec *ls)
 		err = clk_set_leap(ls->clock, 0);
 	if (p.step_ns != 0)
 		err = clk_step(ls->clock, p.step_ns);
-	if (p.slew_ns != 0 && (err = clk_status(ls->clock, &st)) == 0) {
-		err = clk_slew(ls->clock, st.slew_remaining + p.slew_ns);
+	if (p.slew_ns != 0 && (err = clk_status(ls->clock, &st)) == 0 &&
+	    (err = clk_slew(ls->clock, st.slew_remaining + p.slew_ns)) == 0)
 		ls->slew_left = p.slew_ns;
+	/* A clock that was not told, or refused the step, did not leap: the
+	 * servers moved against it, as in ignore mode. */
+	if ((p.clock_ns != 0 && p.step_ns != 0 && err < 0) ||
+	    (p.clock_ns != 0 && p.step_ns == 0 && !ls->kernel_told)) {
+		p.clock_ns = 0;
+		p.shift_ns = p.leap * LEAP_NS_PER_S;
 	}
 	ls->passed++;
 	serve(ls, NTP_LEAP_NONE);

@@ -30,6 +30,7 @@ struct leapsec {
 	int64_t slew_left;     /* the leap's part of the clock's slew (slew mode) */
 	int logged_leap;       /* the armed leap last logged */
 	bool disagree_logged, refused_logged;
+	bool kernel_told;      /* the clock took the armed leap (system mode) */
 	uv_timer_t tick, instant;
 	bool running;
 	uint64_t passed;       /* leaps passed */
