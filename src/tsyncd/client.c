@@ -698,6 +698,10 @@ void client_leap_passed(void *arg, const struct leap_pass *p)
 	cl->steps_applied += p->clock_ns;
 	if (p->shift_ns != 0)
 		shift_times(cl, p->shift_ns);
+	/* Slewed away, the leap is kept out of the discipline's offsets;
+	 * otherwise they now measure it. */
+	if (p->shift_ns != 0 && p->slew_ns == 0)
+		disc_offsets_moved(&cl->disc, -p->shift_ns);
 }
 
 void client_log_stats(const struct client *cl)

@@ -161,6 +161,8 @@ static void pass(struct leapsec *ls)
 	if (p.slew_ns != 0 && (err = clk_status(ls->clock, &st)) == 0 &&
 	    (err = clk_slew(ls->clock, st.slew_remaining + p.slew_ns)) == 0)
 		ls->slew_left = p.slew_ns;
+	else if (p.slew_ns != 0)
+		p.slew_ns = 0; /* not slewed: the discipline must see the second */
 	/* A clock that was not told, or refused the step, did not leap: the
 	 * servers moved against it, as in ignore mode. */
 	if ((p.clock_ns != 0 && p.step_ns != 0 && err < 0) ||
