@@ -62,7 +62,11 @@ static int64_t now_ns(struct client *cl)
 	read_pair(cl, &cl->pair);
 	if (leapsec_poll(cl->leap, cl->pair.mono))
 		read_pair(cl, &cl->pair); /* after the leap, which is no jump */
-	if (disc_jump_detect(&prev, &cl->pair, cl->cfg->makestep_threshold, &jump))
+	if (!disc_jump_detect(&prev, &cl->pair, cl->cfg->makestep_threshold, &jump))
+		return cl->pair.real;
+	if (leapsec_explains(cl->leap, cl->pair.mono, jump))
+		cl->pair.steps = cl->steps_applied; /* the kernel's leap, a tick late */
+	else
 		jumped(cl, jump, cl->pair.real);
 	return cl->pair.real;
 }

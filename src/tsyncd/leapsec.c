@@ -122,6 +122,10 @@ static void decide(struct leapsec *ls)
 	/* A leap whose instant has come is passed first: after it the day,
 	 * and so the decision, may be another. */
 	leapsec_poll(ls, mono);
+	/* Passing, not yet passed: a deleted second already reads as the
+	 * next day, which would disarm it. */
+	if (ls->leap_mono != 0 && mono >= ls->leap_mono - LEAPSEC_GUARD_NS)
+		return;
 	if (clk_read(ls->clock, &now) < 0)
 		return;
 	leap_decide(usable_list(ls, now), have_vote ? ls->vote : NTP_LEAP_NONE, now, &d);
@@ -178,9 +182,28 @@ static void pass(struct leapsec *ls)
 		ls->on_pass(ls->arg, &p);
 }
 
+/* When to pass the armed leap without seeing it: at the instant, or in
+ * system mode once the kernel has surely made its step. */
+static int64_t due(const struct leapsec *ls)
+{
+	return ls->leap_mono + (ls->st.mode == LEAP_MODE_SYSTEM ? LEAPSEC_GUARD_NS : 0);
+}
+
 bool leapsec_poll(struct leapsec *ls, int64_t mono)
 {
-	if (ls == NULL || !ls->running || ls->leap_mono == 0 || mono < ls->leap_mono)
+	if (ls == NULL || !ls->running || ls->leap_mono == 0 || mono < due(ls))
+		return false;
+	pass(ls);
+	return true;
+}
+
+bool leapsec_explains(struct leapsec *ls, int64_t mono, int64_t jump)
+{
+	if (ls == NULL || !ls->running || ls->leap_mono == 0 || ls->st.mode != LEAP_MODE_SYSTEM ||
+	    !ls->kernel_told || mono < ls->leap_mono - LEAPSEC_GUARD_NS)
+		return false;
+	int64_t step = -ls->st.armed * LEAP_NS_PER_S;
+	if (jump < step - LEAPSEC_GUARD_NS || jump > step + LEAPSEC_GUARD_NS)
 		return false;
 	pass(ls);
 	return true;
@@ -195,7 +218,7 @@ static void on_instant(uv_timer_t *t)
 
 	if (leapsec_poll(ls, mono) || ls->leap_mono == 0)
 		return;
-	uv_timer_start(&ls->instant, on_instant, (uint64_t)((ls->leap_mono - mono) / 1000000 + 1), 0);
+	uv_timer_start(&ls->instant, on_instant, (uint64_t)((due(ls) - mono) / 1000000 + 1), 0);
 }
 
 static void on_tick(uv_timer_t *t)

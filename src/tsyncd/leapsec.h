@@ -51,6 +51,13 @@ void leapsec_on_selection(struct leapsec *ls, const struct srcsel_cand *c, int n
  * the client calls it with every clock reading, so that nothing is
  * measured across an unaccounted leap. Returns whether it passed now. */
 bool leapsec_poll(struct leapsec *ls, int64_t mono);
+/* Whether a jump of the clock seen at mono is the kernel's leap (system
+ * mode): the armed leap's second within LEAPSEC_GUARD_NS, from its
+ * instant on. If so the leap is passed now. The kernel acts a tick into
+ * the second, so in system mode leapsec_poll passes the leap only
+ * LEAPSEC_GUARD_NS after the instant; a reading in between sees the
+ * step first. */
+bool leapsec_explains(struct leapsec *ls, int64_t mono, int64_t jump);
 /* Whether an exchange sent at mono a and answered at mono b may span the
  * sources' leap (ours within LEAPSEC_GUARD_NS): its sample is dropped. */
 #define LEAPSEC_GUARD_NS (20 * INT64_C(1000000))
