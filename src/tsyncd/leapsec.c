@@ -139,7 +139,10 @@ static void decide(struct leapsec *ls)
 		ls->refused_logged = err < 0;
 		ls->kernel_told = err == 0 && a.clock_leap != 0;
 	}
-	serve(ls, a.serve);
+	/* Served as it will be done: a clock that refused the leap will not
+	 * pass it. */
+	serve(ls, ls->st.mode == LEAP_MODE_SYSTEM && a.armed && !ls->kernel_told ? NTP_LEAP_NONE
+										  : a.serve);
 	if (a.armed)
 		arm(ls, &a, now);
 	else {
