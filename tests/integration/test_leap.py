@@ -217,10 +217,15 @@ def minority():
     armed = lab.lines_after(lab.client, 0, "leap second: insert")
     check(not armed, "the client arms no leap (%s)" % armed)
     lab.wait_sim(lab.instant + 3)
+    # Not 1 ms: while server0's filter holds samples from both sides of its
+    # one-second jump, its jitter is huge but its interval still meets the
+    # others', and RFC 5905 combining weighs it by 1 / root distance: under
+    # load that moved the client by up to 0.98 ms (2 runs of 10). A leap
+    # passed would be a second.
     for k in range(2):
         for i in (1, 2):
             d = lab.diff(i)
-            check(abs(d) < 1e-3, "%s after midnight the client is within 1 ms of server%d, "
+            check(abs(d) < 5e-3, "%s after midnight the client is within 5 ms of server%d, "
                   "which did not leap (%+.6f s)" % ("3 s" if k == 0 else "6 s", i, d))
         time.sleep(3)
     check(not lab.lines_after(lab.client, 0, "leap second inserted"), "the client passed no leap")
