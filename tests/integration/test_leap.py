@@ -6,7 +6,9 @@ Usage: test_leap.py SCENARIO, one of
                 whose sim clocks read 2026-12-31T23:59:46Z together, each
                 told of an inserted second by its leapfile (a test list),
                 leapmode system; a client (clock sim start, no leapfile)
-                follows them with leapmode MODE.
+                follows them with leapmode MODE (its clock in step with
+                theirs at the start; in the last two scenarios it starts
+                with `clock sim start` and steps).
   delete-MODE   the same on 2026-06-30 with a deleted second.
   minority      one server of three announces the insertion: the client
                 neither serves nor passes it.
@@ -70,7 +72,7 @@ def measure(port, n=5):
 
 
 class Lab:
-    def __init__(self, leap, server_lists, mode, client_list=None):
+    def __init__(self, leap, server_lists, mode, client_list=None, use_start=False):
         self.leap, self.mode = leap, mode
         self.instant = INSTANT[leap]
         # Every server the same offset from the host: they agree exactly.
@@ -79,11 +81,16 @@ class Lab:
                                 "clock sim offset %.9f" % self.offset, "control none"] +
                                (["leapfile " + l] if l else []), name="server%d" % i)
                         for i, l in enumerate(server_lists)]
-        conf = ["listen 127.0.0.1 port 0",
-                "clock sim start " + rfc3339(time.time() + self.offset),
-                "leapmode " + mode, "control none",
-                # ignore: the leap is then an ordinary offset, stepped
-                "makestep 0.001 %d" % (-1 if mode == "ignore" else 3)]
+        # With `start` the client begins some ms off and steps at once;
+        # with the servers' offset it begins in step, and makestep (the
+        # jump detector's threshold too) can stay far above the ms that a
+        # loaded machine may stall between two clock reads. In ignore mode
+        # the leap is an ordinary offset, and stepped.
+        clock = ("clock sim start " + rfc3339(time.time() + self.offset) if use_start
+                 else "clock sim offset %.9f" % self.offset)
+        makestep = ("makestep 0.5 -1" if mode == "ignore" else
+                    "makestep 0.001 3" if use_start else "makestep 0.1 3")
+        conf = ["listen 127.0.0.1 port 0", clock, "leapmode " + mode, "control none", makestep]
         if client_list:
             conf.append("leapfile " + client_list)
         for s in self.servers:
@@ -210,7 +217,7 @@ def check_slew(lab, leap):
 
 
 def minority():
-    lab = Lab(1, [LISTS[1], None, None], "system")
+    lab = Lab(1, [LISTS[1], None, None], "system", use_start=True)
     lab.wait_synced()
     lab.wait_sim(lab.instant - 3)
     check_served(lab, 0, [1, 0, 0], "3 s before")
@@ -234,7 +241,7 @@ def minority():
 def listonly():
     # server0's list is tzdata's, which expired on 2026-06-28: not used.
     lab = Lab(1, [os.path.join(DATA, "leap-seconds.list"), None, None], "system",
-              client_list=LISTS[1])
+              client_list=LISTS[1], use_start=True)
     lab.servers[0].wait_line(r"leapfile .*leap-seconds.list expired on 2026-06-28: not used",
                              timeout=5)
     lab.client.wait_line(r"leapfile .*: 29 entries, expires 2027-12-24, SHA-1 hash verified",
