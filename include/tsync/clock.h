@@ -66,6 +66,11 @@ struct clk_ops {
 	 * estimated error in ns (the kernel's STA_UNSYNC, maxerror and
 	 * esterror on the system clock). */
 	int (*set_sync)(struct clk *c, bool synced, int64_t maxerror, int64_t esterror);
+	/* A leap second at the end of the current UTC day, as the kernel
+	 * passes one: leap +1 inserts 23:59:60 (the clock steps back 1 s at
+	 * midnight), -1 deletes 23:59:59 (forward 1 s), 0 clears the request,
+	 * which must be done once the leap has passed (STA_INS / STA_DEL). */
+	int (*set_leap)(struct clk *c, int leap);
 	void (*destroy)(struct clk *c);
 };
 
@@ -105,6 +110,7 @@ static inline int clk_set_sync(struct clk *c, bool synced, int64_t maxerror, int
 {
 	return c->ops->set_sync(c, synced, maxerror, esterror);
 }
+static inline int clk_set_leap(struct clk *c, int leap) { return c->ops->set_leap(c, leap); }
 static inline void clk_destroy(struct clk *c) { c->ops->destroy(c); }
 /* Give the clock its timer (NULL: none), and arm it at once for a slew
  * already in progress. */
@@ -132,6 +138,8 @@ int clk_readonly_new(struct clk **out);
  * drift_ppm, changed only in memory, slewing exactly as the system clock
  * does (see tsync/simclock.h). */
 int clk_sim_new(struct clk **out, int64_t offset_ns, double drift_ppm);
+/* A sim clock that reads start_ns (Unix ns, UTC) now: `clock sim start`. */
+int clk_sim_new_at(struct clk **out, int64_t start_ns, double drift_ppm);
 /* Make a sim clock jump by by_ns after_ns from now, as a machine that is
  * suspended and resumed sees its clock jump (for tests and the lab).
  * -EINVAL for any other clock. */

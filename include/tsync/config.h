@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "tsync/acl.h"
+#include "tsync/leap.h"
 #include "tsync/ratelimit.h"
 
 #define CFG_MAX_LISTEN 16
@@ -93,6 +94,8 @@ struct tsyncd_config {
 	int64_t sim_offset; /* ns */
 	double sim_drift_ppm;
 	int64_t sim_jump_after, sim_jump_by; /* ns; by 0: no jump */
+	bool sim_start_set;  /* `start TIME`: the sim clock reads sim_start */
+	int64_t sim_start;   /* Unix ns, UTC */
 	struct cfg_server server[CFG_MAX_SERVERS];
 	int n_servers;
 	int64_t makestep_threshold; /* ns */
@@ -101,6 +104,8 @@ struct tsyncd_config {
 	int64_t maxdistance; /* ns: unsynchronised past this root distance */
 	int64_t holdover;    /* ns since the last update with no source; 0: none */
 	char driftfile[CFG_PATH_MAX]; /* "" when none */
+	char leapfile[CFG_PATH_MAX];  /* leap-seconds.list; "" when none */
+	enum leap_mode leapmode;      /* how the clock passes a leap */
 	char control[CFG_SOCKET_PATH_MAX]; /* the control socket; "": none */
 	/* Berkeley mode, and the keys file it (and later NTP) takes keys from. */
 	struct cfg_berkeley berkeley;

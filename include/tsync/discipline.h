@@ -185,6 +185,12 @@ int disc_update(struct disc *d, const struct disc_input *in, struct disc_actions
  * spent (unless LIMIT is 0), and hint the shortest poll. */
 void disc_clock_jumped(struct disc *d, int64_t jump);
 
+/* The reference moved against our clock, which did not move: a leap
+ * second the clock does not pass (leapmode ignore). Offsets measured from
+ * now on differ by by ns from those before; the samples kept move with
+ * them, so that the line sees an offset to correct, not a phase jump. */
+void disc_offsets_moved(struct disc *d, int64_t by);
+
 /* Clock jumps. A pair is read at one instant: real from clk_read, mono
  * from the I/O layer's monotonic clock (uv_hrtime), steps = the caller's
  * d->steps_total at that instant. The unexplained jump is

@@ -39,9 +39,22 @@ struct sim_model {
 	int64_t jump_at, jump_by;
 	struct sim_past past[SIM_PAST]; /* newest first */
 	int n_past;
+	/* A leap second as the kernel passes one (STA_INS / STA_DEL): armed
+	 * (+1 insert, -1 delete) for the end of the local day it was set in,
+	 * the clock steps back 1 s when it reads leap_trigger (midnight), or
+	 * forward when it reads leap_trigger (23:59:59) on a deletion. Once
+	 * passed, leap_wait holds (TIME_WAIT) until the leap is cleared. */
+	int leap;
+	int64_t leap_trigger; /* local time at which it acts */
+	bool leap_wait;
 };
 
+/* The kernel's leap states (adjtimex(2) return values), for status. */
+enum sim_leap_state { SIM_LEAP_OK, SIM_LEAP_INS, SIM_LEAP_DEL, SIM_LEAP_OOP, SIM_LEAP_WAIT };
+
 void sim_init(struct sim_model *m, int64_t now_true, int64_t offset, double drift_ppm);
+/* As sim_init, the local clock reading start_local at now_true. */
+void sim_init_at(struct sim_model *m, int64_t now_true, int64_t start_local, double drift_ppm);
 /* Schedule a jump of by ns at true time at. */
 void sim_schedule_jump(struct sim_model *m, int64_t at, int64_t by);
 /* local - true at true time t. Before the anchor, the past state in
@@ -54,6 +67,13 @@ void sim_step(struct sim_model *m, int64_t t, int64_t delta);
  * progress. */
 void sim_slew(struct sim_model *m, int64_t t, int64_t delta, double rate_ppm);
 void sim_set_freq(struct sim_model *m, int64_t t, double ppm);
+/* Arm (leap +1 or -1) or clear (0) a leap second at true time t, as
+ * ADJ_STATUS with STA_INS, STA_DEL or neither: it acts at the end of the
+ * local day holding t. While a passed leap waits (TIME_WAIT), arming
+ * changes nothing; clearing ends the wait. */
+void sim_set_leap(struct sim_model *m, int64_t t, int leap);
+enum sim_leap_state sim_leap_state_at(const struct sim_model *m, int64_t t);
+/* Slew still to apply at true time t. */
 /* The timer that ends a slew fired at true time t (slew_poll): returns
  * true when the slew's rate changed. */
 bool sim_poll(struct sim_model *m, int64_t t);

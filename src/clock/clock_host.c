@@ -105,6 +105,13 @@ void clk_host_sync_timex(int old_status, bool synced, int64_t maxerror, int64_t 
 	tx->esterror = (long)(esterror / 1000);
 }
 
+void clk_host_leap_timex(int old_status, int leap, struct timex *tx)
+{
+	int status = old_status & ~(STA_KERNEL_MODES | STA_INS | STA_DEL);
+	*tx = (struct timex){ .modes = ADJ_STATUS };
+	tx->status = status | (leap > 0 ? STA_INS : leap < 0 ? STA_DEL : 0);
+}
+
 /* Whether this process holds CAP_SYS_TIME, which every change needs:
  * asked of the kernel, which changes nothing. */
 static bool have_cap_sys_time(void)
@@ -166,6 +173,15 @@ static int host_status(struct clk *c, struct clk_status *st)
 	return 0;
 }
 
+static int system_set_leap(struct clk *c, int leap)
+{
+	struct timex now = { .modes = 0 }, tx;
+	if (clock_adjtime(CLOCK_REALTIME, &now) < 0)
+		return -errno;
+	clk_host_leap_timex(now.status, leap, &tx);
+	return adjust(&tx);
+}
+
 static void host_destroy(struct clk *c)
 {
 	free(c);
@@ -196,6 +212,11 @@ static int nothing_due(struct clk *c)
 	return 0;
 }
 
+static int refuse_leap(struct clk *c, int leap)
+{
+	return -EPERM;
+}
+
 static const struct clk_ops readonly_ops = {
 	.name = "readonly",
 	.read = host_read,
@@ -206,6 +227,7 @@ static const struct clk_ops readonly_ops = {
 	.set_freq = refuse_freq,
 	.status = host_status,
 	.set_sync = refuse_sync,
+	.set_leap = refuse_leap,
 	.destroy = host_destroy,
 };
 
@@ -359,6 +381,7 @@ static const struct clk_ops system_ops = {
 	.set_freq = system_set_freq,
 	.status = system_status,
 	.set_sync = system_set_sync,
+	.set_leap = system_set_leap,
 	.destroy = system_destroy,
 };
 

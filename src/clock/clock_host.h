@@ -36,5 +36,9 @@ double clk_host_freq_of(const struct timex *tx, int64_t slew_rate);
  * modes cleared, maxerror and esterror (ns) in us. */
 void clk_host_sync_timex(int old_status, bool synced, int64_t maxerror, int64_t esterror,
 			 struct timex *tx);
+/* A leap second for the end of the current UTC day (leap +1: STA_INS,
+ * -1: STA_DEL, 0: neither) set in old_status by ADJ_STATUS, the rest of
+ * the status kept but the kernel's PLL/FLL/PPS modes, as sync_timex. */
+void clk_host_leap_timex(int old_status, int leap, struct timex *tx);
 
 #endif

@@ -141,6 +141,16 @@ static int sim_set_sync(struct clk *c, bool synced, int64_t maxerror, int64_t es
 	return 0;
 }
 
+/* The model passes the leap exactly as the kernel does. */
+static int sim_do_set_leap(struct clk *c, int leap)
+{
+	int64_t t;
+	int err = clk_host_read(&t);
+	if (err == 0)
+		sim_set_leap(model_of(c), t, leap);
+	return err;
+}
+
 static void sim_destroy(struct clk *c)
 {
 	free(c);
@@ -156,6 +166,7 @@ static const struct clk_ops sim_ops = {
 	.set_freq = sim_do_set_freq,
 	.status = sim_do_status,
 	.set_sync = sim_set_sync,
+	.set_leap = sim_do_set_leap,
 	.destroy = sim_destroy,
 };
 
@@ -175,6 +186,13 @@ int clk_sim_new(struct clk **out, int64_t offset_ns, double drift_ppm)
 	sim_init(&s->model, now, offset_ns, drift_ppm);
 	*out = &s->clk;
 	return 0;
+}
+
+int clk_sim_new_at(struct clk **out, int64_t start_ns, double drift_ppm)
+{
+	int64_t now;
+	int err = clk_host_read(&now);
+	return err < 0 ? err : clk_sim_new(out, start_ns - now, drift_ppm);
 }
 
 int clk_sim_schedule_jump(struct clk *c, int64_t after_ns, int64_t by_ns)

@@ -554,12 +554,28 @@ static int clock_jump(struct parser *p, const struct opt *o, void *obj, const ch
 	return 0;
 }
 
+/* "start TIME": the sim clock reads TIME (RFC 3339, UTC) when it is
+ * made; an offset says the same another way. */
+static int clock_start(struct parser *p, const struct opt *o, void *obj, const char *const *val)
+{
+	struct tsyncd_config *cfg = obj;
+	char b[SHOW_MAX];
+
+	if (!leap_parse_utc(val[0], &cfg->sim_start))
+		return fail(p, "start '%s' is not a UTC time YYYY-MM-DDTHH:MM:SSZ (1970..2200)",
+			    show(b, val[0]));
+	cfg->sim_start_set = true;
+	return 0;
+}
+
 /* Every option of the clock directive is the sim clock's. */
 static int clock_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
 {
 	if (p->cfg->clock != CFG_CLOCK_SIM && seen != 0)
 		return fail(p, "%s only applies to the sim clock",
 			    d->opts[__builtin_ctz(seen)].name);
+	if ((seen & opt_bit(d, "start")) && (seen & opt_bit(d, "offset")))
+		return fail(p, "start and offset both set the time: give one");
 	return 0;
 }
 
@@ -700,7 +716,6 @@ static int brk_auth(struct parser *p, const struct opt *o, void *obj, const char
  * How to add a directive: one row in directives[] below, for instance
  *
  *   { "leapfile", ONCE, ARG(STRING(OPT_ABSPATH, CONF, leapfile), .missing = "missing path") },
- *   { "leapmode", ONCE, ARG(.name = "leap mode", ENUM(CONF, leapmode, leapmode_words)) },
  *
  * Its name; ONCE when a second line of it is an error ("already given on
  * line N"); its arguments in .args, rows of struct opt in order (ARG(...)
@@ -734,7 +749,13 @@ static const struct opt clock_opts[] = {
 	{ "offset", SECONDS(CONF, sim_offset, -SIM_OFFSET_MAX, SIM_OFFSET_MAX, "-1e9..1e9 s") },
 	{ "drift", PPM(CONF, sim_drift_ppm, -1000 * PPM_UNITS, 1000 * PPM_UNITS, "-1000..1000 ppm") },
 	{ "jump", CUSTOM(clock_jump, 2) },
+	{ "start", CUSTOM(clock_start, 1) },
 	END
+};
+
+static const char *const leapmode_words[] = {
+	[LEAP_MODE_SYSTEM] = "system", [LEAP_MODE_STEP] = "step",
+	[LEAP_MODE_SLEW] = "slew", [LEAP_MODE_IGNORE] = "ignore", NULL,
 };
 
 static const struct opt listen_opts[] = {
@@ -814,6 +835,9 @@ static const struct directive directives[] = {
 	{ "holdover", ONCE, ARG(SECONDS(CONF, holdover, 0, CFG_HOLDOVER_MAX, "0..1e7 s"),
 				.missing = "missing seconds") },
 	{ "driftfile", ONCE, ARG(STRING(OPT_ABSPATH, CONF, driftfile), .missing = "missing path") },
+	{ "leapfile", ONCE, ARG(STRING(OPT_ABSPATH, CONF, leapfile), .missing = "missing path") },
+	{ "leapmode", ONCE, ARG(.name = "mode", ENUM(CONF, leapmode, leapmode_words),
+				.missing = "missing mode (system, step, slew or ignore)") },
 	{ "keyfile", ONCE, ARG(STRING(OPT_PATH, CONF, keyfile), .missing = "missing path") },
 	{ "allow", ARG(CUSTOM(access_prefix, 1), .missing = ACCESS_MISSING), .tag = ACL_ALLOW,
 	  .begin = access_begin, .end = access_end },

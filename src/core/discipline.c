@@ -482,6 +482,12 @@ int disc_update(struct disc *d, const struct disc_input *in, struct disc_actions
 	return 0;
 }
 
+void disc_offsets_moved(struct disc *d, int64_t by)
+{
+	for (int i = 0; i < d->n; i++)
+		d->samples[i].u += (double)by;
+}
+
 void disc_clock_jumped(struct disc *d, int64_t jump)
 {
 	d->last_update += jump;

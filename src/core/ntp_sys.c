@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "tsync/leap.h"
 #include "tsync/ntp_exch.h"
 #include "tsync/ntp_pkt.h"
 
@@ -53,12 +54,14 @@ static bool new_epoch(const struct ntp_sys *s, const struct ntpsrc *peer, int64_
 	return s->last_update == 0 || now - s->last_update >= spacing / 2;
 }
 
-/* The leap indicator we serve: the system peer's. The one place it is
- * decided (a majority vote of the survivors belongs here). */
+/* The leap indicator we serve: more than half of the selected sources
+ * must announce a leap (leap_vote_selected), so that one server of three
+ * cannot make us pass one. leapsec may still override it (a leap-second
+ * list, a leapmode that does not leap at the instant). */
 static uint8_t serve_leap(const struct srcsel_cand *c, int n, const struct srcsel_result *r)
 {
-	(void)n;
-	return c[r->peer].leap;
+	(void)r;
+	return leap_vote_selected(c, n);
 }
 
 /* What we serve after this update. A step removes the offset it steps:

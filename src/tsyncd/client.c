@@ -80,7 +80,13 @@ static int64_t now_ns(struct client *cl)
 	int64_t jump;
 
 	read_pair(cl, &cl->pair);
-	if (disc_jump_detect(&prev, &cl->pair, cl->cfg->makestep_threshold, &jump))
+	if (leapsec_poll(cl->leap, cl->pair.mono))
+		read_pair(cl, &cl->pair); /* after the leap, which is no jump */
+	if (!disc_jump_detect(&prev, &cl->pair, cl->cfg->makestep_threshold, &jump))
+		return cl->pair.real;
+	if (leapsec_explains(cl->leap, cl->pair.mono, jump))
+		cl->pair.steps = cl->steps_applied; /* the kernel's leap, a tick late */
+	else
 		jumped(cl, jump, cl->pair.real);
 	return cl->pair.real;
 }
@@ -226,11 +232,20 @@ static void select_and_update(struct client *cl)
 
 	memcpy(was, cl->sys.state, sizeof(was));
 	clk_status(cl->clock, &st);
-	ntp_sys_select(&cl->sys, cl->list, cl->n_peers, now, st.slew_remaining, &a);
+	/* A leap being slewed away is not the discipline's to see or cancel:
+	 * it is taken out of the slew left it is given (the stored offsets,
+	 * as once every slew is done, hold none of it), and added back to
+	 * the slew it asks for. */
+	int64_t leap_slew = leapsec_slew_share(cl->leap, st.slew_remaining);
+	ntp_sys_select(&cl->sys, cl->list, cl->n_peers, now, st.slew_remaining - leap_slew, &a);
+	if (a.update && a.disc.slew)
+		a.disc.slew_ns += leap_slew;
 	if (a.no_majority)
 		log_warn("no majority: the %d fit sources disagree", cl->sys.sel.n_fit);
 	log_selection(cl, was);
 	apply(cl, &a);
+	if (a.serve) /* the leap served: the selected sources' majority, or the list's */
+		leapsec_on_vote(cl->leap, cl->sys.served.leap);
 }
 
 /* ---------------------------------------------------------------- one peer */
@@ -249,6 +264,7 @@ static void send_request(struct peer *p)
 	if (p->key != NULL)
 		len = ntp_auth_sign(p->key, buf, NTP_PKT_LEN, sizeof(buf));
 	p->t0 = now_ns(cl);
+	p->t0_mono = cl->pair.mono;
 	udp_tx_req_sent(&p->tx, p->sock.tx_key, p->t0);
 	int err = udp_send(&p->sock, buf, len, (struct sockaddr *)&p->addr);
 	if (err < 0)
@@ -328,6 +344,10 @@ static void take_reply(struct peer *p, const struct ntp_pkt *r, int64_t t3)
 		.root_disp = ntp_short_to_ns(r->root_disp), .t3 = t3,
 	};
 
+	if (leapsec_straddles(cl->leap, p->t0_mono, cl->pair.mono)) {
+		p->leap_dropped++; /* the server's clock may have leapt in between */
+		return;
+	}
 	p->t0_user += !p->tx.stamped;
 	ntp_exch_sample(t0, t1, t2, t3, r->precision, cl->clock->precision, &in.sample);
 	settle_sample(cl, t0 + (t3 - t0) / 2, &in);
@@ -630,13 +650,28 @@ void client_stop(struct client *cl)
 	cl->n_peers = 0;
 }
 
+void client_leap_passed(void *arg, const struct leap_pass *p)
+{
+	struct client *cl = arg;
+
+	cl->steps_applied += p->clock_ns;
+	if (p->shift_ns != 0) {
+		shift_times(cl, p->shift_ns);
+		ntp_sys_stepped(&cl->sys, cl->list, cl->n_peers, p->shift_ns);
+	}
+	/* Slewed away, the leap is kept out of the discipline's offsets;
+	 * otherwise they now measure it. */
+	if (p->shift_ns != 0 && p->slew_ns == 0)
+		disc_offsets_moved(&cl->sys.disc, -p->shift_ns);
+}
+
 void client_log_stats(const struct client *cl)
 {
 	for (int i = 0; i < cl->n_peers; i++) {
 		const struct peer *p = cl->peers[i];
 		log_info("source %s: tx %llu replies %llu updates %llu kod %llu mode %llu bogus %llu "
 			 "duplicate %llu zero_xmt %llu unsync %llu zero_rec %llu reftime %llu malformed %llu foreign %llu t0_user %llu "
-			 "reach %03o poll %d unauth %llu nak %llu wrong_key %llu bad_mac %llu",
+			 "reach %03o poll %d unauth %llu nak %llu wrong_key %llu bad_mac %llu leap_dropped %llu",
 			 p->name, (unsigned long long)p->src.n_tx,
 			 (unsigned long long)p->src.n_replies, (unsigned long long)p->src.n_updates,
 			 (unsigned long long)p->src.n_kod,
@@ -653,6 +688,7 @@ void client_log_stats(const struct client *cl)
 			 (unsigned long long)p->auth_rejected[NTP_AUTH_NONE],
 			 (unsigned long long)p->auth_rejected[NTP_AUTH_NAK],
 			 (unsigned long long)p->auth_rejected[NTP_AUTH_UNKNOWN_KEY],
-			 (unsigned long long)p->auth_rejected[NTP_AUTH_BAD_MAC]);
+			 (unsigned long long)p->auth_rejected[NTP_AUTH_BAD_MAC],
+			 (unsigned long long)p->leap_dropped);
 	}
 }

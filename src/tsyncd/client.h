@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "leapsec.h"
 #include "resolver.h"
 #include "server.h"
 #include "tsync/clock.h"
@@ -35,6 +36,8 @@ struct peer {
 	ntp_ts_t nonce;            /* transmit timestamp of the request out */
 	bool waiting;              /* that request is unanswered */
 	int64_t t0;                /* the clock just before it went out */
+	int64_t t0_mono;           /* and the monotonic clock (uv_hrtime) */
+	uint64_t leap_dropped;     /* replies whose exchange spanned a leap */
 	struct udp_tx_req tx;      /* and the kernel's stamp of it */
 	ntp_ts_t last_xmt;         /* the server's, of the last reply taken */
 	int64_t last_offset;       /* of the last sample, ns */
@@ -69,6 +72,7 @@ struct client {
 	uv_timer_t watch;       /* once a second: jumps; hourly: drift file */
 	unsigned watch_ticks;
 	bool adjust_failed;     /* logged once */
+	struct leapsec *leap;   /* the daemon's leap seconds; NULL: none */
 };
 
 /* Start polling the configured servers (nothing when there are none).
@@ -81,6 +85,9 @@ int client_check_keys(const struct tsyncd_config *cfg, const struct keys_ring *k
 /* Close every handle and save the frequency; the loop then ends. */
 void client_stop(struct client *cl);
 void client_log_stats(const struct client *cl);
+/* leapsec's on_pass: the leap (already applied to the clock) is no jump,
+ * and in slew and ignore modes the sources moved against our clock. */
+void client_leap_passed(void *cl, const struct leap_pass *p);
 
 /* Poll sa for the line conf of resolver r (resolver.c); refused and logged
  * when it is polled already or no slot is left. */

@@ -18,6 +18,7 @@
 #include "control.h"
 #include "fileio.h"
 #include "keyfile.h"
+#include "leapsec.h"
 #include "log.h"
 #include "privdrop.h"
 #include "readiness.h"
@@ -44,6 +45,7 @@ struct daemon {
 	struct server server;
 	struct berkeley berkeley;
 	struct client client;
+	struct leapsec leap;
 	struct control control;
 	bool control_on;
 	struct privdrop priv;
@@ -131,7 +133,8 @@ static int load_config(const struct options *o, struct tsyncd_config *cfg)
 
 static int make_sim_clock(const struct tsyncd_config *cfg, struct clk **clock)
 {
-	int err = clk_sim_new(clock, cfg->sim_offset, cfg->sim_drift_ppm);
+	int err = cfg->sim_start_set ? clk_sim_new_at(clock, cfg->sim_start, cfg->sim_drift_ppm)
+				     : clk_sim_new(clock, cfg->sim_offset, cfg->sim_drift_ppm);
 
 	if (err == 0 && cfg->sim_jump_by != 0)
 		err = clk_sim_schedule_jump(*clock, cfg->sim_jump_after, cfg->sim_jump_by);
@@ -190,6 +193,7 @@ static int check_config(const struct options *o, const struct tsyncd_config *cfg
 static void shut_down(struct daemon *d)
 {
 	client_stop(&d->client);
+	leapsec_stop(&d->leap);
 	server_stop(&d->server);
 	berkeley_stop(&d->berkeley);
 	control_stop(&d->control);
@@ -308,6 +312,9 @@ static int least_privilege_then_client(struct daemon *d, const struct tsyncd_con
 	int err = privdrop_apply(&d->priv, cfg);
 	if (err == 0)
 		err = client_start(&d->client, &d->loop, d->clock, &d->server, cfg);
+	d->client.leap = &d->leap;
+	d->leap.on_pass = client_leap_passed;
+	d->leap.arg = &d->client;
 	return err == 0 && cfg->seccomp ? sandbox_start(cfg) : err;
 }
 
@@ -324,6 +331,8 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 		err = readiness_start(&d->readiness, &d->loop, &report_ops, &d->client);
 	if (err == 0)
 		err = server_start(&d->server, &d->loop, d->clock, cfg);
+	if (err == 0) /* the list is read now, before privileges go */
+		err = leapsec_start(&d->leap, &d->loop, d->clock, &d->server, cfg);
 	if (err == 0)
 		err = start_control(d, cfg);
 	if (err == 0)

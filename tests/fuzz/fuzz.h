@@ -67,6 +67,16 @@ static inline uint64_t fuzz_get64(const uint8_t *b)
 	return v;
 }
 
+/* Lines in a text: one more than its newlines. */
+static inline unsigned long fuzz_count_lines(const uint8_t *data, size_t size)
+{
+	unsigned long n = 1;
+
+	for (size_t i = 0; i < size; i++)
+		n += data[i] == '\n';
+	return n;
+}
+
 /* An error message of a parser of text: one printable line that starts
  * "FILE:LINE: " with LINE in 1..max_line. Returns what follows. */
 static inline const char *fuzz_check_err_line(const char *err, const char *file,

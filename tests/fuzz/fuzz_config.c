@@ -11,19 +11,10 @@
 #define FILE_NAME "fuzz.conf"
 #define ERR_MAX 512
 
-static unsigned long count_lines(const uint8_t *data, size_t size)
-{
-	unsigned long n = 1;
-
-	for (size_t i = 0; i < size; i++)
-		n += data[i] == '\n';
-	return n;
-}
-
 /* "fuzz.conf:N: NAME: text", all printable, N a line of the file. */
 static void check_message(const char *err, const uint8_t *data, size_t size)
 {
-	const char *name = fuzz_check_err_line(err, FILE_NAME, count_lines(data, size));
+	const char *name = fuzz_check_err_line(err, FILE_NAME, fuzz_count_lines(data, size));
 	const char *colon = strstr(name, ": ");
 
 	FUZZ_CHECK(colon != NULL && colon > name && colon[2] != '\0');

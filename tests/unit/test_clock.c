@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock_host.h"
 #include "tsync/clock.h"
@@ -184,6 +185,47 @@ START_TEST(system_sync_request)
 }
 END_TEST
 
+START_TEST(system_leap_request)
+{
+	struct timex tx;
+	clk_host_leap_timex(STA_UNSYNC | STA_PLL, 1, &tx);
+	ck_assert_int_eq(tx.modes, ADJ_STATUS);
+	/* The kernel's PLL off as set_sync does, UNSYNC kept, STA_INS on. */
+	ck_assert_int_eq(tx.status, STA_UNSYNC | STA_INS);
+	clk_host_leap_timex(STA_INS, -1, &tx);
+	ck_assert_int_eq(tx.status, STA_DEL);
+	clk_host_leap_timex(STA_INS | STA_DEL | STA_NANO, 0, &tx);
+	ck_assert_int_eq(tx.status, STA_NANO);
+}
+END_TEST
+
+START_TEST(readonly_refuses_leap)
+{
+	struct clk *c;
+	ck_assert_int_eq(clk_readonly_new(&c), 0);
+	ck_assert_int_eq(clk_set_leap(c, 1), -EPERM);
+	clk_destroy(c);
+}
+END_TEST
+
+START_TEST(sim_start_and_leap)
+{
+	struct clk *c;
+	int64_t lo, hi;
+	/* 2026-12-31T23:59:59.5Z: the inserted second follows half a second on. */
+	int64_t start = INT64_C(1798761599) * S + 500 * MS;
+	ck_assert_int_eq(clk_sim_new_at(&c, start, 0.0), 0);
+	ck_assert_int_eq(clk_set_leap(c, 1), 0);
+	int64_t t = read_between(c, &lo, &hi);
+	ck_assert(t >= start && t < start + 400 * MS);
+	usleep(700000);
+	/* Past midnight on the host's timescale, 23:59:60 on ours. */
+	t = read_between(c, &lo, &hi);
+	ck_assert(t >= start - 300 * MS && t < start + 300 * MS);
+	clk_destroy(c);
+}
+END_TEST
+
 START_TEST(sim_offset_and_step)
 {
 	struct clk *c;
@@ -279,6 +321,9 @@ static Suite *clock_suite(void)
 	tcase_add_test(tc, system_freq_units);
 	tcase_add_test(tc, system_rate_request);
 	tcase_add_test(tc, system_sync_request);
+	tcase_add_test(tc, system_leap_request);
+	tcase_add_test(tc, readonly_refuses_leap);
+	tcase_add_test(tc, sim_start_and_leap);
 	tcase_add_test(tc, sim_offset_and_step);
 	tcase_add_test(tc, sim_status);
 	tcase_add_test(tc, sim_fast_slew_and_timer);

@@ -316,7 +316,7 @@ START_TEST(clock_errors)
 	bad("clock sim offset 1 offset 2\n", "t.conf:1: clock: offset given twice");
 	bad("clock sim drift 1 drift 2\n", "t.conf:1: clock: drift given twice");
 	bad("clock sim offset 1 drift 2 x\n", "t.conf:1: clock: unknown option 'x'");
-	bad("clock sim offset 1 drift 2 jump 1 2 x\n", "t.conf:1: clock: extra argument 'x'");
+	bad("clock sim offset 1 drift 2 jump 1 2 x\n", "t.conf:1: clock: unknown option 'x'");
 	bad("clock sim jump 5\n", "t.conf:1: clock: jump needs a delay and a size in seconds");
 	bad("clock sim jump 0 5\n",
 	    "t.conf:1: clock: jump delay '0' is not a number of seconds above 0");
@@ -330,6 +330,55 @@ START_TEST(clock_errors)
 	bad("clock readonly drift 1\n", "t.conf:1: clock: drift only applies to the sim clock");
 	bad("clock sim\nclock sim\n", "t.conf:2: clock: already given on line 1");
 	bad("clock system\n#\n\nclock readonly\n", "t.conf:4: clock: already given on line 1");
+}
+END_TEST
+
+START_TEST(clock_start)
+{
+	ok("clock sim start 2026-12-31T23:59:30Z drift 5\n");
+	ck_assert(cfg.sim_start_set);
+	ck_assert_int_eq(cfg.sim_start, INT64_C(1798761570) * 1000000000);
+	ck_assert(cfg.sim_drift_ppm == 5.0);
+	ok("clock sim\n");
+	ck_assert(!cfg.sim_start_set);
+	bad("clock sim start\n", "t.conf:1: clock: missing value after start");
+	bad("clock sim start 2026-12-31\n", "t.conf:1: clock: start '2026-12-31' is not a UTC "
+	    "time YYYY-MM-DDTHH:MM:SSZ (1970..2200)");
+	bad("clock sim start 2026-12-31T23:59:60Z\n", "t.conf:1: clock: start "
+	    "'2026-12-31T23:59:60Z' is not a UTC time YYYY-MM-DDTHH:MM:SSZ (1970..2200)");
+	bad("clock sim start 2026-12-31T23:59:30Z start 2026-12-31T23:59:30Z\n",
+	    "t.conf:1: clock: start given twice");
+	bad("clock sim start 2026-12-31T23:59:30Z offset 1\n",
+	    "t.conf:1: clock: start and offset both set the time: give one");
+	bad("clock system start 2026-12-31T23:59:30Z\n",
+	    "t.conf:1: clock: start only applies to the sim clock");
+}
+END_TEST
+
+START_TEST(leap_directives)
+{
+	ok("");
+	ck_assert_str_eq(cfg.leapfile, "");
+	ck_assert_int_eq(cfg.leapmode, LEAP_MODE_SYSTEM);
+	ok("leapfile /usr/share/zoneinfo/leap-seconds.list\nleapmode slew\n");
+	ck_assert_str_eq(cfg.leapfile, "/usr/share/zoneinfo/leap-seconds.list");
+	ck_assert_int_eq(cfg.leapmode, LEAP_MODE_SLEW);
+	ok("leapmode step\n");
+	ck_assert_int_eq(cfg.leapmode, LEAP_MODE_STEP);
+	ok("leapmode ignore\n");
+	ck_assert_int_eq(cfg.leapmode, LEAP_MODE_IGNORE);
+	ok("leapmode system\n");
+	ck_assert_int_eq(cfg.leapmode, LEAP_MODE_SYSTEM);
+	bad("leapfile\n", "t.conf:1: leapfile: missing path");
+	bad("leapfile leap-seconds.list\n",
+	    "t.conf:1: leapfile: 'leap-seconds.list' is not an absolute path");
+	bad("leapfile /a\nleapfile /b\n", "t.conf:2: leapfile: already given on line 1");
+	bad("leapfile /a /b\n", "t.conf:1: leapfile: extra argument '/b'");
+	bad("leapmode\n", "t.conf:1: leapmode: missing mode (system, step, slew or ignore)");
+	bad("leapmode smear\n",
+	    "t.conf:1: leapmode: unknown mode 'smear' (system, step, slew or ignore)");
+	bad("leapmode step\nleapmode slew\n", "t.conf:2: leapmode: already given on line 1");
+	bad("leapmode step slew\n", "t.conf:1: leapmode: extra argument 'slew'");
 }
 END_TEST
 
@@ -699,6 +748,8 @@ static Suite *config_suite(void)
 	tcase_add_test(errors, listen_errors);
 	tcase_add_test(errors, stratum_errors);
 	tcase_add_test(errors, clock_errors);
+	tcase_add_test(errors, clock_start);
+	tcase_add_test(errors, leap_directives);
 	tcase_add_test(errors, control_errors);
 	tcase_add_test(errors, clock_bad_numbers);
 	tcase_add_test(errors, clock_out_of_range);

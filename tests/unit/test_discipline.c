@@ -636,6 +636,42 @@ START_TEST(poll_hint)
 }
 END_TEST
 
+/* A leap second the clock does not pass (leapmode ignore): the servers'
+ * offsets move by a second. Told so, the line steps it as an offset and
+ * its frequency stays exactly 0; not told, the history before the leap
+ * reads as a phase jump: the frequency runs to the -500 ppm bound and the
+ * line puts half a second of offset where the servers measure none. */
+START_TEST(offsets_moved_by_a_leap)
+{
+	struct disc_config cfg = config(MS, -1);
+	struct disc told, not_told;
+	int64_t t = T0;
+
+	cfg.minpoll = cfg.maxpoll = 4;
+	disc_init(&told, &cfg, 0, false);
+	disc_init(&not_told, &cfg, 0, false);
+	for (int i = 0; i < 6; i++, t += 16 * S) {
+		update(&told, 0, t);
+		update(&not_told, 0, t);
+	}
+	disc_offsets_moved(&told, -S);
+	struct disc_actions a = update(&told, -S, t), b = update(&not_told, -S, t);
+	ck_assert(a.step && b.step);
+	ck_assert_int_eq(a.step_ns, -S);
+	ck_assert_int_eq(b.step_ns, -S);
+	for (int i = 0; i < 4; i++) {
+		t += 16 * S;
+		a = update(&told, 0, t);
+		b = update(&not_told, 0, t);
+	}
+	ck_assert(told.freq_ppm == 0.0);
+	ck_assert(!a.step && a.offset_est == 0);
+	/* Not told, the discipline takes the second for a frequency error. */
+	ck_assert(not_told.freq_ppm == -500.0);
+	ck_assert(!b.step);
+}
+END_TEST
+
 /* After a jump one step is allowed again, once, unless LIMIT is 0. */
 START_TEST(jump_allows_one_step)
 {
@@ -1010,6 +1046,7 @@ static Suite *discipline_suite(void)
 	tcase_add_test(tc, time_must_advance);
 	tcase_add_test(tc, poll_hint);
 	tcase_add_test(tc, jump_allows_one_step);
+	tcase_add_test(tc, offsets_moved_by_a_leap);
 	tcase_add_test(tc, jump_detection);
 	tcase_add_test(tc, excursion_of_two_polls_not_followed);
 	tcase_add_test(tc, jump_keeps_the_frequency);

@@ -289,6 +289,82 @@ START_TEST(past_states)
 }
 END_TEST
 
+/* Unix seconds: 2027-01-01T00:00:00Z and 2026-07-01T00:00:00Z. */
+#define JAN_2027 INT64_C(1798761600)
+#define JUL_2026 INT64_C(1782864000)
+
+START_TEST(start_at)
+{
+	struct sim_model m;
+	sim_init_at(&m, T0, (JAN_2027 - 30) * S, 0.0);
+	ck_assert_int_eq(sim_time_at(&m, T0), (JAN_2027 - 30) * S);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 5 * S), (JAN_2027 - 25) * S);
+}
+END_TEST
+
+/* As the kernel with STA_INS: at midnight the clock steps back to
+ * 23:59:59, which it then shows a second time (23:59:60). */
+START_TEST(leap_insert)
+{
+	struct sim_model m;
+	sim_init_at(&m, T0, (JAN_2027 - 2) * S, 0.0);
+	ck_assert_int_eq(sim_leap_state_at(&m, T0), SIM_LEAP_OK);
+	sim_set_leap(&m, T0, 1);
+	ck_assert_int_eq(sim_leap_state_at(&m, T0), SIM_LEAP_INS);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 1500 * MS), (JAN_2027 - 1) * S + 500 * MS);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 2 * S - 1), JAN_2027 * S - 1);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 2 * S), (JAN_2027 - 1) * S);
+	ck_assert_int_eq(sim_leap_state_at(&m, T0 + 2 * S), SIM_LEAP_OOP);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 2500 * MS), (JAN_2027 - 1) * S + 500 * MS);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 3 * S), JAN_2027 * S);
+	ck_assert_int_eq(sim_offset_at(&m, T0 + 10 * S), (JAN_2027 - 2) * S - T0 - S);
+	/* A change after the leap folds it in for good. */
+	sim_step(&m, T0 + 5 * S, 0);
+	ck_assert_int_eq(sim_leap_state_at(&m, T0 + 5 * S), SIM_LEAP_WAIT);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 5 * S), (JAN_2027 + 2) * S);
+	/* While the flag stays set nothing more happens, the next midnight too. */
+	sim_set_leap(&m, T0 + 6 * S, 1);
+	ck_assert_int_eq(sim_leap_state_at(&m, T0 + 6 * S), SIM_LEAP_WAIT);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 86403 * S), (JAN_2027 + 86400) * S);
+	sim_set_leap(&m, T0 + 7 * S, 0);
+	ck_assert_int_eq(sim_leap_state_at(&m, T0 + 7 * S), SIM_LEAP_OK);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 7 * S), (JAN_2027 + 4) * S);
+}
+END_TEST
+
+/* As the kernel with STA_DEL: 23:59:59 is skipped, 23:59:58.999... is
+ * followed by midnight. */
+START_TEST(leap_delete)
+{
+	struct sim_model m;
+	sim_init_at(&m, T0, (JUL_2026 - 2) * S, 0.0);
+	sim_set_leap(&m, T0, -1);
+	ck_assert_int_eq(sim_leap_state_at(&m, T0), SIM_LEAP_DEL);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 500 * MS), (JUL_2026 - 2) * S + 500 * MS);
+	ck_assert_int_eq(sim_time_at(&m, T0 + S - 1), (JUL_2026 - 1) * S - 1);
+	ck_assert_int_eq(sim_time_at(&m, T0 + S), JUL_2026 * S);
+	ck_assert_int_eq(sim_leap_state_at(&m, T0 + S), SIM_LEAP_WAIT);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 2 * S), (JUL_2026 + 1) * S);
+}
+END_TEST
+
+/* The leap acts at the clock's own midnight, drift and slews included. */
+START_TEST(leap_with_drift)
+{
+	struct sim_model m;
+	sim_init_at(&m, T0, (JAN_2027 - 10) * S, 100.0);
+	sim_set_leap(&m, T0, 1);
+	/* 100 ppm fast: midnight comes after 10 s / 1.0001 of true time. */
+	ck_assert_int_eq(sim_time_at(&m, T0 + 9999000100), JAN_2027 * S - 1 * S);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 9999000000), JAN_2027 * S - 100);
+	/* Set on another day, it waits for the end of that day. */
+	sim_init_at(&m, T0, (JAN_2027 - 86400 - 10) * S, 0.0);
+	sim_set_leap(&m, T0, 1);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 10 * S), (JAN_2027 - 86400 - 1) * S);
+	ck_assert_int_eq(sim_time_at(&m, T0 + 86410 * S), (JAN_2027 - 1) * S);
+}
+END_TEST
+
 static Suite *simclock_suite(void)
 {
 	Suite *s = suite_create("simclock");
@@ -309,6 +385,10 @@ static Suite *simclock_suite(void)
 	tcase_add_test(tc, before_anchor);
 	tcase_add_test(tc, past_states);
 	tcase_add_test(tc, scheduled_jump);
+	tcase_add_test(tc, start_at);
+	tcase_add_test(tc, leap_insert);
+	tcase_add_test(tc, leap_delete);
+	tcase_add_test(tc, leap_with_drift);
 	suite_add_tcase(s, tc);
 	return s;
 }
