@@ -238,8 +238,10 @@ static void select_and_update(struct client *cl)
 	 * the slew it asks for. */
 	int64_t leap_slew = leapsec_slew_share(cl->leap, st.slew_remaining);
 	ntp_sys_select(&cl->sys, cl->list, cl->n_peers, now, st.slew_remaining - leap_slew, &a);
-	if (a.update && a.disc.slew)
+	if (a.update && a.disc.slew && leap_slew != 0) {
 		a.disc.slew_ns += leap_slew;
+		a.disc.slew_ppm = cl->cfg->maxslew_ppm; /* the leap's own rate */
+	}
 	if (a.no_majority)
 		log_warn("no majority: the %d fit sources disagree", cl->sys.sel.n_fit);
 	log_selection(cl, was);
@@ -659,6 +661,10 @@ void client_leap_passed(void *arg, const struct leap_pass *p)
 		shift_times(cl, p->shift_ns);
 		ntp_sys_stepped(&cl->sys, cl->list, cl->n_peers, p->shift_ns);
 	}
+	/* The stored offsets are as once our slews are done: the leap's
+	 * slew, just added, takes back the second they moved. */
+	for (int i = 0; i < cl->n_peers && p->slew_ns != 0; i++)
+		ntpsrc_clock_changed(&cl->peers[i]->src, cl->pair.real, p->slew_ns, 0);
 	/* Slewed away, the leap is kept out of the discipline's offsets;
 	 * otherwise they now measure it. */
 	if (p->shift_ns != 0 && p->slew_ns == 0)

@@ -166,7 +166,7 @@ static void pass(struct leapsec *ls)
 	if (p.step_ns != 0)
 		err = clk_step(ls->clock, p.step_ns);
 	if (p.slew_ns != 0 && (err = clk_status(ls->clock, &st)) == 0 &&
-	    (err = clk_slew(ls->clock, st.slew_remaining + p.slew_ns)) == 0)
+	    (err = clk_slew_at(ls->clock, st.slew_remaining + p.slew_ns, ls->cfg->maxslew_ppm)) == 0)
 		ls->slew_left = p.slew_ns;
 	else if (p.slew_ns != 0)
 		p.slew_ns = 0; /* not slewed: the discipline must see the second */
