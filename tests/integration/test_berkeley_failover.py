@@ -61,11 +61,22 @@ def test():
           (new and new.name, took))
     check(took <= BOUND + slow(1.0), "within the configured time: %.3f s <= %.2f s + %g s" %
           (took, BOUND, slow(1.0)))
-    nr = wait_round(new, 1)[0]
+    # Two candidates whose election timers run out together may both
+    # claim the group; the better one's proof of liveness settles it
+    # within a round (tsync-berkeley(7)). The master is the one that
+    # reaches round 4.
+    deadline = time.monotonic() + slow(30)
+    while time.monotonic() < deadline:
+        done = [c for c in cands if any(r[0] >= 4 for r in c.rounds(marks[others.index(c)]))]
+        if done:
+            new = done[0]
+            break
+        time.sleep(0.05)
     wait_round(new, 4)
     time.sleep(INTERVAL / 2)
-    ran = [c.name for c in cands if c.rounds(marks[others.index(c)])]
-    check(ran == [new.name], "only %s ran rounds after the kill (%s)" % (new.name, ran))
+    ran = [c.name for c in cands if any(r[0] >= 2 for r in c.rounds(marks[others.index(c)]))]
+    check(ran == [new.name], "only %s ran rounds past its first after the kill (%s)" %
+          (new.name, ran))
     named = set()
     for o, mark in zip(others, marks):
         if o is not new:
