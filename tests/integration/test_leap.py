@@ -165,7 +165,7 @@ def full_leap(leap, mode):
     if mode == "slew":
         check_slew(lab, leap)
     elif mode == "ignore":
-        wait_close(lab, 10.0)  # the second stepped as any offset, then slewed to the ms
+        wait_close(lab, 30.0)  # the second stepped as any offset, then slewed to the ms
     else:
         wait_close(lab, 3.0)
     if mode == "ignore":
