@@ -189,14 +189,20 @@ static int64_t shift(int64_t t, int64_t delta)
 	return t == 0 || t == INT64_MIN ? t : t + delta;
 }
 
+/* The local times the system level keeps move with the timescale. */
+static void shift_kept(struct ntp_sys *s, int64_t delta)
+{
+	s->last_peer_t = shift(s->last_peer_t, delta);
+	s->last_update = shift(s->last_update, delta);
+	s->served.ref_time = shift(s->served.ref_time, delta);
+}
+
 void ntp_sys_stepped(struct ntp_sys *s, const struct ntp_sys_source *src, int n, int64_t delta)
 {
 	n = clamp_n(n);
 	for (int i = 0; i < n; i++)
 		ntpsrc_on_step(src[i].src, delta);
-	s->last_peer_t = shift(s->last_peer_t, delta);
-	s->last_update = shift(s->last_update, delta);
-	s->served.ref_time = shift(s->served.ref_time, delta);
+	shift_kept(s, delta);
 }
 
 void ntp_sys_jumped(struct ntp_sys *s, const struct ntp_sys_source *src, int n, int64_t jump,
@@ -208,9 +214,7 @@ void ntp_sys_jumped(struct ntp_sys *s, const struct ntp_sys_source *src, int n, 
 	 * times kept move as after a step. */
 	for (int i = 0; i < n; i++)
 		ntpsrc_on_jump(src[i].src, jump);
-	s->last_peer_t = shift(s->last_peer_t, jump);
-	s->last_update = shift(s->last_update, jump);
-	s->served.ref_time = shift(s->served.ref_time, jump);
+	shift_kept(s, jump);
 	for (int i = 0; i < n; i++)
 		ntpsrc_burst(src[i].src, now);
 }
