@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "berkeley.h"
@@ -91,11 +92,19 @@ static int parse_flags(int argc, char **argv, struct options *o)
 }
 
 /* Read the whole file into a new buffer. */
+/* The configuration: a regular file, which a symbolic link may name (its
+ * owner chose it), never a FIFO or a device, opened without blocking. */
 static int read_file(const char *path, char **text, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		close(fd);
+		return err;
+	}
 	char *buf = malloc(CONFIG_MAX_BYTES);
 	int err = buf == NULL ? -ENOMEM : fileio_read_all(fd, buf, CONFIG_MAX_BYTES, len);
 	close(fd);
@@ -118,7 +127,8 @@ static int load_config(const struct options *o, struct tsyncd_config *cfg)
 		return 0;
 	}
 	if (rc < 0) {
-		fprintf(stderr, "tsyncd: %s: %s\n", o->config_file, strerror(-rc));
+		fprintf(stderr, "tsyncd: %s: %s\n", o->config_file,
+			rc == -EINVAL ? "not a regular file; refused" : strerror(-rc));
 		return rc;
 	}
 	rc = cfg_parse(cfg, text, len, o->config_file, err, sizeof(err));

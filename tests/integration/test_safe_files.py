@@ -6,7 +6,8 @@ control socket removed, exit 0. A drift file that is a symbolic link (to a
 decoy) is refused with a clear error, not read, and replaced by a file of
 its own at the end, the decoy untouched; one that is a FIFO does not hang
 the start. A keys file that is a FIFO or a symbolic link stops tsyncd at
-once with a clear error, and `tsync query --keyfile` too.
+once with a clear error, and `tsync query --keyfile` too. A configuration
+file that is a FIFO is refused at once.
 """
 import os
 import re
@@ -104,7 +105,21 @@ def keys_refused():
     check(code == 0, "the same keys as a regular file: served, exit 0")
 
 
+def config_fifo():
+    """A configuration file that is a FIFO: refused at once, not waited on."""
+    d = tmpdir()
+    fifo = os.path.join(d, "tsyncd.conf")
+    os.mkfifo(fifo, 0o600)
+    for args in (["-n", "-f", fifo], ["-t", "-f", fifo]):
+        p = LoggedProcess("tsyncd-conf-fifo", [tsyncd_path()] + args)
+        code = p.wait_exit(timeout=10)
+        want = "tsyncd: %s: not a regular file; refused" % fifo
+        check(code == 1 and want in p.lines,
+              "tsyncd %s: a FIFO configuration: exit 1 (%s) saying %r" % (args[0], code, want))
+
+
 def test():
+    config_fifo()
     keys_refused()
     drift_fifo()
     sighup_and_drift_link()
