@@ -37,8 +37,11 @@ bool leap_mode_parse(const char *s, enum leap_mode *m);
  * NTP_LEAP_INSERT or NTP_LEAP_DELETE, else NTP_LEAP_NONE. */
 uint8_t leap_vote(const uint8_t *leaps, int n);
 /* The same over the candidates selection kept (SRCSEL_SURVIVOR and
- * SRCSEL_SYSPEER); NTP_LEAP_NONE when none was kept. */
-uint8_t leap_vote_selected(const struct srcsel_cand *c, int n);
+ * SRCSEL_SYSPEER); NTP_LEAP_NONE when none was kept. n_reachable: the
+ * sources that answer, kept or not; a leap needs more than half of them
+ * too, so that the one source followed while the others are still
+ * filling their filters cannot make a leap alone. */
+uint8_t leap_vote_selected(const struct srcsel_cand *c, int n, int n_reachable);
 
 /* ---------------------------------------------------------------- the list */
 

@@ -57,7 +57,7 @@ uint8_t leap_vote(const uint8_t *leaps, int n)
 	return NTP_LEAP_NONE;
 }
 
-uint8_t leap_vote_selected(const struct srcsel_cand *c, int n)
+uint8_t leap_vote_selected(const struct srcsel_cand *c, int n, int n_reachable)
 {
 	uint8_t leaps[SRCSEL_MAX_CAND];
 	int k = 0;
@@ -65,6 +65,9 @@ uint8_t leap_vote_selected(const struct srcsel_cand *c, int n)
 	for (int i = 0; i < n && i < SRCSEL_MAX_CAND; i++)
 		if (c[i].state == SRCSEL_SURVIVOR || c[i].state == SRCSEL_SYSPEER)
 			leaps[k++] = c[i].leap;
+	/* The sources that answer but were not kept count as "no leap". */
+	for (; k < n_reachable && k < SRCSEL_MAX_CAND; k++)
+		leaps[k] = NTP_LEAP_NONE;
 	return leap_vote(leaps, k);
 }
 

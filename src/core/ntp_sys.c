@@ -58,16 +58,19 @@ static bool new_epoch(const struct ntp_sys *s, const struct ntpsrc *peer, int64_
  * must announce a leap (leap_vote_selected), so that one server of three
  * cannot make us pass one. leapsec may still override it (a leap-second
  * list, a leapmode that does not leap at the instant). */
-static uint8_t serve_leap(const struct srcsel_cand *c, int n, const struct srcsel_result *r)
+static uint8_t serve_leap(const struct ntp_sys_source *src, const struct srcsel_cand *c, int n)
 {
-	(void)r;
-	return leap_vote_selected(c, n);
+	int reachable = 0;
+
+	for (int i = 0; i < n; i++)
+		reachable += src[i].src->reach != 0;
+	return leap_vote_selected(c, n, reachable);
 }
 
 /* What we serve after this update. A step removes the offset it steps:
  * the served root dispersion must not still hold it. */
-static void serve(struct ntp_sys *s, struct srcsel_cand *c, int n, int64_t now,
-		  const struct disc_actions *a)
+static void serve(struct ntp_sys *s, const struct ntp_sys_source *src, struct srcsel_cand *c,
+		  int n, int64_t now, const struct disc_actions *a)
 {
 	struct srcsel_sys sys;
 
@@ -75,7 +78,7 @@ static void serve(struct ntp_sys *s, struct srcsel_cand *c, int n, int64_t now,
 		c[s->sel.peer].offset -= a->step_ns;
 	srcsel_system(c, &s->sel, now, &sys);
 	s->served = (struct ntp_sys_served){
-		.leap = serve_leap(c, n, &s->sel), .stratum = sys.stratum, .refid = sys.refid,
+		.leap = serve_leap(src, c, n), .stratum = sys.stratum, .refid = sys.refid,
 		.ref_time = now, .root_delay = sys.root_delay, .root_disp = sys.root_disp,
 	};
 }
@@ -113,7 +116,7 @@ static void update(struct ntp_sys *s, const struct ntp_sys_source *src, struct s
 	s->last_offset = out->disc.offset_est;
 	s->last_update = now;
 	s->updates++;
-	serve(s, c, n, now, &out->disc);
+	serve(s, src, c, n, now, &out->disc);
 	out->serve = true;
 	tell_kernel(s, true, s->served.root_delay / 2 + s->served.root_disp, out);
 }

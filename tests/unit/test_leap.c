@@ -80,11 +80,18 @@ START_TEST(vote_selected_only)
 		{ .leap = NTP_LEAP_INSERT, .state = SRCSEL_UNFIT },
 	};
 	/* One of the two selected: no majority, whatever the others say. */
-	ck_assert_int_eq(leap_vote_selected(c, 5), NTP_LEAP_NONE);
+	ck_assert_int_eq(leap_vote_selected(c, 5, 2), NTP_LEAP_NONE);
 	c[1].leap = NTP_LEAP_INSERT;
-	ck_assert_int_eq(leap_vote_selected(c, 5), NTP_LEAP_INSERT);
+	ck_assert_int_eq(leap_vote_selected(c, 5, 2), NTP_LEAP_INSERT);
+	/* Two of two selected, but five answer: no majority of them. */
+	ck_assert_int_eq(leap_vote_selected(c, 5, 5), NTP_LEAP_NONE);
+	ck_assert_int_eq(leap_vote_selected(c, 5, 3), NTP_LEAP_INSERT);
+	/* The one source followed while two others fill their filters. */
+	c[1].state = SRCSEL_UNFIT;
+	ck_assert_int_eq(leap_vote_selected(c, 2, 1), NTP_LEAP_INSERT);
+	ck_assert_int_eq(leap_vote_selected(c, 2, 3), NTP_LEAP_NONE);
 	c[0].state = c[1].state = SRCSEL_OUTLIER;
-	ck_assert_int_eq(leap_vote_selected(c, 5), NTP_LEAP_NONE);
+	ck_assert_int_eq(leap_vote_selected(c, 5, 0), NTP_LEAP_NONE);
 }
 END_TEST
 
