@@ -121,6 +121,25 @@ static void update(struct ntp_sys *s, const struct ntp_sys_source *src, struct s
 	tell_kernel(s, true, s->served.root_delay / 2 + s->served.root_disp, out);
 }
 
+/* A lone fit source is followed, so at start the first server to answer
+ * would be, falseticker or not: one of four would step the clock a
+ * quarter of the time. Until the first update, each started source is
+ * given NTP_SYS_FIRST_TRIES requests to answer (a few seconds with
+ * iburst); a server that does not answer them is not waited for. */
+bool ntp_sys_waiting(const struct ntp_sys *s, const struct ntp_sys_source *src, int n)
+{
+	if (s->updates > 0)
+		return false;
+	n = clamp_n(n);
+	for (int i = 0; i < n; i++) {
+		const struct ntpsrc *p = src[i].src;
+		if (ntpsrc_state(p) == NTPSRC_UNREACHABLE && p->n_replies == 0 &&
+		    p->n_tx <= NTP_SYS_FIRST_TRIES)
+			return true;
+	}
+	return false;
+}
+
 void ntp_sys_select(struct ntp_sys *s, const struct ntp_sys_source *src, int n, int64_t now,
 		    int64_t slew_left, struct ntp_sys_actions *out)
 {
@@ -129,6 +148,8 @@ void ntp_sys_select(struct ntp_sys *s, const struct ntp_sys_source *src, int n, 
 
 	memset(out, 0, sizeof(*out));
 	n = clamp_n(n);
+	if (ntp_sys_waiting(s, src, n))
+		return;
 	candidates(s, src, n, now, c);
 	bool have = srcsel_run(c, n, &s->sel);
 	out->no_majority = s->sel.status == SRCSEL_NO_MAJORITY && was != SRCSEL_NO_MAJORITY;

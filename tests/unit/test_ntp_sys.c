@@ -136,6 +136,59 @@ START_TEST(lone_fit_source_followed)
 }
 END_TEST
 
+/* Four servers, one of them 2 s ahead, polled together at start: the
+ * one ahead answers first. Nothing is selected while the three others
+ * have requests out, unanswered; once they answer, the majority leaves
+ * the one ahead out. A server that never answers is waited for only
+ * until NTP_SYS_FIRST_TRIES of its requests went out. */
+START_TEST(first_answers_waited_for)
+{
+	struct fixture f;
+	struct ntp_sys_actions a;
+	init(&f, 4);
+	for (int i = 0; i < 3; i++)
+		ntpsrc_on_transmit(&f.src[i], T0);
+	gps(&f, 3, 0, 2 * SEC);
+	ck_assert(ntp_sys_waiting(&f.sys, f.list, 4));
+	select_at(&f, 4, T0 + 3 * SEC, &a);
+	ck_assert(!a.update);
+	ck_assert_int_eq(f.sys.sel.peer, -1);
+	ck_assert_int_eq(f.sys.state[3], SRCSEL_UNFIT);
+
+	for (int i = 0; i < 3; i++)
+		gps(&f, i, 1000, 1 * MS);
+	ck_assert(!ntp_sys_waiting(&f.sys, f.list, 4));
+	select_at(&f, 4, T0 + 3 * SEC + 1000, &a);
+	ck_assert(a.update);
+	ck_assert_int_eq(f.sys.sel.status, SRCSEL_MAJORITY);
+	ck_assert_int_eq(f.sys.state[3], SRCSEL_FALSETICKER);
+	ck_assert_int_ne(f.sys.sel.peer, 3);
+	ck_assert_int_eq(a.disc.offset_est, 1 * MS);
+
+	/* A dead server: waited for through its first NTP_SYS_FIRST_TRIES
+	 * requests, not after. */
+	init(&f, 2);
+	gps(&f, 0, 0, 1 * MS);
+	for (int k = 1; k <= NTP_SYS_FIRST_TRIES; k++) {
+		ntpsrc_on_transmit(&f.src[1], T0 + k * SEC);
+		select_at(&f, 2, T0 + 3 * SEC, &a);
+		ck_assert(!a.update);
+	}
+	ntpsrc_on_transmit(&f.src[1], T0 + 3 * SEC);
+	ck_assert(!ntp_sys_waiting(&f.sys, f.list, 2));
+	select_at(&f, 2, T0 + 3 * SEC, &a);
+	ck_assert(a.update);
+	ck_assert_int_eq(f.sys.sel.status, SRCSEL_SINGLE);
+
+	/* Once updated, a source that has not answered is not waited for. */
+	init(&f, 2);
+	gps(&f, 0, 0, 1 * MS);
+	ntpsrc_on_transmit(&f.src[1], T0);
+	f.sys.updates = 1;
+	ck_assert(!ntp_sys_waiting(&f.sys, f.list, 2));
+}
+END_TEST
+
 /* The "GPS box plus two servers" site: A at stratum 1, B and C at stratum
  * 2 with A's address as refid. With A as system peer, B and C are no loop
  * (their refid is not OUR address): all three survive, every new sample
@@ -192,12 +245,16 @@ START_TEST(orphan_parent_followed)
 END_TEST
 
 /* Two servers polled together answer 0.1 ms apart: one measurement, one
- * update. The second sample is newer but too close to the first update. */
+ * update. The second sample is newer but too close to the first update.
+ * (The second server misses its first requests, so that the first update
+ * does not wait for it: ntp_sys_waiting.) */
 START_TEST(epoch_one_update_per_poll)
 {
 	struct fixture f;
 	struct ntp_sys_actions a;
 	init(&f, 2);
+	for (int k = 0; k <= NTP_SYS_FIRST_TRIES; k++)
+		ntpsrc_on_transmit(&f.src[1], T0 - 3 * SEC + k * SEC);
 	gps(&f, 0, 0, 1 * MS);
 	select_at(&f, 2, T0 + 3 * SEC, &a);
 	ck_assert(a.update);
@@ -347,6 +404,7 @@ static Suite *sys_suite(void)
 	Suite *s = suite_create("ntp_sys");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, lone_fit_source_followed);
+	tcase_add_test(tc, first_answers_waited_for);
 	tcase_add_test(tc, hierarchy_no_loop);
 	tcase_add_test(tc, orphan_parent_followed);
 	tcase_add_test(tc, epoch_one_update_per_poll);
