@@ -258,6 +258,17 @@ void leapsec_stop(struct leapsec *ls)
 	if (!ls->running)
 		return;
 	ls->running = false;
+	/* The kernel would still pass a leap it was told of, at midnight,
+	 * with no daemon left to check that the servers still announce it. */
+	if (ls->kernel_told && ls->leap_mono != 0) {
+		int err = clk_set_leap(ls->clock, 0);
+		if (err < 0)
+			log_warn("leap second: could not withdraw it from the clock: %s",
+				 strerror(-err));
+		else
+			log_info("leap second: withdrawn from the clock at exit");
+		ls->kernel_told = false;
+	}
 	uv_close((uv_handle_t *)&ls->tick, NULL);
 	uv_close((uv_handle_t *)&ls->instant, NULL);
 }

@@ -257,6 +257,12 @@ def listonly():
                          r"following the list", timeout=5)
     lab.client.wait_line(r"leap second: insert at the end of 2026-12-31 \(from the "
                          r"leap-second list\), leapmode system", timeout=5)
+    # A leap the kernel was told of is withdrawn when the daemon stops,
+    # before midnight: no daemon would be left to check it.
+    code, _ = lab.client.terminate()
+    check(code == 0, "the client exits 0 on SIGTERM (%s)" % code)
+    check("leap second: withdrawn from the clock at exit" in lab.client.text(),
+          "it withdraws the leap from its clock at exit")
 
 
 def test():
