@@ -255,6 +255,25 @@ static void ignore_sigpipe(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* Started with stdin, stdout or stderr closed (by a careless supervisor),
+ * the first files and sockets we open would take those numbers, and log
+ * lines written to stderr would land in the drift file or on the wire.
+ * /dev/null holds them instead. Returns 0, or -errno. */
+static int hold_stdio(void)
+{
+	for (;;) {
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (fd > STDERR_FILENO) {
+			close(fd);
+			return 0;
+		}
+		/* The three must stay open across exec-less forks: no CLOEXEC. */
+		fcntl(fd, F_SETFD, 0);
+	}
+}
+
 /* Detach from the terminal: fork, new session, stdio to /dev/null. The
  * parent waits until the child reports its sockets bound (one byte on
  * *ready_fd) and exits 0, or 1 if the child fails first, so that whoever
@@ -368,6 +387,8 @@ int main(int argc, char **argv)
 	struct tsyncd_config cfg;
 	struct daemon d = { .ready_fd = -1 };
 	ignore_sigpipe();
+	if (hold_stdio() < 0)
+		return 1; /* no /dev/null, and nowhere safe to say so */
 	int rc = parse_flags(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

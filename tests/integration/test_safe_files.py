@@ -7,12 +7,16 @@ decoy) is refused with a clear error, not read, and replaced by a file of
 its own at the end, the decoy untouched; one that is a FIFO does not hang
 the start. A keys file that is a FIFO or a symbolic link stops tsyncd at
 once with a clear error, and `tsync query --keyfile` too. A configuration
-file that is a FIFO is refused at once.
+file that is a FIFO is refused at once. Started with stdin, stdout and
+stderr closed, tsyncd holds them open on /dev/null, so that no file or
+socket it opens takes their numbers and receives its log lines.
 """
 import os
 import re
 import signal
 import stat
+import subprocess
+import time
 
 from privtest import wait_updates
 from tsynctest import (LoggedProcess, Tsyncd, check, free_udp_port, main, tmpdir, tsync,
@@ -118,7 +122,38 @@ def config_fifo():
               "tsyncd %s: a FIFO configuration: exit 1 (%s) saying %r" % (args[0], code, want))
 
 
+def closed_stdio():
+    d = tmpdir()
+    conf = os.path.join(d, "t.conf")
+    sock = os.path.join(d, "ctl.sock")
+    with open(conf, "w") as f:
+        f.write("listen 127.0.0.1 port 0\nclock sim\ncontrol %s\n" % sock)
+
+    def close_stdio():
+        for fd in (0, 1, 2):
+            os.close(fd)
+    p = subprocess.Popen([tsyncd_path(), "-n", "-f", conf], preexec_fn=close_stdio,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while tsync("--socket", sock, "status").code != 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        check(tsync("--socket", sock, "status").code == 0,
+              "started with fds 0-2 closed, tsyncd serves its control socket")
+        targets = [os.readlink("/proc/%d/fd/%d" % (p.pid, fd)) for fd in (0, 1, 2)]
+        check(targets == ["/dev/null"] * 3,
+              "its fds 0-2 are /dev/null, not a socket or file of its own (%s)" % targets)
+        p.send_signal(signal.SIGTERM)
+        check(p.wait(timeout=20) == 0, "SIGTERM: exit 0")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def test():
+    closed_stdio()
     config_fifo()
     keys_refused()
     drift_fifo()
