@@ -192,16 +192,13 @@ static void check_status(const struct brk_node *nd)
 {
 	static struct brk_status st, back;
 	static uint8_t wire[BRK_STATUS_WIRE_MAX];
-	static FILE *sink;
+	FILE *sink = fuzz_devnull();
 
 	brk_status_fill(nd, &st);
 	int n = brk_status_encode(&st, wire, sizeof(wire));
 	FUZZ_CHECK(n > 0);
 	FUZZ_CHECK(brk_status_decode(wire, (size_t)n, &back) == 0);
 	FUZZ_CHECK(brk_status_encode(&back, wire, sizeof(wire)) == n);
-	if (sink == NULL)
-		sink = fopen("/dev/null", "w");
-	FUZZ_CHECK(sink != NULL);
 	render_berkeley_text(sink, &st);
 	render_berkeley_json(sink, &st);
 	FUZZ_CHECK(!ferror(sink));

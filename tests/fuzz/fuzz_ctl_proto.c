@@ -80,16 +80,13 @@ static void check_berkeley(const uint8_t *b, size_t len)
 {
 	static struct brk_status st;
 	static uint8_t out[BRK_STATUS_WIRE_MAX];
-	static FILE *sink;
+	FILE *sink = fuzz_devnull();
 
 	if (brk_status_decode(b, len, &st) != 0)
 		return;
 	FUZZ_CHECK(st.n_members >= 0 && st.n_members <= BRK_MAX_MEMBERS);
 	FUZZ_CHECK(brk_status_encode(&st, out, sizeof(out)) == (int)len);
 	FUZZ_CHECK(memcmp(out, b, len) == 0);
-	if (sink == NULL)
-		sink = fopen("/dev/null", "w");
-	FUZZ_CHECK(sink != NULL);
 	render_berkeley_text(sink, &st);
 	render_berkeley_json(sink, &st);
 	FUZZ_CHECK(!ferror(sink));
