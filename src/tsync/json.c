@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "json.h"
 #include "print.h"
@@ -131,10 +132,20 @@ void json_uint(struct json *j, const char *k, uint64_t v)
 	fprintf(j->f, "%" PRIu64, v);
 }
 
+/* The fewest digits that read back as v: 1e-05, not 1.0000000000000001e-05. */
 void json_double(struct json *j, const char *k, double v)
 {
+	char b[32];
+
+	if (!isfinite(v))
+		v = 0.0;
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(b, sizeof(b), "%.*g", digits, v);
+		if (strtod(b, NULL) == v)
+			break;
+	}
 	key(j, k);
-	fprintf(j->f, "%.17g", isfinite(v) ? v : 0.0);
+	fputs(b, j->f);
 }
 
 void json_secs(struct json *j, const char *k, int64_t ns)

@@ -260,11 +260,14 @@ START_TEST(writer)
 	json_leap(&j, "leap", 2);
 	json_string(&j, "n", NULL);
 	json_bool(&j, "b", false);
+	json_double(&j, "ppm", 1e-5);
+	json_double(&j, "third", 1.0 / 3);
 	json_end(&j);
 	ck_assert_str_eq(done(),
 		"{\"a\":[-1,{},18446744073709551615],\"never\":null,"
 		"\"epoch\":\"1970-01-01T00:00:00.000000000Z\",\"s\":-9223372036.854775808,"
-		"\"kod\":\"RATE\",\"leap\":\"delete\",\"n\":null,\"b\":false}\n");
+		"\"kod\":\"RATE\",\"leap\":\"delete\",\"n\":null,\"b\":false,\"ppm\":1e-05,"
+		"\"third\":0.3333333333333333}\n");
 }
 END_TEST
 
