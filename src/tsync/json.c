@@ -132,6 +132,14 @@ void json_uint(struct json *j, const char *k, uint64_t v)
 	fprintf(j->f, "%" PRIu64, v);
 }
 
+void json_id_or_null(struct json *j, const char *k, uint64_t id)
+{
+	if (id == 0)
+		json_null(j, k);
+	else
+		json_uint(j, k, id);
+}
+
 /* The fewest digits that read back as v: 1e-05, not 1.0000000000000001e-05. */
 void json_double(struct json *j, const char *k, double v)
 {

@@ -32,6 +32,8 @@ void json_null(struct json *j, const char *key);
 void json_bool(struct json *j, const char *key, bool v);
 void json_int(struct json *j, const char *key, int64_t v);
 void json_uint(struct json *j, const char *key, uint64_t v);
+/* An id where 0 means none (a key): null for 0. */
+void json_id_or_null(struct json *j, const char *key, uint64_t id);
 /* A finite double as the shortest exact form (frequencies in ppm). */
 void json_double(struct json *j, const char *key, double v);
 /* Nanoseconds as seconds: -0.000000007. */

@@ -82,10 +82,7 @@ void output_json(const struct query_result *r, bool cristian)
 	json_secs(&j, "dispersion", r->sample.disp);
 	json_int(&j, "sent", r->sent);
 	json_int(&j, "valid", r->valid);
-	if (r->key_id != 0)
-		json_uint(&j, "key", r->key_id);
-	else
-		json_null(&j, "key");
+	json_id_or_null(&j, "key", r->key_id);
 	json_time(&j, "t0", r->t0, false);
 	json_string(&j, "t0_source", r->t0_kernel ? "kernel" : "user");
 	json_int(&j, "kernel_stamped", r->kernel_t0);

@@ -116,10 +116,7 @@ static void source_json(struct json *j, const struct ctl_source *s)
 	json_secs(j, "offset", s->offset_ns);
 	json_secs(j, "delay", s->delay_ns);
 	json_secs(j, "jitter", s->jitter_ns);
-	if (s->key_id != 0)
-		json_uint(j, "key", s->key_id);
-	else
-		json_null(j, "key");
+	json_id_or_null(j, "key", s->key_id);
 	json_uint(j, "auth_rejected", s->auth_rejected);
 	json_end(j);
 }
