@@ -17,6 +17,9 @@ build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev lib
 # gives it setpriv.
 test_pkgs=(check python3 chrony ntpsec-ntpdig mandoc valgrind iproute2 procps util-linux systemd
 	libbsd0 libcap2 libssl3)
+# python3-jsonschema: tests/integration/test_json_schema.py checks every --json
+# output against doc/tsync.schema.json.
+test_pkgs+=(python3-jsonschema)
 # clang and its runtimes (libFuzzer, ASan, UBSan) for the fuzz targets.
 fuzz_pkgs=(clang libclang-rt-14-dev)
 # dpkg-buildpackage; the Build-Depends themselves come from debian/control.

@@ -1,7 +1,8 @@
 /*
  * A snapshot of a Berkeley node for `tsync berkeley`: role, state, master,
  * round and each member's offset, round trip, last adjustment and state,
- * copied out of the state machine, and its text and JSON forms.
+ * copied out of the state machine, and its form on the control socket.
+ * tsync renders it as text and JSON (src/tsync/render.c).
  */
 #ifndef TSYNC_BRK_STATUS_H
 #define TSYNC_BRK_STATUS_H
@@ -11,8 +12,6 @@
 #include "tsync/brk_node.h"
 
 #define BRK_ADDR_STRLEN 64
-/* Room for the JSON of a full group. */
-#define BRK_STATUS_MAX (1024 + BRK_MAX_MEMBERS * 256)
 /* On the control socket: a fixed part and one fixed-size entry a member. */
 #define BRK_STATUS_WIRE_FIXED 272
 #define BRK_STATUS_WIRE_MEMBER 60
@@ -46,10 +45,6 @@ struct brk_status {
 };
 
 void brk_status_fill(const struct brk_node *nd, struct brk_status *st);
-/* Human-readable, several lines; returns the length or -ENOSPC. */
-int brk_status_text(const struct brk_status *st, char *buf, size_t len);
-/* One JSON object and a newline; returns the length or -ENOSPC. */
-int brk_status_json(const struct brk_status *st, char *buf, size_t len);
 /* The snapshot as the control socket carries it (big-endian, every field
  * of fixed width; see tsync-berkeley(7)). encode returns the length or
  * -ENOSPC; decode returns 0 or -EBADMSG and takes exactly one snapshot. */

@@ -52,5 +52,11 @@ int64_t ntp_precision_to_ns(int8_t p);
  * (at least NTP_TS_STRLEN bytes). Returns buf. */
 #define NTP_TS_STRLEN 40
 char *ntp_ts_format(int64_t unix_ns, char *buf, int len);
+/* ns as seconds with exactly nine decimals, "-0.000000007"; plus puts
+ * '+' before a positive or zero value (text), never in JSON. The one
+ * formatter of offsets and durations, for tsync's output and tsyncd's
+ * logs alike. Returns buf. */
+#define NTP_SECS_STRLEN 32
+char *ntp_secs_format(int64_t ns, bool plus, char buf[NTP_SECS_STRLEN]);
 
 #endif

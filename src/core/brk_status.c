@@ -1,6 +1,6 @@
 /*
- * The Berkeley snapshot: copied out of a brk_node, printed as text for
- * people and as JSON for programs. Pure; the control socket carries it.
+ * The Berkeley snapshot: copied out of a brk_node and carried by the
+ * control socket. Pure; tsync renders it (src/tsync/render.c).
  */
 #include "tsync/brk_status.h"
 #include "tsync/ctl_proto.h"
@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,116 +59,6 @@ char *brk_addr_format(const struct brk_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "-");
 	}
 	return buf;
-}
-
-/* An appending printf that remembers running out of room. */
-struct out {
-	char *buf;
-	size_t len, pos;
-	bool full;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->pos)
-		o->full = true;
-	else
-		o->pos += (size_t)n;
-}
-
-static int done(const struct out *o)
-{
-	return o->full ? -ENOSPC : (int)o->pos;
-}
-
-/* ns as seconds with nine decimals, exactly; JSON has no '+'. */
-static const char *secs_sign(char buf[32], int64_t ns, const char *plus)
-{
-	uint64_t m = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
-	snprintf(buf, 32, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : plus, m / 1000000000u,
-		 m % 1000000000u);
-	return buf;
-}
-
-static const char *secs(char buf[32], int64_t ns)
-{
-	return secs_sign(buf, ns, "+");
-}
-
-static const char *jsecs(char buf[32], int64_t ns)
-{
-	return secs_sign(buf, ns, "");
-}
-
-int brk_status_text(const struct brk_status *st, char *buf, size_t len)
-{
-	struct out o = { buf, len, 0, len == 0 };
-	char a[BRK_ADDR_STRLEN], s1[32], s2[32], s3[32];
-	put(&o, "role         %s, priority %u\n", brk_role_name(st->role), st->priority);
-	put(&o, "state        %s\n", brk_state_name(st->state));
-	put(&o, "node         %016" PRIx64 "\n", st->node);
-	put(&o, "master       %016" PRIx64 " %s\n", st->master, brk_addr_format(&st->master_addr, a, sizeof(a)));
-	put(&o, "round        %016" PRIx64 " (%" PRIu64 " run as master)\n", st->round, st->rounds);
-	put(&o, "average      %s s of %d clocks\n", secs(s1, st->average), st->n_in);
-	put(&o, "last applied %s s%s\n", secs(s1, st->last_applied),
-	    st->ntp_synced ? " (clock follows NTP)" : "");
-	put(&o, "members      %d\n", st->n_members);
-	for (int i = 0; i < st->n_members; i++) {
-		const struct brk_status_member *m = &st->member[i];
-		put(&o, "  %016" PRIx64 " %-22s offset %s rtt %s adjust %s %s%s missed %d\n",
-		    m->node, brk_addr_format(&m->addr, a, sizeof(a)), secs(s1, m->offset),
-		    secs(s2, m->rtt), secs(s3, m->adjust), brk_member_state_name(m->state),
-		    m->in_set ? "" : " (outside the set)", m->missed);
-	}
-	return done(&o);
-}
-
-static void json_counters(struct out *o, const struct brk_counters *c)
-{
-	put(o, "\"counters\":{\"polls_sent\":%" PRIu64 ",\"replies\":%" PRIu64
-	    ",\"adjusts_sent\":%" PRIu64 ",\"resends\":%" PRIu64 ",\"acks\":%" PRIu64
-	    ",\"applied\":%" PRIu64 ",\"rounds\":%" PRIu64 ",\"elections\":%" PRIu64
-	    ",\"stepdowns\":%" PRIu64 ",\"challenges\":%" PRIu64 ",\"bounded\":%" PRIu64
-	    ",\"evicted\":%" PRIu64, c->polls_sent, c->replies, c->adjusts_sent, c->resends,
-	    c->acks, c->applied, c->rounds, c->elections, c->stepdowns, c->challenges,
-	    c->bounded, c->evicted);
-	for (int d = 0; d < BRK_DROP_N; d++)
-		put(o, ",\"drop_%s\":%" PRIu64, brk_drop_name((enum brk_drop)d), c->drop[d]);
-	put(o, "}");
-}
-
-int brk_status_json(const struct brk_status *st, char *buf, size_t len)
-{
-	struct out o = { buf, len, 0, len == 0 };
-	char a[BRK_ADDR_STRLEN], s1[32], s2[32], s3[32];
-	put(&o, "{\"role\":\"%s\",\"state\":\"%s\",\"priority\":%u,\"node\":\"%016" PRIx64
-	    "\",\"master\":\"%016" PRIx64 "\",\"master_address\":\"%s\",\"round\":\"%016" PRIx64
-	    "\",\"rounds\":%" PRIu64 ",\"average\":%s,\"n_in\":%d,\"last_applied\":%s,"
-	    "\"ntp_synced\":%s,\"members\":[",
-	    brk_role_name(st->role), brk_state_name(st->state), st->priority, st->node, st->master,
-	    brk_addr_format(&st->master_addr, a, sizeof(a)), st->round, st->rounds,
-	    jsecs(s1, st->average), st->n_in, jsecs(s2, st->last_applied),
-	    st->ntp_synced ? "true" : "false");
-	for (int i = 0; i < st->n_members; i++) {
-		const struct brk_status_member *m = &st->member[i];
-		put(&o, "%s{\"node\":\"%016" PRIx64 "\",\"address\":\"%s\",\"offset\":%s,"
-		    "\"rtt\":%s,\"adjust\":%s,\"state\":\"%s\",\"in_set\":%s,\"missed\":%d}",
-		    i ? "," : "", m->node, brk_addr_format(&m->addr, a, sizeof(a)),
-		    jsecs(s1, m->offset), jsecs(s2, m->rtt), jsecs(s3, m->adjust),
-		    brk_member_state_name(m->state), m->in_set ? "true" : "false", m->missed);
-	}
-	put(&o, "],");
-	json_counters(&o, &st->count);
-	put(&o, "}\n");
-	return done(&o);
 }
 
 /* ------------------------------------------------------- on the wire */

@@ -2,6 +2,7 @@
  * NTP timestamp arithmetic: conversion between Unix nanoseconds and the
  * 64-bit and 32-bit NTP formats, with the era resolved against a reference.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "tsync/ntp_ts.h"
@@ -133,5 +134,14 @@ char *ntp_ts_format(int64_t unix_ns, char *buf, int len)
 	}
 	snprintf(buf, (size_t)len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+	return buf;
+}
+
+char *ntp_secs_format(int64_t ns, bool plus, char buf[NTP_SECS_STRLEN])
+{
+	uint64_t m = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+
+	snprintf(buf, NTP_SECS_STRLEN, "%s%" PRIu64 ".%09" PRIu64, ns < 0 ? "-" : plus ? "+" : "",
+		 m / 1000000000u, m % 1000000000u);
 	return buf;
 }

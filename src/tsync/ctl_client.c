@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctl_client.h"
+#include "print.h"
 
 static int connect_to(const char *path, char *why, size_t whylen)
 {
@@ -136,6 +137,6 @@ int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t 
 	int n = ctl_client_request(path, command, payload, cap, why, sizeof(why));
 
 	if (n < 0)
-		fprintf(stderr, "tsync: %s\n", why);
+		print_err("tsync", "%s", why);
 	return n;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl_client.h"
+#include "print.h"
 #include "query.h"
 
 static void usage(FILE *f)
@@ -48,20 +49,21 @@ static int parse_global(int argc, char **argv, const char **socket)
 		} else if ((strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0) && i + 1 < argc) {
 			*socket = argv[++i];
 		} else {
-			fprintf(stderr, "tsync: %s '%s'\n", strcmp(a, "-s") == 0 ||
-				strcmp(a, "--socket") == 0 ? "missing path after" : "unknown option", a);
+			print_err("tsync", "%s '%s'", strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0 ?
+				  "missing path after" : "unknown option", a);
 			usage(stderr);
 			return -2;
 		}
 	}
 	if (i == argc) {
+		print_err("tsync", "no command given");
 		usage(stderr);
 		return -2;
 	}
 	return i;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const char *socket = CTL_DEFAULT_SOCKET;
 	int i = parse_global(argc, argv, &socket);
@@ -76,7 +78,14 @@ int main(int argc, char **argv)
 		return status_main(argc - i, argv + i, socket);
 	if (strcmp(cmd, "waitsync") == 0)
 		return waitsync_main(argc - i, argv + i, socket);
-	fprintf(stderr, "tsync: unknown command '%s'\n", cmd);
+	print_err("tsync", "unknown command '%s'", cmd);
 	usage(stderr);
 	return 2;
+}
+
+/* With --json, whatever fails says so in JSON on standard output too. */
+int main(int argc, char **argv)
+{
+	print_json_errors(argc, argv);
+	return print_exit(run(argc, argv));
 }

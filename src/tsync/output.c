@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "print.h"
 #include "query.h"
 
@@ -46,57 +47,49 @@ void output_text(const struct query_result *r, bool cristian)
 		text_cristian(r);
 }
 
-/* A JSON string: refids are printable ASCII but may hold '"' or '\'. */
-
-static void json_time(const char *key, int64_t ns, const char *after)
-{
-	char b[NTP_TS_STRLEN];
-	print_json_str(key, ntp_ts_format(ns, b, sizeof(b)), after);
-}
-
-static void json_secs(const char *key, int64_t ns, const char *after)
-{
-	char b[32];
-	printf("\"%s\":%s%s", key, print_secs(ns, false, b), after);
-}
-
-static void json_cristian(const struct query_result *r)
+static void json_cristian(struct json *j, const struct query_result *r)
 {
 	struct ntp_cristian c;
 	ntp_exch_cristian(r->t0, r->t1, r->t2, r->t3, &c);
-	printf(",\"cristian\":{");
-	json_time("server_time", c.server_time, ",");
-	json_secs("round_trip", c.rtt, ",");
-	json_time("client_time", c.client_time, ",");
-	json_time("synchronised_time", c.sync_time, ",");
-	json_secs("offset", c.offset, ",");
-	json_secs("ntp_offset", r->sample.offset, ",");
-	json_secs("error", c.error, "}");
+	json_object(j, "cristian");
+	json_time(j, "server_time", c.server_time, false);
+	json_secs(j, "round_trip", c.rtt);
+	json_time(j, "client_time", c.client_time, false);
+	json_time(j, "synchronised_time", c.sync_time, false);
+	json_secs(j, "offset", c.offset);
+	json_secs(j, "ntp_offset", r->sample.offset);
+	json_secs(j, "error", c.error);
+	json_end(j);
 }
 
+/* The schema's "query" (tsync(1), JSON OUTPUT). */
 void output_json(const struct query_result *r, bool cristian)
 {
 	const struct ntp_pkt *p = &r->reply;
-	char b[16];
-	printf("{");
-	print_json_str("server", r->host, ",");
-	printf("\"port\":%u,\"stratum\":%u,", r->port, p->stratum);
-	print_json_str("refid", ntp_refid_format(p->refid, p->stratum, b), ",");
-	print_json_str("leap", print_leap_name(p->leap), ",");
-	printf("\"precision\":%d,", p->precision);
-	json_secs("root_delay", ntp_short_to_ns(p->root_delay), ",");
-	json_secs("root_dispersion", ntp_short_to_ns(p->root_disp), ",");
-	json_secs("offset", r->sample.offset, ",");
-	json_secs("delay", r->sample.delay, ",");
-	json_secs("dispersion", r->sample.disp, ",");
-	printf("\"sent\":%d,\"valid\":%d,\"key\":%" PRIu32 ",", r->sent, r->valid, r->key_id);
-	json_time("t0", r->t0, ",");
-	print_json_str("t0_source", r->t0_kernel ? "kernel" : "user", ",");
-	printf("\"kernel_stamped\":%d,", r->kernel_t0);
-	json_time("t1", r->t1, ",");
-	json_time("t2", r->t2, ",");
-	json_time("t3", r->t3, "");
+	struct json j;
+	json_begin(&j, stdout);
+	json_string(&j, "server", r->name);
+	json_string(&j, "address", r->server);
+	json_int(&j, "stratum", p->stratum);
+	json_refid(&j, "refid", p->refid, p->stratum);
+	json_leap(&j, "leap", p->leap);
+	json_secs(&j, "precision", ntp_precision_to_ns(p->precision));
+	json_int(&j, "precision_log2", p->precision);
+	json_secs(&j, "root_delay", ntp_short_to_ns(p->root_delay));
+	json_secs(&j, "root_dispersion", ntp_short_to_ns(p->root_disp));
+	json_secs(&j, "offset", r->sample.offset);
+	json_secs(&j, "delay", r->sample.delay);
+	json_secs(&j, "dispersion", r->sample.disp);
+	json_int(&j, "sent", r->sent);
+	json_int(&j, "valid", r->valid);
+	json_id_or_null(&j, "key", r->key_id);
+	json_time(&j, "t0", r->t0, false);
+	json_string(&j, "t0_source", r->t0_kernel ? "kernel" : "user");
+	json_int(&j, "kernel_stamped", r->kernel_t0);
+	json_time(&j, "t1", r->t1, false);
+	json_time(&j, "t2", r->t2, false);
+	json_time(&j, "t3", r->t3, false);
 	if (cristian)
-		json_cristian(r);
-	printf("}\n");
+		json_cristian(&j, r);
+	json_end(&j);
 }

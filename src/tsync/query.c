@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "keyfile.h"
+#include "print.h"
 #include "query.h"
 #include "tsync/hostport.h"
 #include "tsync/ntp_auth.h"
@@ -100,7 +101,7 @@ static void send_next(struct query *q)
 	q->best.sent++;
 	q->waiting = true;
 	if (err < 0)
-		fprintf(stderr, "tsync: %s: %s\n",
+		print_err("tsync", "%s: %s",
 			addr_format((struct sockaddr *)&q->server, name, sizeof(name)), strerror(-err));
 	uv_timer_start(&q->timer, on_timer, ms(q->o->timeout), 0);
 }
@@ -153,7 +154,7 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 		if (verdict == NTP_ACCEPT_KOD) {
 			char code[16];
 			q->kod = true;
-			fprintf(stderr, "tsync: %s: kiss-o'-death %s\n", q->best.server,
+			print_err("tsync", "%s: kiss-o'-death %s", q->best.server,
 				ntp_refid_format(p.refid, 0, code));
 		}
 	}
@@ -179,7 +180,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
 	struct query *q = req->data;
 	if (status < 0) {
-		fprintf(stderr, "tsync: %s: %s\n", q->o->host, uv_strerror(status));
+		print_err("tsync", "%s: %s", q->o->host, uv_strerror(status));
 		finish(q, 1);
 		return;
 	}
@@ -190,7 +191,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	q->best.port = q->o->port;
 	int err = open_socket(q);
 	if (err < 0) {
-		fprintf(stderr, "tsync: cannot open a socket: %s\n", strerror(-err));
+		print_err("tsync", "cannot open a socket: %s", strerror(-err));
 		finish(q, 1);
 		return;
 	}
@@ -226,13 +227,13 @@ static void report_failure(const struct query *q)
 	if (q->kod || q->best.sent == 0 || q->best.valid > 0)
 		return;
 	if (q->last_auth != NTP_AUTH_OK)
-		fprintf(stderr, "tsync: %s: no valid reply in %d tries (last reply: %s)\n",
+		print_err("tsync", "%s: no valid reply in %d tries (last reply: %s)",
 			q->best.server, q->best.sent, auth_failure(q->last_auth));
 	else if (q->last_reject != NTP_EXCH_OK)
-		fprintf(stderr, "tsync: %s: no valid reply in %d tries (last reply: %s)\n",
+		print_err("tsync", "%s: no valid reply in %d tries (last reply: %s)",
 			q->best.server, q->best.sent, ntp_exch_result_name(q->last_reject));
 	else
-		fprintf(stderr, "tsync: %s: no valid reply in %d tries\n", q->best.server,
+		print_err("tsync", "%s: no valid reply in %d tries", q->best.server,
 			q->best.sent);
 }
 
@@ -243,12 +244,12 @@ static int load_key(struct query *q)
 	if (q->o->keyfile == NULL)
 		return 0;
 	if (keyfile_load(q->o->keyfile, &q->keys, err, sizeof(err)) < 0) {
-		fprintf(stderr, "tsync: %s\n", err);
+		print_err("tsync", "%s", err);
 		return -1;
 	}
 	q->key = keys_find(&q->keys, q->o->key_id);
 	if (q->key == NULL || ntp_auth_digest_len(q->key) == 0) {
-		fprintf(stderr, "tsync: key %u %s %s\n", q->o->key_id,
+		print_err("tsync", "key %u %s %s", q->o->key_id,
 			q->key == NULL ? "is not in" : "is not an NTP key type in", q->o->keyfile);
 		return -1;
 	}
@@ -258,14 +259,14 @@ static int load_key(struct query *q)
 
 static int run_query(const struct query_opts *o)
 {
-	struct query q = { .o = o, .last_auth = NTP_AUTH_OK };
+	struct query q = { .o = o, .last_auth = NTP_AUTH_OK, .best.name = o->host };
 	if (load_key(&q) < 0) {
 		keys_wipe(&q.keys);
 		return 1;
 	}
 	int err = clk_readonly_new(&q.clock);
 	if (err < 0) {
-		fprintf(stderr, "tsync: cannot read the clock: %s\n", strerror(-err));
+		print_err("tsync", "cannot read the clock: %s", strerror(-err));
 		return 1;
 	}
 	uv_loop_init(&q.loop);
@@ -273,7 +274,7 @@ static int run_query(const struct query_opts *o)
 	q.timer.data = &q;
 	err = resolve(&q);
 	if (err < 0) {
-		fprintf(stderr, "tsync: %s: %s\n", o->host, uv_strerror(err));
+		print_err("tsync", "%s: %s", o->host, uv_strerror(err));
 		finish(&q, 1);
 	}
 	uv_run(&q.loop, UV_RUN_DEFAULT);
@@ -305,7 +306,7 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 
 static int bad_value(char opt, const char *value)
 {
-	fprintf(stderr, "tsync query: bad value for -%c: '%s'\n", opt, value);
+	print_err("tsync query", "bad value for -%c: '%s'", opt, value);
 	usage(stderr);
 	return 2;
 }
@@ -325,7 +326,8 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 	int c;
 	*o = (struct query_opts){ .count = 4, .timeout = 1.0, .interval = 0.25, .family = AF_UNSPEC };
 	argv[0] = "tsync query"; /* how getopt's messages name us */
-	while ((c = getopt_long(argc, argv, "c:t:i:46h", longopts, NULL)) != -1) {
+	opterr = 0; /* print_bad_option says it, in JSON too */
+	while ((c = getopt_long(argc, argv, ":c:t:i:46h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (!parse_number(optarg, 1, 100, &v) || v != floor(v))
@@ -346,7 +348,7 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 		case 'C': o->cristian = true; break;
 		case 'k':
 			if (!parse_number(optarg, 1, 4294967295.0, &v) || v != floor(v)) {
-				fprintf(stderr, "tsync query: bad value for --key: '%s'\n", optarg);
+				print_err("tsync query", "bad value for --key: '%s'", optarg);
 				usage(stderr);
 				return 2;
 			}
@@ -354,21 +356,24 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 			break;
 		case 'K': o->keyfile = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default:
+			print_bad_option("tsync query", c, argv);
+			usage(stderr);
+			return 2;
 		}
 	}
 	if ((o->key_id != 0) != (o->keyfile != NULL)) {
-		fprintf(stderr, "tsync query: --key and --keyfile go together\n");
+		print_err("tsync query", "--key and --keyfile go together");
 		usage(stderr);
 		return 2;
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "tsync query: %s\n", optind == argc ? "no server given" : "too many arguments");
+		print_err("tsync query", "%s", optind == argc ? "no server given" : "too many arguments");
 		usage(stderr);
 		return 2;
 	}
 	if (hostport_split(argv[optind], NTP_PORT, o->host, sizeof(o->host), &o->port) < 0) {
-		fprintf(stderr, "tsync query: bad server '%s'\n", argv[optind]);
+		print_err("tsync query", "bad server '%s'", argv[optind]);
 		usage(stderr);
 		return 2;
 	}

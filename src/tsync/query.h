@@ -12,6 +12,7 @@
 
 /* The best (minimum-delay) valid exchange of a query. */
 struct query_result {
+	const char *name; /* the host as given */
 	char server[64]; /* address:port as queried */
 	char host[64];   /* the address alone */
 	unsigned port;

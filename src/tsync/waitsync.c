@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ctl_client.h"
+#include "print.h"
 
 /* Exit statuses (tsync(1)). */
 #define WAITSYNC_OK 0
@@ -50,8 +51,8 @@ static bool parse_seconds(const char *opt, const char *s, double *out)
 	double v = strtod(s, &end);
 
 	if (end == s || *end != '\0' || !isfinite(v) || v < 0 || v > WAITSYNC_SECONDS_MAX) {
-		fprintf(stderr, "tsync waitsync: %s: '%s' is not a number of seconds from 0 to %g\n",
-			opt, s, WAITSYNC_SECONDS_MAX);
+		print_err("tsync waitsync", "%s: '%s' is not a number of seconds from 0 to %g", opt, s,
+			  WAITSYNC_SECONDS_MAX);
 		return false;
 	}
 	*out = v;
@@ -72,7 +73,8 @@ static int parse_opts(int argc, char **argv, struct waitsync_opts *o)
 
 	argv[0] = "tsync waitsync"; /* for getopt's messages */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (!parse_seconds("--timeout", optarg, &o->timeout))
@@ -84,11 +86,14 @@ static int parse_opts(int argc, char **argv, struct waitsync_opts *o)
 			break;
 		case 's': o->socket = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return WAITSYNC_USAGE;
+		default:
+			print_bad_option("tsync waitsync", c, argv);
+			usage(stderr);
+			return WAITSYNC_USAGE;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "tsync waitsync: unexpected argument '%s'\n", argv[optind]);
+		print_err("tsync waitsync", "unexpected argument '%s'", argv[optind]);
 		usage(stderr);
 		return WAITSYNC_USAGE;
 	}

@@ -12,6 +12,7 @@
 
 #include "berkeley.h"
 #include "tsync/ctl_proto.h"
+#include "tsync/ntp_ts.h"
 #include "keyfile.h"
 #include "log.h"
 #include "mcast.h"
@@ -39,12 +40,9 @@ static int64_t mono_ns(void)
 	return (int64_t)uv_hrtime();
 }
 
-static const char *secs(char buf[32], int64_t ns)
+static const char *secs(char buf[NTP_SECS_STRLEN], int64_t ns)
 {
-	uint64_t m = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
-	snprintf(buf, 32, "%c%" PRIu64 ".%09" PRIu64, ns < 0 ? '-' : '+', m / 1000000000u,
-		 m % 1000000000u);
-	return buf;
+	return ntp_secs_format(ns, true, buf);
 }
 
 static void to_brk_addr(const struct sockaddr *sa, struct brk_addr *a)

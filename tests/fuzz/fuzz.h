@@ -25,6 +25,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}                                                                  \
 	} while (0)
 
+/* Where a target prints what it decoded (tsync's renderers): output that
+ * only has to be written whole, not kept. */
+static inline FILE *fuzz_devnull(void)
+{
+	static FILE *f;
+
+	if (f == NULL)
+		f = fopen("/dev/null", "w");
+	FUZZ_CHECK(f != NULL);
+	return f;
+}
+
 /* Input taken front to back; past its end every field reads as zero, so
  * that a short input is still a whole (if dull) scenario. */
 struct fuzz_in {

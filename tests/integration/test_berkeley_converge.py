@@ -45,11 +45,11 @@ def status(master, slaves):
     st = load_json(r.out)
     check(st["role"] == "master" and st["state"] == "master" and st["master"] == master.node,
           "the master says it is master (%s)" % st["node"])
-    check(st["rounds"] >= 3 and st["n_in"] == 9, "it ran %d rounds, 9 clocks in the set" %
+    check(st["rounds"] >= 3 and st["in_set_count"] == 9, "it ran %d rounds, 9 clocks in the set" %
           st["rounds"])
     members = sorted(m["node"] for m in st["members"])
     check(members == sorted(s.node for s in slaves), "it lists the 8 slaves as members")
-    check(all(abs(m["offset"]) < 1e-3 and 0 < m["rtt"] < 0.2 and m["in_set"]
+    check(all(abs(m["offset"]) < 1e-3 and 0 < m["delay"] < 0.2 and m["in_set"]
               for m in st["members"]), "every member is in the set, within 1 ms, with its rtt")
     check(all(m["state"] in ("acked", "pending", "sampled", "idle") for m in st["members"]),
           "and a state")

@@ -40,8 +40,8 @@ def test():
     check(not any("master adjusted itself" in l for l in master.lines),
           "the master never applied the average to itself")
     st = load_json(tsync("-s", master.socket, "berkeley", "--json").out)
-    check(st["ntp_synced"] is True and st["last_applied"] == 0,
-          "tsync berkeley: ntp_synced, no adjustment of its own")
+    check(st["ntp_synchronised"] is True and st["last_applied"] == 0,
+          "tsync berkeley: ntp_synchronised, no adjustment of its own")
     for x in nodes + [ntp]:
         x.terminate()
 

@@ -63,7 +63,7 @@ def test():
     members = members_of(master)
     check(len(members) == SLAVES and len({x["node"] for x in members}) == SLAVES,
           "the master lists %d distinct members (%d)" % (SLAVES, len(members)))
-    check(all(0 < x["rtt"] < 0.2 for x in members), "each with its round trip")
+    check(all(0 < x["delay"] < 0.2 for x in members), "each with its round trip")
     # One more slave: the group is full.
     extra = Node("extra", "slave", -0.05, 0, group, port, interval=INTERVAL, auth=auth)
     for _ in range(200):

@@ -34,9 +34,9 @@ def test():
     src = sources(cl)
     for d in (b, c):
         s = src["127.0.0.1:%d" % d.port()]
-        check(s["state"] == "candidate" and s["stratum"] == 2 and s["refid_name"] == addr,
+        check(s["state"] == "candidate" and s["stratum"] == 2 and s["refid"] == addr,
               "%s is a stratum-2 candidate with refid %s, not a loop (%s, %s)" %
-              (d.name, addr, s["state"], s["refid_name"]))
+              (d.name, addr, s["state"], s["refid"]))
     check("loop" not in cl.text(), "nothing said of a loop")
     for d in (cl, b, c, a):
         code, _ = d.terminate()

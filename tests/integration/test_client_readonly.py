@@ -43,8 +43,8 @@ def test():
     deadline = time.monotonic() + DEADLINE
     while len(seen) < UPDATES and time.monotonic() < deadline:
         st = status(ctl)
-        if st["last_update_ns"] and st["last_update_ns"] not in seen:
-            seen[st["last_update_ns"]] = st["offset_ns"] / 1e9
+        if st["last_update"] and st["last_update"] not in seen:
+            seen[st["last_update"]] = st["offset"]
         time.sleep(0.2)
     offsets = list(seen.values())
     info("offsets reported at %d updates: %s" % (len(offsets), offsets))

@@ -14,8 +14,8 @@ from tsynctest import (check, check_close, info, main, parse_iso_ns, parse_query
                        parse_seconds, load_json, tsync, Tsyncd, DROP_KEYS)
 
 TOL = 0.001
-JSON_KEYS = {"server", "port", "stratum", "refid", "leap", "precision", "root_delay",
-             "root_dispersion", "offset", "delay", "dispersion", "sent", "valid", "key",
+JSON_KEYS = {"server", "address", "stratum", "refid", "leap", "precision", "precision_log2",
+             "root_delay", "root_dispersion", "offset", "delay", "dispersion", "sent", "valid", "key",
              "t0", "t0_source", "kernel_stamped", "t1", "t2", "t3"}
 CRISTIAN_KEYS = {"server_time", "round_trip", "client_time", "synchronised_time", "offset",
                  "ntp_offset", "error"}
@@ -58,13 +58,18 @@ def check_json(r, host, port, want_offset, stratum, n):
     base = set(j) - {"cristian"}
     check(base == JSON_KEYS, "JSON members are the spec's (missing %s, extra %s)" %
           (sorted(JSON_KEYS - base), sorted(base - JSON_KEYS)))
-    check(j["server"] == host and j["port"] == port,
-          "server %s port %d (got %r %r)" % (host, port, j["server"], j["port"]))
+    addr = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
+    check(j["server"] == host and j["address"] == addr,
+          "server %s address %s (got %r %r)" % (host, addr, j["server"], j["address"]))
     check(j["stratum"] == stratum and j["refid"] == "127.127.1.1" and j["leap"] == "none",
           "stratum %d, refid 127.127.1.1, leap none (got %r %r %r)" %
           (stratum, j["stratum"], j["refid"], j["leap"]))
-    check(isinstance(j["precision"], int) and -32 <= j["precision"] < 0,
-          "precision is a negative integer (got %r)" % j["precision"])
+    p = j["precision_log2"]
+    check(isinstance(p, int) and -32 <= p < 0,
+          "precision_log2 is a negative integer (got %r)" % p)
+    check(2.0 ** p <= j["precision"] < 2.0 ** p + 1e-9,
+          "precision %r s is 2^%d s, to the nanosecond above" % (j["precision"], p))
+    check(j["key"] is None, "no key: null (got %r)" % j["key"])
     check(j["root_delay"] == 0 and j["root_dispersion"] == 0, "root delay/dispersion 0")
     check(j["sent"] == n and j["valid"] == n, "sent %d valid %d (got %r %r)" %
           (n, n, j["sent"], j["valid"]))

@@ -50,8 +50,9 @@ def test():
     r = tsync("query", "--json", "--cristian", "-c", "3", "-i", "0.1", hp)
     check(r.code == 0, "tsync query --json --cristian exits 0 (got %s, %r)" % (r.code, r.err))
     j = load_json(r.out)
-    check(j["stratum"] == 8 and j["sent"] == 3 and j["valid"] == 3 and j["port"] == port,
-          "JSON: stratum 8, 3 sent, 3 valid, port %d" % port)
+    check(j["stratum"] == 8 and j["sent"] == 3 and j["valid"] == 3 and
+          j["address"] == "127.0.0.1:%d" % port,
+          "JSON: stratum 8, 3 sent, 3 valid, address 127.0.0.1:%d" % port)
     check_close(j["offset"], 0.0, TOL, "JSON offset to chronyd")
     c = j["cristian"]
     check(0 <= c["error"] <= c["round_trip"] / 2 + 2e-9,

@@ -252,6 +252,21 @@ START_TEST(test_format)
 }
 END_TEST
 
+/* Offsets and durations, exact to the nanosecond at both ends of int64. */
+START_TEST(test_secs_format)
+{
+	char buf[NTP_SECS_STRLEN];
+	ck_assert_str_eq(ntp_secs_format(0, false, buf), "0.000000000");
+	ck_assert_str_eq(ntp_secs_format(0, true, buf), "+0.000000000");
+	ck_assert_str_eq(ntp_secs_format(-7, true, buf), "-0.000000007");
+	ck_assert_str_eq(ntp_secs_format(-7, false, buf), "-0.000000007");
+	ck_assert_str_eq(ntp_secs_format(1500000012, true, buf), "+1.500000012");
+	ck_assert_str_eq(ntp_secs_format(1500000012, false, buf), "1.500000012");
+	ck_assert_str_eq(ntp_secs_format(INT64_MAX, true, buf), "+9223372036.854775807");
+	ck_assert_str_eq(ntp_secs_format(INT64_MIN, false, buf), "-9223372036.854775808");
+}
+END_TEST
+
 static Suite *ntp_ts_suite(void)
 {
 	Suite *s = suite_create("ntp_ts");
@@ -268,6 +283,7 @@ static Suite *ntp_ts_suite(void)
 	tcase_add_test(tc, test_timespec);
 	tcase_add_test(tc, test_precision);
 	tcase_add_test(tc, test_format);
+	tcase_add_test(tc, test_secs_format);
 	suite_add_tcase(s, tc);
 	return s;
 }
