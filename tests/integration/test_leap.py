@@ -45,9 +45,10 @@ def ntp_to_ns(ts):
     return ((ts >> 32) - NTP_UNIX) * 10**9 + (((ts & 0xffffffff) * 10**9) >> 32)
 
 
-def measure(port, n=5):
+def measure(port, n=5, with_delay=False):
     """(offset of the daemon's clock from the host's, in s, and the leap
-    indicator it serves), from the exchange of least delay."""
+    indicator it serves), from the exchange of least delay; with_delay:
+    and that delay, in s."""
     s = udp_socket("127.0.0.1")
     best = None
     try:
@@ -68,7 +69,7 @@ def measure(port, n=5):
         s.close()
     if best is None:
         raise Failure("127.0.0.1:%d does not answer" % port)
-    return best[1], best[2]
+    return (best[1], best[2], best[0] / 1e9) if with_delay else (best[1], best[2])
 
 
 class Lab:
@@ -109,9 +110,20 @@ class Lab:
 
     def diff(self, i=0):
         """Client minus server i, s."""
-        c, _ = measure(self.client.port())
-        s, _ = measure(self.servers[i].port())
-        return c - s
+        return self.diff_bounded(i)[0]
+
+    def diff_bounded(self, i=0, tries=1):
+        """(client minus server i, the error bound of that measurement), s:
+        each offset from the host is known to half its exchange's delay,
+        which a loaded machine stretches to milliseconds now and then. Of
+        `tries` measurements, the one of least bound."""
+        best = None
+        for _ in range(tries):
+            c, _, dc = measure(self.client.port(), with_delay=True)
+            s, _, ds = measure(self.servers[i].port(), with_delay=True)
+            if best is None or (dc + ds) / 2 < best[1]:
+                best = (c - s, (dc + ds) / 2)
+        return best
 
     def wait_synced(self):
         self.client.wait_line(r"synchronised to ", timeout=10)
@@ -191,9 +203,9 @@ def wait_close(lab, within):
               (i, d))
     time.sleep(3)  # and stays there: no line left to slew after a false start
     for i in range(3):
-        d = lab.diff(i)
-        check(abs(d) < 1e-3, "3 s later the client is still within 1 ms of server%d (%+.6f s)" %
-              (i, d))
+        d, bound = lab.diff_bounded(i, tries=3)
+        check(abs(d) - bound < 1e-3, "3 s later the client is still within 1 ms of server%d "
+              "(%+.6f s, measured to +-%.6f s)" % (i, d, bound))
 
 
 def check_slew(lab, leap):
