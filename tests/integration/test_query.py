@@ -11,6 +11,7 @@ import re
 import time
 
 from tsynctest import (check, check_close, info, main, parse_iso_ns, parse_query_text,
+                       parse_query_exchanges,
                        parse_seconds, load_json, tsync, Tsyncd, DROP_KEYS)
 
 TOL = 0.001
@@ -113,21 +114,56 @@ def check_cristian_json(j, t):
           "Cristian error %.9f s is half the server's hold time t2 - t1" % c["error"])
 
 
+def parse_bound(v):
+    check(v.startswith("+-"), "a bound is printed +-X s (got %r)" % v)
+    return parse_seconds(v[2:])
+
+
 def check_cristian_text(f, cr):
-    for k in ("server time", "round trip", "client clock", "synchronised time",
-              "cristian offset", "ntp offset", "error"):
+    """Cristian's steps: t0..t3, the round trip and half of it, the bound
+    +-RTT/2 and the range it gives, and the difference from NTP's offset,
+    which is exactly half the server's hold time t2 - t1."""
+    for k in ("t0 request sent", "t1 server received", "t2 server replied", "t3 reply received",
+              "round trip t3-t0", "half round trip", "server time t2", "synchronised time",
+              "cristian offset", "error bound", "true offset within", "ntp offset",
+              "cristian - ntp", "server hold t2-t1", "why they differ"):
         check(k in cr, "--cristian prints %r" % k)
-    for k in ("server time", "client clock", "synchronised time"):
-        parse_iso_ns(cr[k])
-    co, no, err = (parse_seconds(cr[k]) for k in ("cristian offset", "ntp offset", "error"))
+    t = [parse_iso_ns(cr[k]) for k in ("t0 request sent", "t1 server received",
+                                        "t2 server replied", "t3 reply received")]
+    st, sy = parse_iso_ns(cr["server time t2"]), parse_iso_ns(cr["synchronised time"])
+    co, no, diff = (parse_seconds(cr[k]) for k in ("cristian offset", "ntp offset",
+                                                   "cristian - ntp"))
+    rt, half = parse_seconds(cr["round trip t3-t0"]), parse_seconds(cr["half round trip"])
+    check(st == t[2], "server time is t2")
+    check(abs(rt - (t[3] - t[0]) / 1e9) <= 1e-9, "round trip %.9f is t3 - t0" % rt)
+    check(abs(half - rt / 2) <= 1e-9, "half round trip is RTT/2")
+    check(abs((sy - st) / 1e9 - half) <= 1e-9, "synchronised time = t2 + RTT/2")
+    check(abs((sy - t[3]) / 1e9 - co) <= 1e-9, "cristian offset = synchronised time - t3")
+    check(parse_bound(cr["error bound"]) == half, "the error bound is +-RTT/2")
     check(no == parse_seconds(f["offset"]), "ntp offset line equals the offset line")
-    check(abs(co - no - err) <= 2e-9, "error = cristian offset - ntp offset")
-    rt = parse_seconds(cr["round trip"])
-    check(0 <= err <= rt / 2 + 2e-9,
-          "Cristian error %.9f s is in [0, round trip / 2]: half a hold time" % err)
-    # The NTP offset is within TOL and Cristian errs by up to half the round
-    # trip (a few ms when the server runs under valgrind).
-    check_close(co, 1.5, TOL + rt / 2, "cristian offset")
+    check(abs(co - no - diff) <= 2e-9, "cristian - ntp is the difference of the two offsets")
+    hold = parse_seconds(cr["server hold t2-t1"])
+    check(abs(hold - (t[2] - t[1]) / 1e9) <= 1e-9, "server hold is t2 - t1")
+    check(abs(diff - hold / 2) <= 2e-9,
+          "Cristian differs from NTP by %.9f s: half the hold time %.9f" % (diff, hold))
+    lo, hi = (parse_seconds(x.strip()) for x in cr["true offset within"].split(".."))
+    check(abs(lo - (co - half)) <= 2e-9 and abs(hi - (co + half)) <= 2e-9,
+          "the range is cristian offset +- RTT/2")
+    # Both clocks are the host's (one shifted by 1.5 s): the truth is in the range.
+    check(lo - TOL <= 1.5 <= hi + TOL, "1.5 s is in [%.9f, %.9f]" % (lo, hi))
+
+
+def check_verbose(r, n):
+    """--verbose lists every exchange; the kept one has the smallest delay
+    and is the one the fields show."""
+    ex = parse_query_exchanges(r.out)
+    check([i for i, _ in ex] == list(range(1, n + 1)), "--verbose lists exchanges 1..%d" % n)
+    delays = [parse_seconds(re.search(r"delay (\S+ s)", t).group(1)) for _, t in ex]
+    kept = [i for i, t in ex if t.endswith("(kept)")]
+    check(len(kept) == 1, "exactly one exchange is marked kept (%r)" % kept)
+    check(delays[kept[0] - 1] == min(delays), "the kept one has the smallest delay %r" % delays)
+    f, _ = parse_query_text(r.out)
+    check(parse_seconds(f["delay"]) == min(delays), "the delay line is the kept exchange's")
 
 
 def test():
@@ -159,6 +195,15 @@ def test():
     f, cr, _ = check_text(r, hp, 1.5, 8, 4)
     check_cristian_text(f, cr)
     sent += 4
+
+    r = tsync("query", "--cristian", "--verbose", "-c", "5", "--min-transit", "0.00001", hp)
+    f, cr, _ = check_text(r, hp, 1.5, 8, 5)
+    check_cristian_text(f, cr)
+    check_verbose(r, 5)
+    tight = parse_bound(cr["tighter bound"])
+    check(abs(tight - max(0, parse_seconds(cr["half round trip"]) - 0.00001)) <= 1e-9,
+          "--min-transit 10 us: the tighter bound is RTT/2 - 10 us")
+    sent += 5
 
     r = tsync("query", "--json", "--cristian", hp)
     j, t = check_json(r, "127.0.0.1", p4, 1.5, 8, 4)
