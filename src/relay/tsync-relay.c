@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <netdb.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -369,7 +370,7 @@ static int resolve(const char *arg, bool allow0, struct sockaddr_storage *out)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tsync-relay [-v] [-s SEED] [--out SPEC] [--back SPEC] [--both SPEC]\n"
+	fprintf(f, "usage: tsync-relay [-v] [-P PRIORITY] [-s SEED] [--out SPEC] [--back SPEC] [--both SPEC]\n"
 		   "                   LISTEN_HOST:PORT TARGET_HOST:PORT\n"
 		   "SPEC: delay=MS,jitter=MS,loss=PERCENT,dup=PERCENT (any of them)\n"
 		   "see tsync-relay(1)\n");
@@ -379,7 +380,23 @@ struct relay_opts {
 	const char *listen, *target;
 	uint64_t seed;
 	bool seeded, verbose;
+	int priority; /* -P: SCHED_FIFO priority; 0: the normal scheduler */
 };
+
+/* -P: on a loaded machine a normal process may wake milliseconds after
+ * its timer; a real-time one wakes at once, so the delays hold (as
+ * chronyd -P does for its own timing). */
+static int set_priority(int priority)
+{
+	struct sched_param sp = { .sched_priority = priority };
+	if (priority == 0)
+		return 0;
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0) {
+		fprintf(stderr, "tsync-relay: -P %d: %s\n", priority, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 static int parse_spec(struct relay *r, int c, const char *spec)
 {
@@ -405,12 +422,13 @@ static int parse_args(int argc, char **argv, struct relay *r, struct relay_opts 
 		{ "both", required_argument, NULL, 'B' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "priority", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
 	int c;
-	while ((c = getopt_long(argc, argv, "s:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:P:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': case 'b': case 'B':
 			if (parse_spec(r, c, optarg) < 0)
@@ -426,6 +444,13 @@ static int parse_args(int argc, char **argv, struct relay *r, struct relay_opts 
 			o->seeded = true;
 			break;
 		case 'v': o->verbose = true; break;
+		case 'P':
+			o->priority = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || o->priority < 1 || o->priority > 99) {
+				fprintf(stderr, "tsync-relay: bad priority '%s' (1 to 99)\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -501,6 +526,8 @@ int main(int argc, char **argv)
 	relay_rng_seed(&r.rng[DIR_OUT], o.seed);
 	relay_rng_seed(&r.rng[DIR_BACK], o.seed ^ 0x5bd1e9955bd1e995u);
 	r.verbose = o.verbose;
+	if (set_priority(o.priority) < 0)
+		return 1;
 	rc = start(&r, &o);
 	if (rc == -EINVAL)
 		return 2;
