@@ -121,12 +121,16 @@ int brk_status_text(const struct brk_status *st, char *buf, size_t len)
 	put(&o, "average      %s s of %d clocks\n", secs(s1, st->average), st->n_in);
 	put(&o, "last applied %s s%s\n", secs(s1, st->last_applied),
 	    st->ntp_synced ? " (clock follows NTP)" : "");
-	put(&o, "members      %d\n", st->n_members);
+	put(&o, "members      %d%s\n", st->n_members, st->n_members == 0 ? "" :
+	    " (offset: the master's clock minus the member's; adjust: added to the member's)");
 	for (int i = 0; i < st->n_members; i++) {
 		const struct brk_status_member *m = &st->member[i];
-		put(&o, "  %016" PRIx64 " %-22s offset %s rtt %s adjust %s %s%s missed %d\n",
-		    m->node, brk_addr_format(&m->addr, a, sizeof(a)), secs(s1, m->offset),
-		    secs(s2, m->rtt), secs(s3, m->adjust), brk_member_state_name(m->state),
+		/* The text follows tsync(1)'s one sign convention, reference minus
+		 * this clock: the member's reading (its clock minus the master's)
+		 * negated. */
+		put(&o, "  %016" PRIx64 " %-22s offset %s s rtt %s s adjust %s s %s%s missed %d\n",
+		    m->node, brk_addr_format(&m->addr, a, sizeof(a)), secs(s1, -m->offset),
+		    jsecs(s2, m->rtt), secs(s3, m->adjust), brk_member_state_name(m->state),
 		    m->in_set ? "" : " (outside the set)", m->missed);
 	}
 	return done(&o);

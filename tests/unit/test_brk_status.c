@@ -47,9 +47,10 @@ START_TEST(text)
 		"round        0000000000001234 (3 run as master)\n"
 		"average      +0.000000002 s of 2 clocks\n"
 		"last applied +0.000000000 s\n"
-		"members      1\n"
-		"  00000000000000cd 10.0.0.2:525           offset -0.001500000 rtt +0.000025000 "
-		"adjust +0.001500000 acked missed 0\n");
+		"members      1 (offset: the master's clock minus the member's; adjust: added to "
+		"the member's)\n"
+		"  00000000000000cd 10.0.0.2:525           offset +0.001500000 s rtt 0.000025000 s "
+		"adjust +0.001500000 s acked missed 0\n");
 }
 END_TEST
 
