@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl_client.h"
 #include "print.h"
@@ -19,11 +20,12 @@
 struct status_opts {
 	const char *socket;
 	bool json;
+	bool csv;
 };
 
 static void usage(FILE *f, const char *cmd)
 {
-	fprintf(f, "usage: tsync [-s PATH] %s [--json] [-s | --socket PATH]\n", cmd);
+	fprintf(f, "usage: tsync [-s PATH] %s [--json | --csv] [-s | --socket PATH]\n", cmd);
 }
 
 
@@ -60,6 +62,48 @@ static void status_text(const struct ctl_status *st)
 	printf("%-17s%u\n", "sources", st->n_sources);
 	printf("%-17s%s\n", "selection", ctl_selection_name(st->selection));
 	printf("%-17s%s\n", "clock", st->clock);
+}
+
+/* --csv: a header and rows, times of day in ISO 8601 and durations in
+ * seconds, for a spreadsheet or gnuplot; the first column is when. */
+static const char *csv_now(char buf[NTP_TS_STRLEN])
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ntp_ts_format((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, buf, NTP_TS_STRLEN);
+}
+
+static void status_csv(const struct ctl_status *st)
+{
+	char t[NTP_TS_STRLEN], b[3][PRINT_SECS_LEN], r[16];
+	printf("time,synchronised,stratum,reference,offset,frequency_ppm,root_delay,"
+	       "root_dispersion,poll,sources\n");
+	printf("%s,%s,%u,%s,%s,%.6f,%s,%s,%d,%u\n", csv_now(t), st->synchronised ? "yes" : "no",
+	       st->stratum, ntp_refid_format(st->refid, st->stratum, r),
+	       print_secs(st->offset_ns, true, b[0]), st->freq_ppm,
+	       print_secs(st->root_delay_ns, false, b[1]), print_secs(st->root_disp_ns, false, b[2]),
+	       st->poll, st->n_sources);
+}
+
+/* One row for the node asked (its last adjustment) and one a member it
+ * reads as master; offsets in tsync(1)'s convention, master minus member. */
+static void berkeley_csv(const struct brk_status *st)
+{
+	char t[NTP_TS_STRLEN], a[BRK_ADDR_STRLEN], b[3][PRINT_SECS_LEN];
+	csv_now(t);
+	printf("time,round,node,address,role,offset,rtt,adjust,state,in_set,missed\n");
+	printf("%s,%016" PRIx64 ",%016" PRIx64 ",-,%s,%s,%s,%s,%s,%s,0\n", t, st->round, st->node,
+	       brk_state_name(st->state), st->state == BRK_ST_MASTER ? "+0.000000000" : "",
+	       st->state == BRK_ST_MASTER ? "0.000000000" : "",
+	       print_secs(st->last_applied, true, b[2]), "self", st->n_in > 0 ? "yes" : "no");
+	for (int i = 0; i < st->n_members; i++) {
+		const struct brk_status_member *m = &st->member[i];
+		printf("%s,%016" PRIx64 ",%016" PRIx64 ",%s,member,%s,%s,%s,%s,%s,%d\n", t, st->round,
+		       m->node, brk_addr_format(&m->addr, a, sizeof(a)),
+		       print_secs(-m->offset, true, b[0]), print_secs(m->rtt, false, b[1]),
+		       print_secs(m->adjust, true, b[2]), brk_member_state_name(m->state),
+		       m->in_set ? "yes" : "no", m->missed);
+	}
 }
 
 static void status_json(const struct ctl_status *st)
@@ -149,6 +193,8 @@ static int run_status(const struct status_opts *o)
 	}
 	if (o->json)
 		status_json(&st);
+	else if (o->csv)
+		status_csv(&st);
 	else
 		status_text(&st);
 	return 0;
@@ -187,6 +233,10 @@ static int run_berkeley(const struct status_opts *o)
 		fprintf(stderr, "tsync: %s: malformed berkeley reply\n", o->socket);
 		return 1;
 	}
+	if (o->csv) {
+		berkeley_csv(&st);
+		return 0;
+	}
 	n = o->json ? brk_status_json(&st, out, sizeof(out)) : brk_status_text(&st, out, sizeof(out));
 	if (n < 0)
 		return 1;
@@ -199,6 +249,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct status_opts
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -213,10 +264,16 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct status_opts
 	while ((c = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
+		case 'c': o->csv = true; break;
 		case 's': o->socket = optarg; break;
 		case 'h': usage(stdout, cmd); return 0;
 		default: usage(stderr, cmd); return 2;
 		}
+	}
+	if (o->csv && (o->json || strcmp(cmd, "sources") == 0)) {
+		fprintf(stderr, "%s: --csv is for status and berkeley, without --json\n", argv[0]);
+		usage(stderr, cmd);
+		return 2;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
