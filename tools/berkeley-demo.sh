@@ -23,10 +23,13 @@
 #   --tolerance S       the fault-tolerant average's window (default 0.05)
 #   --interval S        seconds between rounds (default 2)
 #   --rounds N          rounds to show (default 8)
-#   --liar NAME         NAME (slaveK) has a clock that runs 2 % fast and
-#                       learns no frequency: every round it reads tens of
-#                       ms away, as a member that lies about its time
-#                       would, and is left out of the average
+#   --liar NAME         NAME (slaveK) has a clock that runs 1000 ppm fast
+#                       (the most a simulated clock may) and learns no
+#                       frequency: every round it reads 1 ms per second of
+#                       interval away from the others, as a member that
+#                       lies about its time would; with a tolerance below
+#                       that (and offsets within it), it is left out of
+#                       every average: see tsync-lab(7)
 #   --kill-master R     every slave is a candidate; the master is killed
 #                       after round R, and a candidate takes over
 #   --keep DIR          keep logs, offsets.csv (a row per clock per round),
@@ -178,9 +181,13 @@ role() { # the role a slave starts with
 	if [ "$kill_at" != 0 ]; then echo candidate; else echo slave; fi
 }
 for i in $(seq "$nslaves"); do
-	n=${names[i]} d=${drifts[i]} extra=
-	if [ "$n" = "$liar" ]; then d=20000 extra="berkeley frequency off"; fi
-	start "$n" "$(role)" "${offsets[i]}" "$d" "$extra"
+	n=${names[i]} r=$(role) extra=
+	if [ "$n" = "$liar" ]; then
+		drifts[i]=1000 extra="berkeley frequency off"
+		# The liar is the worst candidate: an honest one takes over first.
+		[ "$r" = candidate ] && r="candidate priority 10"
+	fi
+	start "$n" "$r" "${offsets[i]}" "${drifts[i]}" "$extra"
 done
 start master master "${offsets[0]}" "${drifts[0]}"
 read_offsets
@@ -189,8 +196,8 @@ echo "== a Berkeley group of ${#names[@]} clocks on $group port $port (loopback)
 echo "== authenticated, a round every $interval s, tolerance $tolerance s"
 for i in "${!names[@]}"; do
 	n=${names[i]}
-	printf "==   %-8s clock %+.3f s off the host's, drift %+d ppm%s\n" "$n" "${offsets[i]}" \
-		"${drifts[i]}" "$([ "$n" = "$liar" ] && echo " (the liar: runs 2 % fast)")"
+	printf "==   %-8s clock %+.6f s off the host's, drift %+d ppm%s\n" "$n" "${offsets[i]}" \
+		"${drifts[i]}" "$([ "$n" = "$liar" ] && echo " (the liar: runs 1000 ppm fast, learns nothing)")"
 done
 echo "== offsets: the master's clock minus each clock (+ = behind the master);"
 echo "== adjustments: what a clock adds to itself (+ = forward)"
@@ -311,7 +318,7 @@ for k in $(seq "$rounds"); do
 	if [ "$k" = "$kill_at" ]; then
 		echo "== killing $master (SIGKILL): the candidates hear no POLL for a while and"
 		echo "== elect a new master among themselves"
-		kill -KILL "${pid_of[$master]}"
+		{ kill -KILL "${pid_of[$master]}" && wait "${pid_of[$master]}"; } 2>/dev/null || true
 		new=()
 		for n in "${alive[@]}"; do [ "$n" = "$master" ] || new+=("$n"); done
 		alive=("${new[@]}")
@@ -337,7 +344,7 @@ plot_offsets() {
 		awk -F, -v n="$n" 'NR > 1 && $3 == n { printf "%s %s %.6f\n", $1, $2, $4 * 1000 }' \
 			"$work/offsets.csv" >"$work/$n.dat"
 		cmd_all+=("\"$work/$n.dat\" using 1:3 with linespoints title \"$n\"")
-		cmd_zoom+=("\"$work/$n.dat\" using 1:(\$2 >= 2 ? \$3 : NaN) with linespoints title \"$n\"")
+		cmd_zoom+=("\"$work/$n.dat\" using 1:(\$2 >= 1 ? \$3 : NaN) with linespoints title \"$n\"")
 	done
 	gnuplot <<PLOT
 set terminal pngcairo size 900,800 noenhanced
@@ -349,8 +356,8 @@ set xlabel "time (s)"
 set ylabel "offset (ms)"
 set title "the whole run"
 plot $(IFS=,; echo "${cmd_all[*]}")
-set title "from round 2 on (the outlier and the liar, if any, off the scale)"
-set yrange [-1:1]
+set title "after round 1, zoomed in (a liar, if any, off the scale)"
+set yrange [-0.2:0.2]
 plot $(IFS=,; echo "${cmd_zoom[*]}")
 unset multiplot
 PLOT
