@@ -379,6 +379,13 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 		default: usage(stderr); return 2;
 		}
 	}
+	if ((o->verbose && o->json) || (o->min_transit >= 0 && (!o->cristian || o->json))) {
+		fprintf(stderr, "tsync query: %s\n", o->verbose && o->json ?
+			"--verbose is for the text output, not --json" :
+			"--min-transit goes with --cristian, in the text output");
+		usage(stderr);
+		return 2;
+	}
 	if ((o->key_id != 0) != (o->keyfile != NULL)) {
 		fprintf(stderr, "tsync query: --key and --keyfile go together\n");
 		usage(stderr);

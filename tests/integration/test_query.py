@@ -205,6 +205,13 @@ def test():
           "--min-transit 10 us: the tighter bound is RTT/2 - 10 us")
     sent += 5
 
+    for args, want in ((["--json", "--verbose"], "--verbose is for the text output"),
+                       (["--min-transit", "0.001"], "--min-transit goes with --cristian"),
+                       (["--cristian", "--min-transit", "-1"], "bad value for --min-transit")):
+        r = tsync("query", *(args + [hp]))
+        check(r.code == 2 and want in r.err and r.out == "",
+              "tsync query %s: exit 2, says '%s' (got %s, %r)" % (" ".join(args), want, r.code, r.err))
+
     r = tsync("query", "--json", "--cristian", hp)
     j, t = check_json(r, "127.0.0.1", p4, 1.5, 8, 4)
     check_cristian_json(j, t)
