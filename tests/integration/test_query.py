@@ -166,9 +166,30 @@ def check_verbose(r, n):
     check(parse_seconds(f["delay"]) == min(delays), "the delay line is the kept exchange's")
 
 
+def check_status_csv(d):
+    """tsync status --csv: a header and one row, for a plot; --csv with
+    --json, or for sources, is refused."""
+    r = tsync("-s", d.socket, "status", "--csv")
+    lines = r.out.splitlines()
+    check(r.code == 0 and len(lines) == 2, "status --csv: a header and a row (%r)" % r.out)
+    head, row = lines[0].split(","), lines[1].split(",")
+    check(head == ["time", "synchronised", "stratum", "reference", "offset", "frequency_ppm",
+                   "root_delay", "root_dispersion", "poll", "sources"],
+          "status --csv header (got %r)" % head)
+    f = dict(zip(head, row))
+    parse_iso_ns(f["time"])
+    check(f["stratum"] == "8" and f["reference"] == "127.127.1.1" and f["sources"] == "0" and
+          f["offset"] == "+0.000000000", "status --csv row: stratum 8, its refid, no source (%r)" % f)
+    for args in (["status", "--csv", "--json"], ["sources", "--csv"]):
+        r = tsync("-s", d.socket, *args)
+        check(r.code == 2 and "--csv is for status and berkeley" in r.err,
+              "tsync %s: refused, exit 2 (%s, %r)" % (" ".join(args), r.code, r.err))
+
+
 def test():
     d = Tsyncd(["listen 127.0.0.1 port 0", "listen ::1 port 0", "stratum 8",
                 "clock sim offset 1.5"])
+    check_status_csv(d)
     p4, p6 = d.port("127.0.0.1"), d.port("::1")
     check(d.serving_line == "tsyncd: serving stratum 8, refid 127.127.1.1, clock sim",
           "serving line (got %r)" % d.serving_line)
