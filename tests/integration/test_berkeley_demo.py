@@ -6,7 +6,8 @@ in the set of a later round; each round is told in words; the clocks end
 within 1 ms of each other (the script's exit status says so too); the
 folder holds offsets.csv with a row per clock per round, master.csv (tsync
 berkeley --csv, a row per clock per round) and offsets.png, a PNG of a sane
-size drawn by gnuplot.
+size drawn by gnuplot; the daemons' logs (tsyncd -T) have the time on
+every line.
 """
 import csv
 import os
@@ -47,6 +48,12 @@ def check_output(out):
 
 
 def check_files(keep):
+    # The daemons ran with -T: every line they logged starts with the time.
+    with open(os.path.join(keep, "master.log")) as f:
+        lines = f.read().splitlines()
+    bad = [l for l in lines if not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z tsyncd: ", l)]
+    check(len(lines) > 10 and not bad, "tsyncd -T: all %d lines of master.log start with the "
+          "UTC time to the microsecond (not: %r)" % (len(lines), bad[:3]))
     png = os.path.join(keep, "offsets.png")
     check(os.path.isfile(png), "offsets.png is kept")
     size = os.path.getsize(png)
