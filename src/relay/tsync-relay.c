@@ -70,6 +70,13 @@ struct relay {
 	struct held *queue; /* by due time */
 	size_t queued;
 	bool verbose;
+	/* --berkeley: one member bridged to its group (listen is then the
+	 * member's face to the master, target the member's own group). */
+	bool berkeley;
+	uv_udp_t group_sock;  /* joined to the group: the master's POLLs */
+	uv_udp_t member_side; /* to and from the member and its group */
+	struct sockaddr_storage master, member;
+	bool have_master, have_member;
 };
 
 static int64_t mono_ns(void)
@@ -296,6 +303,81 @@ static void on_out(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct soc
 	relay_datagram(r, DIR_OUT, &s->up, (struct sockaddr *)&r->target, buf, (size_t)n);
 }
 
+/* ---------------------------------------------------------- --berkeley
+ * A Berkeley member on a group address of its own: the master's POLLs are
+ * multicast on to it, its REPLYs and ACKs go to the master from a socket
+ * of ours, the master's ADJUSTs back to it; out is master to member, back
+ * member to master. Each side sees the other at one of our addresses, so
+ * answers (sent to where what they answer came from) pass through us. */
+
+static void remember(struct sockaddr_storage *slot, bool *have, const struct sockaddr *a)
+{
+	memcpy(slot, a, a->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in));
+	*have = true;
+}
+
+static void on_group_poll(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
+			  const struct sockaddr *from, unsigned flags)
+{
+	struct relay *r = u->data;
+	if (n < 0 || from == NULL)
+		return;
+	remember(&r->master, &r->have_master, from);
+	relay_datagram(r, DIR_OUT, &r->member_side, (struct sockaddr *)&r->target, buf, (size_t)n);
+}
+
+static void on_from_member(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
+			   const struct sockaddr *from, unsigned flags)
+{
+	struct relay *r = u->data;
+	if (n < 0 || from == NULL)
+		return;
+	remember(&r->member, &r->have_member, from);
+	if (r->have_master)
+		relay_datagram(r, DIR_BACK, &r->listen, (struct sockaddr *)&r->master, buf, (size_t)n);
+}
+
+static void on_from_master(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
+			   const struct sockaddr *from, unsigned flags)
+{
+	struct relay *r = u->data;
+	if (n < 0 || from == NULL || !r->have_member)
+		return;
+	relay_datagram(r, DIR_OUT, &r->member_side, (struct sockaddr *)&r->member, buf, (size_t)n);
+}
+
+/* group: the group's address and port, joined on loopback as the members
+ * join it (`interface lo`); the member's group gets our multicasts. */
+static int bridge_start(struct relay *r, const struct sockaddr_storage *group)
+{
+	struct sockaddr_in lo;
+	char gname[INET6_ADDRSTRLEN];
+	uv_ip4_addr("127.0.0.1", 0, &lo);
+	uv_ip4_name((const struct sockaddr_in *)group, gname, sizeof(gname));
+	uv_udp_init(&r->loop, &r->group_sock);
+	uv_udp_init(&r->loop, &r->member_side);
+	r->group_sock.data = r->member_side.data = r;
+	int rc = uv_udp_bind(&r->group_sock, (const struct sockaddr *)group, UV_UDP_REUSEADDR);
+	if (rc == 0)
+		rc = uv_udp_set_membership(&r->group_sock, gname, "127.0.0.1", UV_JOIN_GROUP);
+	if (rc == 0)
+		rc = uv_udp_bind(&r->member_side, (const struct sockaddr *)&lo, 0);
+	if (rc == 0)
+		rc = uv_udp_set_multicast_interface(&r->member_side, "127.0.0.1");
+	if (rc == 0)
+		rc = uv_udp_bind(&r->listen, (const struct sockaddr *)&lo, 0);
+	if (rc == 0)
+		rc = uv_udp_recv_start(&r->group_sock, on_alloc, on_group_poll);
+	if (rc == 0)
+		rc = uv_udp_recv_start(&r->member_side, on_alloc, on_from_member);
+	if (rc == 0)
+		rc = uv_udp_recv_start(&r->listen, on_alloc, on_from_master);
+	if (rc < 0)
+		fprintf(stderr, "tsync-relay: cannot bridge the group %s: %s\n", gname, uv_strerror(rc));
+	return rc;
+}
+
 static void print_stats(const struct relay *r)
 {
 	for (int d = DIR_OUT; d <= DIR_BACK; d++) {
@@ -317,6 +399,10 @@ static void close_all(struct relay *r)
 		uv_close((uv_handle_t *)&r->sig[i], NULL);
 	for (struct session *s = r->sessions; s != NULL; s = s->next)
 		uv_close((uv_handle_t *)&s->up, NULL);
+	if (r->berkeley) {
+		uv_close((uv_handle_t *)&r->group_sock, NULL);
+		uv_close((uv_handle_t *)&r->member_side, NULL);
+	}
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -372,6 +458,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tsync-relay [-v] [-P PRIORITY] [-s SEED] [--out SPEC] [--back SPEC] [--both SPEC]\n"
 		   "                   LISTEN_HOST:PORT TARGET_HOST:PORT\n"
+		   "       tsync-relay --berkeley [options] GROUP:PORT MEMBER_GROUP:PORT\n"
 		   "SPEC: delay=MS,jitter=MS,loss=PERCENT,dup=PERCENT (any of them)\n"
 		   "see tsync-relay(1)\n");
 }
@@ -379,7 +466,7 @@ static void usage(FILE *f)
 struct relay_opts {
 	const char *listen, *target;
 	uint64_t seed;
-	bool seeded, verbose;
+	bool seeded, verbose, berkeley;
 	int priority; /* -P: SCHED_FIFO priority; 0: the normal scheduler */
 };
 
@@ -423,6 +510,7 @@ static int parse_args(int argc, char **argv, struct relay *r, struct relay_opts 
 		{ "seed", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "priority", required_argument, NULL, 'P' },
+		{ "berkeley", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -444,6 +532,7 @@ static int parse_args(int argc, char **argv, struct relay *r, struct relay_opts 
 			o->seeded = true;
 			break;
 		case 'v': o->verbose = true; break;
+		case 'k': o->berkeley = true; break;
 		case 'P':
 			o->priority = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || end == optarg || o->priority < 1 || o->priority > 99) {
@@ -471,8 +560,19 @@ static void describe(const struct relay *r, const struct relay_opts *o)
 	struct sockaddr_storage me;
 	int len = sizeof(me);
 	uv_udp_getsockname(&r->listen, (struct sockaddr *)&me, &len);
-	say("listening on %s, forwarding to %s, seed %" PRIu64, addr_str(&me, a, sizeof(a)),
-	    addr_str(&r->target, b, sizeof(b)), o->seed);
+	if (r->berkeley) {
+		char g[RELAY_ADDRLEN];
+		len = sizeof(me);
+		uv_udp_getsockname(&r->group_sock, (struct sockaddr *)&me, &len);
+		addr_str(&me, g, sizeof(g));
+		len = sizeof(me);
+		uv_udp_getsockname(&r->listen, (struct sockaddr *)&me, &len);
+		say("bridging the group %s to a member on %s (the master sees it at %s), seed %" PRIu64,
+		    g, addr_str(&r->target, b, sizeof(b)), addr_str(&me, a, sizeof(a)), o->seed);
+	} else {
+		say("listening on %s, forwarding to %s, seed %" PRIu64, addr_str(&me, a, sizeof(a)),
+		    addr_str(&r->target, b, sizeof(b)), o->seed);
+	}
 	for (int d = DIR_OUT; d <= DIR_BACK; d++) {
 		const struct relay_dir *x = &r->dir[d];
 		say("%-4s delay %.3f ms, jitter +-%.3f ms, loss %.4g %%, duplication %.4g %%",
@@ -483,7 +583,8 @@ static void describe(const struct relay *r, const struct relay_opts *o)
 static int start(struct relay *r, const struct relay_opts *o)
 {
 	struct sockaddr_storage me;
-	if (resolve(o->listen, true, &me) < 0 || resolve(o->target, false, &r->target) < 0) {
+	if (resolve(o->listen, !o->berkeley, &me) < 0 || resolve(o->target, false, &r->target) < 0 ||
+	    (o->berkeley && (me.ss_family != AF_INET || r->target.ss_family != AF_INET))) {
 		fprintf(stderr, "tsync-relay: bad address '%s' or '%s' (HOST:PORT, numeric or a name)\n",
 			o->listen, o->target);
 		return -EINVAL;
@@ -504,6 +605,10 @@ static int start(struct relay *r, const struct relay_opts *o)
 		uv_signal_init(&r->loop, &r->sig[i]);
 		r->sig[i].data = r;
 		uv_signal_start(&r->sig[i], on_signal, signums[i]);
+	}
+	if (o->berkeley) {
+		r->berkeley = true;
+		return bridge_start(r, &me);
 	}
 	int rc = uv_udp_bind(&r->listen, (struct sockaddr *)&me, 0);
 	if (rc == 0)
