@@ -30,13 +30,21 @@
 #                       lies about its time would; with a tolerance below
 #                       that (and offsets within it), it is left out of
 #                       every average: see tsync-lab(7)
+#   --lossy NAME:SPEC   NAME (slaveK) reaches the group through tsync-relay
+#                       --berkeley with the faults SPEC each way, as
+#                       loss=30,delay=5 (see tsync-relay(1)), or OUT/BACK,
+#                       the way from the master then the way back, as
+#                       delay=8/delay=0; the group then runs without MACs,
+#                       which the relay would break
 #   --kill-master R     every slave is a candidate; the master is killed
 #                       after round R, and a candidate takes over
 #   --keep DIR          keep logs, offsets.csv (a row per clock per round),
 #                       master.csv (tsync berkeley --csv each round) and
 #                       offsets.png (gnuplot) in DIR
-# With TSYNCD and TSYNC set (as the test suite sets them), those programs
-# are used as they are: nothing is installed or built.
+# It exits 0 when the clocks that follow the group end within 1 ms of each
+# other, else 1.
+# With TSYNCD, TSYNC and TSYNC_RELAY set (as the test suite sets them),
+# those programs are used as they are: nothing is installed or built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +55,7 @@ tolerance=0.05
 interval=2
 rounds=8
 liar=
+lossy=
 kill_at=0
 keep=
 
@@ -63,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--rounds) rounds=$2; shift 2 ;;
 	--liar) liar=$2; shift 2 ;;
 	--kill-master) kill_at=$2; shift 2 ;;
+	--lossy) lossy=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "$0: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -89,18 +99,25 @@ for i in "${!names[@]}"; do
 	offsets[i]=${offsets[i]:-0}
 	drifts[i]=${drifts[i]:-0}
 done
+lossy_name=${lossy%%:*} lossy_spec=${lossy#*:}
+if [ -n "$lossy" ] && { [[ " ${names[*]:1} " != *" $lossy_name "* ]] ||
+	[ "$lossy_spec" = "$lossy" ]; }; then
+	echo "$0: --lossy NAME:SPEC, NAME one of slave1 to slave$nslaves (got '$lossy')" >&2
+	exit 2
+fi
 if [ -n "$liar" ] && [[ " ${names[*]:1} " != *" $liar "* ]]; then
 	echo "$0: --liar $liar: no such slave (slave1 to slave$nslaves)" >&2
 	exit 2
 fi
 
-if [ -z "${TSYNCD:-}" ] || [ -z "${TSYNC:-}" ]; then
+if [ -z "${TSYNCD:-}" ] || [ -z "${TSYNC:-}" ] || [ -z "${TSYNC_RELAY:-}" ]; then
 	tools/deps.sh build
 	. tools/buildlib.sh
 	BUILDLIB_QUIET=1 buildlib_setup build
 fi
 tsyncd=${TSYNCD:-build/src/tsyncd}
 tsync=${TSYNC:-build/src/tsync}
+relay=${TSYNC_RELAY:-build/src/tsync-relay}
 
 if [ -n "$keep" ]; then
 	mkdir -p "$keep"
@@ -126,18 +143,24 @@ umask 077
 printf '1 hmac-sha256 %s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$work/keys"
 umask 022
 
+# The lossy member's own group address, which only the relay sends to.
+own_group="239.255.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))"
+while [ "$own_group" = "$group" ]; do own_group="239.255.9.$((RANDOM % 250 + 1))"; done
 start() { # name role offset drift [extra line]
+	local g=$group auth="keyfile $work/keys
+berkeley key 1"
+	[ "$1" = "$lossy_name" ] && g=$own_group
+	[ -n "$lossy" ] && auth="berkeley auth none"
 	cat >"$work/$1.conf" <<CONF
 listen 127.0.0.1 port 0
 control $work/$1.sock
 clock sim offset $3 drift $4
-keyfile $work/keys
 berkeley $2
-berkeley group $group port $port interface lo
+berkeley group $g port $port interface lo
 berkeley interval $interval
 berkeley tolerance $tolerance
 berkeley step 0.1
-berkeley key 1
+$auth
 ${5:-}
 CONF
 	"$tsyncd" -n -T -f "$work/$1.conf" 2>"$work/$1.log" &
@@ -177,6 +200,23 @@ read_offsets() {
 	done
 }
 
+if [ -n "$lossy" ]; then
+	# As root, real-time scheduling keeps its delays (tsync-relay(1), -P).
+	rt=()
+	[ "$(id -u)" = 0 ] && rt=(-P 10)
+	# OUT/BACK: each way its own faults; else the same both ways.
+	faults=(--both "$lossy_spec")
+	[[ $lossy_spec == */* ]] && faults=(--out "${lossy_spec%%/*}" --back "${lossy_spec#*/}")
+	"$relay" "${rt[@]}" --berkeley --seed 1 "${faults[@]}" "$group:$port" \
+		"$own_group:$port" 2>"$work/relay.log" &
+	pids+=($!)
+	relay_pid=$!
+	for _ in $(seq 100); do
+		grep -q "bridging" "$work/relay.log" && break
+		kill -0 "$relay_pid" 2>/dev/null || { cat "$work/relay.log" >&2; exit 1; }
+		sleep 0.05
+	done
+fi
 role() { # the role a slave starts with
 	if [ "$kill_at" != 0 ]; then echo candidate; else echo slave; fi
 }
@@ -193,12 +233,16 @@ start master master "${offsets[0]}" "${drifts[0]}"
 read_offsets
 
 echo "== a Berkeley group of ${#names[@]} clocks on $group port $port (loopback),"
-echo "== authenticated, a round every $interval s, tolerance $tolerance s"
+echo "== $([ -n "$lossy" ] && echo "not authenticated" || echo "authenticated (HMAC-SHA-256)"), a round every $interval s, tolerance $tolerance s"
 for i in "${!names[@]}"; do
 	n=${names[i]}
 	printf "==   %-8s clock %+.6f s off the host's, drift %+d ppm%s\n" "$n" "${offsets[i]}" \
 		"${drifts[i]}" "$([ "$n" = "$liar" ] && echo " (the liar: runs 1000 ppm fast, learns nothing)")"
 done
+if [ -n "$lossy" ]; then
+	echo "== $lossy_name reaches the group through tsync-relay: $lossy_spec (out/back, or both);"
+	echo "== the group runs without MACs (the relay moves the POLLs to its own address)"
+fi
 echo "== offsets: the master's clock minus each clock (+ = behind the master);"
 echo "== adjustments: what a clock adds to itself (+ = forward)"
 
@@ -331,6 +375,13 @@ spread=$(spread_ms)
 echo "== after $got rounds the clocks that follow the group are within $spread ms of each"
 echo "== other$([ -n "$liar" ] && echo " ($liar, the liar, left out)")"
 if [ "$kill_at" != 0 ]; then echo "== master now: $master"; fi
+if [ -n "$lossy" ]; then
+	n=$(wc -l <"$work/relay.log")
+	kill -USR1 "$relay_pid"
+	sleep 0.3
+	echo "== the relay, out (master to $lossy_name) and back:"
+	tail -n +$((n + 1)) "$work/relay.log" | sed 's/^[^ ]* tsync-relay: /   /'
+fi
 echo
 echo "== tsync berkeley, asking $master over its control socket"
 "$tsync" -s "$work/$master.sock" berkeley
