@@ -7,7 +7,8 @@ within 1 ms of each other (the script's exit status says so too); the
 folder holds offsets.csv with a row per clock per round, master.csv (tsync
 berkeley --csv, a row per clock per round) and offsets.png, a PNG of a sane
 size drawn by gnuplot; the daemons' logs (tsyncd -T) have the time on
-every line.
+every line. With --lossy, one slave behind tsync-relay --berkeley is read
+through it and the group still comes within 1 ms.
 """
 import csv
 import os
@@ -82,6 +83,25 @@ def check_files(keep):
           (ROUNDS, [len(v) for v in per_round.values()]))
 
 
+def check_lossy(script):
+    """--lossy: slave3 behind tsync-relay --berkeley, 30 % lost and 2 ms
+    each way: read with a round trip over 4 ms, the relay's drops told,
+    and the group still within 1 ms."""
+    r = run(["bash", script, "--rounds", str(ROUNDS), "--lossy", "slave3:loss=30,delay=2"],
+            timeout=240)
+    check(r.code == 0, "berkeley-demo.sh --lossy exits 0 (spread under 1 ms): %s\n%s" %
+          (r.code, r.err))
+    rtts = [float(x) for x in re.findall(r"read slave3 .* \(round trip ([\d.]+) ms\)", r.out)]
+    others = [float(x) for x in re.findall(r"read slave[1245] .* \(round trip ([\d.]+) ms\)",
+                                           r.out)]
+    check(rtts and min(rtts) >= 4.0 and min(others) < 4.0,
+          "slave3 is read through the relay (round trips %s ms), the others not" % rtts)
+    m = re.search(r"out +received (\d+), forwarded \d+, dropped (\d+).*\n.*back +received "
+                  r"(\d+), forwarded \d+, dropped (\d+)", r.out)
+    check(m is not None and int(m.group(2)) > 0 and int(m.group(4)) > 0,
+          "the relay's drops both ways are told (%s)" % (m.group(0) if m else r.out[-400:]))
+
+
 def test():
     find_tool("gnuplot")
     script = sys.argv[1]
@@ -90,6 +110,7 @@ def test():
     check(r.code == 0, "berkeley-demo.sh exits 0 (spread under 1 ms): %s\n%s" % (r.code, r.err))
     check_output(r.out)
     check_files(keep)
+    check_lossy(script)
 
 
 if __name__ == "__main__":
