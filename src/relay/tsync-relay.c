@@ -121,6 +121,13 @@ static const char *addr_str(const struct sockaddr_storage *a, char *buf, size_t 
 	return buf;
 }
 
+static void addr_copy(struct sockaddr_storage *dst, const struct sockaddr *a)
+{
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst, a, a->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						: sizeof(struct sockaddr_in));
+}
+
 static bool addr_same(const struct sockaddr_storage *a, const struct sockaddr *b)
 {
 	if (a->ss_family != b->sa_family)
@@ -202,9 +209,7 @@ static int hold(struct relay *r, int dir, uv_udp_t *via, const struct sockaddr *
 	h->via = via;
 	h->dir = dir;
 	h->len = len;
-	memset(&h->to, 0, sizeof(h->to));
-	memcpy(&h->to, to, to->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						     : sizeof(struct sockaddr_in));
+	addr_copy(&h->to, to);
 	memcpy(h->data, buf->base, len);
 	enqueue(r, h);
 	return 0;
@@ -262,8 +267,7 @@ static struct session *session_new(struct relay *r, const struct sockaddr *clien
 	if (s == NULL)
 		return NULL;
 	s->r = r;
-	memcpy(&s->client, client, client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-								 : sizeof(struct sockaddr_in));
+	addr_copy(&s->client, client);
 	uv_udp_init(&r->loop, &s->up);
 	s->up.data = s;
 	int rc = uv_udp_bind(&s->up, (struct sockaddr *)&any, 0);
@@ -312,8 +316,7 @@ static void on_out(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct soc
 
 static void remember(struct sockaddr_storage *slot, bool *have, const struct sockaddr *a)
 {
-	memcpy(slot, a, a->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						 : sizeof(struct sockaddr_in));
+	addr_copy(slot, a);
 	*have = true;
 }
 
