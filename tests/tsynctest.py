@@ -190,6 +190,10 @@ def tsync_path():
     return program("TSYNC", "tsync")
 
 
+def relay_path():
+    return program("TSYNC_RELAY", "tsync-relay")
+
+
 def find_tool(name):
     """Third-party tools: missing is a failure, not a skip."""
     p = shutil.which(name)
@@ -633,14 +637,25 @@ def parse_query_text(out):
     for line in out.splitlines():
         if not line.strip():
             continue
-        if line.strip() == "cristian:":
+        if line.startswith("cristian"):
             cur = cristian
+            continue
+        if line.startswith("exchanges"):  # --verbose: see parse_query_exchanges
+            cur = {}
+            continue
+        if cur is not fields and cur is not cristian:
             continue
         m = re.match(r"^\s*(\S+(?: \S+)*) {2,}(\S.*?)\s*$", line)
         if not m:
             raise Failure("cannot parse tsync output line %r" % line)
         cur[m.group(1)] = m.group(2)
     return fields, cristian
+
+
+def parse_query_exchanges(out):
+    """tsync query --verbose -> [(number, text after it)] of its exchanges."""
+    return [(int(m.group(1)), m.group(2)) for m in
+            re.finditer(r"^  exchange (\d+) +(\S.*)$", out, re.M)]
 
 
 def parse_seconds(v):

@@ -5,21 +5,46 @@
 # small lab: a tsyncd client whose simulated clock is 0.25 s fast and
 # gains 50 ppm synchronises from three servers while a fourth, 2 s fast,
 # is voted out as a falseticker. Nothing here touches the real clock.
+#
+# Sign convention (tsync(1), "The sign convention"), for every column:
+#   offset = the reference clock minus this clock;
+#   positive: this clock is behind, and must go forward by that much.
+#
+# --keep DIR: keep the logs and configurations in DIR (made if missing)
+# instead of deleting them at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+keep=
+case "${1:-}" in
+--keep) keep=${2:?"--keep needs a folder"}; shift 2 ;;
+--keep=*) keep=${1#--keep=}; shift ;;
+-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+"") ;;
+*) echo "usage: $0 [--keep DIR]" >&2; exit 2 ;;
+esac
 
 tools/deps.sh build
 . tools/buildlib.sh
 BUILDLIB_QUIET=1 buildlib_setup build
 
-work=$(mktemp -d)
+if [ -n "$keep" ]; then
+	mkdir -p "$keep"
+	work=$(cd "$keep" && pwd)
+else
+	work=$(mktemp -d)
+fi
 pid=
 lab=()
 cleanup() {
 	for p in $pid "${lab[@]}"; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	rm -rf "$work"
+	if [ -n "$keep" ]; then
+		echo "== logs and configurations kept in $work"
+	else
+		rm -rf "$work"
+	fi
 }
 trap cleanup EXIT
 
@@ -94,13 +119,19 @@ build/src/tsyncd -n -f "$work/client.conf" >/dev/null 2>"$work/client.log" &
 lab+=($!)
 client=$(address_of "$work/client.log")
 ctl=(build/src/tsync --socket "$work/client.sock")
+echo "== offsets are the reference minus the client's clock: + means the client is behind"
+echo "== (tsync(1)); 'its offset' is what the client estimates from its servers, 'true"
+echo "== offset' is the host's clock minus the client's simulated clock, measured by tsync query"
 echo
-printf "%6s  %-16s %-16s %s\n" time "its offset" "its frequency" "true offset (tsync query)"
+printf "%6s  %-16s %-16s %s\n" time "its offset" "its frequency" "true offset"
 for t in 1 2 3 5 8 12 16 20 25 30; do
 	sleep "$((t - ${last:-0}))"
 	last=$t
 	st=$("${ctl[@]}" status 2>/dev/null || true)
-	truth=$(build/src/tsync query -c 2 -i 0.05 "$client" 2>/dev/null | awk '$1 == "offset" {print $2}')
+	# tsync query measures the client's clock minus the host's: its
+	# negative is the host (the reference) minus the client.
+	truth=$(build/src/tsync query -c 2 -i 0.05 "$client" 2>/dev/null |
+		awk '$1 == "offset" { v = -$2; printf "%+.9f", v }')
 	printf "%5ss  %-16s %-16s %s s\n" "$t" \
 		"$(awk '$1 == "offset" {print $2}' <<<"$st") s" \
 		"$(awk '$1 == "frequency" {print $2}' <<<"$st") ppm" "${truth:-?}"

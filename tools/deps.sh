@@ -11,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev libseccomp-dev check)
+# gnuplot (without X) draws the demos' plots (tools/berkeley-demo.sh --keep).
+build_pkgs+=(gnuplot-nox)
 # util-linux (taskset) and iproute2 (ss) for tools/bench.sh and tools/precision.sh.
 # libbsd0, libcap2 and libssl3: what ntpsec's ntpd needs, which tests/interop/test_ntpd_orphan.py
 # fetches with `apt-get download ntpsec` and runs unpacked (it conflicts with chrony); util-linux

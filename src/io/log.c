@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -16,6 +17,7 @@ static const char *log_prog = "tsync";
 static bool log_syslog;
 static enum log_level log_max = LOG_LVL_INFO;
 static bool log_journal; /* stderr is journald's stream: prefix <N> */
+static bool log_stamps;  /* tsyncd -T: the time of day before each stderr line */
 
 /* systemd sets JOURNAL_STREAM to "DEV:INO" of the stream it connected to
  * stderr; it only counts while stderr is still that stream (not redirected
@@ -43,6 +45,28 @@ void log_open(const char *prog, bool use_syslog, enum log_level max)
 		openlog(prog, LOG_PID, LOG_DAEMON);
 }
 
+void log_timestamps(bool on)
+{
+	log_stamps = on;
+}
+
+/* "2026-12-04T18:00:00.123456Z ", the wall clock (the host's, not a sim
+ * clock's), so that the logs of several daemons line up; "" when off or
+ * under the journal, which stamps lines itself. */
+static const char *log_stamp(char buf[40])
+{
+	struct timespec ts;
+	struct tm tm;
+	char day[24];
+	buf[0] = '\0';
+	if (!log_stamps || log_journal || clock_gettime(CLOCK_REALTIME, &ts) < 0 ||
+	    gmtime_r(&ts.tv_sec, &tm) == NULL)
+		return buf;
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, 40, "%.20s.%06dZ ", day, (int)(ts.tv_nsec / 1000) % 1000000);
+	return buf;
+}
+
 void log_close(void)
 {
 	if (log_syslog)
@@ -58,7 +82,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	static const char *const tag[] = { "error: ", "warning: ", "", "debug: " };
-	char line[1024];
+	char line[1024], stamp[40];
 	va_list ap;
 
 	if (!log_enabled(level))
@@ -71,5 +95,5 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	else if (log_journal)
 		fprintf(stderr, "<%d>%s: %s%s\n", prio[level], log_prog, tag[level], line);
 	else
-		fprintf(stderr, "%s: %s%s\n", log_prog, tag[level], line);
+		fprintf(stderr, "%s%s: %s%s\n", log_stamp(stamp), log_prog, tag[level], line);
 }

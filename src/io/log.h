@@ -11,6 +11,9 @@ enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_open(const char *prog, bool use_syslog, enum log_level max);
 void log_close(void);
+/* Prefix each line written to stderr (not the journal's, not syslog's)
+ * with the UTC time of day to the microsecond. */
+void log_timestamps(bool on);
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -11,19 +11,90 @@
 
 
 
+/* A duration as "+-X s", for a bound. */
+static void text_bound(const char *name, int64_t ns)
+{
+	char b[PRINT_SECS_LEN];
+	printf("  %-22s+-%s s\n", name, print_secs(ns, false, b));
+}
+
+/* Where the true offset lies, offset +- bound. */
+static void text_range(const char *name, int64_t offset, int64_t bound)
+{
+	char lo[PRINT_SECS_LEN], hi[PRINT_SECS_LEN];
+	printf("  %-22s%s s .. %s s\n", name, print_secs(offset - bound, true, lo),
+	       print_secs(offset + bound, true, hi));
+}
+
+static void text_secs(const char *name, int64_t ns, bool with_plus)
+{
+	char b[PRINT_SECS_LEN];
+	printf("  %-22s%s s\n", name, print_secs(ns, with_plus, b));
+}
+
+static void text_time(const char *name, int64_t ns)
+{
+	char b[NTP_TS_STRLEN];
+	printf("  %-22s%s\n", name, ntp_ts_format(ns, b, NTP_TS_STRLEN));
+}
+
+/* Cristian's algorithm on the kept exchange, step by step: the client's
+ * two readings and the server's, the round trip, half of it, and the
+ * bound on the error, then how and why it differs from NTP's offset. */
 static void text_cristian(const struct query_result *r)
 {
 	struct ntp_cristian c;
-	char b[2][NTP_TS_STRLEN];
 	ntp_exch_cristian(r->t0, r->t1, r->t2, r->t3, &c);
-	printf("cristian:\n");
-	printf("  %-17s  %s\n", "server time", ntp_ts_format(c.server_time, b[0], NTP_TS_STRLEN));
-	printf("  %-17s  %s s\n", "round trip", print_secs(c.rtt, false, b[0]));
-	printf("  %-17s  %s\n", "client clock", ntp_ts_format(c.client_time, b[0], NTP_TS_STRLEN));
-	printf("  %-17s  %s\n", "synchronised time", ntp_ts_format(c.sync_time, b[0], NTP_TS_STRLEN));
-	printf("  %-17s  %s s\n", "cristian offset", print_secs(c.offset, true, b[0]));
-	printf("  %-17s  %s s\n", "ntp offset", print_secs(r->sample.offset, true, b[1]));
-	printf("  %-17s  %s s\n", "error", print_secs(c.error, true, b[0]));
+	printf("cristian (offset = server clock - ours, as above):\n");
+	text_time("t0 request sent", r->t0);
+	text_time("t1 server received", r->t1);
+	text_time("t2 server replied", r->t2);
+	text_time("t3 reply received", r->t3);
+	text_secs("round trip t3-t0", c.rtt, false);
+	text_secs("half round trip", c.rtt / 2, false);
+	text_time("server time t2", c.server_time);
+	text_time("synchronised time", c.sync_time);
+	text_secs("cristian offset", c.offset, true);
+	text_bound("error bound", c.rtt / 2);
+	text_range("true offset within", c.offset, c.rtt / 2);
+	if (r->min_transit >= 0) {
+		int64_t tight = c.rtt / 2 - r->min_transit;
+		tight = tight > 0 ? tight : 0;
+		text_secs("min transit", r->min_transit, false);
+		text_bound("tighter bound", tight);
+		text_range("tighter range", c.offset, tight);
+	}
+	text_secs("ntp offset", r->sample.offset, true);
+	text_secs("cristian - ntp", c.error, true);
+	text_secs("server hold t2-t1", r->t2 - r->t1, false);
+	printf("  %-22s%s\n", "why they differ",
+	       "NTP takes the server's hold t2-t1 out of the round trip, Cristian counts it as "
+	       "transit: their offsets differ by (t2-t1)/2");
+}
+
+/* --verbose: every request of the query and what became of it. */
+static void text_exchanges(const struct query_result *r)
+{
+	printf("exchanges (the one kept has the smallest delay):\n");
+	for (int i = 0; i < r->sent && i < QUERY_MAX_EXCH; i++) {
+		const struct query_exch *e = &r->exch[i];
+		char b[4][NTP_TS_STRLEN], o[PRINT_SECS_LEN], d[PRINT_SECS_LEN], rt[PRINT_SECS_LEN];
+		printf("  exchange %-13d", i + 1);
+		if (e->fate == QUERY_NO_REPLY) {
+			printf("no reply in time\n");
+			continue;
+		}
+		if (e->fate == QUERY_REFUSED) {
+			printf("refused: %s\n", ntp_exch_result_name(e->reject));
+			continue;
+		}
+		printf("offset %s s, delay %s s, round trip %s s%s\n",
+		       print_secs(e->sample.offset, true, o), print_secs(e->sample.delay, false, d),
+		       print_secs(e->t3 - e->t0, false, rt), i == r->kept ? " (kept)" : "");
+		printf("  %-22st0 %s, t1 %s,\n  %-22st2 %s, t3 %s\n", "",
+		       ntp_ts_format(e->t0, b[0], NTP_TS_STRLEN), ntp_ts_format(e->t1, b[1], NTP_TS_STRLEN),
+		       "", ntp_ts_format(e->t2, b[2], NTP_TS_STRLEN), ntp_ts_format(e->t3, b[3], NTP_TS_STRLEN));
+	}
 }
 
 void output_text(const struct query_result *r, bool cristian)
@@ -45,6 +116,8 @@ void output_text(const struct query_result *r, bool cristian)
 		printf("%-12s%" PRIu32 " (every sample's MAC verified)\n", "key", r->key_id);
 	if (cristian)
 		text_cristian(r);
+	if (r->verbose)
+		text_exchanges(r);
 }
 
 static void json_cristian(struct json *j, const struct query_result *r)

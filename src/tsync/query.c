@@ -22,7 +22,8 @@
 struct query_opts {
 	int count;
 	double timeout, interval; /* seconds */
-	bool json, cristian;
+	bool json, cristian, verbose;
+	int64_t min_transit; /* ns; -1: not given */
 	int family;
 	char host[256];
 	uint16_t port;
@@ -54,8 +55,9 @@ struct query {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tsync query [-c N] [-t SECONDS] [-i SECONDS] [--json] [--cristian]\n"
-		   "                   [--key ID --keyfile FILE] [-4 | -6] HOST[:PORT]\n");
+	fprintf(f, "usage: tsync query [-v] [-c N] [-t SECONDS] [-i SECONDS] [--json] [--cristian]\n"
+		   "                   [--min-transit SECONDS] [--key ID --keyfile FILE] [-4 | -6]\n"
+		   "                   HOST[:PORT]\n");
 }
 
 static void send_next(struct query *q);
@@ -98,6 +100,7 @@ static void send_next(struct query *q)
 	clk_read(q->clock, &q->t0);
 	udp_tx_req_sent(&q->tx, q->sock->tx_key, q->t0);
 	int err = udp_send(q->sock, buf, len, (struct sockaddr *)&q->server);
+	q->best.exch[q->best.sent].fate = QUERY_NO_REPLY;
 	q->best.sent++;
 	q->waiting = true;
 	if (err < 0)
@@ -124,8 +127,11 @@ static void take_sample(struct query *q, const struct ntp_pkt *p, int64_t t3)
 	ntp_exch_sample(t0, t1, t2, t3, p->precision, q->clock->precision, &s);
 	q->last_xmt = p->xmt;
 	b->kernel_t0 += q->tx.stamped;
+	b->exch[b->sent - 1] = (struct query_exch){ .fate = QUERY_SAMPLE, .t0 = t0, .t1 = t1,
+						    .t2 = t2, .t3 = t3, .sample = s };
 	if (b->valid++ > 0 && s.delay >= b->sample.delay)
 		return;
+	b->kept = b->sent - 1;
 	b->reply = *p;
 	b->t0 = t0, b->t1 = t1, b->t2 = t2, b->t3 = t3;
 	b->t0_kernel = q->tx.stamped;
@@ -151,6 +157,8 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 		take_sample(q, &p, t3);
 	} else {
 		q->last_reject = v.exch;
+		q->best.exch[q->best.sent - 1].fate = QUERY_REFUSED;
+		q->best.exch[q->best.sent - 1].reject = v.exch;
 		if (verdict == NTP_ACCEPT_KOD) {
 			char code[16];
 			q->kod = true;
@@ -260,6 +268,8 @@ static int load_key(struct query *q)
 static int run_query(const struct query_opts *o)
 {
 	struct query q = { .o = o, .last_auth = NTP_AUTH_OK, .best.name = o->host };
+	q.best.min_transit = o->min_transit;
+	q.best.verbose = o->verbose;
 	if (load_key(&q) < 0) {
 		keys_wipe(&q.keys);
 		return 1;
@@ -317,6 +327,8 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "cristian", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "min-transit", required_argument, NULL, 'm' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "keyfile", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
@@ -324,10 +336,11 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 	};
 	double v;
 	int c;
-	*o = (struct query_opts){ .count = 4, .timeout = 1.0, .interval = 0.25, .family = AF_UNSPEC };
+	*o = (struct query_opts){ .count = 4, .timeout = 1.0, .interval = 0.25, .family = AF_UNSPEC,
+				  .min_transit = -1 };
 	argv[0] = "tsync query"; /* how getopt's messages name us */
 	opterr = 0; /* print_bad_option says it, in JSON too */
-	while ((c = getopt_long(argc, argv, ":c:t:i:46h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:t:i:46vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (!parse_number(optarg, 1, 100, &v) || v != floor(v))
@@ -346,6 +359,15 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 		case '6': o->family = AF_INET6; break;
 		case 'j': o->json = true; break;
 		case 'C': o->cristian = true; break;
+		case 'v': o->verbose = true; break;
+		case 'm':
+			if (!parse_number(optarg, 0, 60, &v)) {
+				print_err("tsync query", "bad value for --min-transit: '%s'", optarg);
+				usage(stderr);
+				return 2;
+			}
+			o->min_transit = llround(v * 1e9);
+			break;
 		case 'k':
 			if (!parse_number(optarg, 1, 4294967295.0, &v) || v != floor(v)) {
 				print_err("tsync query", "bad value for --key: '%s'", optarg);
@@ -361,6 +383,13 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if ((o->verbose && o->json) || (o->min_transit >= 0 && (!o->cristian || o->json))) {
+		print_err("tsync query", "%s", o->verbose && o->json ?
+			"--verbose is for the text output, not --json" :
+			"--min-transit goes with --cristian, in the text output");
+		usage(stderr);
+		return 2;
 	}
 	if ((o->key_id != 0) != (o->keyfile != NULL)) {
 		print_err("tsync query", "--key and --keyfile go together");

@@ -5,6 +5,7 @@
  * in json.c.
  */
 #include <inttypes.h>
+#include <time.h>
 
 #include "json.h"
 #include "print.h"
@@ -146,13 +147,16 @@ void render_berkeley_text(FILE *f, const struct brk_status *st)
 	fprintf(f, "average      %s s of %d clocks\n", print_secs(st->average, true, s[0]), st->n_in);
 	fprintf(f, "last applied %s s%s\n", print_secs(st->last_applied, true, s[0]),
 		st->ntp_synced ? " (clock follows NTP)" : "");
-	fprintf(f, "members      %d\n", st->n_members);
+	fprintf(f, "members      %d%s\n", st->n_members, st->n_members == 0 ? "" :
+		" (offset: the master's clock minus the member's; adjust: added to the member's)");
 	for (int i = 0; i < st->n_members; i++) {
 		const struct brk_status_member *m = &st->member[i];
 
-		fprintf(f, "  %016" PRIx64 " %-22s offset %s rtt %s adjust %s %s%s missed %d\n",
+		/* tsync(1)'s one sign convention, reference minus this clock:
+		 * the member's reading (its clock minus the master's) negated. */
+		fprintf(f, "  %016" PRIx64 " %-22s offset %s s rtt %s s adjust %s s %s%s missed %d\n",
 			m->node, brk_addr_format(&m->addr, a, sizeof(a)),
-			print_secs(m->offset, true, s[0]), print_secs(m->rtt, true, s[1]),
+			print_secs(-m->offset, true, s[0]), print_secs(m->rtt, false, s[1]),
 			print_secs(m->adjust, true, s[2]), brk_member_state_name(m->state),
 			m->in_set ? "" : " (outside the set)", m->missed);
 	}
@@ -179,7 +183,7 @@ static void brk_member_json(struct json *j, const struct brk_status_member *m)
 	json_object(j, NULL);
 	json_id(j, "node", m->node);
 	json_brk_addr(j, "address", &m->addr);
-	json_secs(j, "offset", m->offset);
+	json_secs(j, "offset", -m->offset); /* master minus member, as in the text */
 	json_secs(j, "delay", m->rtt);
 	json_secs(j, "adjust", m->adjust);
 	json_string(j, "state", brk_member_state_name(m->state));
@@ -238,4 +242,50 @@ void render_berkeley_json(FILE *f, const struct brk_status *st)
 	json_end(&j);
 	brk_counters_json(&j, &st->count);
 	json_end(&j);
+}
+
+/* --csv: a header and rows, times of day in ISO 8601 and durations in
+ * seconds, for a spreadsheet or gnuplot; the first column is when. */
+static const char *csv_now(char buf[NTP_TS_STRLEN])
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ntp_ts_format((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, buf, NTP_TS_STRLEN);
+}
+
+void render_status_csv(FILE *f, const struct ctl_status *st)
+{
+	char t[NTP_TS_STRLEN], b[3][PRINT_SECS_LEN], r[16];
+
+	fprintf(f, "time,synchronised,stratum,reference,offset,frequency_ppm,root_delay,"
+		   "root_dispersion,poll,sources\n");
+	fprintf(f, "%s,%s,%u,%s,%s,%.6f,%s,%s,%d,%u\n", csv_now(t), st->synchronised ? "yes" : "no",
+		st->stratum, ntp_refid_format(st->refid, st->stratum, r),
+		print_secs(st->offset_ns, true, b[0]), st->freq_ppm,
+		print_secs(st->root_delay_ns, false, b[1]), print_secs(st->root_disp_ns, false, b[2]),
+		st->poll, st->n_sources);
+}
+
+/* One row for the node asked (its last adjustment) and one a member it
+ * reads as master; offsets in tsync(1)'s convention, master minus member. */
+void render_berkeley_csv(FILE *f, const struct brk_status *st)
+{
+	char t[NTP_TS_STRLEN], a[BRK_ADDR_STRLEN], b[3][PRINT_SECS_LEN];
+
+	csv_now(t);
+	fprintf(f, "time,round,node,address,role,offset,rtt,adjust,state,in_set,missed\n");
+	fprintf(f, "%s,%016" PRIx64 ",%016" PRIx64 ",-,%s,%s,%s,%s,%s,%s,0\n", t, st->round,
+		st->node, brk_state_name(st->state), st->state == BRK_ST_MASTER ? "+0.000000000" : "",
+		st->state == BRK_ST_MASTER ? "0.000000000" : "",
+		print_secs(st->last_applied, true, b[2]), "self", st->n_in > 0 ? "yes" : "no");
+	for (int i = 0; i < st->n_members; i++) {
+		const struct brk_status_member *m = &st->member[i];
+
+		fprintf(f, "%s,%016" PRIx64 ",%016" PRIx64 ",%s,member,%s,%s,%s,%s,%s,%d\n", t,
+			st->round, m->node, brk_addr_format(&m->addr, a, sizeof(a)),
+			print_secs(-m->offset, true, b[0]), print_secs(m->rtt, false, b[1]),
+			print_secs(m->adjust, true, b[2]), brk_member_state_name(m->state),
+			m->in_set ? "yes" : "no", m->missed);
+	}
 }

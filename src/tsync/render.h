@@ -17,5 +17,8 @@ void render_sources_text(FILE *f, const struct ctl_source *src, int n);
 void render_sources_json(FILE *f, const struct ctl_source *src, int n);
 void render_berkeley_text(FILE *f, const struct brk_status *st);
 void render_berkeley_json(FILE *f, const struct brk_status *st);
+/* --csv: a header line and rows, the first column the time of day now. */
+void render_status_csv(FILE *f, const struct ctl_status *st);
+void render_berkeley_csv(FILE *f, const struct brk_status *st);
 
 #endif

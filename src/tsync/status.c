@@ -14,11 +14,13 @@
 struct status_opts {
 	const char *socket;
 	bool json;
+	bool csv;
 };
 
 static void usage(FILE *f, const char *cmd)
 {
-	fprintf(f, "usage: tsync [-s PATH] %s [--json] [-s | --socket PATH]\n", cmd);
+	fprintf(f, "usage: tsync [-s PATH] %s [--json%s] [-s | --socket PATH]\n", cmd,
+		strcmp(cmd, "sources") == 0 ? "" : " | --csv");
 }
 
 static int run_status(const struct status_opts *o)
@@ -35,6 +37,8 @@ static int run_status(const struct status_opts *o)
 	}
 	if (o->json)
 		render_status_json(stdout, &st);
+	else if (o->csv)
+		render_status_csv(stdout, &st);
 	else
 		render_status_text(stdout, &st);
 	return 0;
@@ -74,6 +78,8 @@ static int run_berkeley(const struct status_opts *o)
 	}
 	if (o->json)
 		render_berkeley_json(stdout, &st);
+	else if (o->csv)
+		render_berkeley_csv(stdout, &st);
 	else
 		render_berkeley_text(stdout, &st);
 	return 0;
@@ -84,6 +90,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct status_opts
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -99,6 +106,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct status_opts
 	while ((c = getopt_long(argc, argv, "+:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
+		case 'c': o->csv = true; break;
 		case 's': o->socket = optarg; break;
 		case 'h': usage(stdout, cmd); return 0;
 		default:
@@ -109,6 +117,11 @@ static int parse_opts(int argc, char **argv, const char *cmd, struct status_opts
 	}
 	if (optind != argc) {
 		print_err(name, "unexpected argument '%s'", argv[optind]);
+		usage(stderr, cmd);
+		return 2;
+	}
+	if (o->csv && (o->json || strcmp(cmd, "sources") == 0)) {
+		print_err(name, "--csv is for status and berkeley, without --json");
 		usage(stderr, cmd);
 		return 2;
 	}

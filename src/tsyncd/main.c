@@ -36,6 +36,7 @@ struct options {
 	bool foreground;
 	bool debug;
 	bool check_only;
+	bool timestamps; /* -T */
 };
 
 struct daemon {
@@ -56,11 +57,12 @@ struct daemon {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tsyncd [-n] [-d] [-t] [-f FILE]\n"
+	fprintf(f, "usage: tsyncd [-n] [-d] [-t] [-T] [-f FILE]\n"
 		   "       tsyncd -h | -V\n"
 		   "  -n       stay in the foreground, log to stderr\n"
 		   "  -d       log debug messages\n"
 		   "  -t       check the configuration and exit\n"
+		   "  -T       time of day before each line logged to stderr\n"
 		   "  -f FILE  configuration file (default " CFG_DEFAULT_FILE ")\n"
 		   "  -h       this help\n"
 		   "  -V       print the version\n");
@@ -72,11 +74,12 @@ static int parse_flags(int argc, char **argv, struct options *o)
 	int c;
 	*o = (struct options){ .config_file = CFG_DEFAULT_FILE };
 	argv[0] = "tsyncd"; /* getopt's messages name the program, not its path */
-	while ((c = getopt(argc, argv, "ndtf:hV")) != -1) {
+	while ((c = getopt(argc, argv, "ndtTf:hV")) != -1) {
 		switch (c) {
 		case 'n': o->foreground = true; break;
 		case 'd': o->debug = true; break;
 		case 't': o->check_only = true; break;
+		case 'T': o->timestamps = true; break;
 		case 'f': o->config_file = optarg; o->config_given = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("tsyncd %s\n", TSYNC_VERSION); return 0;
@@ -397,6 +400,7 @@ int main(int argc, char **argv)
 	if (o.check_only)
 		return check_config(&o, &cfg);
 	log_open("tsyncd", !o.foreground, o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	log_timestamps(o.timestamps);
 	if (!o.foreground && (rc = daemonise(&d.ready_fd)) < 0) {
 		log_error("cannot daemonise: %s", strerror(-rc));
 		return 1;

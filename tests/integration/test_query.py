@@ -11,6 +11,7 @@ import re
 import time
 
 from tsynctest import (check, check_close, info, main, parse_iso_ns, parse_query_text,
+                       parse_query_exchanges,
                        parse_seconds, load_json, tsync, Tsyncd, DROP_KEYS)
 
 TOL = 0.001
@@ -118,26 +119,82 @@ def check_cristian_json(j, t):
           "Cristian error %.9f s is half the server's hold time t2 - t1" % c["error"])
 
 
+def parse_bound(v):
+    check(v.startswith("+-"), "a bound is printed +-X s (got %r)" % v)
+    return parse_seconds(v[2:])
+
+
 def check_cristian_text(f, cr):
-    for k in ("server time", "round trip", "client clock", "synchronised time",
-              "cristian offset", "ntp offset", "error"):
+    """Cristian's steps: t0..t3, the round trip and half of it, the bound
+    +-RTT/2 and the range it gives, and the difference from NTP's offset,
+    which is exactly half the server's hold time t2 - t1."""
+    for k in ("t0 request sent", "t1 server received", "t2 server replied", "t3 reply received",
+              "round trip t3-t0", "half round trip", "server time t2", "synchronised time",
+              "cristian offset", "error bound", "true offset within", "ntp offset",
+              "cristian - ntp", "server hold t2-t1", "why they differ"):
         check(k in cr, "--cristian prints %r" % k)
-    for k in ("server time", "client clock", "synchronised time"):
-        parse_iso_ns(cr[k])
-    co, no, err = (parse_seconds(cr[k]) for k in ("cristian offset", "ntp offset", "error"))
+    t = [parse_iso_ns(cr[k]) for k in ("t0 request sent", "t1 server received",
+                                        "t2 server replied", "t3 reply received")]
+    st, sy = parse_iso_ns(cr["server time t2"]), parse_iso_ns(cr["synchronised time"])
+    co, no, diff = (parse_seconds(cr[k]) for k in ("cristian offset", "ntp offset",
+                                                   "cristian - ntp"))
+    rt, half = parse_seconds(cr["round trip t3-t0"]), parse_seconds(cr["half round trip"])
+    check(st == t[2], "server time is t2")
+    check(abs(rt - (t[3] - t[0]) / 1e9) <= 1e-9, "round trip %.9f is t3 - t0" % rt)
+    check(abs(half - rt / 2) <= 1e-9, "half round trip is RTT/2")
+    check(abs((sy - st) / 1e9 - half) <= 1e-9, "synchronised time = t2 + RTT/2")
+    check(abs((sy - t[3]) / 1e9 - co) <= 1e-9, "cristian offset = synchronised time - t3")
+    check(parse_bound(cr["error bound"]) == half, "the error bound is +-RTT/2")
     check(no == parse_seconds(f["offset"]), "ntp offset line equals the offset line")
-    check(abs(co - no - err) <= 2e-9, "error = cristian offset - ntp offset")
-    rt = parse_seconds(cr["round trip"])
-    check(0 <= err <= rt / 2 + 2e-9,
-          "Cristian error %.9f s is in [0, round trip / 2]: half a hold time" % err)
-    # The NTP offset is within TOL and Cristian errs by up to half the round
-    # trip (a few ms when the server runs under valgrind).
-    check_close(co, 1.5, TOL + rt / 2, "cristian offset")
+    check(abs(co - no - diff) <= 2e-9, "cristian - ntp is the difference of the two offsets")
+    hold = parse_seconds(cr["server hold t2-t1"])
+    check(abs(hold - (t[2] - t[1]) / 1e9) <= 1e-9, "server hold is t2 - t1")
+    check(abs(diff - hold / 2) <= 2e-9,
+          "Cristian differs from NTP by %.9f s: half the hold time %.9f" % (diff, hold))
+    lo, hi = (parse_seconds(x.strip()) for x in cr["true offset within"].split(".."))
+    check(abs(lo - (co - half)) <= 2e-9 and abs(hi - (co + half)) <= 2e-9,
+          "the range is cristian offset +- RTT/2")
+    # Both clocks are the host's (one shifted by 1.5 s): the truth is in the range.
+    check(lo - TOL <= 1.5 <= hi + TOL, "1.5 s is in [%.9f, %.9f]" % (lo, hi))
+
+
+def check_verbose(r, n):
+    """--verbose lists every exchange; the kept one has the smallest delay
+    and is the one the fields show."""
+    ex = parse_query_exchanges(r.out)
+    check([i for i, _ in ex] == list(range(1, n + 1)), "--verbose lists exchanges 1..%d" % n)
+    delays = [parse_seconds(re.search(r"delay (\S+ s)", t).group(1)) for _, t in ex]
+    kept = [i for i, t in ex if t.endswith("(kept)")]
+    check(len(kept) == 1, "exactly one exchange is marked kept (%r)" % kept)
+    check(delays[kept[0] - 1] == min(delays), "the kept one has the smallest delay %r" % delays)
+    f, _ = parse_query_text(r.out)
+    check(parse_seconds(f["delay"]) == min(delays), "the delay line is the kept exchange's")
+
+
+def check_status_csv(d):
+    """tsync status --csv: a header and one row, for a plot; --csv with
+    --json, or for sources, is refused."""
+    r = tsync("-s", d.socket, "status", "--csv")
+    lines = r.out.splitlines()
+    check(r.code == 0 and len(lines) == 2, "status --csv: a header and a row (%r)" % r.out)
+    head, row = lines[0].split(","), lines[1].split(",")
+    check(head == ["time", "synchronised", "stratum", "reference", "offset", "frequency_ppm",
+                   "root_delay", "root_dispersion", "poll", "sources"],
+          "status --csv header (got %r)" % head)
+    f = dict(zip(head, row))
+    parse_iso_ns(f["time"])
+    check(f["stratum"] == "8" and f["reference"] == "127.127.1.1" and f["sources"] == "0" and
+          f["offset"] == "+0.000000000", "status --csv row: stratum 8, its refid, no source (%r)" % f)
+    for args in (["status", "--csv", "--json"], ["sources", "--csv"]):
+        r = tsync("-s", d.socket, *args)
+        check(r.code == 2 and "--csv is for status and berkeley" in r.err,
+              "tsync %s: refused, exit 2 (%s, %r)" % (" ".join(args), r.code, r.err))
 
 
 def test():
     d = Tsyncd(["listen 127.0.0.1 port 0", "listen ::1 port 0", "stratum 8",
                 "clock sim offset 1.5"])
+    check_status_csv(d)
     p4, p6 = d.port("127.0.0.1"), d.port("::1")
     check(d.serving_line == "tsyncd: serving stratum 8, refid 127.127.1.1, clock sim",
           "serving line (got %r)" % d.serving_line)
@@ -164,6 +221,22 @@ def test():
     f, cr, _ = check_text(r, hp, 1.5, 8, 4)
     check_cristian_text(f, cr)
     sent += 4
+
+    r = tsync("query", "--cristian", "--verbose", "-c", "5", "--min-transit", "0.00001", hp)
+    f, cr, _ = check_text(r, hp, 1.5, 8, 5)
+    check_cristian_text(f, cr)
+    check_verbose(r, 5)
+    tight = parse_bound(cr["tighter bound"])
+    check(abs(tight - max(0, parse_seconds(cr["half round trip"]) - 0.00001)) <= 1e-9,
+          "--min-transit 10 us: the tighter bound is RTT/2 - 10 us")
+    sent += 5
+
+    for args, want in ((["--json", "--verbose"], "--verbose is for the text output"),
+                       (["--min-transit", "0.001"], "--min-transit goes with --cristian"),
+                       (["--cristian", "--min-transit", "-1"], "bad value for --min-transit")):
+        r = tsync("query", *(args + [hp]))
+        check(r.code == 2 and want in r.err and r.out == "",
+              "tsync query %s: exit 2, says '%s' (got %s, %r)" % (" ".join(args), want, r.code, r.err))
 
     r = tsync("query", "--json", "--cristian", hp)
     j, t = check_json(r, "127.0.0.1", p4, 1.5, 8, 4)

@@ -164,9 +164,10 @@ START_TEST(berkeley_text)
 		"round        0000000000001234 (3 run as master)\n"
 		"average      +0.000000002 s of 2 clocks\n"
 		"last applied +0.000000000 s\n"
-		"members      1\n"
-		"  00000000000000cd 10.0.0.2:525           offset -0.001500000 rtt +0.000025000 "
-		"adjust +0.001500000 acked missed 0\n");
+		"members      1 (offset: the master's clock minus the member's; adjust: added to "
+		"the member's)\n"
+		"  00000000000000cd 10.0.0.2:525           offset +0.001500000 s rtt 0.000025000 s "
+		"adjust +0.001500000 s acked missed 0\n");
 }
 END_TEST
 
@@ -182,7 +183,7 @@ START_TEST(berkeley_json)
 		"\"rounds\":3,\"average\":0.000000002,\"in_set_count\":2,\"last_applied\":0.000000000,"
 		"\"ntp_synchronised\":false,"
 		"\"members\":[{\"node\":\"00000000000000cd\",\"address\":\"10.0.0.2:525\","
-		"\"offset\":-0.001500000,\"delay\":0.000025000,\"adjust\":0.001500000,"
+		"\"offset\":0.001500000,\"delay\":0.000025000,\"adjust\":0.001500000,"
 		"\"state\":\"acked\",\"in_set\":true,\"missed\":0}],"
 		"\"counters\":{\"polls_sent\":0,"));
 	ck_assert_ptr_nonnull(strstr(s, ",\"applied\":9,"));
