@@ -7,6 +7,7 @@ kernel's transmit timestamp of each request; a clock 2.25 s
 behind is measured as -2.25 s; one running 1000 ppm fast gains 1000 ppm of
 the time between two queries; the daemon counts every request it answered.
 """
+import json
 import re
 import time
 
@@ -235,7 +236,10 @@ def test():
                        (["--min-transit", "0.001"], "--min-transit goes with --cristian"),
                        (["--cristian", "--min-transit", "-1"], "bad value for --min-transit")):
         r = tsync("query", *(args + [hp]))
-        check(r.code == 2 and want in r.err and r.out == "",
+        # With --json the error is a JSON object on stdout too.
+        out_ok = (json.loads(r.out)["error"]["message"].find(want) >= 0 if "--json" in args
+                  else r.out == "")
+        check(r.code == 2 and want in r.err and out_ok,
               "tsync query %s: exit 2, says '%s' (got %s, %r)" % (" ".join(args), want, r.code, r.err))
 
     r = tsync("query", "--json", "--cristian", hp)

@@ -168,7 +168,7 @@ START_TEST(full_group_wire)
 	same_rendering(&back, &st, true);
 	char *json = render(&back, true);
 	ck_assert_ptr_nonnull(strstr(json, "\"node\":\"00000000000011ff\",\"address\":\"10.0.0.2:1511\","
-					   "\"offset\":-0.000000511,"));
+					   "\"offset\":0.000000511,"));
 	free(json);
 }
 END_TEST
