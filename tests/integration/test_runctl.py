@@ -114,7 +114,7 @@ def online_offline(a, b):
     check(r.code == 0 and r.out == "offline: 1 source(s)\n",
           "offline ADDR by a member of the controlgroup (%s %r %r)" % (r.code, r.out, r.err))
     t1, ra = tx(), a.stats()["received"]
-    time.sleep(1.5)
+    time.sleep(slow(1.5))
     t2 = tx()
     check(t2[addr_a] == t1[addr_a] and a.stats()["received"] == ra,
           "offline: no request to %s (tx %d, its server received %d)" % (addr_a, t2[addr_a], ra))
@@ -129,7 +129,7 @@ def online_offline(a, b):
     r = as_user(NOGROUP, "-s", c.socket, "offline", "all")
     check(r.code == 0 and r.out == "offline: 2 source(s)\n", "offline all (%r)" % r.out)
     t3 = tx()
-    time.sleep(1.5)
+    time.sleep(slow(1.5))
     check(tx() == t3, "offline all: no request at all (%s, then %s)" % (t3, tx()))
     r = as_user(NOGROUP, "-s", c.socket, "online", "all")
     check(r.code == 0 and r.out == "online: 2 source(s)\n", "online all (%r)" % r.out)
