@@ -65,30 +65,44 @@ static double poll_seconds(int8_t poll)
 			 : 1.0 / (double)(1LL << (-poll > 62 ? 62 : -poll));
 }
 
+/* One family of one sample: in seconds, an integer, or a real number. */
+static void gauge_secs(struct out *o, const char *name, const char *help, int64_t ns)
+{
+	family(o, name, "gauge", help);
+	put(o, METRICS_PREFIX "%s", name);
+	secs(o, ns);
+}
+
+static void gauge_int(struct out *o, const char *name, const char *help, long long v)
+{
+	family(o, name, "gauge", help);
+	put(o, METRICS_PREFIX "%s %lld\n", name, v);
+}
+
+static void gauge_real(struct out *o, const char *name, const char *help, double v)
+{
+	family(o, name, "gauge", help);
+	put(o, METRICS_PREFIX "%s %.12g\n", name, v);
+}
+
 static void system_metrics(struct out *o, const struct ctl_status *st)
 {
-	family(o, "system_offset_seconds", "gauge",
-	       "Last combined offset of the sources from the system clock");
-	put(o, METRICS_PREFIX "system_offset_seconds");
-	secs(o, st->offset_ns);
-	family(o, "system_frequency_ratio", "gauge",
-	       "Frequency correction of the clock (1e-6 is 1 ppm; positive runs it faster)");
-	put(o, METRICS_PREFIX "system_frequency_ratio %.12g\n", st->freq_ppm / 1e6);
-	family(o, "system_root_delay_seconds", "gauge", "Distance to the closest root time source");
-	put(o, METRICS_PREFIX "system_root_delay_seconds");
-	secs(o, st->root_delay_ns);
-	family(o, "system_root_dispersion_seconds", "gauge", "Estimate of how precise our time is");
-	put(o, METRICS_PREFIX "system_root_dispersion_seconds");
-	secs(o, st->root_disp_ns);
-	family(o, "system_stratum", "gauge", "Stratum of our clock (16: unsynchronised)");
-	put(o, METRICS_PREFIX "system_stratum %u\n", st->stratum);
-	family(o, "system_leap_indicator", "gauge",
-	       "Leap indicator served: 0 none, 1 insert, 2 delete, 3 unsynchronised");
-	put(o, METRICS_PREFIX "system_leap_indicator %u\n", st->leap);
-	family(o, "system_synchronised", "gauge", "1 while the clock is synchronised, else 0");
-	put(o, METRICS_PREFIX "system_synchronised %d\n", st->synchronised ? 1 : 0);
-	family(o, "system_poll_interval_seconds", "gauge", "Time between polls of the system peer");
-	put(o, METRICS_PREFIX "system_poll_interval_seconds %.9g\n", poll_seconds(st->poll));
+	gauge_secs(o, "system_offset_seconds",
+		   "Last combined offset of the sources from the system clock", st->offset_ns);
+	gauge_real(o, "system_frequency_ratio",
+		   "Frequency correction of the clock (1e-6 is 1 ppm; positive runs it faster)",
+		   st->freq_ppm / 1e6);
+	gauge_secs(o, "system_root_delay_seconds", "Distance to the closest root time source",
+		   st->root_delay_ns);
+	gauge_secs(o, "system_root_dispersion_seconds", "Estimate of how precise our time is",
+		   st->root_disp_ns);
+	gauge_int(o, "system_stratum", "Stratum of our clock (16: unsynchronised)", st->stratum);
+	gauge_int(o, "system_leap_indicator",
+		  "Leap indicator served: 0 none, 1 insert, 2 delete, 3 unsynchronised", st->leap);
+	gauge_int(o, "system_synchronised", "1 while the clock is synchronised, else 0",
+		  st->synchronised);
+	gauge_real(o, "system_poll_interval_seconds", "Time between polls of the system peer",
+		   poll_seconds(st->poll));
 }
 
 static void source_label(struct out *o, const char *name, const struct ctl_source *s)
@@ -195,20 +209,12 @@ static void berkeley_metrics(struct out *o, const struct brk_status *b)
 	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
 		put(o, METRICS_PREFIX "berkeley_state{state=\"%s\"} %d\n", brk_state_name(states[i]),
 		    b->state == states[i]);
-	family(o, "berkeley_members", "gauge", "Members the master knows");
-	put(o, METRICS_PREFIX "berkeley_members %d\n", b->n_members);
-	family(o, "berkeley_average_clocks", "gauge", "Clocks in the last round's average");
-	put(o, METRICS_PREFIX "berkeley_average_clocks %d\n", b->n_in);
-	family(o, "berkeley_average_seconds", "gauge",
-	       "The last round's fault-tolerant average, from the master's clock");
-	put(o, METRICS_PREFIX "berkeley_average_seconds");
-	secs(o, b->average);
-	family(o, "berkeley_last_adjustment_seconds", "gauge",
-	       "The last adjustment applied to our own clock");
-	put(o, METRICS_PREFIX "berkeley_last_adjustment_seconds");
-	secs(o, b->last_applied);
-	family(o, "berkeley_round", "gauge", "The current (master) or last answered round");
-	put(o, METRICS_PREFIX "berkeley_round %" PRIu64 "\n", b->round);
+	gauge_int(o, "berkeley_members", "Members the master knows", b->n_members);
+	gauge_int(o, "berkeley_average_clocks", "Clocks in the last round's average", b->n_in);
+	gauge_secs(o, "berkeley_average_seconds",
+		   "The last round's fault-tolerant average, from the master's clock", b->average);
+	gauge_secs(o, "berkeley_last_adjustment_seconds",
+		   "The last adjustment applied to our own clock", b->last_applied);
 	berkeley_members(o, b);
 }
 

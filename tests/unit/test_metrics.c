@@ -107,7 +107,7 @@ START_TEST(berkeley_figures)
 	has_line("tsync_berkeley_members 1");
 	has_line("tsync_berkeley_average_clocks 2");
 	has_line("tsync_berkeley_average_seconds -0.000250000");
-	has_line("tsync_berkeley_round 17");
+	ck_assert(strstr(out, "tsync_berkeley_round ") == NULL); /* an id, not a figure */
 	has_line("tsync_berkeley_member_offset_seconds{node=\"0000000000000abc\",address=\"-\"} "
 		 "0.003000000");
 }
