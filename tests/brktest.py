@@ -30,7 +30,6 @@ RX_START = re.compile(r"^tsyncd: berkeley: (\w+), priority (\d+), node ([0-9a-f]
                       r"group (\S+) on (\S+), from \[?([0-9a-f.:]+)\]?:(\d+), ")
 RX_ROUND = re.compile(r"^tsyncd: berkeley: round (\d+) id ([0-9a-f]{16}): average "
                       r"([+-]\d+\.\d{9}) s of (\d+)/(\d+) clocks")
-RX_STATS = re.compile(r"^tsyncd: berkeley stats (.*)$")
 
 
 def random_group():
@@ -85,17 +84,8 @@ class Node(Tsyncd):
             time.sleep(0.02)
 
     def bstats(self):
-        """The berkeley counters of the last stats line after a SIGUSR1."""
-        n = sum(1 for l in self.lines if RX_STATS.match(l))
-        self.proc.send_signal(signal.SIGUSR1)
-        deadline = time.monotonic() + 20
-        while True:
-            found = [RX_STATS.match(l) for l in self.lines if RX_STATS.match(l)]
-            if len(found) > n:
-                return {k: int(v) for k, v in (kv.split("=") for kv in found[n].group(1).split())}
-            if time.monotonic() > deadline:
-                raise Failure("%s: no berkeley stats line" % self.name)
-            time.sleep(0.02)
+        """The Berkeley group's counters, from `tsync stats --json`."""
+        return self.counters()["berkeley"]
 
     def rounds(self, start=0):
         """[(number, id, average, n_in, n_clocks, line index)] logged from start."""

@@ -4,7 +4,6 @@ until a daemon's client has made enough updates to have a frequency (and
 so a drift file) to save.
 """
 import pwd
-import re
 import time
 
 from tsynctest import check, info
@@ -20,13 +19,12 @@ def proc_status(pid, tid=None):
 
 
 def wait_updates(t, n=8, timeout=90):
-    """SIGUSR1 until the source line counts n updates: past the discipline's
-    first four, it has a frequency to save."""
+    """`tsync stats` until the source counts n updates: past the
+    discipline's first four, it has a frequency to save."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        t.stats()
-        found = [l for l in t.lines if re.match(r"^tsyncd: source .* updates (\d+) ", l)]
-        got = int(re.search(r"updates (\d+) ", found[-1]).group(1)) if found else 0
+        srcs = t.counters()["source"]
+        got = srcs[0]["updates"] if srcs else 0
         if got >= n:
             info("%s: %d updates" % (t.name, got))
             return

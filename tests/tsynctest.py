@@ -406,15 +406,15 @@ class LoggedProcess:
 
 # ----------------------------------------------------------------- tsyncd
 
-def parse_stats(line):
-    m = re.search(r"tsyncd: stats (.*)$", line)
-    if not m:
-        raise Failure("not a stats line: %r" % line)
-    pairs = [kv.split("=", 1) for kv in m.group(1).split()]
-    keys = [k for k, _ in pairs]
-    if keys != STATS_KEYS:
-        raise Failure("stats keys %s, spec says %s" % (keys, STATS_KEYS))
-    return {k: int(v) for k, v in pairs}
+def server_counters(groups):
+    """The server's and the access groups' counters of `tsync stats --json`
+    as one dict, checked against STATS_KEYS."""
+    st = dict(groups["server"])
+    st.update(groups["access"])
+    missing = [k for k in STATS_KEYS if k not in st]
+    if missing:
+        raise Failure("tsync stats --json lacks %s: %s" % (missing, st))
+    return st
 
 
 class Tsyncd(LoggedProcess):
@@ -432,6 +432,8 @@ class Tsyncd(LoggedProcess):
         with open(self.conf, "w") as f:
             f.write("# written by tsynctest.py\n" + "\n".join(config) + "\n")
         self.n_listen = sum(1 for l in config if l.split()[:1] == ["listen"])
+        self.ctl_path = self.control_path(config)
+        self.stats_reads = 0
         self.addrs = []  # (host, port) in log order
         LoggedProcess.__init__(self, name, [tsyncd_path(), "-n", "-f", self.conf] +
                                list(extra_args))
@@ -457,30 +459,54 @@ class Tsyncd(LoggedProcess):
                 return p
         raise Failure("%s is not listening on %s" % (self.name, host))
 
-    def stats(self, timeout=20):
-        """SIGUSR1, then the stats line it logs."""
-        timeout = slow(timeout)
-        with self.cond:
-            before = sum(1 for l in self.lines if l.startswith("tsyncd: stats "))
-        self.proc.send_signal(signal.SIGUSR1)
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                found = [l for l in self.lines if l.startswith("tsyncd: stats ")]
-                if len(found) > before:
-                    return parse_stats(found[before])
-                left = deadline - time.monotonic()
-                if self.eof or left <= 0:
-                    raise Failure("%s: no stats line after SIGUSR1 (%s)" %
-                                  (self.name, self.status()))
-                self.cond.wait(left)
+    def control_path(self, config):
+        for l in config:
+            w = l.split()
+            if w[:1] == ["control"]:
+                return None if w[1:] == ["none"] else w[1]
+        return self.socket
+
+    def counters(self, timeout=60):
+        """Every counter group, read as any user would: `tsync stats
+        --json` on the control socket. Each read is itself a control
+        request: self.stats_reads says how many the harness made."""
+        if self.ctl_path is None:
+            raise Failure("%s has no control socket to read counters from" % self.name)
+        self.stats_reads += 1
+        r = tsync("--socket", self.ctl_path, "stats", "--json", timeout=slow(timeout))
+        if r.code != 0:
+            raise Failure("%s: tsync stats --json exited %s: %s%s (%s)" %
+                          (self.name, r.code, r.out, r.err, self.status()))
+        try:
+            return json.loads(r.out)
+        except ValueError as e:
+            raise Failure("tsync stats --json: not JSON (%s): %r" % (e, r.out))
+
+    def stats(self, timeout=60):
+        """The server's counters (server and access groups), through
+        `tsync stats --json`."""
+        return server_counters(self.counters(timeout))
+
+    def source(self, address=None):
+        """The counters of the source at address (default: the first)."""
+        srcs = self.counters()["source"]
+        for s in srcs:
+            if address is None or s["address"] == address:
+                return s
+        raise Failure("%s: no source %s in %s" % (self.name, address, srcs))
 
     def terminate(self, sig=signal.SIGTERM, timeout=20):
-        """Clean shutdown: returns (exit code, final stats)."""
+        """Clean shutdown: returns (exit code, the server's counters read
+        just before the signal, or None when they could not be)."""
+        st = None
+        if self.alive() and self.ctl_path is not None:
+            try:
+                st = self.stats()
+            except Failure as e:
+                info("%s: no counters before the end: %s" % (self.name, e))
         self.proc.send_signal(sig)
         code = self.wait_exit(timeout)
-        found = [l for l in self.lines if l.startswith("tsyncd: stats ")]
-        return code, (parse_stats(found[-1]) if found else None)
+        return code, st
 
 
 def with_env(env, fn):
@@ -576,12 +602,8 @@ def drain(sock):
 
 
 def source_counters(d):
-    """SIGUSR1, then the counters of tsyncd's (first) `source ADDR:` line."""
-    before = d.line_count()
-    d.stats()
-    _, m = d.wait_line(r"tsyncd: source (\S+): (.*)$", before)
-    return {k: int(v, 8 if k == "reach" else 10)
-            for k, v in (kv.split(" ", 1) for kv in re.findall(r"(\w+ -?\d+)", m.group(2)))}
+    """The counters of tsyncd's first source, from `tsync stats --json`."""
+    return d.source()
 
 
 def wait_answering(host, port, timeout=START_DEADLINE, want_sync=False):

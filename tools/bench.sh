@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: tools/bench.sh [-n RUNS] [-d SECONDS] [-r RATE] [-w WINDOW] [-s SOCKETS] [-B TSYNCD] [-R] [-L]
+usage: tools/bench.sh [-n RUNS] [-d SECONDS] [-r RATE] [-w WINDOW] [-s SOCKETS] [-B TSYNCD] [-R] [-L] [-M]
   -n RUNS     runs per server and mode (default 5)
   -d SECONDS  length of each run (default 4)
   -r RATE     requests/s of the fixed-rate runs (default 50000)
@@ -20,12 +20,15 @@ usage: tools/bench.sh [-n RUNS] [-d SECONDS] [-r RATE] [-w WINDOW] [-s SOCKETS] 
               requests, generous enough never to limit loadgen's one address,
               so that the cost of the check is measured, not its drops); adds
               the ratios limited/tsyncd
+  -M          also bench tsyncd with its metrics endpoint on and scraped
+              with curl every second throughout, as "metrics"; adds the
+              ratios metrics/tsyncd
 Environment: BUILD (default build/), TSYNCD, LOADGEN, TSYNC, CHRONYD, REFLECTOR.
 EOF
 }
 
-runs=5 duration=4 rate=50000 window=64 sockets=16 before= floor= limited=
-while getopts "n:d:r:w:s:B:RLh" opt; do
+runs=5 duration=4 rate=50000 window=64 sockets=16 before= floor= limited= metrics=
+while getopts "n:d:r:w:s:B:RLMh" opt; do
 	case $opt in
 	n) runs=$OPTARG ;;
 	d) duration=$OPTARG ;;
@@ -35,6 +38,7 @@ while getopts "n:d:r:w:s:B:RLh" opt; do
 	B) before=$OPTARG ;;
 	R) floor=1 ;;
 	L) limited=1 ;;
+	M) metrics=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -73,6 +77,24 @@ if [ -n "$limited" ]; then
 	port[limited]=$(free_port)
 	TSYNCD_EXTRA='allow 127.0.0.0/8\ndeny 127.0.0.2 kod\ndeny 10.0.0.0/8\nratelimit interval -19 burst 255\n' \
 		start_tsyncd 'pid[limited]' limited "${port[limited]}" 0
+fi
+
+if [ -n "$metrics" ]; then
+	servers+=(metrics)
+	port[metrics]=$(free_port)
+	mport=$(free_port)
+	TSYNCD_EXTRA="metrics 127.0.0.1 port $mport\n" \
+		start_tsyncd 'pid[metrics]' metrics "${port[metrics]}" 0
+	# A scraper far busier than Prometheus's default 15 s; its failures
+	# are counted and reported.
+	(
+		fails=0
+		while sleep 1; do
+			curl -s -f -o /dev/null "http://127.0.0.1:$mport/metrics" || fails=$((fails + 1))
+			echo "$fails" >"$work/scrape_failures"
+		done
+	) &
+	started+=($!) # killed on exit by benchlib.sh's cleanup
 fi
 
 # load SERVER MODE [loadgen flags]: one run, its figures into $results.
@@ -125,6 +147,7 @@ summary() {
 		line+=$(printf ' %17s' "$(ratio tsyncd "$metric" reflector)" "$(ratio chronyd "$metric" reflector)")
 	fi
 	[ -z "$limited" ] || line+=$(printf ' %15s' "$(ratio limited "$metric" tsyncd)")
+	[ -z "$metrics" ] || line+=$(printf ' %15s' "$(ratio metrics "$metric" tsyncd)")
 	echo "$line"
 }
 
@@ -133,6 +156,7 @@ for s in "${servers[@]}"; do header+=$(printf ' %12s' "$s"); done
 for s in "${servers[@]}"; do [ "$s" = chronyd ] || header+=$(printf ' %15s' "$s/chronyd"); done
 [ -z "$floor" ] || header+=$(printf ' %17s' tsyncd/reflector chronyd/reflector)
 [ -z "$limited" ] || header+=$(printf ' %15s' limited/tsyncd)
+[ -z "$metrics" ] || header+=$(printf ' %15s' metrics/tsyncd)
 echo "$header"
 summary closed.replies_per_s "closed loop: replies/s"
 summary closed.loss_pct "closed loop: loss %"
@@ -142,4 +166,5 @@ summary fixed.cpu_us_per_reply "$rate/s: server CPU us/reply"
 summary fixed.loss_pct "$rate/s: loss %"
 summary fixed.p99_us "$rate/s: p99 latency us"
 summary rss_kb "RSS kB after the runs"
+[ -z "$metrics" ] || echo "metrics: scrapes failed: $(cat "$work/scrape_failures" 2>/dev/null || echo 0)"
 echo "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (the benchmark itself adds 2)"

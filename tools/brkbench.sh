@@ -104,14 +104,9 @@ run_size() {
 	# The master's own view, over the control socket: every slave a member?
 	members=$("$TSYNC" berkeley --json -s "$d/ctl.sock" |
 		python3 -c 'import json, sys; print(len(json.load(sys.stdin)["members"]))')
-	local before
-	before=$(grep -c "berkeley stats" "$d/master.log" || true)
-	kill -USR1 "$mpid"
-	for _ in $(seq 100); do
-		[ "$(grep -c "berkeley stats" "$d/master.log" || true)" -gt "$before" ] && break
-		sleep 0.05
-	done
-	stats=$(grep "berkeley stats" "$d/master.log" | tail -n1)
+	# Its Berkeley counters, as name=value words for stat_of.
+	stats=$("$TSYNC" stats --json -s "$d/ctl.sock" | python3 -c 'import json, sys
+print(" ".join("%s=%d" % kv for kv in json.load(sys.stdin)["berkeley"].items()))')
 	kill "$mpid"
 	wait "$mpid" 2>/dev/null || true
 	printf '%s rss_start_kb=%s members=%s resends=%s drop_rtt=%s drop_full=%s\n' "$out" "$rss0" \

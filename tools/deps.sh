@@ -32,6 +32,10 @@ ci_pkgs=(mmdebstrap git lintian)
 # mount (not essential: a minimal Debian lacks it) for the tests that
 # hide a directory under a tmpfs in a mount namespace of their own.
 test_pkgs+=(mount)
+# curl and prometheus's promtool for tests/integration/test_metrics.py.
+# prometheus is a service: installed with its start refused (policy-rc.d
+# below), and disabled where systemd runs; the tests run promtool only.
+test_pkgs+=(curl prometheus)
 
 case "${1:-build}" in
 build) pkgs=("${build_pkgs[@]}") ;;
@@ -86,6 +90,8 @@ if [ -n "${build_dep:-}" ]; then
 fi
 
 # Where systemd runs, keep chrony from starting at the next boot too.
-if [[ " ${missing[*]} " == *" chrony "* ]] && [ -d /run/systemd/system ]; then
-	"${sudo[@]}" systemctl disable --now chrony.service >/dev/null 2>&1 || true
-fi
+for svc in chrony prometheus; do
+	if [[ " ${missing[*]} " == *" $svc "* ]] && [ -d /run/systemd/system ]; then
+		"${sudo[@]}" systemctl disable --now "$svc.service" >/dev/null 2>&1 || true
+	fi
+done

@@ -43,6 +43,9 @@
 
 enum cfg_clock { CFG_CLOCK_SYSTEM, CFG_CLOCK_READONLY, CFG_CLOCK_SIM };
 
+/* The metrics endpoint's port when none is given. */
+#define CFG_METRICS_PORT 9974
+
 struct cfg_listen {
 	int family;       /* AF_INET or AF_INET6 */
 	uint8_t addr[16]; /* network order; 4 bytes used for AF_INET */
@@ -121,6 +124,11 @@ struct tsyncd_config {
 	char user[CFG_NAME_MAX];
 	char controlgroup[CFG_NAME_MAX];
 	bool seccomp;
+	/* The Prometheus endpoint (`metrics ADDRESS [port N]`; off unless
+	 * given) and who may scrape it (`metricsallow`; none given: loopback). */
+	bool metrics_on;
+	struct cfg_listen metrics;
+	struct acl metrics_acl;
 };
 
 void cfg_init(struct tsyncd_config *cfg);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tsync/counters.h"
+
 #define CTL_DEFAULT_SOCKET "/run/tsyncd/tsyncd.sock"
 
 /* Header: magic u32, version u8, command u8, flags u8, code u8, length u32. */
@@ -41,6 +43,14 @@ enum ctl_command {
 	CTL_CMD_STATUS = 1,
 	CTL_CMD_SOURCES = 2,
 	CTL_CMD_BERKELEY = 3, /* payload: tsync/brk_status.h's wire form */
+	CTL_CMD_STATS = 4,    /* reply: every counter group (ctl_stats_encode) */
+	/* Commands that change the daemon's course: root, its own user and
+	 * the controlgroup only (CTL_ERR_DENIED). */
+	CTL_CMD_MAKESTEP = 5, /* reply: i64 ns stepped (0: nothing to step) */
+	CTL_CMD_BURST = 6,    /* reply: u16 sources that burst */
+	CTL_CMD_ONLINE = 7,   /* request: a string, a source's address or "all";
+				 reply: u16 sources changed */
+	CTL_CMD_OFFLINE = 8,  /* the same */
 	CTL_CMD_MAX = 31,
 };
 
@@ -54,6 +64,9 @@ enum ctl_code {
 	CTL_ERR_PAYLOAD,  /* the command's arguments are malformed */
 	CTL_ERR_FLAGS,    /* a request with the reply flag, or unknown flags */
 	CTL_ERR_INTERNAL, /* the daemon could not build the reply */
+	CTL_ERR_DENIED,   /* a command that changes things, from another user */
+	CTL_ERR_NO_SOURCE, /* no source has that address */
+	CTL_ERR_UNAVAILABLE, /* not in this daemon's roles (no client) */
 	CTL_N_CODES
 };
 
@@ -139,6 +152,60 @@ int ctl_status_decode(const uint8_t *in, size_t len, struct ctl_status *st);
 int ctl_sources_encode(const struct ctl_source *src, int n, uint8_t *out, size_t cap);
 /* Decodes at most max sources into out; more is -EBADMSG. */
 int ctl_sources_decode(const uint8_t *in, size_t len, struct ctl_source *out, int max, int *n);
+
+/* A request with a payload of len bytes: the header into out. */
+void ctl_request_header(uint8_t command, uint32_t len, uint8_t out[CTL_HDR_LEN]);
+
+/* STATS: groups of counters, each with its counters' names once and then
+ * its instances (a label and one u64 per name):
+ *   u8 groups; per group: str name, str label (""), u8 names, names x str,
+ *   u16 instances, per instance: str label value, names x u64. */
+#define CTL_STATS_GROUPS_MAX 8
+#define CTL_STATS_NAMES_MAX 64
+#define CTL_STATS_INSTANCES_MAX CTL_SOURCES_MAX
+
+struct ctl_stats_group {
+	char name[CTL_STR_MAX + 1];
+	char label[CTL_STR_MAX + 1]; /* the instances' label's name; "": one instance */
+	int n_names;
+	char names[CTL_STATS_NAMES_MAX][CTL_STR_MAX + 1];
+	int n_instances;
+	char instance[CTL_STATS_INSTANCES_MAX][CTL_STR_MAX + 1];
+	uint64_t value[CTL_STATS_INSTANCES_MAX][CTL_STATS_NAMES_MAX];
+};
+
+struct ctl_stats {
+	int n_groups;
+	struct ctl_stats_group group[CTL_STATS_GROUPS_MAX];
+};
+
+/* One group's view for the encoder: its table and its instances. */
+struct ctl_stats_view {
+	const struct ctr_group *group;
+	const struct ctr_instance *inst;
+	int n_inst;
+};
+
+int ctl_stats_encode(const struct ctl_stats_view *views, int n, uint8_t *out, size_t cap);
+int ctl_stats_decode(const uint8_t *in, size_t len, struct ctl_stats *st);
+
+/* ONLINE/OFFLINE's argument, a printable string of 1..CTL_STR_MAX bytes. */
+int ctl_str_encode(const char *s, uint8_t *out, size_t cap);
+int ctl_str_decode(const uint8_t *in, size_t len, char out[CTL_STR_MAX + 1]);
+/* MAKESTEP's and BURST's, ONLINE's and OFFLINE's replies. */
+int ctl_i64_encode(int64_t v, uint8_t *out, size_t cap);
+int ctl_i64_decode(const uint8_t *in, size_t len, int64_t *v);
+int ctl_u16_encode(uint16_t v, uint8_t *out, size_t cap);
+int ctl_u16_decode(const uint8_t *in, size_t len, uint16_t *v);
+
+/* Who may run the commands that change the daemon's course: root, the
+ * socket's owner, the daemon's own user, and the members of admin_gid
+ * (the controlgroup; CTL_AUTH_NO_GROUP: none), by the client's groups as
+ * the kernel gives them (SO_PEERCRED's gid, SO_PEERGROUPS). */
+#define CTL_AUTH_GROUPS_MAX 64
+#define CTL_AUTH_NO_GROUP ((uint32_t)-1)
+bool ctl_auth_admin(uint32_t uid, const uint32_t *groups, int n, uint32_t owner, uint32_t self,
+		    uint32_t admin_gid);
 
 const char *ctl_code_name(enum ctl_code code);
 const char *ctl_command_name(uint8_t command); /* NULL when unknown */

@@ -620,23 +620,54 @@ static int access_prefix(struct parser *p, const struct opt *o, void *obj,
 	return 0;
 }
 
-static int access_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
+/* Add a's rule to acl; what is wrong is said as the rules' kind. */
+static int add_rule(struct parser *p, struct acl *acl, const struct access_line *a,
+		    const char *kind)
 {
-	struct access_line *a = obj;
 	const struct acl_rule *clash;
 	char b[SHOW_MAX];
 
-	a->rule.action = (uint8_t)(a->kod ? ACL_DENY_KOD : d->tag);
-	switch (acl_add(&p->cfg->acl, &a->rule, &clash)) {
+	switch (acl_add(acl, &a->rule, &clash)) {
 	case -EINVAL:
 		return fail(p, "'%s' has bits set past its prefix length", show(b, a->word));
 	case -EEXIST:
 		return fail(p, "'%s' is the prefix of line %lu", show(b, a->word), clash->line);
 	case -ENOSPC:
-		return fail(p, "more than %d allow and deny rules", ACL_MAX_RULES);
+		return fail(p, "more than %d %s rules", ACL_MAX_RULES, kind);
 	default:
 		return 0;
 	}
+}
+
+static int access_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
+{
+	struct access_line *a = obj;
+
+	a->rule.action = (uint8_t)(a->kod ? ACL_DENY_KOD : d->tag);
+	return add_rule(p, &p->cfg->acl, a, "allow and deny");
+}
+
+/* ---- metrics, metricsallow */
+
+static void *metrics_begin(struct parser *p, const struct directive *d)
+{
+	p->cfg->metrics = (struct cfg_listen){ .port = CFG_METRICS_PORT };
+	return &p->cfg->metrics;
+}
+
+static int metrics_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
+{
+	p->cfg->metrics_on = true;
+	return 0;
+}
+
+static int metricsallow_end(struct parser *p, const struct directive *d, void *obj,
+			    unsigned seen)
+{
+	struct access_line *a = obj;
+
+	a->rule.action = ACL_ALLOW;
+	return add_rule(p, &p->cfg->metrics_acl, a, "metricsallow");
 }
 
 static int ratelimit_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
@@ -847,6 +878,10 @@ static const struct directive directives[] = {
 	{ "user", ONCE, ARG(STRING(OPT_NAME, CONF, user), .missing = "missing name") },
 	{ "controlgroup", ONCE, ARG(STRING(OPT_NAME, CONF, controlgroup), .missing = "missing name") },
 	{ "seccomp", ONCE, ARG(ONOFF(CONF, seccomp), .missing = "missing on or off") },
+	{ "metrics", ONCE, ARG(CUSTOM(listen_addr, 1), .missing = "missing address"),
+	  .opts = listen_opts, .begin = metrics_begin, .end = metrics_end },
+	{ "metricsallow", ARG(CUSTOM(access_prefix, 1), .missing = ACCESS_MISSING),
+	  .begin = access_begin, .end = metricsallow_end },
 	/* "berkeley" alone lists the first four of these. */
 	BRK_ROLE("master", CFG_BRK_MASTER),
 	BRK_ROLE("slave", CFG_BRK_SLAVE),

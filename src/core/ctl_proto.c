@@ -182,6 +182,14 @@ void ctl_reply_header(uint8_t command, enum ctl_code code, uint32_t payload_len,
 	ctl_header_encode(&h, out);
 }
 
+void ctl_request_header(uint8_t command, uint32_t len, uint8_t out[CTL_HDR_LEN])
+{
+	struct ctl_header h = { .magic = CTL_MAGIC, .version = CTL_VERSION, .command = command,
+				.length = len };
+
+	ctl_header_encode(&h, out);
+}
+
 static uint64_t double_bits(double d)
 {
 	uint64_t u;
@@ -333,6 +341,9 @@ const char *ctl_code_name(enum ctl_code code)
 		[CTL_ERR_PAYLOAD] = "malformed arguments",
 		[CTL_ERR_FLAGS] = "bad flags",
 		[CTL_ERR_INTERNAL] = "internal error",
+		[CTL_ERR_DENIED] = "not allowed: root or the controlgroup only",
+		[CTL_ERR_NO_SOURCE] = "no such source",
+		[CTL_ERR_UNAVAILABLE] = "tsyncd follows no servers",
 	};
 
 	return (unsigned)code < CTL_N_CODES ? names[code] : "unknown error";
@@ -344,6 +355,11 @@ const char *ctl_command_name(uint8_t command)
 		[CTL_CMD_STATUS] = "status",
 		[CTL_CMD_SOURCES] = "sources",
 		[CTL_CMD_BERKELEY] = "berkeley",
+		[CTL_CMD_STATS] = "stats",
+		[CTL_CMD_MAKESTEP] = "makestep",
+		[CTL_CMD_BURST] = "burst",
+		[CTL_CMD_ONLINE] = "online",
+		[CTL_CMD_OFFLINE] = "offline",
 	};
 
 	return command <= CTL_CMD_MAX ? names[command] : NULL;
@@ -372,4 +388,152 @@ const char *ctl_selection_name(enum ctl_selection s)
 	};
 
 	return (unsigned)s < CTL_N_SELECTIONS ? names[s] : "?";
+}
+
+static bool put_stats_group(struct cur *c, const struct ctl_stats_view *v)
+{
+	const struct ctr_group *g = v->group;
+
+	if (g->n_rows > CTL_STATS_NAMES_MAX || v->n_inst < 0 ||
+	    v->n_inst > CTL_STATS_INSTANCES_MAX)
+		return false;
+	if (!put_str(c, g->name, CTL_STR_MAX + 1) ||
+	    !put_str(c, g->label != NULL ? g->label : "", CTL_STR_MAX + 1))
+		return false;
+	put_be(c, (uint64_t)g->n_rows, 1);
+	for (int i = 0; i < g->n_rows; i++) {
+		if (!put_str(c, g->rows[i].name, CTL_STR_MAX + 1))
+			return false;
+	}
+	put_be(c, (uint64_t)v->n_inst, 2);
+	for (int k = 0; k < v->n_inst; k++) {
+		if (!put_str(c, v->inst[k].label, CTL_STR_MAX + 1))
+			return false;
+		for (int i = 0; i < g->n_rows; i++)
+			put_be(c, ctr_read(&g->rows[i], &v->inst[k]), 8);
+	}
+	return true;
+}
+
+int ctl_stats_encode(const struct ctl_stats_view *views, int n, uint8_t *out, size_t cap)
+{
+	struct cur c = { .w = out, .len = cap, .ok = true };
+
+	if (n < 0 || n > CTL_STATS_GROUPS_MAX)
+		return -EINVAL;
+	put_be(&c, (uint64_t)n, 1);
+	for (int i = 0; i < n; i++) {
+		if (!put_stats_group(&c, &views[i]))
+			return -EINVAL;
+	}
+	return finish_encode(&c);
+}
+
+static void get_stats_group(struct cur *c, struct ctl_stats_group *g)
+{
+	get_str(c, g->name);
+	get_str(c, g->label);
+	g->n_names = (int)get_be(c, 1);
+	if (g->n_names > CTL_STATS_NAMES_MAX || g->name[0] == '\0')
+		c->ok = false;
+	for (int i = 0; i < g->n_names && c->ok; i++) {
+		get_str(c, g->names[i]);
+		if (g->names[i][0] == '\0')
+			c->ok = false;
+	}
+	g->n_instances = (int)get_be(c, 2);
+	if (g->n_instances > CTL_STATS_INSTANCES_MAX)
+		c->ok = false;
+	for (int k = 0; k < g->n_instances && c->ok; k++) {
+		get_str(c, g->instance[k]);
+		for (int i = 0; i < g->n_names; i++)
+			g->value[k][i] = get_be(c, 8);
+	}
+}
+
+int ctl_stats_decode(const uint8_t *in, size_t len, struct ctl_stats *st)
+{
+	struct cur c = { .r = in, .len = len, .ok = true };
+
+	st->n_groups = (int)get_be(&c, 1);
+	if (st->n_groups > CTL_STATS_GROUPS_MAX)
+		return -EBADMSG;
+	for (int i = 0; i < st->n_groups && c.ok; i++)
+		get_stats_group(&c, &st->group[i]);
+	return finish_decode(&c);
+}
+
+int ctl_str_encode(const char *s, uint8_t *out, size_t cap)
+{
+	struct cur c = { .w = out, .len = cap, .ok = true };
+
+	if (s[0] == '\0' || !put_str(&c, s, CTL_STR_MAX + 1))
+		return -EINVAL;
+	return finish_encode(&c);
+}
+
+int ctl_str_decode(const uint8_t *in, size_t len, char out[CTL_STR_MAX + 1])
+{
+	struct cur c = { .r = in, .len = len, .ok = true };
+
+	get_str(&c, out);
+	if (out[0] == '\0')
+		return -EBADMSG;
+	return finish_decode(&c);
+}
+
+static int put_number(uint64_t v, int bytes, uint8_t *out, size_t cap)
+{
+	struct cur c = { .w = out, .len = cap, .ok = true };
+
+	put_be(&c, v, bytes);
+	return finish_encode(&c);
+}
+
+static int get_number(const uint8_t *in, size_t len, int bytes, uint64_t *v)
+{
+	struct cur c = { .r = in, .len = len, .ok = true };
+
+	*v = get_be(&c, bytes);
+	return finish_decode(&c);
+}
+
+int ctl_i64_encode(int64_t v, uint8_t *out, size_t cap)
+{
+	return put_number((uint64_t)v, 8, out, cap);
+}
+
+int ctl_i64_decode(const uint8_t *in, size_t len, int64_t *v)
+{
+	uint64_t u;
+	int rc = get_number(in, len, 8, &u);
+
+	*v = (int64_t)u;
+	return rc;
+}
+
+int ctl_u16_encode(uint16_t v, uint8_t *out, size_t cap)
+{
+	return put_number(v, 2, out, cap);
+}
+
+int ctl_u16_decode(const uint8_t *in, size_t len, uint16_t *v)
+{
+	uint64_t u;
+	int rc = get_number(in, len, 2, &u);
+
+	*v = (uint16_t)u;
+	return rc;
+}
+
+bool ctl_auth_admin(uint32_t uid, const uint32_t *groups, int n, uint32_t owner, uint32_t self,
+		    uint32_t admin_gid)
+{
+	if (uid == 0 || uid == owner || uid == self)
+		return true;
+	for (int i = 0; i < n && admin_gid != CTL_AUTH_NO_GROUP; i++) {
+		if (groups[i] == admin_gid)
+			return true;
+	}
+	return false;
 }

@@ -31,6 +31,7 @@ struct control_conn {
 	int slot;      /* index in ctl->conns; -1 when not counted there */
 	uint64_t serial; /* order of acceptance: the lowest is the oldest */
 	uid_t uid;       /* the client's user, from SO_PEERCRED */
+	bool admin;      /* may run the commands that change things */
 	size_t in_len;
 	uint8_t in[CTL_REQUEST_MAX];
 	uint8_t out[CTL_REPLY_MAX];
@@ -103,6 +104,12 @@ static void dispatch(struct control_conn *conn, const struct ctl_header *h)
 	if (h->command > CTL_CMD_MAX || c->handlers[h->command].fn == NULL) {
 		log_debug("control: unknown command %u", h->command);
 		send_reply(conn, h->command, CTL_ERR_COMMAND, 0);
+		return;
+	}
+	if (c->handlers[h->command].admin && !conn->admin) {
+		log_info("control: %s refused to uid %u: not root nor the controlgroup",
+			 ctl_command_name(h->command), (unsigned)conn->uid);
+		send_reply(conn, h->command, CTL_ERR_DENIED, 0);
 		return;
 	}
 	n = c->handlers[h->command].fn(c->handlers[h->command].ctx, conn->in + CTL_HDR_LEN,
@@ -222,6 +229,26 @@ static uid_t peer_uid(const uv_pipe_t *pipe)
 	return cred.uid;
 }
 
+/* Root, our own user, or a member of the controlgroup (its primary or a
+ * supplementary group, as the kernel saw them at connect). */
+static bool peer_admin(const struct control *c, const uv_pipe_t *pipe, uid_t uid)
+{
+	gid_t groups[CTL_AUTH_GROUPS_MAX + 1];
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	uv_os_fd_t fd;
+	int n = 0;
+
+	if (uv_fileno((const uv_handle_t *)pipe, &fd) < 0)
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		groups[n++] = cred.gid;
+	len = (socklen_t)(sizeof(groups) - sizeof(groups[0]));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups + n, &len) == 0)
+		n += (int)(len / sizeof(groups[0]));
+	return ctl_auth_admin(uid, groups, n, c->owner, geteuid(), c->admin_gid);
+}
+
 /* The oldest connection of the user who holds the most: a user who fills
  * the slots evicts only their own, never another's one connection. */
 static struct control_conn *victim(const struct control *c)
@@ -281,6 +308,7 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	conn->uid = peer_uid(&conn->pipe);
+	conn->admin = peer_admin(c, &conn->pipe, conn->uid);
 	conn->slot = free_slot(c);
 	if (conn->slot < 0)
 		conn->slot = make_room(c);
@@ -432,13 +460,28 @@ int control_register(struct control *c, uint8_t command, control_handler fn, voi
 	return 0;
 }
 
+int control_register_admin(struct control *c, uint8_t command, control_handler fn, void *ctx)
+{
+	int err = control_register(c, command, fn, ctx);
+
+	if (err == 0)
+		c->handlers[command].admin = true;
+	return err;
+}
+
+void control_set_admin_group(struct control *c, gid_t gid)
+{
+	c->admin_gid = gid;
+}
+
 int control_start(struct control *c, uv_loop_t *loop, const char *path,
 		  const struct control_ops *ops, void *ctx)
 {
 	char why[256];
 	int err;
 
-	*c = (struct control){ .loop = loop, .ops = *ops, .ops_ctx = ctx };
+	*c = (struct control){ .loop = loop, .ops = *ops, .ops_ctx = ctx, .owner = geteuid(),
+			       .admin_gid = CTL_AUTH_NO_GROUP };
 	if (strlen(path) >= sizeof(c->path))
 		return -ENAMETOOLONG;
 	strcpy(c->path, path);
@@ -475,21 +518,3 @@ const struct control_stats *control_stats(const struct control *c)
 	return &c->stats;
 }
 
-void control_log_stats(const struct control *c)
-{
-	const struct control_stats *s = &c->stats;
-
-	log_info("control stats accepted=%llu evicted=%llu replied=%llu magic=%llu version=%llu "
-		 "command=%llu length=%llu payload=%llu flags=%llu internal=%llu timeout=%llu "
-		 "truncated=%llu gone=%llu io_error=%llu",
-		 (unsigned long long)s->accepted, (unsigned long long)s->evicted,
-		 (unsigned long long)s->replied, (unsigned long long)s->error[CTL_ERR_MAGIC],
-		 (unsigned long long)s->error[CTL_ERR_VERSION],
-		 (unsigned long long)s->error[CTL_ERR_COMMAND],
-		 (unsigned long long)s->error[CTL_ERR_LENGTH],
-		 (unsigned long long)s->error[CTL_ERR_PAYLOAD],
-		 (unsigned long long)s->error[CTL_ERR_FLAGS],
-		 (unsigned long long)s->error[CTL_ERR_INTERNAL], (unsigned long long)s->timeout,
-		 (unsigned long long)s->truncated, (unsigned long long)s->gone,
-		 (unsigned long long)s->io_error);
-}

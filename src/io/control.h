@@ -7,6 +7,7 @@
 #define TSYNC_CONTROL_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "tsync/ctl_proto.h"
@@ -53,12 +54,15 @@ struct control {
 	struct {
 		control_handler fn;
 		void *ctx;
+		bool admin; /* root, our user and the controlgroup only */
 	} handlers[CTL_CMD_MAX + 1];
 	struct control_conn *conns[CONTROL_MAX_CONNS];
 	int n_conns;
 	uint64_t next_serial;
 	struct control_stats stats;
 	char path[108]; /* sizeof(sockaddr_un.sun_path) */
+	uid_t owner;    /* our euid when the socket was made: its owner */
+	gid_t admin_gid; /* the controlgroup; CTL_AUTH_NO_GROUP: none */
 };
 
 /* Listen on path (mode 0660; its directory is made if missing, and must
@@ -75,9 +79,13 @@ int control_check_dir(const char *path, char *err, size_t errlen);
 /* Answer command with fn from now on: -EINVAL for a number out of
  * 1..CTL_CMD_MAX, -EEXIST if it has a handler already. */
 int control_register(struct control *c, uint8_t command, control_handler fn, void *ctx);
+/* The same for a command that changes the daemon's course: answered
+ * only to root, the socket's owner, our euid and admin_gid's members
+ * (control_set_admin_group), else CTL_ERR_DENIED. */
+int control_register_admin(struct control *c, uint8_t command, control_handler fn, void *ctx);
+void control_set_admin_group(struct control *c, gid_t gid);
 /* Close the socket (removing its file) and every connection. */
 void control_stop(struct control *c);
 const struct control_stats *control_stats(const struct control *c);
-void control_log_stats(const struct control *c);
 
 #endif

@@ -97,8 +97,14 @@ static int take_reply(const char *path, uint8_t command, const uint8_t *buf,
 int ctl_client_request(const char *path, uint8_t command, uint8_t *payload, size_t cap,
 		       char *why, size_t whylen)
 {
+	return ctl_client_send(path, command, NULL, 0, payload, cap, why, whylen);
+}
+
+int ctl_client_send(const char *path, uint8_t command, const uint8_t *args, size_t args_len,
+		    uint8_t *payload, size_t cap, char *why, size_t whylen)
+{
 	static uint8_t buf[CTL_REPLY_MAX];
-	uint8_t req[CTL_HDR_LEN];
+	uint8_t req[CTL_REQUEST_MAX];
 	struct ctl_header h;
 	enum ctl_code code;
 	enum ctl_frame f;
@@ -107,7 +113,15 @@ int ctl_client_request(const char *path, uint8_t command, uint8_t *payload, size
 
 	if (fd < 0)
 		return -1;
-	if (!send_all(fd, req, ctl_request_encode(command, req))) {
+	if (args_len > CTL_REQUEST_PAYLOAD_MAX) {
+		snprintf(why, whylen, "%s: arguments too long", path);
+		close(fd);
+		return -1;
+	}
+	ctl_request_header(command, (uint32_t)args_len, req);
+	if (args_len > 0)
+		memcpy(req + CTL_HDR_LEN, args, args_len);
+	if (!send_all(fd, req, CTL_HDR_LEN + args_len)) {
 		snprintf(why, whylen, "cannot send to %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;

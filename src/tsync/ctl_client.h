@@ -24,6 +24,16 @@ int ctl_client_call(const char *path, uint8_t command, uint8_t *payload, size_t 
 int ctl_client_request(const char *path, uint8_t command, uint8_t *payload, size_t cap,
 		       char *why, size_t whylen);
 
+/* The same with the request's arguments (args_len bytes, at most
+ * CTL_REQUEST_PAYLOAD_MAX). */
+int ctl_client_send(const char *path, uint8_t command, const uint8_t *args, size_t args_len,
+		    uint8_t *payload, size_t cap, char *why, size_t whylen);
+
+/* `tsync stats` (stats.c) and the commands that change tsyncd's course:
+ * makestep, burst, online, offline (control.c). Return the exit status. */
+int stats_main(int argc, char **argv, const char *socket);
+int control_main(int argc, char **argv, const char *socket);
+
 /* `tsync waitsync`: argv[0] is the command. Returns the exit status. */
 int waitsync_main(int argc, char **argv, const char *socket);
 

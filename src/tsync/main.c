@@ -24,6 +24,10 @@ static void usage(FILE *f)
 		   "        the Berkeley group a running tsyncd takes part in\n"
 		   "  waitsync [--timeout SECONDS] [--max-offset SECONDS]\n"
 		   "        wait until a running tsyncd is synchronised\n"
+		   "  stats [--json]\n"
+		   "        a running tsyncd's counters\n"
+		   "  makestep | burst | online ADDR|all | offline ADDR|all\n"
+		   "        step the clock now, poll every source at once, (stop) poll sources\n"
 		   "  -s, --socket PATH  tsyncd's control socket (default " CTL_DEFAULT_SOCKET ")\n"
 		   "see tsync(1)\n");
 }
@@ -79,6 +83,11 @@ static int run(int argc, char **argv)
 		return status_main(argc - i, argv + i, socket);
 	if (strcmp(cmd, "waitsync") == 0)
 		return waitsync_main(argc - i, argv + i, socket);
+	if (strcmp(cmd, "stats") == 0)
+		return stats_main(argc - i, argv + i, socket);
+	if (strcmp(cmd, "makestep") == 0 || strcmp(cmd, "burst") == 0 ||
+	    strcmp(cmd, "online") == 0 || strcmp(cmd, "offline") == 0)
+		return control_main(argc - i, argv + i, socket);
 	print_err("tsync", "unknown command '%s'", cmd);
 	usage(stderr);
 	return 2;

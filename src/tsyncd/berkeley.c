@@ -474,29 +474,11 @@ void berkeley_stop(struct berkeley *b)
 	b->enabled = false;
 }
 
-void berkeley_log_stats(const struct berkeley *b)
+void berkeley_log_clock(const struct berkeley *b)
 {
-	char line[900], s1[32], s2[32];
-	int n;
+	char s1[32], s2[32];
 	if (!b->enabled)
 		return;
-	const struct berkeley_stats *s = &b->stats;
-	const struct brk_counters *c = &b->node->count; /* node exists only when enabled */
-	/* Datagrams too long for the sockets' batches: received, malformed. */
-	uint64_t trunc = b->group.truncated + b->uni.truncated;
-	n = snprintf(line, sizeof(line), "received=%" PRIu64 " malformed=%" PRIu64 " unknown_key=%"
-		     PRIu64 " bad_mac=%" PRIu64 " send_error=%" PRIu64
-		     " clock_error=%" PRIu64 " polls=%" PRIu64 " replies=%" PRIu64 " adjusts=%" PRIu64
-		     " resends=%" PRIu64 " acks=%" PRIu64 " applied=%" PRIu64 " rounds=%" PRIu64
-		     " elections=%" PRIu64 " stepdowns=%" PRIu64 " challenges=%" PRIu64 " bounded=%" PRIu64
-		     " evicted=%" PRIu64, s->received + trunc, s->malformed + trunc,
-		     s->unknown_key, s->bad_mac, s->send_error, s->clock_error,
-		     c->polls_sent, c->replies, c->adjusts_sent, c->resends, c->acks, c->applied,
-		     c->rounds, c->elections, c->stepdowns, c->challenges, c->bounded, c->evicted);
-	for (int d = 0; d < BRK_DROP_N && n > 0 && (size_t)n < sizeof(line); d++)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%" PRIu64,
-			      brk_drop_name((enum brk_drop)d), c->drop[d]);
-	log_info("berkeley stats %s", line);
 	struct clk_status st = { 0 };
 	(void)clk_status(b->clock, &st); /* on failure: nothing said to be pending */
 	log_info("berkeley clock offset=%s state=%s master=%016" PRIx64 " node=%016" PRIx64

@@ -57,8 +57,9 @@ int berkeley_check_key(const struct brk_keyring *keys, const struct tsyncd_confi
 		       const struct brk_key **key);
 /* Close the sockets and the timer; the loop then ends by itself. */
 void berkeley_stop(struct berkeley *b);
-/* Counters, state and our clock's offset from the host's, one line each. */
-void berkeley_log_stats(const struct berkeley *b);
+/* State and our clock's offset from the host's, one line (its counters
+ * are counters.c's rows). */
+void berkeley_log_clock(const struct berkeley *b);
 /* The snapshot `tsync berkeley` prints. */
 void berkeley_status(const struct berkeley *b, struct brk_status *st);
 /* The control socket's BERKELEY command (a control_handler; ctx is the

@@ -24,7 +24,6 @@
 
 static void schedule(struct peer *p);
 
-
 /* The reference id that names a peer when we serve from it (RFC 5905
  * §7.3): its IPv4 address, or the first four octets of the MD5 digest of
  * its IPv6 address. */
@@ -289,7 +288,7 @@ static void schedule(struct peer *p)
 	int64_t now = now_ns(p->cl); /* first: a jump moves next_poll */
 	int64_t next = ntpsrc_next_poll(&p->src);
 
-	if (next == INT64_MAX) {
+	if (next == INT64_MAX || p->offline) {
 		uv_timer_stop(&p->timer);
 		return;
 	}
@@ -671,30 +670,65 @@ void client_leap_passed(void *arg, const struct leap_pass *p)
 		disc_offsets_moved(&cl->sys.disc, -p->shift_ns);
 }
 
-void client_log_stats(const struct client *cl)
+
+int client_makestep(struct client *cl, int64_t *done)
 {
+	struct clk_status st = { 0 };
+	int64_t left;
+	int err;
+
+	*done = 0;
+	if ((err = clk_status(cl->clock, &st)) < 0)
+		return err;
+	if ((left = st.slew_remaining) == 0)
+		return 0;
+	/* Cancelled, the slew takes back what the stored offsets (as once it
+	 * is done) had discounted; the step then moves them as any step. */
+	if ((err = clk_slew_at(cl->clock, 0, cl->cfg->maxslew_ppm)) < 0)
+		return err;
+	for (int i = 0; i < cl->n_peers; i++)
+		ntpsrc_clock_changed(&cl->peers[i]->src, cl->pair.real, -left, 0);
+	if ((err = clk_step(cl->clock, left)) < 0)
+		return err;
+	stepped(cl, left);
+	/* What is served moved with the step (its reference time): serve it
+	 * now, not at the next update, or clients see a time ahead of ours. */
+	if (cl->sys.synced)
+		serve(cl);
+	*done = left;
+	return 0;
+}
+
+int client_burst(struct client *cl)
+{
+	int64_t now = now_ns(cl);
+	int n = 0;
+
 	for (int i = 0; i < cl->n_peers; i++) {
-		const struct peer *p = cl->peers[i];
-		log_info("source %s: tx %llu replies %llu updates %llu kod %llu mode %llu bogus %llu "
-			 "duplicate %llu zero_xmt %llu unsync %llu zero_rec %llu reftime %llu malformed %llu foreign %llu t0_user %llu "
-			 "reach %03o poll %d unauth %llu nak %llu wrong_key %llu bad_mac %llu leap_dropped %llu",
-			 p->name, (unsigned long long)p->src.n_tx,
-			 (unsigned long long)p->src.n_replies, (unsigned long long)p->src.n_updates,
-			 (unsigned long long)p->src.n_kod,
-			 (unsigned long long)p->rejected[NTP_EXCH_MODE],
-			 (unsigned long long)p->rejected[NTP_EXCH_BOGUS],
-			 (unsigned long long)p->rejected[NTP_EXCH_DUPLICATE],
-			 (unsigned long long)p->rejected[NTP_EXCH_ZERO_XMT],
-			 (unsigned long long)p->rejected[NTP_EXCH_UNSYNC],
-			 (unsigned long long)p->rejected[NTP_EXCH_ZERO_REC],
-			 (unsigned long long)p->rejected[NTP_EXCH_REFTIME],
-			 (unsigned long long)(p->malformed + p->sock.truncated),
-			 (unsigned long long)p->foreign,
-			 (unsigned long long)p->t0_user, p->src.reach, p->src.poll,
-			 (unsigned long long)p->auth_rejected[NTP_AUTH_NONE],
-			 (unsigned long long)p->auth_rejected[NTP_AUTH_NAK],
-			 (unsigned long long)p->auth_rejected[NTP_AUTH_UNKNOWN_KEY],
-			 (unsigned long long)p->auth_rejected[NTP_AUTH_BAD_MAC],
-			 (unsigned long long)p->leap_dropped);
+		struct peer *p = cl->peers[i];
+		if (p->offline || ntpsrc_next_poll(&p->src) == INT64_MAX)
+			continue;
+		ntpsrc_burst(&p->src, now);
+		schedule(p);
+		n++;
 	}
+	return n;
+}
+
+int client_set_online(struct client *cl, const char *addr, bool online)
+{
+	bool all = strcmp(addr, "all") == 0;
+	int n = 0;
+
+	for (int i = 0; i < cl->n_peers; i++) {
+		struct peer *p = cl->peers[i];
+		if (!all && strcmp(p->name, addr) != 0)
+			continue;
+		if (p->offline == online)
+			log_info("%s: %s", p->name, online ? "online" : "offline");
+		p->offline = !online;
+		schedule(p);
+		n++;
+	}
+	return n > 0 || all ? n : -ENOENT;
 }

@@ -52,6 +52,7 @@ struct peer {
 	/* Replies refused for their MAC, by enum ntp_auth_result: none, a
 	 * crypto-NAK, another key id, a bad digest (OK stays 0). */
 	uint64_t auth_rejected[NTP_AUTH_BAD_MAC + 1];
+	bool offline;              /* `tsync offline`: not polled until online */
 };
 
 struct client {
@@ -84,7 +85,6 @@ int client_start(struct client *cl, uv_loop_t *loop, struct clk *clock, struct s
 int client_check_keys(const struct tsyncd_config *cfg, const struct keys_ring *keys);
 /* Close every handle and save the frequency; the loop then ends. */
 void client_stop(struct client *cl);
-void client_log_stats(const struct client *cl);
 /* leapsec's on_pass: the leap (already applied to the clock) is no jump,
  * and in slew and ignore modes the sources moved against our clock. */
 void client_leap_passed(void *cl, const struct leap_pass *p);
@@ -93,6 +93,14 @@ void client_leap_passed(void *cl, const struct leap_pass *p);
  * when it is polled already or no slot is left. */
 void client_add_peer(struct client *cl, const struct cfg_server *conf, struct resolver *r,
 		     const struct sockaddr *sa, socklen_t len);
+/* The control socket's commands (runctl.c): step what is left of the
+ * slew in progress now, into *stepped (ns; 0: none left), 0 or a negative
+ * errno; a burst to every source polled, how many; sources named by addr
+ * (as `tsync sources` prints it, or "all") polled or not, how many
+ * (-ENOENT: no such source). */
+int client_makestep(struct client *cl, int64_t *stepped);
+int client_burst(struct client *cl);
+int client_set_online(struct client *cl, const char *addr, bool online);
 /* Stop polling p and forget it. */
 void client_remove_peer(struct client *cl, struct peer *p);
 

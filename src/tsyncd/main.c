@@ -17,6 +17,7 @@
 #include "client.h"
 #include "clktimer.h"
 #include "control.h"
+#include "counters.h"
 #include "fileio.h"
 #include "keyfile.h"
 #include "leapsec.h"
@@ -24,6 +25,7 @@
 #include "privdrop.h"
 #include "readiness.h"
 #include "report.h"
+#include "runctl.h"
 #include "sandbox.h"
 #include "server.h"
 #include "tsync/config.h"
@@ -50,6 +52,8 @@ struct daemon {
 	struct leapsec leap;
 	struct control control;
 	bool control_on;
+	struct metrics metrics;       /* the Prometheus endpoint */
+	struct counters_ctx counters; /* every role's counters, for logs, STATS, metrics */
 	struct privdrop priv;
 	struct readiness readiness; /* systemd's Type=notify */
 	int ready_fd; /* to the parent while it waits for us to start; -1 */
@@ -210,6 +214,7 @@ static void shut_down(struct daemon *d)
 	server_stop(&d->server);
 	berkeley_stop(&d->berkeley);
 	control_stop(&d->control);
+	metrics_stop(&d->metrics);
 	readiness_stop(&d->readiness);
 	clktimer_stop(&d->clock_timer);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
@@ -220,12 +225,8 @@ static void shut_down(struct daemon *d)
 
 static void log_stats(const struct daemon *d)
 {
-	/* The server's line last: scripts wait for it as the end of a report. */
-	if (d->control_on)
-		control_log_stats(&d->control);
-	client_log_stats(&d->client);
-	berkeley_log_stats(&d->berkeley);
-	server_log_stats(&d->server);
+	berkeley_log_clock(&d->berkeley);
+	counters_log(&d->counters);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -325,6 +326,7 @@ static int start_control(struct daemon *d, const struct tsyncd_config *cfg)
 	if (cfg->control[0] == '\0')
 		return 0;
 	d->control_on = true;
+	d->counters.ctl = &d->control;
 	int err = control_start(&d->control, &d->loop, cfg->control, &report_ops, &d->client);
 	if (err < 0) {
 		log_error("cannot open the control socket %s: %s", cfg->control, strerror(-err));
@@ -371,6 +373,14 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 		err = berkeley_start(&d->berkeley, &d->loop, d->clock, cfg);
 	if (err == 0 && d->control_on)
 		err = control_register(&d->control, CTL_CMD_BERKELEY, berkeley_ctl, &d->berkeley);
+	if (err == 0 && d->control_on)
+		err = control_register(&d->control, CTL_CMD_STATS, counters_ctl, &d->counters);
+	if (err == 0 && d->control_on)
+		err = runctl_register(&d->control, &d->client);
+	if (err == 0)
+		err = metrics_start(&d->metrics, &d->loop, cfg, &d->counters);
+	if (err == 0 && d->control_on && d->priv.ctl_group)
+		control_set_admin_group(&d->control, d->priv.ctl_gid);
 	if (err == 0)
 		err = least_privilege_then_client(d, cfg);
 	if (err < 0) {
@@ -389,6 +399,8 @@ int main(int argc, char **argv)
 	struct options o;
 	struct tsyncd_config cfg;
 	struct daemon d = { .ready_fd = -1 };
+	d.counters = (struct counters_ctx){ .srv = &d.server, .cl = &d.client,
+					    .brk = &d.berkeley, .met = &d.metrics };
 	ignore_sigpipe();
 	if (hold_stdio() < 0)
 		return 1; /* no /dev/null, and nowhere safe to say so */

@@ -92,7 +92,7 @@ static void init_state(struct server *srv, const struct tsyncd_config *cfg)
 	local_state(srv);
 }
 
-static void to_sockaddr(const struct cfg_listen *l, struct sockaddr_storage *ss)
+void server_sockaddr(const struct cfg_listen *l, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (l->family == AF_INET6) {
@@ -121,7 +121,7 @@ static int open_listener(struct server *srv, const struct cfg_listen *l)
 	if (lis == NULL)
 		return -ENOMEM;
 	lis->srv = srv;
-	to_sockaddr(l, &ss);
+	server_sockaddr(l, &ss);
 	/* v6-only, so that "::" and "0.0.0.0" can both be bound on one port. */
 	int err = udp_open(&lis->sock, srv->loop, (struct sockaddr *)&ss, l->family == AF_INET6,
 			   UDP_BATCH_SERVER, srv->clock, on_request, lis);
@@ -174,30 +174,13 @@ void server_stop(struct server *srv)
 	keys_wipe(&srv->keys);
 }
 
-void server_log_stats(const struct server *srv)
+uint64_t server_unstamped(const struct server *srv)
 {
-	const struct server_stats *s = &srv->stats;
-	uint64_t unstamped = 0;
+	uint64_t n = 0;
+
 	for (int i = 0; i < srv->n_listeners; i++)
-		unstamped += srv->listeners[i]->sock.no_timestamp;
-	log_info("stats received=%llu replied=%llu short=%llu version=%llu trailer=%llu "
-		 "control=%llu mode=%llu send_error=%llu unstamped=%llu "
-		 "denied=%llu ratelimited=%llu kod_deny=%llu kod_rate=%llu auth_reply=%llu "
-		 "nak_unknown_key=%llu nak_bad_mac=%llu",
-		 (unsigned long long)s->received, (unsigned long long)s->replied,
-		 (unsigned long long)s->result[NTP_SERVER_DROP_SHORT],
-		 (unsigned long long)s->result[NTP_SERVER_DROP_VERSION],
-		 (unsigned long long)s->result[NTP_SERVER_DROP_TRAILER],
-		 (unsigned long long)s->result[NTP_SERVER_DROP_CONTROL],
-		 (unsigned long long)s->result[NTP_SERVER_DROP_MODE],
-		 (unsigned long long)s->send_error, (unsigned long long)unstamped,
-		 (unsigned long long)srv->access.count[NTP_ACCESS_DENIED],
-		 (unsigned long long)srv->access.count[NTP_ACCESS_RATELIMITED],
-		 (unsigned long long)srv->access.count[NTP_ACCESS_KOD_DENY],
-		 (unsigned long long)srv->access.count[NTP_ACCESS_KOD_RATE],
-		 (unsigned long long)s->result[NTP_SERVER_AUTH_REPLY],
-		 (unsigned long long)s->result[NTP_SERVER_NAK_UNKNOWN_KEY],
-		 (unsigned long long)s->result[NTP_SERVER_NAK_BAD_MAC]);
+		n += srv->listeners[i]->sock.no_timestamp;
+	return n;
 }
 
 void server_set_upstream(struct server *srv, const struct ntp_server_state *st)

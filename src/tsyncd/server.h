@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "tsync/clock.h"
@@ -43,7 +44,10 @@ int server_start(struct server *srv, uv_loop_t *loop, struct clk *clock,
 		 const struct tsyncd_config *cfg);
 /* Close every socket; the loop then ends by itself. */
 void server_stop(struct server *srv);
-void server_log_stats(const struct server *srv);
+/* A listen line's address and port as a socket address. */
+void server_sockaddr(const struct cfg_listen *l, struct sockaddr_storage *ss);
+/* Requests received without a kernel timestamp, on every socket. */
+uint64_t server_unstamped(const struct server *srv);
 /* Serve what the client role learnt from upstream: stratum, refid, root
  * delay and dispersion, leap, reference time. */
 void server_set_upstream(struct server *srv, const struct ntp_server_state *st);

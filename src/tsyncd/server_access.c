@@ -41,7 +41,7 @@ void server_access_free(struct server_access *a)
 	a->gate.rl = NULL;
 }
 
-static const uint8_t *addr_bytes(const struct sockaddr *sa, size_t *len)
+const uint8_t *server_access_addr_bytes(const struct sockaddr *sa, size_t *len)
 {
 	if (sa->sa_family == AF_INET6) {
 		*len = 16;
@@ -59,7 +59,7 @@ bool server_access_refuse(struct server_access *a, struct udp_sock *s, const uin
 	/* Nothing to decide without rules or a limit: no clock read. */
 	if (a->acl.n == 0 && a->gate.rl == NULL)
 		return false;
-	const uint8_t *addr = addr_bytes(from, &alen);
+	const uint8_t *addr = server_access_addr_bytes(from, &alen);
 	/* The rate limit runs on the monotonic clock: a step of the system
 	 * clock must not put every client in debt or clear every debt. */
 	int64_t now = (int64_t)uv_hrtime();

@@ -25,6 +25,8 @@ struct server_access {
  * (the only allocation) when `ratelimit` is given. 0 or -ENOMEM. */
 int server_access_init(struct server_access *a, const struct tsyncd_config *cfg);
 void server_access_free(struct server_access *a);
+/* The address of sa (IPv4 or IPv6) as the acl module takes it. */
+const uint8_t *server_access_addr_bytes(const struct sockaddr *sa, size_t *len);
 
 /* True when the datagram goes no further: dropped, or a KoD queued in the
  * socket's send batch. False: answer it as usual. */

@@ -11,10 +11,11 @@
 #include "tsync/brk_status.h"
 #include "tsync/ctl_proto.h"
 
-/* Input: u8 what (modulo 5), then the bytes:
+/* Input: u8 what (modulo 7), then the bytes:
  *   0 a request read from a connection, 1 a reply read by tsync,
- *   2 a STATUS payload, 3 a SOURCES payload, 4 a BERKELEY payload. */
-enum what { REQUEST, REPLY, STATUS, SOURCES, BERKELEY, N_WHAT };
+ *   2 a STATUS payload, 3 a SOURCES payload, 4 a BERKELEY payload,
+ *   5 a STATS payload, 6 an ONLINE/OFFLINE argument. */
+enum what { REQUEST, REPLY, STATUS, SOURCES, BERKELEY, STATS, ARG, N_WHAT };
 
 /* However the bytes are split into reads: more is wanted until the
  * message is whole or wrong, and then the verdict stays. */
@@ -92,6 +93,35 @@ static void check_berkeley(const uint8_t *b, size_t len)
 	FUZZ_CHECK(!ferror(sink));
 }
 
+/* What tsync stats prints from: every count and string within bounds. */
+static void check_stats(const uint8_t *b, size_t len)
+{
+	static struct ctl_stats st;
+
+	if (ctl_stats_decode(b, len, &st) != 0)
+		return;
+	FUZZ_CHECK(st.n_groups >= 0 && st.n_groups <= CTL_STATS_GROUPS_MAX);
+	for (int i = 0; i < st.n_groups; i++) {
+		const struct ctl_stats_group *g = &st.group[i];
+		FUZZ_CHECK(g->name[0] != '\0' && strlen(g->name) <= CTL_STR_MAX);
+		FUZZ_CHECK(g->n_names >= 0 && g->n_names <= CTL_STATS_NAMES_MAX);
+		FUZZ_CHECK(g->n_instances >= 0 && g->n_instances <= CTL_STATS_INSTANCES_MAX);
+		for (int k = 0; k < g->n_names; k++)
+			FUZZ_CHECK(g->names[k][0] != '\0' && strlen(g->names[k]) <= CTL_STR_MAX);
+	}
+}
+
+static void check_arg(const uint8_t *b, size_t len)
+{
+	char s[CTL_STR_MAX + 1];
+	uint8_t out[CTL_STR_MAX + 1];
+
+	if (ctl_str_decode(b, len, s) != 0)
+		return;
+	FUZZ_CHECK(ctl_str_encode(s, out, sizeof(out)) == (int)len);
+	FUZZ_CHECK(memcmp(out, b, len) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
@@ -104,6 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case REPLY: check_framing(b, len, true); break;
 	case STATUS: check_status(b, len); break;
 	case SOURCES: check_sources(b, len); break;
+	case STATS: check_stats(b, len); break;
+	case ARG: check_arg(b, len); break;
 	default: check_berkeley(b, len); break;
 	}
 	return 0;

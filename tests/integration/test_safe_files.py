@@ -45,8 +45,8 @@ def sighup_and_drift_link():
     check(code == 0, "SIGHUP: exit 0 (%s)" % t.status())
     check("tsyncd: shutting down on signal %d" % signal.SIGHUP in t.lines,
           "it says it shuts down on signal %d" % signal.SIGHUP)
-    check(any(l.startswith("tsyncd: stats ") for l in t.lines) and
-          any(l.startswith("tsyncd: control stats ") for l in t.lines),
+    check(any(l.startswith("tsyncd: stats server ") for l in t.lines) and
+          any(l.startswith("tsyncd: stats control ") for l in t.lines),
           "the final stats lines are logged")
     check(not os.path.exists(t.socket), "the control socket is removed")
     st = os.lstat(drift)

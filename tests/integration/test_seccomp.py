@@ -68,7 +68,8 @@ def one_run(extra, name):
     code, stats = t.terminate()
     check(code == 0, "%s: SIGTERM: exits 0, not killed (%s)" % (name, t.status()))
     check(stats["replied"] >= 1, "%s: its last stats count the query" % name)
-    check(any(l.startswith("tsyncd: berkeley stats ") for l in t.lines),
+    check(any(l.startswith("tsyncd: stats berkeley ") for l in t.lines) and
+          any(l.startswith("tsyncd: stats server ") for l in t.lines),
           "%s: the SIGUSR1 reports ran to the end" % name)
     with open(drift) as f:
         text = f.read()

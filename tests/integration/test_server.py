@@ -143,12 +143,12 @@ def test():
           st["nak_unknown_key"] == 2 and st["auth_reply"] == 0,
           "received=%d replied=%d nak_bad_mac=1 nak_unknown_key=2 (got %s)" % (n, n, st))
     st2 = d.stats()
-    check(st2 == st, "a second SIGUSR1 logs the same counters")
+    check(st2 == st, "a second read of the counters gives the same")
 
     code, final = d.terminate(signal.SIGTERM)
     check(code == 0, "SIGTERM: exit 0 (got %s)" % code)
-    check(final == st, "SIGTERM: the stats line is logged at exit (%s)" % final)
-    check(d.lines[-1].startswith("tsyncd: stats "),
+    check(final == st, "the counters just before SIGTERM are the same (%s)" % final)
+    check(d.lines[-1].startswith("tsyncd: stats server "),
           "the stats line is the last line (got %r)" % d.lines[-1])
 
     # Stratum 1: refid LOCL. SIGINT also shuts down cleanly.

@@ -166,6 +166,39 @@ START_TEST(listen_errors)
 }
 END_TEST
 
+START_TEST(metrics_directives)
+{
+	uint8_t lo[4] = { 127, 0, 0, 1 }, v4[4] = { 192, 0, 2, 1 };
+
+	ok("listen 127.0.0.1\n");
+	ck_assert(!cfg.metrics_on);
+	ck_assert_int_eq(cfg.metrics_acl.n, 0);
+	ok("metrics 127.0.0.1\n");
+	ck_assert(cfg.metrics_on);
+	ck_assert_int_eq(cfg.metrics.family, AF_INET);
+	ck_assert_mem_eq(cfg.metrics.addr, lo, 4);
+	ck_assert_int_eq(cfg.metrics.port, CFG_METRICS_PORT);
+	ok("metrics ::1 port 0\nmetricsallow 2001:db8::/32\n");
+	ck_assert_int_eq(cfg.metrics.family, AF_INET6);
+	ck_assert_int_eq(cfg.metrics.port, 0);
+	ck_assert_int_eq(cfg.metrics_acl.n, 1);
+	ck_assert_int_eq(cfg.acl.n, 0); /* the NTP server's rules are others */
+	ck_assert_int_eq(acl_check(&cfg.metrics_acl, v4, 4), ACL_DENY); /* allow lists deny the rest */
+	ok("metricsallow 2001:db8::/32\nmetricsallow all\n");
+	ck_assert_int_eq(acl_check(&cfg.metrics_acl, v4, 4), ACL_ALLOW);
+	bad("metrics\n", "t.conf:1: metrics: missing address");
+	bad("metrics 127.0.0.1\nmetrics ::1\n", "t.conf:2: metrics: already given on line 1");
+	bad("metrics localhost\n",
+	    "t.conf:1: metrics: 'localhost' is not a numeric IPv4 or IPv6 address");
+	bad("metrics 127.0.0.1 port 65536\n",
+	    "t.conf:1: metrics: port 65536 is out of range 0..65535");
+	bad("metricsallow 10.0.0.1/8\n",
+	    "t.conf:1: metricsallow: '10.0.0.1/8' has bits set past its prefix length");
+	bad("metricsallow 10.0.0.0/8\nmetricsallow 10.0.0.0/8\n",
+	    "t.conf:2: metricsallow: '10.0.0.0/8' is the prefix of line 1");
+}
+END_TEST
+
 START_TEST(finish_defaults)
 {
 	/* No listen line serves no one: no address is added. */
@@ -746,6 +779,7 @@ static Suite *config_suite(void)
 
 	tcase_add_test(errors, listen_seventeen);
 	tcase_add_test(errors, listen_errors);
+	tcase_add_test(errors, metrics_directives);
 	tcase_add_test(errors, stratum_errors);
 	tcase_add_test(errors, clock_errors);
 	tcase_add_test(errors, clock_start);
