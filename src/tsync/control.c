@@ -49,7 +49,7 @@ static int print_reply(const struct control_cmd *c, const uint8_t *payload, int 
 	printf("%s: %u %s\n", c->name, (unsigned)count, c->done);
 	return 0;
 malformed:
-	fprintf(stderr, "tsync: malformed %s reply\n", c->name);
+	print_err("tsync", "malformed %s reply", c->name);
 	return 1;
 }
 
@@ -60,13 +60,13 @@ static int run(const struct control_cmd *c, const char *socket, const char *addr
 	int len = 0, n;
 
 	if (addr != NULL && (len = ctl_str_encode(addr, args, sizeof(args))) < 0) {
-		fprintf(stderr, "tsync %s: '%s': not an address\n", c->name, addr);
+		print_err("tsync", "%s: '%s' is not an address", c->name, addr);
 		return 2;
 	}
 	n = ctl_client_send(socket, c->command, args, (size_t)len, payload, sizeof(payload), why,
 			    sizeof(why));
 	if (n < 0) {
-		fprintf(stderr, "tsync: %s\n", why);
+		print_err("tsync", "%s", why);
 		return 1;
 	}
 	return print_reply(c, payload, n);
@@ -92,17 +92,21 @@ int control_main(int argc, char **argv, const char *socket)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
+	opterr = 0; /* print_bad_option says it, in JSON too */
+	while ((opt = getopt_long(argc, argv, "+:s:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': socket = optarg; break;
 		case 'h': usage(stdout, c); return 0;
-		default: usage(stderr, c); return 2;
+		default:
+			print_bad_option("tsync", opt, argv);
+			usage(stderr, c);
+			return 2;
 		}
 	}
 	if (argc - optind != (c->takes_addr ? 1 : 0)) {
-		fprintf(stderr, "tsync %s: %s\n", c->name,
-			argc - optind > (c->takes_addr ? 1 : 0) ? "too many arguments"
-								  : "missing ADDR or all");
+		print_err("tsync", "%s: %s", c->name,
+			  argc - optind > (c->takes_addr ? 1 : 0) ? "too many arguments"
+								    : "missing ADDR or all");
 		usage(stderr, c);
 		return 2;
 	}

@@ -74,14 +74,10 @@ static void print_json(const struct ctl_stats *st)
 	printf("}\n");
 }
 
-static int fail(bool json, const char *why)
+/* With --json, print_exit turns the last error into the JSON object. */
+static int fail(const char *why)
 {
-	if (json) {
-		printf("{\"error\":{");
-		print_json_str("message", why, "}}\n");
-	} else {
-		fprintf(stderr, "tsync: %s\n", why);
-	}
+	print_err("tsync", "%s", why);
 	return 1;
 }
 
@@ -94,14 +90,14 @@ static int run(const char *socket, bool json)
 				   sizeof(why));
 
 	if (n < 0)
-		return fail(json, why);
+		return fail(why);
 	st = malloc(sizeof(*st));
 	if (st == NULL)
-		return fail(json, "out of memory");
+		return fail("out of memory");
 	if (ctl_stats_decode(payload, (size_t)n, st) < 0) {
 		snprintf(why, sizeof(why), "%s: malformed stats reply", socket);
 		free(st);
-		return fail(json, why);
+		return fail(why);
 	}
 	if (json)
 		print_json(st);
@@ -124,16 +120,20 @@ int stats_main(int argc, char **argv, const char *socket)
 
 	argv[0] = "tsync stats"; /* for getopt's messages */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
+	opterr = 0; /* print_bad_option says it, in JSON too */
+	while ((c = getopt_long(argc, argv, "+:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 's': socket = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default:
+			print_bad_option("tsync stats", c, argv);
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "tsync stats: unexpected argument '%s'\n", argv[optind]);
+		print_err("tsync stats", "unexpected argument '%s'", argv[optind]);
 		usage(stderr);
 		return 2;
 	}

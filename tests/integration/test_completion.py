@@ -40,7 +40,8 @@ def test():
     cmds = complete("")
     check(cmds == help_cmds and {"query", "status", "sources", "berkeley", "waitsync"} <= set(cmds),
           "tsync <Tab>: the commands of --help (%s)" % cmds)
-    check(complete("st") == ["status"], "tsync st<Tab>: status")
+    check(sorted(complete("st")) == ["stats", "status"], "tsync st<Tab>: stats, status")
+    check(complete("ma") == ["makestep"], "tsync ma<Tab>: makestep")
     check(complete("so") == ["sources"], "tsync so<Tab>: sources")
     got = complete("query", "--")
     check({"--json", "--cristian", "--key", "--keyfile"} <= set(got),

@@ -118,6 +118,12 @@ def wrong_documents(v, good):
     q = copy.deepcopy(good["query"])
     q["address"] = "127.0.0.1"
     rejected(v, "query", q, "a query with an address without its port")
+    st = copy.deepcopy(good["stats"])
+    st["server"]["received"] = -1
+    rejected(v, "stats", st, "a negative counter")
+    st = copy.deepcopy(good["stats"])
+    st["source"][0]["replies"] = 1.5
+    rejected(v, "stats", st, "a counter that is not an integer")
     b = copy.deepcopy(good["berkeley"])
     b["members"][0]["rtt"] = b["members"][0].pop("delay")
     rejected(v, "berkeley", b, "a member with the old rtt")
@@ -168,6 +174,11 @@ def test():
     check(len(good["berkeley"]["members"]) == 1 and
           good["berkeley"]["members"][0]["node"] == slave.node,
           "the master lists its slave %s" % slave.node)
+    good["stats"] = run_json(v, "stats", ["-s", master.socket, "stats", "--json"],
+                             "stats of the master")
+    check([s["address"] for s in good["stats"]["source"]] == [hp] and
+          good["stats"]["source"][0]["replies"] > 0 and "berkeley" in good["stats"],
+          "the master's stats: its source %s with replies, its Berkeley group" % hp)
     b = run_json(v, "berkeley", ["-s", slave.socket, "berkeley", "--json"], "berkeley of a slave")
     check(b["master"] == master.node and b["master_address"] is not None,
           "the slave names its master and its address (%s %s)" %
@@ -179,7 +190,7 @@ def test():
     check(msg == "%s: no valid reply in 1 tries" % closed, "query's reason (%r)" % msg)
     run_error(v, ["query", "--json", "-c", "0", hp], 2, "query -c 0")
     run_error(v, ["query", "--json", "--bogus", hp], 2, "query --bogus")
-    for cmd in ("status", "sources", "berkeley"):
+    for cmd in ("status", "sources", "berkeley", "stats"):
         msg = run_error(v, ["-s", missing, cmd, "--json"], 1, "%s, no daemon" % cmd)
         check(msg.startswith("cannot connect to %s: " % missing), "%s's reason (%r)" % (cmd, msg))
         run_error(v, [cmd, "--json", "extra"], 2, "%s with an extra argument" % cmd)
@@ -187,7 +198,7 @@ def test():
     run_error(v, ["--json"], 2, "no command")
 
     wrong_documents(v, good)
-    info("every output of query, status, sources and berkeley, and %d errors, match %s" %
+    info("every output of query, status, sources, berkeley and stats, and %d errors, match %s" %
          (n_errors, os.path.relpath(SCHEMA)))
     for x in (slave, master, ntp):
         x.terminate()
