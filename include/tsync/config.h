@@ -121,7 +121,22 @@ struct tsyncd_config {
 	char user[CFG_NAME_MAX];
 	char controlgroup[CFG_NAME_MAX];
 	bool seccomp;
+	/* NTS (RFC 8915): the NTS-KE server's certificate chain and private
+	 * key (both or neither: "" means no NTS), its TCP port (on each listen
+	 * address), the concurrent NTS-KE connections it takes, the folder of
+	 * its cookie key file ("": keys in memory only) and their rotation
+	 * (s; 0: never). */
+	char ntsservercert[CFG_PATH_MAX];
+	char ntsserverkey[CFG_PATH_MAX];
+	int ntsport;
+	int maxntsconnections;
+	char ntsdumpdir[CFG_PATH_MAX];
+	int ntsrotate;
 };
+
+#define CFG_NTSPORT_DEFAULT 4460
+#define CFG_MAXNTSCONNECTIONS_DEFAULT 100
+#define CFG_NTSROTATE_DEFAULT 604800 /* a week, as chrony */
 
 void cfg_init(struct tsyncd_config *cfg);
 

@@ -847,6 +847,12 @@ static const struct directive directives[] = {
 	{ "user", ONCE, ARG(STRING(OPT_NAME, CONF, user), .missing = "missing name") },
 	{ "controlgroup", ONCE, ARG(STRING(OPT_NAME, CONF, controlgroup), .missing = "missing name") },
 	{ "seccomp", ONCE, ARG(ONOFF(CONF, seccomp), .missing = "missing on or off") },
+	{ "ntsservercert", ONCE, ARG(STRING(OPT_ABSPATH, CONF, ntsservercert), .missing = "missing path") },
+	{ "ntsserverkey", ONCE, ARG(STRING(OPT_ABSPATH, CONF, ntsserverkey), .missing = "missing path") },
+	{ "ntsport", ONCE, ARG(INT(CONF, ntsport, 0, PORT_MAX)) },
+	{ "maxntsconnections", ONCE, ARG(INT(CONF, maxntsconnections, 1, 10000)) },
+	{ "ntsdumpdir", ONCE, ARG(STRING(OPT_ABSPATH, CONF, ntsdumpdir), .missing = "missing path") },
+	{ "ntsrotate", ONCE, ARG(INT(CONF, ntsrotate, 0, INT32_MAX), .missing = "missing seconds") },
 	/* "berkeley" alone lists the first four of these. */
 	BRK_ROLE("master", CFG_BRK_MASTER),
 	BRK_ROLE("slave", CFG_BRK_SLAVE),
@@ -1170,6 +1176,31 @@ static int berkeley_check(struct parser *p)
 	return 0;
 }
 
+/* An NTS-KE server needs its certificate and its key, and addresses to
+ * listen on; its other settings need it. */
+static int nts_check(struct parser *p)
+{
+	unsigned long cert = given_at(p, "ntsservercert"), key = given_at(p, "ntsserverkey");
+	static const char *const needs[] = { "ntsport", "maxntsconnections", "ntsdumpdir",
+					     "ntsrotate" };
+
+	if (cert == 0 && key == 0) {
+		for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++)
+			if ((p->lineno = given_at(p, needs[i])) != 0) {
+				p->name = needs[i];
+				return fail(p, "needs ntsservercert and ntsserverkey");
+			}
+		return 0;
+	}
+	p->lineno = cert != 0 ? cert : key;
+	p->name = cert != 0 ? "ntsservercert" : "ntsserverkey";
+	if (cert == 0 || key == 0)
+		return fail(p, "needs %s too", cert != 0 ? "ntsserverkey" : "ntsservercert");
+	if (p->cfg->n_listen == 0)
+		return fail(p, "needs a listen line: NTS-KE listens on its addresses");
+	return 0;
+}
+
 void cfg_init(struct tsyncd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -1181,6 +1212,9 @@ void cfg_init(struct tsyncd_config *cfg)
 	cfg->maxdistance = CFG_MAXDISTANCE_DEFAULT;
 	strcpy(cfg->control, CTL_DEFAULT_SOCKET);
 	ratelimit_defaults(&cfg->ratelimit);
+	cfg->ntsport = CFG_NTSPORT_DEFAULT;
+	cfg->maxntsconnections = CFG_MAXNTSCONNECTIONS_DEFAULT;
+	cfg->ntsrotate = CFG_NTSROTATE_DEFAULT;
 }
 
 int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,
@@ -1207,7 +1241,7 @@ int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,
 	}
 	if (strlen(filename) < CFG_PATH_MAX)
 		strcpy(cfg->file, filename);
-	if (server_keys_check(&p) < 0)
+	if (server_keys_check(&p) < 0 || nts_check(&p) < 0)
 		return -EINVAL;
 	return berkeley_check(&p);
 }

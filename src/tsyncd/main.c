@@ -21,6 +21,7 @@
 #include "keyfile.h"
 #include "leapsec.h"
 #include "log.h"
+#include "ntske.h"
 #include "privdrop.h"
 #include "readiness.h"
 #include "report.h"
@@ -44,6 +45,7 @@ struct daemon {
 	struct clk *clock;
 	struct clktimer clock_timer; /* ends the clock's slews */
 	struct server server;
+	struct ntske ntske; /* NTS-KE, when ntsservercert is given */
 	struct berkeley berkeley;
 	struct client client;
 	struct leapsec leap;
@@ -204,6 +206,7 @@ static void shut_down(struct daemon *d)
 {
 	client_stop(&d->client);
 	leapsec_stop(&d->leap);
+	ntske_stop(&d->ntske);
 	server_stop(&d->server);
 	berkeley_stop(&d->berkeley);
 	control_stop(&d->control);
@@ -222,6 +225,7 @@ static void log_stats(const struct daemon *d)
 		control_log_stats(&d->control);
 	client_log_stats(&d->client);
 	berkeley_log_stats(&d->berkeley);
+	ntske_log_stats(&d->ntske);
 	server_log_stats(&d->server);
 }
 
@@ -341,6 +345,8 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 		err = readiness_start(&d->readiness, &d->loop, &report_ops, &d->client);
 	if (err == 0)
 		err = server_start(&d->server, &d->loop, d->clock, cfg);
+	if (err == 0) /* its certificate and key are read now, before privileges go */
+		err = ntske_start(&d->ntske, &d->loop, d->clock, &d->server, cfg);
 	if (err == 0) /* the list is read now, before privileges go */
 		err = leapsec_start(&d->leap, &d->loop, d->clock, &d->server, cfg);
 	if (err == 0)
