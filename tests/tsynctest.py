@@ -697,3 +697,35 @@ def start_chronyd(chronyd, d, rng, extra=""):
         info("chronyd serving on 127.0.0.1:%d" % port)
         return p, port, conf
     raise Failure("could not start chronyd on a free port in 5 tries")
+
+
+# ------------------------------------------------------------------ NTS
+
+def nts_certificate(d):
+    """A self-signed ECDSA certificate for localhost and 127.0.0.1, made
+    with certtool in d. Returns (cert path, key path)."""
+    certtool = find_tool("certtool")
+    key, cert, tmpl = (os.path.join(d, n) for n in ("key.pem", "cert.pem", "cert.tmpl"))
+    with open(tmpl, "w") as f:
+        f.write('cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\n'
+                "expiration_days = 2\ntls_www_server\nsigning_key\n")
+    r = run([certtool, "--generate-privkey", "--key-type=ecdsa", "--outfile", key])
+    check(r.code == 0, "certtool makes a key (%s)" % r.err)
+    r = run([certtool, "--generate-self-signed", "--load-privkey", key, "--template", tmpl,
+             "--outfile", cert])
+    check(r.code == 0, "certtool makes a self-signed certificate (%s)" % r.err)
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def nts_counters(d):
+    """SIGUSR1, then the counters of tsyncd's `nts stats` and `nts-ke stats`
+    lines (logged before its `stats` line) merged in one dict."""
+    d.stats()
+    out = {}
+    for prefix in ("tsyncd: nts stats ", "tsyncd: nts-ke stats "):
+        lines = [l for l in d.lines if l.startswith(prefix)]
+        check(lines, "tsyncd logged %r" % prefix)
+        out.update((k, int(v)) for k, v in
+                   (kv.split("=") for kv in lines[-1][len(prefix):].split()))
+    return out

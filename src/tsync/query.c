@@ -140,7 +140,7 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 	if (!q->waiting || !addr_equal(from, (struct sockaddr *)&q->server))
 		return;
 	/* The daemon's rule: the MAC first, then whether it answers us. */
-	int verdict = ntp_exch_accept(data, len, q->key, q->waiting, q->nonce, q->last_xmt, &p, &v);
+	int verdict = ntp_exch_accept(data, len, q->key, NULL, q->waiting, q->nonce, q->last_xmt, &p, &v);
 	if (verdict == NTP_ACCEPT_AUTH)
 		q->last_auth = v.auth;
 	if (verdict < NTP_ACCEPT_REFUSED)

@@ -403,7 +403,7 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 		p->foreign++;
 		return;
 	}
-	int verdict = ntp_exch_accept(data, len, p->key, p->waiting, p->nonce, p->last_xmt, &r, &v);
+	int verdict = ntp_exch_accept(data, len, p->key, NULL, p->waiting, p->nonce, p->last_xmt, &r, &v);
 	count_refusal(p, verdict, &v); /* rejected[NTP_EXCH_OK] counts the samples */
 	if (verdict < NTP_ACCEPT_REFUSED)
 		return;

@@ -2,11 +2,13 @@
  * Fuzz target: the NTS extension fields of NTPv4 both ways. The input is
  * a datagram, taken first as a request to the server's path
  * (ntp_server_reply then nts_server_seal, as src/tsyncd/server.c) and
- * then as a reply to the client's check (nts_client_check) with the keys
+ * then as a reply to the client's check (nts_client_check, and through
+ * ntp_exch_accept, the one reply rule) with the keys
  * and UID of nts_fixed.h, which the seeds are made with.
  */
 #include "fuzz.h"
 #include "nts_fixed.h"
+#include "tsync/ntp_exch.h"
 #include "tsync/ntp_server.h"
 
 static struct nts_cookie_ring ring;
@@ -76,6 +78,17 @@ static void as_reply(const uint8_t *data, size_t size)
 	fuzz_nts_client(c2s, s2c, uid);
 	int res = nts_client_check(data, size, &p, uid, sizeof(uid), s2c, &c);
 	FUZZ_CHECK(res >= 0 && res < NTS_CLIENT_N_RESULTS);
+	/* The one reply rule agrees: only an authentic reply (or a NAK for
+	 * our request) gets past its NTS check. */
+	struct ntp_exch_nts nts = { .uid = uid, .uid_len = sizeof(uid), .s2c = s2c, .cookies = &c };
+	struct ntp_exch_verdict v;
+	struct ntp_pkt r;
+	int verdict = ntp_exch_accept(data, size, NULL, &nts, true, p.org, 0, &r, &v);
+	FUZZ_CHECK(v.nts == res);
+	if (res != NTS_CLIENT_OK && res != NTS_CLIENT_NAK)
+		FUZZ_CHECK(verdict == NTP_ACCEPT_AUTH);
+	if (verdict == NTP_ACCEPT_SAMPLE)
+		FUZZ_CHECK(res == NTS_CLIENT_OK);
 	FUZZ_CHECK(c.n >= 0 && c.n <= NTS_MAX_COOKIES);
 	FUZZ_CHECK(res == NTS_CLIENT_OK || c.n == 0);
 	for (int i = 0; i < c.n; i++)

@@ -13,31 +13,14 @@ malformed request.
 """
 import os
 import re
-import subprocess
 import time
 
-from tsynctest import (LoggedProcess, Tsyncd, check, check_close, find_tool, info, main, run,
-                       tmpdir)
+from tsynctest import (LoggedProcess, Tsyncd, check, check_close, find_tool, info, main,
+                       nts_certificate, run, tmpdir)
 
 OFFSET = 1.5
 TOL = 0.002
 DEADLINE = 60.0
-
-
-def make_cert(d):
-    """A self-signed ECDSA certificate for localhost and 127.0.0.1."""
-    certtool = find_tool("certtool")
-    key, cert, tmpl = (os.path.join(d, n) for n in ("key.pem", "cert.pem", "cert.tmpl"))
-    with open(tmpl, "w") as f:
-        f.write('cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\n'
-                "expiration_days = 2\ntls_www_server\nsigning_key\n")
-    r = run([certtool, "--generate-privkey", "--key-type=ecdsa", "--outfile", key])
-    check(r.code == 0, "certtool makes a key (%s)" % r.err)
-    r = run([certtool, "--generate-self-signed", "--load-privkey", key, "--template", tmpl,
-             "--outfile", cert])
-    check(r.code == 0, "certtool makes a self-signed certificate (%s)" % r.err)
-    os.chmod(key, 0o600)
-    return cert, key
 
 
 def nts_tsyncd(d, cert, key, extra=()):
@@ -71,7 +54,7 @@ def measurements(path):
 def test():
     chronyd, chronyc_path = find_tool("chronyd"), find_tool("chronyc")
     d = tmpdir()
-    cert, key = make_cert(d)
+    cert, key = nts_certificate(d)
     t, port, keport = nts_tsyncd(d, cert, key)
     info("tsyncd: NTP on %d, NTS-KE on %d" % (port, keport))
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tsync/ntp_exch.h"
 #include "tsync/ntp_server.h"
 #include "tsync/nts_ntp.h"
 
@@ -463,6 +464,47 @@ START_TEST(ntp_malformed)
 }
 END_TEST
 
+/* The one reply rule with NTS: a sample with cookies, a refusal that
+ * changes nothing, or a KoD that says the cookies are bad. */
+START_TEST(exch_accept_nts)
+{
+	static struct exch e;
+	struct nts_new_cookies c;
+	struct ntp_exch_verdict v;
+	struct ntp_pkt r;
+	struct ntp_exch_nts nts = { .uid = e.uid, .uid_len = 32, .s2c = e.s2c, .cookies = &c };
+	setup(&e, 2);
+	ck_assert_int_eq(serve(&e, sizeof(e.reply)), NTS_SERVER_REPLY);
+	ck_assert_int_eq(ntp_exch_accept(e.reply, e.reply_len, NULL, &nts, true,
+					 0x1122334455667788ULL, 0, &r, &v), NTP_ACCEPT_SAMPLE);
+	ck_assert_int_eq(v.nts, NTS_CLIENT_OK);
+	ck_assert_int_eq(c.n, 3);
+	/* Not waiting: stray, though authentic. */
+	ck_assert_int_eq(ntp_exch_accept(e.reply, e.reply_len, NULL, &nts, false,
+					 0x1122334455667788ULL, 0, &r, &v), NTP_ACCEPT_STRAY);
+	/* Another request's UID: refused before the origin is even looked at. */
+	e.uid[0] ^= 1;
+	ck_assert_int_eq(ntp_exch_accept(e.reply, e.reply_len, NULL, &nts, true,
+					 0x1122334455667788ULL, 0, &r, &v), NTP_ACCEPT_AUTH);
+	ck_assert_int_eq(v.nts, NTS_CLIENT_UID);
+	ck_assert_int_eq(v.exch, NTP_EXCH_OK); /* not reached */
+	e.uid[0] ^= 1;
+	/* A plain reply where NTS was asked for. */
+	ck_assert_int_eq(ntp_exch_accept(e.reply, 48, NULL, &nts, true, 0x1122334455667788ULL, 0,
+					 &r, &v), NTP_ACCEPT_AUTH);
+	ck_assert_int_eq(v.nts, NTS_CLIENT_NOT_NTS);
+	/* A NAK for our request. */
+	setup(&e, 0);
+	e.req[2] ^= 1;
+	ck_assert_int_eq(serve(&e, sizeof(e.reply)), NTS_SERVER_NAK_AUTH);
+	ck_assert_int_eq(ntp_exch_accept(e.reply, e.reply_len, NULL, &nts, true,
+					 0x1122334455667788ULL, 0, &r, &v), NTP_ACCEPT_KOD);
+	ck_assert_int_eq(v.nts, NTS_CLIENT_NAK);
+	ck_assert_int_eq(v.exch, NTP_EXCH_KOD);
+	ck_assert_int_eq(ntp_kiss_code(r.refid), NTP_KISS_OTHER);
+}
+END_TEST
+
 START_TEST(sealed_detection)
 {
 	uint8_t b[200] = { 0x24 }; /* v4 mode 4 */
@@ -491,6 +533,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, ntp_client_refuses);
 	tcase_add_test(tc, ntp_malformed);
 	tcase_add_test(tc, sealed_detection);
+	tcase_add_test(tc, exch_accept_nts);
 	suite_add_tcase(s, tc);
 	return s;
 }
