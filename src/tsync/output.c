@@ -42,6 +42,8 @@ void output_text(const struct query_result *r, bool cristian)
 	printf("%-12s%d of %d\n", "samples", r->valid, r->sent);
 	if (r->key_id != 0)
 		printf("%-12s%" PRIu32 " (every sample's MAC verified)\n", "key", r->key_id);
+	if (r->nts)
+		printf("%-12s%s\n", "nts", "yes (every sample authenticated, RFC 8915)");
 	if (cristian)
 		text_cristian(r);
 }
@@ -90,6 +92,7 @@ void output_json(const struct query_result *r, bool cristian)
 	json_secs("delay", r->sample.delay, ",");
 	json_secs("dispersion", r->sample.disp, ",");
 	printf("\"sent\":%d,\"valid\":%d,\"key\":%" PRIu32 ",", r->sent, r->valid, r->key_id);
+	printf("\"nts\":%s,", r->nts ? "true" : "false");
 	json_time("t0", r->t0, ",");
 	print_json_str("t0_source", r->t0_kernel ? "kernel" : "user", ",");
 	printf("\"kernel_stamped\":%d,", r->kernel_t0);

@@ -22,6 +22,7 @@ struct query_result {
 	int sent, valid;
 	int kernel_t0;   /* valid samples whose t0 was the kernel's */
 	uint32_t key_id; /* replies verified under this key; 0: no key */
+	bool nts;        /* every sample authenticated by NTS (--nts) */
 };
 
 int query_main(int argc, char **argv);

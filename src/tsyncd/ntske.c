@@ -354,7 +354,11 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (c->closing)
 		return;
 	if (n < 0 || (n == 0 && c->in_len == sizeof(c->in))) {
-		if (c->state != CLOSING)
+		/* A client that leaves mid-handshake (one that refused our
+		 * certificate) failed it; one that leaves after, left early. */
+		if (c->state == HANDSHAKE)
+			c->ke->stats.tls_fail++;
+		else if (c->state == REQUEST)
 			c->ke->stats.closed_early++;
 		conn_close(c);
 		return;

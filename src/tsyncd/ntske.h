@@ -19,7 +19,8 @@
 struct ntske_stats {
 	uint64_t accepted;
 	uint64_t busy;      /* refused: maxntsconnections already open */
-	uint64_t tls_fail;  /* handshake failed: not TLS 1.3, no ntske/1, any alert */
+	uint64_t tls_fail;  /* handshake failed: not TLS 1.3, no ntske/1, any alert,
+			     * the client gone before its end */
 	uint64_t timeout;   /* not done within the deadline */
 	uint64_t served;    /* keys and cookies sent */
 	uint64_t refused;   /* answered with an Error record, or nothing in common */

@@ -13,6 +13,8 @@ NTS NAK (KoD NTSN, the UID alone, 84 bytes); a request with two UIDs is
 dropped. Every outcome moves its own counter and nothing else. A missing
 certificate, or a key that is not the certificate's, stops tsyncd naming
 both files; a malformed cookie key file is replaced with a new key.
+tsync query --nts takes four authenticated samples at the sim offset, and
+refuses a certificate it does not trust.
 """
 import os
 import resource
@@ -23,7 +25,8 @@ import struct
 import time
 
 from tsynctest import (Tsyncd, check, decode, exchange, info, main, nts_certificate,
-                       nts_counters, request, run, slow, tmpdir, tsyncd_path, udp_socket)
+                       nts_counters, parse_query_text, parse_seconds, request, run, slow,
+                       tmpdir, tsync, tsyncd_path, udp_socket)
 
 GOOD = bytes.fromhex("80010002000080040002000f80000000")
 ERR_CRITICAL = bytes.fromhex("800200020000" "80000000")
@@ -254,6 +257,27 @@ def refusals(d, cert, key):
     check(code == 0, "tsyncd-junk exits 0")
 
 
+def query_side(d, keport, cert):
+    """tsync query --nts: four authenticated samples at the sim offset, the
+    server's NTS counters moving by four replies and one handshake; a
+    certificate not trusted: exit 1, nothing asked over NTP."""
+    before = nts_counters(d)
+    r = tsync("query", "--nts", "--ntstrustedcerts", cert, "-i", "0.05",
+              "localhost:%d" % keport)
+    check(r.code == 0, "tsync query --nts exits 0 (%r)" % r.err)
+    f, _ = parse_query_text(r.out)
+    check(f["nts"].startswith("yes") and f["samples"] == "4 of 4",
+          "four samples, every one authenticated (%s, %s)" % (f["nts"], f["samples"]))
+    check(abs(parse_seconds(f["offset"]) - 0.5) < 0.005,
+          "at the sim offset, 0.5 s (%s)" % f["offset"])
+    moved(before, nts_counters(d), accepted=1, served=1, nts_reply=4)
+    before = nts_counters(d)
+    r = tsync("query", "--nts", "localhost:%d" % keport)
+    check(r.code == 1 and "NTS-KE: the server's certificate does not verify" in r.err,
+          "a self-signed certificate not in the system's store: exit 1 saying so (%r)" % r.err)
+    moved(before, nts_counters(d), accepted=1, tls_fail=1)
+
+
 def test():
     d = tmpdir()
     cert, key = nts_certificate(d)
@@ -267,6 +291,7 @@ def test():
     moved(before, nts_counters(t), accepted=1, served=1)
     ntp_side(t, port, cookies[0])
     ke_side(t, keport, cert)
+    query_side(t, keport, cert)
     half_open(t, port, keport, cert)
     check(os.stat(os.path.join(d, "ntskeys")).st_mode & 0o777 == 0o600,
           "the cookie key file is 0600")
