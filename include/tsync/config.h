@@ -57,6 +57,8 @@ struct cfg_server {
 	int8_t minpoll, maxpoll; /* log2 s */
 	bool iburst, prefer, pool;
 	uint32_t key_id;    /* `key ID`: replies must carry its MAC; 0: none */
+	bool nts;           /* `nts`: NTS-KE, then NTS-protected requests */
+	uint16_t ntsport;   /* `ntsport N`: the NTS-KE port; 0: 4460 */
 	unsigned long line; /* where it was given, for errors found at start */
 };
 
@@ -132,6 +134,8 @@ struct tsyncd_config {
 	int maxntsconnections;
 	char ntsdumpdir[CFG_PATH_MAX];
 	int ntsrotate;
+	/* The certificates an NTS client trusts; "": the system's store. */
+	char ntstrustedcerts[CFG_PATH_MAX];
 };
 
 #define CFG_NTSPORT_DEFAULT 4460

@@ -23,9 +23,9 @@
  * the bound lets a line be copied and split in a buffer on the stack.
  * Comments and indentation do not count. */
 #define CFG_LINE_MAX 1024
-/* No directive takes more words than this
- * ("server H port N minpoll N maxpoll N iburst prefer key N"). */
-#define MAX_WORDS 12
+/* No directive takes more words than this ("server H port N minpoll N
+ * maxpoll N iburst prefer key N nts ntsport N": 15, key and nts apart). */
+#define MAX_WORDS 16
 /* A word quoted back in a message is cut to this, so that the message
  * stays one short line. */
 #define SHOW_MAX 40
@@ -527,6 +527,10 @@ static int server_end(struct parser *p, const struct directive *d, void *obj, un
 		sv->minpoll = sv->maxpoll;
 	if (sv->minpoll > sv->maxpoll)
 		return fail(p, "minpoll %d is above maxpoll %d", sv->minpoll, sv->maxpoll);
+	if (sv->nts && sv->key_id != 0)
+		return fail(p, "nts and key do not go together");
+	if (!sv->nts && (seen & opt_bit(d, "ntsport")))
+		return fail(p, "ntsport needs nts");
 	p->cfg->n_servers++;
 	return 0;
 }
@@ -770,6 +774,8 @@ static const struct opt server_opts[] = {
 	{ "iburst", FLAG(struct cfg_server, iburst) },
 	{ "prefer", FLAG(struct cfg_server, prefer) },
 	{ "key", INT(struct cfg_server, key_id, 1, UINT32_MAX) },
+	{ "nts", FLAG(struct cfg_server, nts) },
+	{ "ntsport", INT(struct cfg_server, ntsport, 1, PORT_MAX) },
 	END
 };
 
@@ -853,6 +859,7 @@ static const struct directive directives[] = {
 	{ "maxntsconnections", ONCE, ARG(INT(CONF, maxntsconnections, 1, 10000)) },
 	{ "ntsdumpdir", ONCE, ARG(STRING(OPT_ABSPATH, CONF, ntsdumpdir), .missing = "missing path") },
 	{ "ntsrotate", ONCE, ARG(INT(CONF, ntsrotate, 0, INT32_MAX), .missing = "missing seconds") },
+	{ "ntstrustedcerts", ONCE, ARG(STRING(OPT_ABSPATH, CONF, ntstrustedcerts), .missing = "missing path") },
 	/* "berkeley" alone lists the first four of these. */
 	BRK_ROLE("master", CFG_BRK_MASTER),
 	BRK_ROLE("slave", CFG_BRK_SLAVE),

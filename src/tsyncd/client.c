@@ -255,7 +255,7 @@ static void select_and_update(struct client *cl)
 static void send_request(struct peer *p)
 {
 	struct client *cl = p->cl;
-	uint8_t buf[NTP_PKT_LEN + NTP_AUTH_MAC_MAX];
+	uint8_t buf[NTS_REPLY_MAX];
 	size_t len = NTP_PKT_LEN;
 
 	p->nonce = nonce_new();
@@ -265,6 +265,12 @@ static void send_request(struct peer *p)
 	 * before t0 is read: signing costs no accuracy. */
 	if (p->key != NULL)
 		len = ntp_auth_sign(p->key, buf, NTP_PKT_LEN, sizeof(buf));
+	/* NTS the same way; with no cookie in hand the poll is skipped (and
+	 * NTS-KE asked for), so that no unauthenticated request goes out. */
+	if (p->nts != NULL && (len = ntsclient_request(p->nts, &req, buf, sizeof(buf))) == 0) {
+		ntpsrc_on_transmit(&p->src, now_ns(cl)); /* a poll lost: the schedule moves on */
+		return;
+	}
 	p->t0 = now_ns(cl);
 	p->t0_mono = cl->pair.mono;
 	udp_tx_req_sent(&p->tx, p->sock.tx_key, p->t0);
@@ -383,6 +389,9 @@ static void count_refusal(struct peer *p, int verdict, const struct ntp_exch_ver
 {
 	if (verdict == NTP_ACCEPT_MALFORMED) {
 		p->malformed++;
+	} else if (verdict == NTP_ACCEPT_AUTH && v->nts != NTS_CLIENT_OK) {
+		p->nts_rejected[v->nts]++;
+		log_debug("%s: reply refused: %s", p->name, nts_client_result_name(v->nts));
 	} else if (verdict == NTP_ACCEPT_AUTH) {
 		p->auth_rejected[v->auth]++;
 		log_debug("%s: reply refused: %s", p->name, ntp_auth_result_name(v->auth));
@@ -403,8 +412,11 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 		p->foreign++;
 		return;
 	}
-	int verdict = ntp_exch_accept(data, len, p->key, NULL, p->waiting, p->nonce, p->last_xmt, &r, &v);
+	int verdict = ntp_exch_accept(data, len, p->key, p->nts != NULL ? ntsclient_check(p->nts) : NULL,
+				      p->waiting, p->nonce, p->last_xmt, &r, &v);
 	count_refusal(p, verdict, &v); /* rejected[NTP_EXCH_OK] counts the samples */
+	if (p->nts != NULL)
+		ntsclient_after(p->nts, verdict, &v);
 	if (verdict < NTP_ACCEPT_REFUSED)
 		return;
 	p->waiting = false; /* the request is answered */
@@ -433,6 +445,8 @@ static void on_sock_closed(struct udp_sock *s)
 
 static void peer_close(struct peer *p)
 {
+	ntsclient_free(p->nts);
+	p->nts = NULL;
 	p->closing = 2;
 	uv_close((uv_handle_t *)&p->timer, on_timer_closed);
 	udp_close(&p->sock, on_sock_closed);
@@ -475,6 +489,19 @@ static int peer_open(struct peer *p, const struct cfg_server *conf)
 	return 0;
 }
 
+/* NTS-KE done: the NTP port it named replaces the line's. */
+static void nts_ke_done(void *arg, bool ok, uint16_t port)
+{
+	struct peer *p = arg;
+	if (!ok || port == 0)
+		return;
+	if (p->addr.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&p->addr)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)&p->addr)->sin_port = htons(port);
+	addr_format((struct sockaddr *)&p->addr, p->name, sizeof(p->name));
+}
+
 void client_add_peer(struct client *cl, const struct cfg_server *conf, struct resolver *r,
 		     const struct sockaddr *sa, socklen_t len)
 {
@@ -494,6 +521,11 @@ void client_add_peer(struct client *cl, const struct cfg_server *conf, struct re
 	p->key = conf->key_id != 0 ? keys_find(&cl->srv->keys, conf->key_id) : NULL;
 	memcpy(&p->addr, sa, len);
 	addr_format(sa, p->name, sizeof(p->name));
+	if (conf->nts)
+		p->nts = ntsclient_new(cl->loop, conf->host,
+				       conf->ntsport != 0 ? conf->ntsport : NTS_KE_PORT,
+				       cl->cfg->ntstrustedcerts[0] != '\0' ? cl->cfg->ntstrustedcerts : NULL,
+				       nts_ke_done, p);
 	int err = peer_open(p, conf);
 	if (err < 0) {
 		log_error("%s: cannot poll %s: %s", conf->host, p->name, strerror(-err));
@@ -504,7 +536,8 @@ void client_add_peer(struct client *cl, const struct cfg_server *conf, struct re
 							 .local_refid = local_refid(p) };
 	cl->peers[cl->n_peers++] = p;
 	log_info("polling %s (%s) every 2^%d..2^%d s%s%s", p->name, conf->host, conf->minpoll,
-		 conf->maxpoll, conf->iburst ? ", iburst" : "", p->key != NULL ? ", with a key" : "");
+		 conf->maxpoll, conf->iburst ? ", iburst" : "",
+		 p->key != NULL ? ", with a key" : p->nts != NULL ? ", with NTS" : "");
 }
 
 void client_remove_peer(struct client *cl, struct peer *p)
@@ -671,6 +704,19 @@ void client_leap_passed(void *arg, const struct leap_pass *p)
 		disc_offsets_moved(&cl->sys.disc, -p->shift_ns);
 }
 
+static void log_nts(const struct peer *p)
+{
+	const struct ntsclient_stats *s = ntsclient_stats(p->nts);
+	log_info("nts source %s: ke_ok %llu ke_fail %llu naks %llu no_cookie %llu cookies %d "
+		 "nts_uid %llu nts_auth %llu nts_malformed %llu nts_not_nts %llu",
+		 p->name, (unsigned long long)s->ke_ok, (unsigned long long)s->ke_fail,
+		 (unsigned long long)s->naks, (unsigned long long)s->no_cookie,
+		 ntsclient_cookies(p->nts), (unsigned long long)p->nts_rejected[NTS_CLIENT_UID],
+		 (unsigned long long)p->nts_rejected[NTS_CLIENT_AUTH],
+		 (unsigned long long)p->nts_rejected[NTS_CLIENT_MALFORMED],
+		 (unsigned long long)p->nts_rejected[NTS_CLIENT_NOT_NTS]);
+}
+
 void client_log_stats(const struct client *cl)
 {
 	for (int i = 0; i < cl->n_peers; i++) {
@@ -696,5 +742,7 @@ void client_log_stats(const struct client *cl)
 			 (unsigned long long)p->auth_rejected[NTP_AUTH_UNKNOWN_KEY],
 			 (unsigned long long)p->auth_rejected[NTP_AUTH_BAD_MAC],
 			 (unsigned long long)p->leap_dropped);
+		if (p->nts != NULL)
+			log_nts(p);
 	}
 }

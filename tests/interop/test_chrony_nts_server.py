@@ -7,14 +7,18 @@ takes the NTP port chronyd names, and every sample it takes is
 authenticated (text and JSON say so) with an offset within 1 ms of 0 (both
 read the host's clock). With another certificate as the trusted one the
 handshake fails and says so; chronyd counted NTS-KE sessions and
-authenticated packets (`chronyc serverstats`).
+authenticated packets (`chronyc serverstats`). Then tsyncd's own NTS
+client, `server localhost port 9 nts ntsport K`, synchronises a sim clock
+0.3 s behind to chronyd within 1 ms, on the NTP port NTS-KE named.
 """
 import json
 import os
 import random
+import time
 
-from tsynctest import (check, find_tool, info, main, nts_certificate, parse_query_text,
-                       parse_seconds, port_free, run, start_chronyd, tmpdir, tsync)
+from tsynctest import (Tsyncd, check, find_tool, info, main, nts_certificate,
+                       parse_query_text, parse_seconds, port_free, run, start_chronyd, tmpdir,
+                       tsync)
 
 TOL = 0.001
 
@@ -68,7 +72,47 @@ def test():
           "chronyd accepted our NTS-KE connections (%s)" % stats)
     check(int(stats.get("Authenticated NTP packets", "0")) >= 8,
           "and answered our requests as authenticated (%s)" % stats)
+    tsyncd_client(d, cert, port, keport)
     p.kill()
+
+
+def tsyncd_client(d, cert, port, keport):
+    """tsyncd with `server localhost port 9 nts ntsport K` (port 9: the NTP
+    port must come from NTS-KE) on a sim clock 0.3 s behind: it completes
+    NTS-KE, polls chronyd's NTP port, selects it and comes within 1 ms of
+    it (measured from outside with tsync query), every reply authenticated
+    and no NAK or refusal counted."""
+    ctl = os.path.join(d, "tsyncd.sock")
+    t = Tsyncd(["listen 127.0.0.1 port 0", "clock sim offset -0.3", "makestep 0.1 3",
+                "control %s" % ctl, "ntstrustedcerts %s" % cert,
+                "server localhost port 9 nts ntsport %d iburst minpoll -2 maxpoll -2" % keport])
+    t.wait_line(r"^tsyncd: localhost port %d: NTS-KE: 8 cookies$" % keport, 0)
+    upstream = "127.0.0.1:%d" % port
+    deadline = time.monotonic() + 90
+    while True:
+        time.sleep(1.0)
+        r = tsync("--socket", ctl, "status", "--json")
+        st = json.loads(r.out) if r.code == 0 else {}
+        if st.get("synchronised") and st.get("reference") == upstream:
+            r = tsync("query", "-c", "4", "-i", "0.05", "127.0.0.1:%d" % t.port())
+            f, _ = parse_query_text(r.out)
+            off = parse_seconds(f["offset"])
+            info("tsyncd synchronised to %s; true offset %+.6f s" % (upstream, off))
+            if abs(off) < TOL:
+                break
+        check(time.monotonic() < deadline, "tsyncd synchronised to chronyd over NTS within 90 s "
+              "(%s)" % st)
+    before = t.line_count()
+    t.stats()
+    _, m = t.wait_line(r"^tsyncd: nts source (\S+): (.*)$", before)
+    nts = dict(zip(m.group(2).split()[::2], (int(v) for v in m.group(2).split()[1::2])))
+    info("tsyncd: nts source %s: %s" % (m.group(1), nts))
+    check(m.group(1) == upstream, "the NTS source is chronyd's NTP port, from NTS-KE")
+    check(nts["ke_ok"] == 1 and nts["ke_fail"] == 0 and nts["naks"] == 0 and
+          nts["nts_uid"] == 0 and nts["nts_auth"] == 0 and nts["cookies"] >= 1,
+          "one NTS-KE, no NAK, no reply refused, cookies in hand (%s)" % nts)
+    code, _ = t.terminate()
+    check(code == 0, "tsyncd exits 0")
 
 
 if __name__ == "__main__":

@@ -615,7 +615,7 @@ START_TEST(server_errors)
 	bad("server h iburst iburst\n", "t.conf:1: server: iburst given twice");
 	bad("server h port 1 port 2\n", "t.conf:1: server: port given twice");
 	bad("server h burst\n", "t.conf:1: server: unknown option 'burst'");
-	bad("server h port 1 minpoll 1 maxpoll 2 iburst prefer key 3 x\n",
+	bad("server h port 1 minpoll 1 maxpoll 2 iburst prefer key 3 nts ntsport 5 x\n",
 	    "t.conf:1: server: extra argument 'x'");
 	bad("server h key 0\n", "t.conf:1: server: key 0 is out of range 1..4294967295");
 	bad("server h key 4294967296\n",
@@ -706,6 +706,15 @@ START_TEST(nts_directives)
 	bad("maxntsconnections 0\n", "t.conf:1: maxntsconnections: 0 is out of range 1..10000");
 	bad("ntsrotate -1\n", "t.conf:1: ntsrotate: -1 is out of range 0..2147483647");
 	bad("ntsdumpdir\n", "t.conf:1: ntsdumpdir: missing path");
+	ok("server ntp.example nts ntsport 4461 iburst\nserver b nts\nntstrustedcerts /ca.pem\n");
+	ck_assert(cfg.server[0].nts && cfg.server[1].nts);
+	ck_assert_int_eq(cfg.server[0].ntsport, 4461);
+	ck_assert_int_eq(cfg.server[1].ntsport, 0);
+	ck_assert_str_eq(cfg.ntstrustedcerts, "/ca.pem");
+	bad("server a nts key 3\nkeyfile /k\n", "t.conf:1: server: nts and key do not go together");
+	bad("server a ntsport 4460\n", "t.conf:1: server: ntsport needs nts");
+	bad("server a nts ntsport 0\n", "t.conf:1: server: ntsport 0 is out of range 1..65535");
+	bad("ntstrustedcerts ca.pem\n", "t.conf:1: ntstrustedcerts: 'ca.pem' is not an absolute path");
 }
 END_TEST
 
@@ -717,6 +726,7 @@ START_TEST(once_everywhere)
 		"maxdistance 1", "holdover 1", "driftfile /d", "keyfile /k", "ratelimit",
 		"user u", "controlgroup g", "seccomp off", "ntsservercert /c", "ntsserverkey /k",
 		"ntsport 1", "maxntsconnections 1", "ntsdumpdir /d", "ntsrotate 1",
+		"ntstrustedcerts /c",
 	};
 	char text[128], want[128], name[32];
 
