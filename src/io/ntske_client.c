@@ -107,17 +107,17 @@ static int converse(gnutls_session_t s, uint8_t *buf, size_t cap, size_t *len,
 	}
 }
 
-static bool export_keys(gnutls_session_t s, struct ntske_client_result *r)
+bool ntske_export_keys(void *session, uint8_t c2s[NTS_KEY_LEN], uint8_t s2c[NTS_KEY_LEN])
 {
 	static const char label[] = NTS_KE_EXPORTER_LABEL;
 	uint8_t ctx[5];
 	nts_ke_exporter_context(NTS_AEAD_AES_SIV_CMAC_256, false, ctx);
-	if (gnutls_prf_rfc5705(s, sizeof(label) - 1, label, sizeof(ctx), (const char *)ctx,
-			       NTS_KEY_LEN, (char *)r->c2s) < 0)
+	if (gnutls_prf_rfc5705(session, sizeof(label) - 1, label, sizeof(ctx), (const char *)ctx,
+			       NTS_KEY_LEN, (char *)c2s) < 0)
 		return false;
 	nts_ke_exporter_context(NTS_AEAD_AES_SIV_CMAC_256, true, ctx);
-	return gnutls_prf_rfc5705(s, sizeof(label) - 1, label, sizeof(ctx), (const char *)ctx,
-				  NTS_KEY_LEN, (char *)r->s2c) >= 0;
+	return gnutls_prf_rfc5705(session, sizeof(label) - 1, label, sizeof(ctx),
+				  (const char *)ctx, NTS_KEY_LEN, (char *)s2c) >= 0;
 }
 
 /* What the response must say for NTS to go on: NTPv4, our algorithm, a
@@ -159,7 +159,7 @@ static int run_session(gnutls_session_t s, struct ntske_client_result *r, char *
 	}
 	if ((rc = converse(s, buf, sizeof(buf), &len, &m)) < 0)
 		return fail(err, errlen, -EPROTO, gnutls_strerror(rc));
-	if (!export_keys(s, r))
+	if (!ntske_export_keys(s, r->c2s, r->s2c))
 		return fail(err, errlen, -EPROTO, "cannot export the keys");
 	rc = take(buf, &m, r, err, errlen);
 	gnutls_bye(s, GNUTLS_SHUT_WR);

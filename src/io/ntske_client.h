@@ -7,6 +7,7 @@
 #ifndef TSYNC_NTSKE_CLIENT_H
 #define TSYNC_NTSKE_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,11 @@ struct ntske_client_result {
 	char server[NTS_KE_SERVER_MAX + 1]; /* the NTP server named; "": the NTS-KE host */
 	uint16_t port;                      /* the NTP port named; 0: 123 */
 };
+
+/* The session's two keys as RFC 8915 §5.1 exports them (label and
+ * context), for AEAD_AES_SIV_CMAC_256. session: a gnutls_session_t after
+ * its handshake; the server's NTS-KE uses it too. */
+bool ntske_export_keys(void *session, uint8_t c2s[NTS_KEY_LEN], uint8_t s2c[NTS_KEY_LEN]);
 
 /* Ask host:port. cafile: the certificates to trust (PEM), NULL for the
  * system's store. Returns 0, or a negative errno with one line in err. */

@@ -15,6 +15,7 @@
 
 #include "fileio.h"
 #include "log.h"
+#include "ntske_client.h"
 #include "tsync/nts_ke.h"
 #include "tsync/nts_ntp.h"
 #include "udp.h"
@@ -221,27 +222,13 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 	(void)status; /* the client's EOF or the deadline closes it */
 }
 
-/* The session's two keys, as RFC 8915 §5.1 exports them. */
-static bool export_keys(gnutls_session_t tls, uint8_t c2s[NTS_KEY_LEN], uint8_t s2c[NTS_KEY_LEN])
-{
-	static const char label[] = NTS_KE_EXPORTER_LABEL;
-	uint8_t ctx[5];
-	nts_ke_exporter_context(NTS_AEAD_AES_SIV_CMAC_256, false, ctx);
-	if (gnutls_prf_rfc5705(tls, sizeof(label) - 1, label, sizeof(ctx), (const char *)ctx,
-			       NTS_KEY_LEN, (char *)c2s) < 0)
-		return false;
-	nts_ke_exporter_context(NTS_AEAD_AES_SIV_CMAC_256, true, ctx);
-	return gnutls_prf_rfc5705(tls, sizeof(label) - 1, label, sizeof(ctx), (const char *)ctx,
-				  NTS_KEY_LEN, (char *)s2c) >= 0;
-}
-
 /* Eight cookies for the keys, or the verdict that says why none. */
 static int make_cookies(struct ntske_conn *c, int verdict, uint8_t *cookies)
 {
 	uint8_t c2s[NTS_KEY_LEN], s2c[NTS_KEY_LEN], nonce[NTS_NONCE_LEN * NTS_KE_MAX_COOKIES];
 	if (verdict != NTS_KE_SERVE)
 		return verdict;
-	if (c->ke->srv->nts_ring.n == 0 || !export_keys(c->tls, c2s, s2c) ||
+	if (c->ke->srv->nts_ring.n == 0 || !ntske_export_keys(c->tls, c2s, s2c) ||
 	    getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
 		return -1;
 	for (int i = 0; i < NTS_KE_MAX_COOKIES; i++)
