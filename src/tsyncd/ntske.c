@@ -563,15 +563,16 @@ void ntske_stop(struct ntske *ke)
 	if (ke->prio != NULL)
 		gnutls_priority_deinit(ke->prio);
 	ke->cred = ke->prio = NULL;
-	ke->srv->nts_on = false;
+	if (ke->srv != NULL) /* NULL: the start failed before ntske_start */
+		ke->srv->nts_on = false;
 }
 
 void ntske_log_stats(const struct ntske *ke)
 {
 	const struct ntske_stats *s = &ke->stats;
-	const uint64_t *r = ke->srv->nts;
 	if (ke->n_lis == 0)
 		return;
+	const uint64_t *r = ke->srv->nts;
 	log_info("nts stats nts_reply=%llu nts_malformed=%llu nts_nak_cookie=%llu nts_nak_auth=%llu",
 		 (unsigned long long)r[NTS_SERVER_REPLY], (unsigned long long)r[NTS_SERVER_MALFORMED],
 		 (unsigned long long)r[NTS_SERVER_NAK_COOKIE],
