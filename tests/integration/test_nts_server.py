@@ -266,7 +266,7 @@ def query_side(d, keport, cert):
     server's NTS counters moving by four replies and one handshake; a
     certificate not trusted: exit 1, nothing asked over NTP."""
     before = nts_counters(d)
-    r = tsync("query", "--nts", "--ntstrustedcerts", cert, "-i", "0.05",
+    r = tsync("query", "--nts", "--ntstrustedcerts", cert, "-i", "0.05", "-t", "5",
               "localhost:%d" % keport)
     check(r.code == 0, "tsync query --nts exits 0 (%r)" % r.err)
     f, _ = parse_query_text(r.out)
