@@ -734,3 +734,56 @@ def start_chronyd(chronyd, d, rng, extra=""):
         info("chronyd serving on 127.0.0.1:%d" % port)
         return p, port, conf
     raise Failure("could not start chronyd on a free port in 5 tries")
+
+
+# ------------------------------------------------------------------ NTS
+
+def nts_certificate(d):
+    """A self-signed ECDSA certificate for localhost and 127.0.0.1, made
+    with certtool in d. Returns (cert path, key path)."""
+    certtool = find_tool("certtool")
+    key, cert, tmpl = (os.path.join(d, n) for n in ("key.pem", "cert.pem", "cert.tmpl"))
+    with open(tmpl, "w") as f:
+        f.write('cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\n'
+                "expiration_days = 2\ntls_www_server\nsigning_key\n")
+    r = run([certtool, "--generate-privkey", "--key-type=ecdsa", "--outfile", key])
+    check(r.code == 0, "certtool makes a key (%s)" % r.err)
+    r = run([certtool, "--generate-self-signed", "--load-privkey", key, "--template", tmpl,
+             "--outfile", cert])
+    check(r.code == 0, "certtool makes a self-signed certificate (%s)" % r.err)
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def nts_counters(d, counters=None):
+    """The NTS server's counters (`tsync stats --json`, group nts), named
+    as the tests know them: NTS-KE's without their ke_ prefix, the NTS
+    requests' with an nts_ prefix; plus active, the TCP sockets tsyncd
+    holds beyond its listeners (counted in /proc, from outside: an open
+    connection is a state, not a counter)."""
+    c = (counters or d.counters())["nts"]
+    out = {(k[3:] if k.startswith("ke_") else "nts_" + k): v for k, v in c.items()}
+    out["active"] = tcp_sockets(d) - tcp_sockets(d, listening=True)
+    return out
+
+
+def tcp_sockets(d, listening=False):
+    """How many TCP sockets the process d holds now (listening: only its
+    listeners)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = [l.split() for l in f.readlines()[1:]]
+        except OSError:
+            continue
+        inodes |= {r[9] for r in rows if not listening or r[3] == "0A"}
+    n = 0
+    fd_dir = "/proc/%d/fd" % d.proc.pid
+    for fd in os.listdir(fd_dir):
+        try:
+            link = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue  # closed meanwhile
+        n += link.startswith("socket:[") and link[8:-1] in inodes
+    return n

@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev libseccomp-dev check)
+build_pkgs=(gcc libc6-dev meson ninja-build pkg-config libuv1-dev nettle-dev libseccomp-dev check
+	libgnutls28-dev)
 # gnuplot (without X) draws the demos' plots (tools/berkeley-demo.sh --keep).
 build_pkgs+=(gnuplot-nox)
 # util-linux (taskset) and iproute2 (ss) for tools/bench.sh and tools/precision.sh.
@@ -29,6 +30,8 @@ deb_pkgs=(dpkg-dev)
 # A Debian 12 root for tools/fresh-root.sh (which builds the package
 # there), and the package's checker.
 ci_pkgs=(mmdebstrap git lintian)
+# gnutls-bin: certtool, which the NTS interop tests make their certificates with.
+test_pkgs+=(gnutls-bin)
 # mount (not essential: a minimal Debian lacks it) for the tests that
 # hide a directory under a tmpfs in a mount namespace of their own.
 test_pkgs+=(mount)

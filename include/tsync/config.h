@@ -60,6 +60,8 @@ struct cfg_server {
 	int8_t minpoll, maxpoll; /* log2 s */
 	bool iburst, prefer, pool;
 	uint32_t key_id;    /* `key ID`: replies must carry its MAC; 0: none */
+	bool nts;           /* `nts`: NTS-KE, then NTS-protected requests */
+	uint16_t ntsport;   /* `ntsport N`: the NTS-KE port; 0: 4460 */
 	unsigned long line; /* where it was given, for errors found at start */
 };
 
@@ -129,7 +131,24 @@ struct tsyncd_config {
 	bool metrics_on;
 	struct cfg_listen metrics;
 	struct acl metrics_acl;
+	/* NTS (RFC 8915): the NTS-KE server's certificate chain and private
+	 * key (both or neither: "" means no NTS), its TCP port (on each listen
+	 * address), the concurrent NTS-KE connections it takes, the folder of
+	 * its cookie key file ("": keys in memory only) and their rotation
+	 * (s; 0: never). */
+	char ntsservercert[CFG_PATH_MAX];
+	char ntsserverkey[CFG_PATH_MAX];
+	int ntsport;
+	int maxntsconnections;
+	char ntsdumpdir[CFG_PATH_MAX];
+	int ntsrotate;
+	/* The certificates an NTS client trusts; "": the system's store. */
+	char ntstrustedcerts[CFG_PATH_MAX];
 };
+
+#define CFG_NTSPORT_DEFAULT 4460
+#define CFG_MAXNTSCONNECTIONS_DEFAULT 100
+#define CFG_NTSROTATE_DEFAULT 604800 /* a week, as chrony */
 
 void cfg_init(struct tsyncd_config *cfg);
 

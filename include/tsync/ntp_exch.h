@@ -13,6 +13,7 @@
 
 #include "tsync/keys.h"
 #include "tsync/ntp_pkt.h"
+#include "tsync/nts_ntp.h"
 
 /* Frequency tolerance PHI of RFC 5905: 15 ppm, as ns per s. */
 #define NTP_PHI_PPM 15
@@ -63,7 +64,18 @@ enum ntp_accept {
 struct ntp_exch_verdict {
 	int pkt;  /* enum ntp_pkt_result of the decode */
 	int auth; /* enum ntp_auth_result: NTP_AUTH_OK, or why the MAC was refused */
+	int nts;  /* enum nts_client_result with NTS: NTS_CLIENT_OK, NAK, or why refused */
 	int exch; /* enum ntp_exch_result, once the MAC passed */
+};
+
+/* What an NTS client (RFC 8915 §5.7) checks in a reply: the unique
+ * identifier of the request out, and the authenticator under the S2C key;
+ * the new cookies it carries go to *cookies. */
+struct ntp_exch_nts {
+	const uint8_t *uid;
+	size_t uid_len;
+	const uint8_t *s2c; /* NTS_KEY_LEN bytes */
+	struct nts_new_cookies *cookies;
 };
 
 /* The one rule by which a client accepts a reply: the daemon, `tsync
@@ -74,12 +86,16 @@ struct ntp_exch_verdict {
  * saw our request can echo its nonce); then ntp_exch_check against nonce,
  * the transmit timestamp of the request out, or, when !waiting, against
  * nothing: every reply is then stray (exch NTP_EXCH_BOGUS at best).
- * key: the server's key, NULL for none (a MAC is then ignored). *r is the
+ * key: the server's key, NULL for none (a MAC is then ignored). nts: the
+ * NTS state of the request out, NULL for none; checked where the MAC is,
+ * with the same effect (NTP_ACCEPT_AUTH, v->nts says why), except that an
+ * NTS NAK for our request goes on to the checks and is a KoD ("NTSN")
+ * with v->nts NTS_CLIENT_NAK: its cookies are to be dropped. *r is the
  * decoded packet (valid from NTP_ACCEPT_AUTH on). Returns an enum
  * ntp_accept; *v holds each stage's result (stages not reached: 0). */
-int ntp_exch_accept(const uint8_t *data, size_t len, const struct keys_key *key, bool waiting,
-		    ntp_ts_t nonce, ntp_ts_t last_xmt, struct ntp_pkt *r,
-		    struct ntp_exch_verdict *v);
+int ntp_exch_accept(const uint8_t *data, size_t len, const struct keys_key *key,
+		    const struct ntp_exch_nts *nts, bool waiting, ntp_ts_t nonce, ntp_ts_t last_xmt,
+		    struct ntp_pkt *r, struct ntp_exch_verdict *v);
 
 /* The kiss code carried by a KoD reply's reference id. */
 enum ntp_kiss ntp_kiss_code(uint32_t refid);

@@ -23,9 +23,9 @@
  * the bound lets a line be copied and split in a buffer on the stack.
  * Comments and indentation do not count. */
 #define CFG_LINE_MAX 1024
-/* No directive takes more words than this
- * ("server H port N minpoll N maxpoll N iburst prefer key N"). */
-#define MAX_WORDS 12
+/* No directive takes more words than this ("server H port N minpoll N
+ * maxpoll N iburst prefer key N nts ntsport N": 15, key and nts apart). */
+#define MAX_WORDS 16
 /* A word quoted back in a message is cut to this, so that the message
  * stays one short line. */
 #define SHOW_MAX 40
@@ -527,6 +527,10 @@ static int server_end(struct parser *p, const struct directive *d, void *obj, un
 		sv->minpoll = sv->maxpoll;
 	if (sv->minpoll > sv->maxpoll)
 		return fail(p, "minpoll %d is above maxpoll %d", sv->minpoll, sv->maxpoll);
+	if (sv->nts && sv->key_id != 0)
+		return fail(p, "nts and key do not go together");
+	if (!sv->nts && (seen & opt_bit(d, "ntsport")))
+		return fail(p, "ntsport needs nts");
 	p->cfg->n_servers++;
 	return 0;
 }
@@ -801,6 +805,8 @@ static const struct opt server_opts[] = {
 	{ "iburst", FLAG(struct cfg_server, iburst) },
 	{ "prefer", FLAG(struct cfg_server, prefer) },
 	{ "key", INT(struct cfg_server, key_id, 1, UINT32_MAX) },
+	{ "nts", FLAG(struct cfg_server, nts) },
+	{ "ntsport", INT(struct cfg_server, ntsport, 1, PORT_MAX) },
 	END
 };
 
@@ -882,6 +888,13 @@ static const struct directive directives[] = {
 	  .opts = listen_opts, .begin = metrics_begin, .end = metrics_end },
 	{ "metricsallow", ARG(CUSTOM(access_prefix, 1), .missing = ACCESS_MISSING),
 	  .begin = access_begin, .end = metricsallow_end },
+	{ "ntsservercert", ONCE, ARG(STRING(OPT_ABSPATH, CONF, ntsservercert), .missing = "missing path") },
+	{ "ntsserverkey", ONCE, ARG(STRING(OPT_ABSPATH, CONF, ntsserverkey), .missing = "missing path") },
+	{ "ntsport", ONCE, ARG(INT(CONF, ntsport, 0, PORT_MAX)) },
+	{ "maxntsconnections", ONCE, ARG(INT(CONF, maxntsconnections, 1, 10000)) },
+	{ "ntsdumpdir", ONCE, ARG(STRING(OPT_ABSPATH, CONF, ntsdumpdir), .missing = "missing path") },
+	{ "ntsrotate", ONCE, ARG(INT(CONF, ntsrotate, 0, INT32_MAX), .missing = "missing seconds") },
+	{ "ntstrustedcerts", ONCE, ARG(STRING(OPT_ABSPATH, CONF, ntstrustedcerts), .missing = "missing path") },
 	/* "berkeley" alone lists the first four of these. */
 	BRK_ROLE("master", CFG_BRK_MASTER),
 	BRK_ROLE("slave", CFG_BRK_SLAVE),
@@ -1205,6 +1218,31 @@ static int berkeley_check(struct parser *p)
 	return 0;
 }
 
+/* An NTS-KE server needs its certificate and its key, and addresses to
+ * listen on; its other settings need it. */
+static int nts_check(struct parser *p)
+{
+	unsigned long cert = given_at(p, "ntsservercert"), key = given_at(p, "ntsserverkey");
+	static const char *const needs[] = { "ntsport", "maxntsconnections", "ntsdumpdir",
+					     "ntsrotate" };
+
+	if (cert == 0 && key == 0) {
+		for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++)
+			if ((p->lineno = given_at(p, needs[i])) != 0) {
+				p->name = needs[i];
+				return fail(p, "needs ntsservercert and ntsserverkey");
+			}
+		return 0;
+	}
+	p->lineno = cert != 0 ? cert : key;
+	p->name = cert != 0 ? "ntsservercert" : "ntsserverkey";
+	if (cert == 0 || key == 0)
+		return fail(p, "needs %s too", cert != 0 ? "ntsserverkey" : "ntsservercert");
+	if (p->cfg->n_listen == 0)
+		return fail(p, "needs a listen line: NTS-KE listens on its addresses");
+	return 0;
+}
+
 void cfg_init(struct tsyncd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -1216,6 +1254,9 @@ void cfg_init(struct tsyncd_config *cfg)
 	cfg->maxdistance = CFG_MAXDISTANCE_DEFAULT;
 	strcpy(cfg->control, CTL_DEFAULT_SOCKET);
 	ratelimit_defaults(&cfg->ratelimit);
+	cfg->ntsport = CFG_NTSPORT_DEFAULT;
+	cfg->maxntsconnections = CFG_MAXNTSCONNECTIONS_DEFAULT;
+	cfg->ntsrotate = CFG_NTSROTATE_DEFAULT;
 }
 
 int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,
@@ -1242,7 +1283,7 @@ int cfg_parse(struct tsyncd_config *cfg, const char *text, size_t len,
 	}
 	if (strlen(filename) < CFG_PATH_MAX)
 		strcpy(cfg->file, filename);
-	if (server_keys_check(&p) < 0)
+	if (server_keys_check(&p) < 0 || nts_check(&p) < 0)
 		return -EINVAL;
 	return berkeley_check(&p);
 }

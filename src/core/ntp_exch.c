@@ -44,15 +44,22 @@ int ntp_exch_check(const struct ntp_pkt *reply, ntp_ts_t our_xmt, ntp_ts_t last_
 	return NTP_EXCH_OK;
 }
 
-int ntp_exch_accept(const uint8_t *data, size_t len, const struct keys_key *key, bool waiting,
-		    ntp_ts_t nonce, ntp_ts_t last_xmt, struct ntp_pkt *r,
-		    struct ntp_exch_verdict *v)
+int ntp_exch_accept(const uint8_t *data, size_t len, const struct keys_key *key,
+		    const struct ntp_exch_nts *nts, bool waiting, ntp_ts_t nonce, ntp_ts_t last_xmt,
+		    struct ntp_pkt *r, struct ntp_exch_verdict *v)
 {
-	*v = (struct ntp_exch_verdict){ .auth = NTP_AUTH_OK, .exch = NTP_EXCH_OK };
+	*v = (struct ntp_exch_verdict){ .auth = NTP_AUTH_OK, .nts = NTS_CLIENT_OK,
+					.exch = NTP_EXCH_OK };
 	if ((v->pkt = ntp_pkt_decode(r, data, len)) != NTP_PKT_OK)
 		return NTP_ACCEPT_MALFORMED;
 	if (key != NULL && (v->auth = ntp_auth_check_key(key, data, r)) != NTP_AUTH_OK)
 		return NTP_ACCEPT_AUTH;
+	if (nts != NULL) {
+		v->nts = nts_client_check(data, len, r, nts->uid, nts->uid_len, nts->s2c,
+					  nts->cookies);
+		if (v->nts != NTS_CLIENT_OK && v->nts != NTS_CLIENT_NAK)
+			return NTP_ACCEPT_AUTH;
+	}
 	v->exch = ntp_exch_check(r, nonce, last_xmt);
 	switch (v->exch) {
 	case NTP_EXCH_MODE:

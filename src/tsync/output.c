@@ -114,6 +114,8 @@ void output_text(const struct query_result *r, bool cristian)
 	printf("%-12s%d of %d\n", "samples", r->valid, r->sent);
 	if (r->key_id != 0)
 		printf("%-12s%" PRIu32 " (every sample's MAC verified)\n", "key", r->key_id);
+	if (r->nts)
+		printf("%-12s%s\n", "nts", "yes (every sample authenticated, RFC 8915)");
 	if (cristian)
 		text_cristian(r);
 	if (r->verbose)
@@ -156,6 +158,7 @@ void output_json(const struct query_result *r, bool cristian)
 	json_int(&j, "sent", r->sent);
 	json_int(&j, "valid", r->valid);
 	json_id_or_null(&j, "key", r->key_id);
+	json_bool(&j, "nts", r->nts);
 	json_time(&j, "t0", r->t0, false);
 	json_string(&j, "t0_source", r->t0_kernel ? "kernel" : "user");
 	json_int(&j, "kernel_stamped", r->kernel_t0);

@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/random.h>
+
 #include "keyfile.h"
 #include "print.h"
+#include "ntske_client.h"
 #include "query.h"
 #include "tsync/hostport.h"
 #include "tsync/ntp_auth.h"
@@ -29,6 +32,17 @@ struct query_opts {
 	uint16_t port;
 	uint32_t key_id;       /* --key; 0: none */
 	const char *keyfile;   /* --keyfile */
+	bool nts;              /* --nts: host:port is the NTS-KE server */
+	const char *ntscerts;  /* --ntstrustedcerts; NULL: the system's */
+};
+
+/* --nts: what NTS-KE gave, and the request out's identifier. */
+struct query_nts {
+	struct ntske_client_result ke;
+	uint8_t uid[NTS_UID_MIN];
+	struct nts_new_cookies fresh; /* from the last reply */
+	struct ntp_exch_nts check;
+	int last; /* enum nts_client_result of the last refusal */
 };
 
 struct query {
@@ -51,13 +65,17 @@ struct query {
 	struct keys_ring keys;
 	const struct keys_key *key; /* --key: requests signed, replies verified */
 	int last_auth;              /* why the last answer's MAC was refused */
+	char host[256];             /* the NTP server: o->host, or as NTS-KE named it */
+	uint16_t port;
+	struct query_nts *nts;      /* --nts; NULL without */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tsync query [-v] [-c N] [-t SECONDS] [-i SECONDS] [--json] [--cristian]\n"
 		   "                   [--min-transit SECONDS] [--key ID --keyfile FILE] [-4 | -6]\n"
-		   "                   HOST[:PORT]\n");
+		   "                   HOST[:PORT]\n"
+		   "       tsync query --nts [--ntstrustedcerts FILE] [OPTION...] HOST[:KEPORT]\n");
 }
 
 static void send_next(struct query *q);
@@ -83,9 +101,23 @@ static uint64_t ms(double seconds)
 }
 
 
+/* An NTS request (RFC 8915 §5.7): a fresh UID, the last cookie in hand
+ * (each reply brings one back), sealed under C2S. 0: no cookie left. */
+static size_t nts_request(struct query *q, const struct ntp_pkt *req, uint8_t *buf, size_t cap)
+{
+	struct query_nts *n = q->nts;
+	uint8_t nonce[NTS_NONCE_LEN];
+	if (n->ke.cookies.n == 0 || getrandom(n->uid, sizeof(n->uid), 0) != sizeof(n->uid) ||
+	    getrandom(nonce, sizeof(nonce), 0) != sizeof(nonce))
+		return 0;
+	int i = --n->ke.cookies.n;
+	return nts_client_request(req, n->uid, sizeof(n->uid), n->ke.cookies.cookie[i],
+				  n->ke.cookies.len[i], 0, n->ke.c2s, nonce, buf, cap);
+}
+
 static void send_next(struct query *q)
 {
-	uint8_t buf[NTP_PKT_LEN + NTP_AUTH_MAC_MAX];
+	uint8_t buf[NTS_REPLY_MAX];
 	size_t len = NTP_PKT_LEN;
 	char name[ADDR_STRLEN];
 	if (q->kod || q->best.sent == q->o->count) {
@@ -97,6 +129,11 @@ static void send_next(struct query *q)
 	ntp_pkt_encode(&req, buf);
 	if (q->key != NULL)
 		len = ntp_auth_sign(q->key, buf, NTP_PKT_LEN, sizeof(buf));
+	if (q->nts != NULL && (len = nts_request(q, &req, buf, sizeof(buf))) == 0) {
+		print_err("tsync", "%s: no NTS cookie left", q->best.server);
+		finish(q, q->best.valid > 0 ? 0 : 1);
+		return;
+	}
 	clk_read(q->clock, &q->t0);
 	udp_tx_req_sent(&q->tx, q->sock->tx_key, q->t0);
 	int err = udp_send(q->sock, buf, len, (struct sockaddr *)&q->server);
@@ -138,6 +175,16 @@ static void take_sample(struct query *q, const struct ntp_pkt *p, int64_t t3)
 	b->sample = s;
 }
 
+/* The cookies an authenticated reply brought, for the next requests. */
+static void nts_keep_cookies(struct query_nts *n)
+{
+	for (int i = 0; i < n->fresh.n && n->ke.cookies.n < NTS_MAX_COOKIES; i++) {
+		int k = n->ke.cookies.n++;
+		n->ke.cookies.len[k] = n->fresh.len[i];
+		memcpy(n->ke.cookies.cookie[k], n->fresh.cookie[i], n->fresh.len[i]);
+	}
+}
+
 static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 		     const struct sockaddr *from, int64_t t3)
 {
@@ -147,14 +194,20 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 	if (!q->waiting || !addr_equal(from, (struct sockaddr *)&q->server))
 		return;
 	/* The daemon's rule: the MAC first, then whether it answers us. */
-	int verdict = ntp_exch_accept(data, len, q->key, q->waiting, q->nonce, q->last_xmt, &p, &v);
-	if (verdict == NTP_ACCEPT_AUTH)
+	int verdict = ntp_exch_accept(data, len, q->key, q->nts != NULL ? &q->nts->check : NULL,
+				      q->waiting, q->nonce, q->last_xmt, &p, &v);
+	if (verdict == NTP_ACCEPT_AUTH) {
 		q->last_auth = v.auth;
+		if (q->nts != NULL)
+			q->nts->last = v.nts;
+	}
 	if (verdict < NTP_ACCEPT_REFUSED)
 		return;
 	q->waiting = false;
 	if (verdict == NTP_ACCEPT_SAMPLE) {
 		take_sample(q, &p, t3);
+		if (q->nts != NULL)
+			nts_keep_cookies(q->nts);
 	} else {
 		q->last_reject = v.exch;
 		q->best.exch[q->best.sent - 1].fate = QUERY_REFUSED;
@@ -188,7 +241,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
 	struct query *q = req->data;
 	if (status < 0) {
-		print_err("tsync", "%s: %s", q->o->host, uv_strerror(status));
+		print_err("tsync", "%s: %s", q->host, uv_strerror(status));
 		finish(q, 1);
 		return;
 	}
@@ -196,7 +249,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	uv_freeaddrinfo(res);
 	addr_format((struct sockaddr *)&q->server, q->best.server, sizeof(q->best.server));
 	uv_ip_name((struct sockaddr *)&q->server, q->best.host, sizeof(q->best.host));
-	q->best.port = q->o->port;
+	q->best.port = q->port;
 	int err = open_socket(q);
 	if (err < 0) {
 		print_err("tsync", "cannot open a socket: %s", strerror(-err));
@@ -214,9 +267,9 @@ static int resolve(struct query *q)
 		.ai_socktype = SOCK_DGRAM,
 		.ai_flags = AI_NUMERICSERV,
 	};
-	snprintf(port, sizeof(port), "%u", q->o->port);
+	snprintf(port, sizeof(port), "%u", q->port);
 	q->gai.data = q;
-	return uv_getaddrinfo(&q->loop, &q->gai, on_resolved, q->o->host, port, &hints);
+	return uv_getaddrinfo(&q->loop, &q->gai, on_resolved, q->host, port, &hints);
 }
 
 /* Why the last answer was refused for its MAC, in the user's words. */
@@ -234,7 +287,10 @@ static void report_failure(const struct query *q)
 {
 	if (q->kod || q->best.sent == 0 || q->best.valid > 0)
 		return;
-	if (q->last_auth != NTP_AUTH_OK)
+	if (q->nts != NULL && q->nts->last != NTS_CLIENT_OK)
+		print_err("tsync", "%s: no valid reply in %d tries (last reply: NTS %s)",
+			  q->best.server, q->best.sent, nts_client_result_name(q->nts->last));
+	else if (q->last_auth != NTP_AUTH_OK)
 		print_err("tsync", "%s: no valid reply in %d tries (last reply: %s)",
 			q->best.server, q->best.sent, auth_failure(q->last_auth));
 	else if (q->last_reject != NTP_EXCH_OK)
@@ -265,12 +321,35 @@ static int load_key(struct query *q)
 	return 0;
 }
 
+/* --nts: NTS-KE first; the NTP server and port are those it names, else
+ * the NTS-KE host and 123. */
+static int nts_start(struct query *q, struct query_nts *n)
+{
+	char err[256];
+	int ms_left = q->o->timeout < 5 ? 5000 : (int)(q->o->timeout * 1000);
+	if (ntske_client_fetch(q->o->host, q->o->port, q->o->ntscerts, ms_left, &n->ke, err,
+			       sizeof(err)) < 0) {
+		print_err("tsync", "%s port %u: %s", q->o->host, q->o->port, err);
+		return -1;
+	}
+	if (n->ke.server[0] != '\0')
+		snprintf(q->host, sizeof(q->host), "%s", n->ke.server);
+	q->port = n->ke.port != 0 ? n->ke.port : NTP_PORT;
+	n->check = (struct ntp_exch_nts){ .uid = n->uid, .uid_len = sizeof(n->uid),
+					  .s2c = n->ke.s2c, .cookies = &n->fresh };
+	q->nts = n;
+	q->best.nts = true;
+	return 0;
+}
+
 static int run_query(const struct query_opts *o)
 {
-	struct query q = { .o = o, .last_auth = NTP_AUTH_OK, .best.name = o->host };
+	static struct query_nts nts;
+	struct query q = { .o = o, .last_auth = NTP_AUTH_OK, .best.name = o->host, .port = o->port };
 	q.best.min_transit = o->min_transit;
 	q.best.verbose = o->verbose;
-	if (load_key(&q) < 0) {
+	snprintf(q.host, sizeof(q.host), "%s", o->host);
+	if (load_key(&q) < 0 || (o->nts && nts_start(&q, &nts) < 0)) {
 		keys_wipe(&q.keys);
 		return 1;
 	}
@@ -293,6 +372,7 @@ static int run_query(const struct query_opts *o)
 	clk_destroy(q.clock);
 	keys_wipe(&q.keys);
 	report_failure(&q);
+	memset(&nts.ke, 0, sizeof(nts.ke));
 	if (q.status == 0) {
 		if (o->json)
 			output_json(&q.best, o->cristian);
@@ -331,6 +411,8 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 		{ "min-transit", required_argument, NULL, 'm' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "keyfile", required_argument, NULL, 'K' },
+		{ "nts", no_argument, NULL, 'N' },
+		{ "ntstrustedcerts", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -377,6 +459,8 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 			o->key_id = (uint32_t)v;
 			break;
 		case 'K': o->keyfile = optarg; break;
+		case 'N': o->nts = true; break;
+		case 'T': o->ntscerts = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			print_bad_option("tsync query", c, argv);
@@ -396,12 +480,23 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
 		usage(stderr);
 		return 2;
 	}
+	if (o->nts && o->key_id != 0) {
+		print_err("tsync query", "--nts and --key do not go together");
+		usage(stderr);
+		return 2;
+	}
+	if (o->ntscerts != NULL && !o->nts) {
+		print_err("tsync query", "--ntstrustedcerts needs --nts");
+		usage(stderr);
+		return 2;
+	}
 	if (optind != argc - 1) {
 		print_err("tsync query", "%s", optind == argc ? "no server given" : "too many arguments");
 		usage(stderr);
 		return 2;
 	}
-	if (hostport_split(argv[optind], NTP_PORT, o->host, sizeof(o->host), &o->port) < 0) {
+	if (hostport_split(argv[optind], o->nts ? NTS_KE_PORT : NTP_PORT, o->host, sizeof(o->host),
+			   &o->port) < 0) {
 		print_err("tsync query", "bad server '%s'", argv[optind]);
 		usage(stderr);
 		return 2;

@@ -43,6 +43,7 @@ struct query_result {
 	int kept;            /* the index in exch of the best one */
 	int64_t min_transit; /* --min-transit, ns: the tighter Cristian bound; -1 none */
 	bool verbose;        /* --verbose: print every exchange */
+	bool nts;        /* every sample authenticated by NTS (--nts) */
 };
 
 int query_main(int argc, char **argv);

@@ -254,7 +254,7 @@ static void select_and_update(struct client *cl)
 static void send_request(struct peer *p)
 {
 	struct client *cl = p->cl;
-	uint8_t buf[NTP_PKT_LEN + NTP_AUTH_MAC_MAX];
+	uint8_t buf[NTS_REPLY_MAX];
 	size_t len = NTP_PKT_LEN;
 
 	p->nonce = nonce_new();
@@ -264,6 +264,12 @@ static void send_request(struct peer *p)
 	 * before t0 is read: signing costs no accuracy. */
 	if (p->key != NULL)
 		len = ntp_auth_sign(p->key, buf, NTP_PKT_LEN, sizeof(buf));
+	/* NTS the same way; with no cookie in hand the poll is skipped (and
+	 * NTS-KE asked for), so that no unauthenticated request goes out. */
+	if (p->nts != NULL && (len = ntsclient_request(p->nts, &req, buf, sizeof(buf))) == 0) {
+		ntpsrc_on_transmit(&p->src, now_ns(cl)); /* a poll lost: the schedule moves on */
+		return;
+	}
 	p->t0 = now_ns(cl);
 	p->t0_mono = cl->pair.mono;
 	udp_tx_req_sent(&p->tx, p->sock.tx_key, p->t0);
@@ -382,6 +388,9 @@ static void count_refusal(struct peer *p, int verdict, const struct ntp_exch_ver
 {
 	if (verdict == NTP_ACCEPT_MALFORMED) {
 		p->malformed++;
+	} else if (verdict == NTP_ACCEPT_AUTH && v->nts != NTS_CLIENT_OK) {
+		p->nts_rejected[v->nts]++;
+		log_debug("%s: reply refused: %s", p->name, nts_client_result_name(v->nts));
 	} else if (verdict == NTP_ACCEPT_AUTH) {
 		p->auth_rejected[v->auth]++;
 		log_debug("%s: reply refused: %s", p->name, ntp_auth_result_name(v->auth));
@@ -402,8 +411,11 @@ static void on_reply(struct udp_sock *s, const uint8_t *data, size_t len,
 		p->foreign++;
 		return;
 	}
-	int verdict = ntp_exch_accept(data, len, p->key, p->waiting, p->nonce, p->last_xmt, &r, &v);
+	int verdict = ntp_exch_accept(data, len, p->key, p->nts != NULL ? ntsclient_check(p->nts) : NULL,
+				      p->waiting, p->nonce, p->last_xmt, &r, &v);
 	count_refusal(p, verdict, &v); /* rejected[NTP_EXCH_OK] counts the samples */
+	if (p->nts != NULL)
+		ntsclient_after(p->nts, verdict, &v);
 	if (verdict < NTP_ACCEPT_REFUSED)
 		return;
 	p->waiting = false; /* the request is answered */
@@ -432,6 +444,8 @@ static void on_sock_closed(struct udp_sock *s)
 
 static void peer_close(struct peer *p)
 {
+	ntsclient_free(p->nts);
+	p->nts = NULL;
 	p->closing = 2;
 	uv_close((uv_handle_t *)&p->timer, on_timer_closed);
 	udp_close(&p->sock, on_sock_closed);
@@ -474,6 +488,19 @@ static int peer_open(struct peer *p, const struct cfg_server *conf)
 	return 0;
 }
 
+/* NTS-KE done: the NTP port it named replaces the line's. */
+static void nts_ke_done(void *arg, bool ok, uint16_t port)
+{
+	struct peer *p = arg;
+	if (!ok || port == 0)
+		return;
+	if (p->addr.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&p->addr)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)&p->addr)->sin_port = htons(port);
+	addr_format((struct sockaddr *)&p->addr, p->name, sizeof(p->name));
+}
+
 void client_add_peer(struct client *cl, const struct cfg_server *conf, struct resolver *r,
 		     const struct sockaddr *sa, socklen_t len)
 {
@@ -493,6 +520,11 @@ void client_add_peer(struct client *cl, const struct cfg_server *conf, struct re
 	p->key = conf->key_id != 0 ? keys_find(&cl->srv->keys, conf->key_id) : NULL;
 	memcpy(&p->addr, sa, len);
 	addr_format(sa, p->name, sizeof(p->name));
+	if (conf->nts)
+		p->nts = ntsclient_new(cl->loop, conf->host,
+				       conf->ntsport != 0 ? conf->ntsport : NTS_KE_PORT,
+				       cl->cfg->ntstrustedcerts[0] != '\0' ? cl->cfg->ntstrustedcerts : NULL,
+				       nts_ke_done, p);
 	int err = peer_open(p, conf);
 	if (err < 0) {
 		log_error("%s: cannot poll %s: %s", conf->host, p->name, strerror(-err));
@@ -503,7 +535,8 @@ void client_add_peer(struct client *cl, const struct cfg_server *conf, struct re
 							 .local_refid = local_refid(p) };
 	cl->peers[cl->n_peers++] = p;
 	log_info("polling %s (%s) every 2^%d..2^%d s%s%s", p->name, conf->host, conf->minpoll,
-		 conf->maxpoll, conf->iburst ? ", iburst" : "", p->key != NULL ? ", with a key" : "");
+		 conf->maxpoll, conf->iburst ? ", iburst" : "",
+		 p->key != NULL ? ", with a key" : p->nts != NULL ? ", with NTS" : "");
 }
 
 void client_remove_peer(struct client *cl, struct peer *p)

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "leapsec.h"
+#include "ntsclient.h"
 #include "resolver.h"
 #include "server.h"
 #include "tsync/clock.h"
@@ -53,6 +54,8 @@ struct peer {
 	 * crypto-NAK, another key id, a bad digest (OK stays 0). */
 	uint64_t auth_rejected[NTP_AUTH_BAD_MAC + 1];
 	bool offline;              /* `tsync offline`: not polled until online */
+	struct ntsclient *nts;     /* `nts`: its NTS state; NULL: none */
+	uint64_t nts_rejected[NTS_CLIENT_N_RESULTS]; /* replies NTS refused, by why */
 };
 
 struct client {

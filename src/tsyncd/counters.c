@@ -6,6 +6,7 @@
 
 #include "counters.h"
 #include "log.h"
+#include "ntsclient.h"
 
 #define ROW(type, name, field, help) \
 	{ name, help, 0, offsetof(type, field), NULL }
@@ -80,6 +81,35 @@ static uint64_t peer_malformed(const void *p)
 	return peer->malformed + peer->sock.truncated;
 }
 
+/* An NTS source's NTS-KE figures; 0 for a source without NTS. */
+static const struct ntsclient_stats *peer_nts(const void *p)
+{
+	static const struct ntsclient_stats none;
+	const struct peer *peer = p;
+
+	return peer->nts != NULL ? ntsclient_stats(peer->nts) : &none;
+}
+
+static uint64_t peer_nts_ke_ok(const void *p)
+{
+	return peer_nts(p)->ke_ok;
+}
+
+static uint64_t peer_nts_ke_fail(const void *p)
+{
+	return peer_nts(p)->ke_fail;
+}
+
+static uint64_t peer_nts_naks(const void *p)
+{
+	return peer_nts(p)->naks;
+}
+
+static uint64_t peer_nts_no_cookie(const void *p)
+{
+	return peer_nts(p)->no_cookie;
+}
+
 #define PEER(name, field, help) ROW(struct peer, name, field, help)
 static const struct ctr_desc source_rows[] = {
 	PEER("tx", src.n_tx, "requests sent"),
@@ -102,6 +132,16 @@ static const struct ctr_desc source_rows[] = {
 	PEER("wrong_key", auth_rejected[NTP_AUTH_UNKNOWN_KEY], "replies refused: another key id"),
 	PEER("bad_mac", auth_rejected[NTP_AUTH_BAD_MAC], "replies refused: a bad digest"),
 	PEER("leap_dropped", leap_dropped, "replies whose exchange spanned a leap second"),
+	GET("nts_ke_ok", peer_nts_ke_ok, "NTS-KE exchanges that gave keys and cookies"),
+	GET("nts_ke_fail", peer_nts_ke_fail, "NTS-KE exchanges that failed"),
+	GET("nts_naks", peer_nts_naks, "NTS NAKs: cookies dropped, keys renewed"),
+	GET("nts_no_cookie", peer_nts_no_cookie, "polls skipped for want of an NTS cookie"),
+	PEER("nts_uid", nts_rejected[NTS_CLIENT_UID], "replies refused: not our unique identifier"),
+	PEER("nts_auth", nts_rejected[NTS_CLIENT_AUTH], "replies refused: NTS authenticator"),
+	PEER("nts_malformed", nts_rejected[NTS_CLIENT_MALFORMED],
+	     "replies refused: malformed NTS fields"),
+	PEER("nts_not_nts", nts_rejected[NTS_CLIENT_NOT_NTS],
+	     "replies refused: no NTS fields from an NTS source"),
 };
 
 /* Datagrams too long for the sockets' batches count as received and
@@ -157,6 +197,25 @@ static const struct ctr_desc berkeley_rows[] = {
 	DROP("address", BRK_DROP_ADDRESS, "a second node id from one address"),
 };
 
+/* The NTS server: NTS-protected requests (struct server) and NTS-KE
+ * connections (struct ntske_stats). */
+#define NTSR(name, r, help) SRV(name, nts[r], help)
+#define KE(name, field, help) ROW1(struct ntske_stats, name, field, help)
+static const struct ctr_desc nts_rows[] = {
+	NTSR("reply", NTS_SERVER_REPLY, "NTS requests answered with fresh cookies"),
+	NTSR("malformed", NTS_SERVER_MALFORMED, "NTS requests dropped: malformed NTS fields"),
+	NTSR("nak_cookie", NTS_SERVER_NAK_COOKIE, "NTS NAKs sent: a cookie we cannot open"),
+	NTSR("nak_auth", NTS_SERVER_NAK_AUTH, "NTS NAKs sent: the authenticator fails"),
+	KE("ke_accepted", accepted, "NTS-KE connections taken into service"),
+	KE("ke_busy", busy, "NTS-KE connections refused: maxntsconnections open"),
+	KE("ke_tls_fail", tls_fail, "NTS-KE handshakes failed (not TLS 1.3, no ntske/1, alerts)"),
+	KE("ke_timeout", timeout, "NTS-KE connections past their deadline"),
+	KE("ke_served", served, "NTS-KE exchanges that sent keys and cookies"),
+	KE("ke_refused", refused, "NTS-KE requests answered with an error"),
+	KE("ke_closed_early", closed_early, "NTS-KE clients gone before a whole request"),
+	KE("ke_rotations", rotations, "cookie keys made"),
+};
+
 #define MET(name, field, help) ROW(struct metrics_stats, name, field, help)
 static const struct ctr_desc metrics_rows[] = {
 	MET("accepted", accepted, "metrics connections taken into service"),
@@ -179,6 +238,8 @@ static const struct ctr_group berkeley_group =
 	GROUP("berkeley", "the Berkeley group", NULL, berkeley_rows);
 static const struct ctr_group metrics_group =
 	GROUP("metrics", "the metrics endpoint", NULL, metrics_rows);
+static const struct ctr_group nts_group =
+	GROUP("nts", "the NTS server and its NTS-KE", NULL, nts_rows);
 static const struct ctr_group access_group =
 	GROUP("access", "allow lists and the rate limit", NULL, access_rows);
 static const struct ctr_group server_group =
@@ -211,6 +272,10 @@ void counters_collect(const struct counters_ctx *cx, struct counters_snap *s)
 	if (cx->met != NULL && cx->met->open) {
 		s->inst[k] = (struct ctr_instance){ .part = { &cx->met->stats }, .label = "" };
 		add_view(s, &metrics_group, k++, 1);
+	}
+	if (cx->ke != NULL && cx->ke->n_lis > 0) {
+		s->inst[k] = (struct ctr_instance){ .part = { cx->srv, &cx->ke->stats }, .label = "" };
+		add_view(s, &nts_group, k++, 1);
 	}
 	s->inst[k] = (struct ctr_instance){ .part = { cx->srv }, .label = "" };
 	add_view(s, &access_group, k, 1);

@@ -1,6 +1,6 @@
 /*
  * tsyncd's counter tables: one per group (server, access, control, source,
- * berkeley), read by the SIGUSR1 log lines, the control socket's STATS and
+ * berkeley, nts), read by the SIGUSR1 log lines, the control socket's STATS and
  * the metrics endpoint. A new counter is one row in counters.c.
  */
 #ifndef TSYNCD_COUNTERS_H
@@ -10,6 +10,7 @@
 #include "client.h"
 #include "control.h"
 #include "metrics.h"
+#include "ntske.h"
 #include "server.h"
 #include "tsync/ctl_proto.h"
 
@@ -21,13 +22,14 @@ struct counters_ctx {
 	const struct control *ctl;
 	const struct berkeley *brk;
 	const struct metrics *met; /* NULL or not open: no metrics endpoint */
+	const struct ntske *ke;    /* NULL or no listener: no NTS server */
 };
 
 /* Every group with its instances at this moment, in log order. */
 struct counters_snap {
 	struct ctl_stats_view view[CTL_STATS_GROUPS_MAX];
 	int n;
-	struct ctr_instance inst[5 + CLIENT_MAX_PEERS];
+	struct ctr_instance inst[6 + CLIENT_MAX_PEERS];
 };
 
 void counters_collect(const struct counters_ctx *cx, struct counters_snap *snap);

@@ -22,6 +22,7 @@
 #include "keyfile.h"
 #include "leapsec.h"
 #include "log.h"
+#include "ntske.h"
 #include "privdrop.h"
 #include "readiness.h"
 #include "report.h"
@@ -47,6 +48,7 @@ struct daemon {
 	struct clk *clock;
 	struct clktimer clock_timer; /* ends the clock's slews */
 	struct server server;
+	struct ntske ntske; /* NTS-KE, when ntsservercert is given */
 	struct berkeley berkeley;
 	struct client client;
 	struct leapsec leap;
@@ -211,6 +213,7 @@ static void shut_down(struct daemon *d)
 {
 	client_stop(&d->client);
 	leapsec_stop(&d->leap);
+	ntske_stop(&d->ntske);
 	server_stop(&d->server);
 	berkeley_stop(&d->berkeley);
 	control_stop(&d->control);
@@ -365,6 +368,8 @@ static int run(struct daemon *d, const struct tsyncd_config *cfg)
 		err = readiness_start(&d->readiness, &d->loop, &report_ops, &d->client);
 	if (err == 0)
 		err = server_start(&d->server, &d->loop, d->clock, cfg);
+	if (err == 0) /* its certificate and key are read now, before privileges go */
+		err = ntske_start(&d->ntske, &d->loop, d->clock, &d->server, cfg);
 	if (err == 0) /* the list is read now, before privileges go */
 		err = leapsec_start(&d->leap, &d->loop, d->clock, &d->server, cfg);
 	if (err == 0)
@@ -400,7 +405,7 @@ int main(int argc, char **argv)
 	struct tsyncd_config cfg;
 	struct daemon d = { .ready_fd = -1 };
 	d.counters = (struct counters_ctx){ .srv = &d.server, .cl = &d.client,
-					    .brk = &d.berkeley, .met = &d.metrics };
+					    .brk = &d.berkeley, .met = &d.metrics, .ke = &d.ntske };
 	ignore_sigpipe();
 	if (hold_stdio() < 0)
 		return 1; /* no /dev/null, and nowhere safe to say so */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "keyfile.h"
 #include "log.h"
@@ -16,6 +17,29 @@ struct listener {
 	struct server *srv;
 	struct udp_sock sock;
 };
+
+/* An NTS request (RFC 8915), when NTS is on: the reply is sealed here,
+ * and so stamped with a t2 read now, since its authenticator covers the
+ * transmit timestamp (stamp_replies leaves sealed replies alone). A
+ * request with no extension field is not NTS and costs nothing more.
+ * Returns false when the request is to be dropped. */
+static bool nts_answer(struct server *srv, const uint8_t *data, size_t len, uint8_t *reply,
+		       size_t *reply_len)
+{
+	struct ntp_pkt p;
+	uint8_t rnd[NTS_SERVER_RANDOM];
+	int64_t t2;
+	if (ntp_pkt_decode(&p, data, len) != NTP_PKT_OK || p.ext_len == 0)
+		return true;
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd) || clk_read(srv->clock, &t2) < 0) {
+		srv->nts[NTS_SERVER_MALFORMED]++;
+		return false;
+	}
+	int res = nts_server_seal(&srv->nts_ring, data, len, &p, ntp_ts_from_ns(t2), rnd, reply,
+				  UDP_BATCH_MAX_LEN, reply_len);
+	srv->nts[res]++;
+	return res != NTS_SERVER_MALFORMED;
+}
 
 /* Each reply is built in place in the socket's send batch, which goes
  * out once the batch of requests read with it has been answered. No
@@ -36,6 +60,8 @@ static void on_request(struct udp_sock *s, const uint8_t *data, size_t len,
 	uint8_t *reply = udp_batch_next(s);
 	int res = ntp_server_reply(&srv->state, data, len, t1, reply, &reply_len);
 	srv->stats.result[res]++;
+	if (res == NTP_SERVER_REPLY && srv->nts_on && !nts_answer(srv, data, len, reply, &reply_len))
+		return;
 	if (ntp_server_sends(res))
 		udp_batch_commit(s, reply_len, from);
 	else
@@ -57,7 +83,9 @@ static void stamp_replies(struct udp_sock *s, const struct iovec *out, int n, in
 {
 	const struct ntp_server_state *st = &((struct listener *)s->data)->srv->state;
 	for (int k = 0; k < n; k++)
-		ntp_server_stamp(st, out[k].iov_base, out[k].iov_len, ntp_ts_from_ns(t2 + k * step));
+		if (!nts_server_is_sealed(out[k].iov_base, out[k].iov_len))
+			ntp_server_stamp(st, out[k].iov_base, out[k].iov_len,
+					 ntp_ts_from_ns(t2 + k * step));
 }
 
 static void count_sent(struct udp_sock *s, int sent, int failed)
@@ -165,6 +193,17 @@ int server_start(struct server *srv, uv_loop_t *loop, struct clk *clock,
 	return 0;
 }
 
+uint16_t server_ntp_port(const struct server *srv)
+{
+	struct sockaddr_storage ss;
+	socklen_t n = sizeof(ss);
+	if (srv->n_listeners == 0 || srv->listeners[0]->sock.fd < 0 ||
+	    getsockname(srv->listeners[0]->sock.fd, (struct sockaddr *)&ss, &n) < 0)
+		return 0;
+	return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					       : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
 void server_stop(struct server *srv)
 {
 	for (int i = 0; i < srv->n_listeners; i++)
@@ -172,6 +211,7 @@ void server_stop(struct server *srv)
 	srv->n_listeners = 0;
 	server_access_free(&srv->access);
 	keys_wipe(&srv->keys);
+	memset(&srv->nts_ring, 0, sizeof(srv->nts_ring));
 }
 
 uint64_t server_unstamped(const struct server *srv)

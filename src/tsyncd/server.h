@@ -13,6 +13,7 @@
 #include "tsync/clock.h"
 #include "tsync/config.h"
 #include "tsync/ntp_server.h"
+#include "tsync/nts_ntp.h"
 #include "server_access.h"
 
 struct server_stats {
@@ -35,6 +36,11 @@ struct server {
 	struct server_stats stats;
 	struct server_access access; /* allow/deny, rate limit, their counters */
 	struct keys_ring keys;  /* the keys file's, when there is one (state.keys) */
+	/* NTS (RFC 8915): on once ntske_start has keys in nts_ring, which it
+	 * rotates; every NTS request's outcome counted. */
+	bool nts_on;
+	struct nts_cookie_ring nts_ring;
+	uint64_t nts[NTS_SERVER_N_RESULTS]; /* by enum nts_server_result */
 };
 
 /* Load the keys file if cfg names one (the client role takes its keys
@@ -42,6 +48,9 @@ struct server {
  * negative errno, having logged what failed. */
 int server_start(struct server *srv, uv_loop_t *loop, struct clk *clock,
 		 const struct tsyncd_config *cfg);
+/* The port the first NTP socket is bound to (0: none), which NTS-KE
+ * tells its clients. */
+uint16_t server_ntp_port(const struct server *srv);
 /* Close every socket; the loop then ends by itself. */
 void server_stop(struct server *srv);
 /* A listen line's address and port as a socket address. */

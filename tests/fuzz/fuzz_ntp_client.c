@@ -121,7 +121,7 @@ static void on_reply(struct peer *p, const struct step *s, bool synced)
 	bool waiting = s->flags & 4;
 	char code[16];
 
-	int verdict = ntp_exch_accept(s->pkt, s->len, NULL, waiting, s->nonce, p->last_xmt, &r, &v);
+	int verdict = ntp_exch_accept(s->pkt, s->len, NULL, NULL, waiting, s->nonce, p->last_xmt, &r, &v);
 	if (verdict == NTP_ACCEPT_MALFORMED)
 		return;
 	check_decoded(&r, s->pkt, s->len);

@@ -17,6 +17,7 @@
 #include "tsync/ctl_proto.h"
 #include "tsync/ntp_pkt.h"
 #include "tsync/ntp_server.h"
+#include "nts_fixed.h"
 
 #define NS INT64_C(1000000000)
 #define MS INT64_C(1000000)
@@ -461,6 +462,69 @@ static void ctl_seeds(void)
 	ctl_seed("berkeley_payload", 4, buf, (size_t)n);
 }
 
+/* ----------------------------------------------------------------- NTS */
+
+static void nts_ke_seeds(void)
+{
+	uint8_t b[1024], cookies[8 * NTS_COOKIE_LEN];
+	size_t n = nts_ke_client_request(b, sizeof(b));
+	save("nts_ke", "client_request", b, n);
+	memset(cookies, 0x5a, sizeof(cookies));
+	static const char *const names[] = { "response_serve", "response_no_proto",
+		"response_no_aead", "response_bad_request", "response_critical" };
+	for (int v = NTS_KE_SERVE; v <= NTS_KE_REFUSE_CRITICAL; v++) {
+		n = nts_ke_server_response(v, cookies, NTS_COOKIE_LEN, 8, 1123, b, sizeof(b));
+		save("nts_ke", names[v], b, n);
+	}
+	/* An unknown critical record before a whole request; a server name. */
+	static const uint8_t crit[] = { 0x92, 0x34, 0, 2, 0, 0, 0x80, 1, 0, 2, 0, 0,
+					0x80, 4, 0, 2, 0, 15, 0x80, 0, 0, 0 };
+	save("nts_ke", "unknown_critical", crit, sizeof(crit));
+	static const uint8_t named[] = { 0x80, 6, 0, 9, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's',
+					 't', 0x80, 0, 0, 0 };
+	save("nts_ke", "server_name", named, sizeof(named));
+}
+
+static size_t nts_request(int placeholders, uint8_t *out, size_t cap)
+{
+	struct nts_cookie_ring ring;
+	uint8_t c2s[NTS_KEY_LEN], s2c[NTS_KEY_LEN], uid[NTS_UID_MIN], cookie[NTS_COOKIE_LEN];
+	uint8_t nonce[NTS_NONCE_LEN] = { 1, 2, 3 };
+	fuzz_nts_ring(&ring);
+	fuzz_nts_client(c2s, s2c, uid);
+	nts_cookie_seal(&ring, c2s, s2c, nonce, cookie);
+	struct ntp_pkt hdr = { .version = 4, .mode = NTP_MODE_CLIENT, .poll = 6,
+			       .xmt = 0x1122334455667788ULL };
+	return nts_client_request(&hdr, uid, sizeof(uid), cookie, sizeof(cookie), placeholders,
+				  c2s, nonce, out, cap);
+}
+
+static void nts_ntp_seeds(void)
+{
+	uint8_t req[1024], out[NTS_REPLY_MAX], rnd[NTS_SERVER_RANDOM];
+	struct nts_cookie_ring ring;
+	struct ntp_pkt p;
+	size_t n, len = 0;
+	char name[32];
+	fuzz_nts_ring(&ring);
+	memset(rnd, 0x17, sizeof(rnd));
+	for (int ph = 0; ph < 8; ph += 3) {
+		n = nts_request(ph, req, sizeof(req));
+		snprintf(name, sizeof(name), "request_%d_placeholders", ph);
+		save("nts_ntp", name, req, n);
+	}
+	n = nts_request(1, req, sizeof(req));
+	ntp_server_reply(&server_state, req, n, NS, out, &len);
+	ntp_pkt_decode(&p, req, n);
+	nts_server_seal(&ring, req, n, &p, 0x0123456789abcdefULL, rnd, out, sizeof(out), &len);
+	save("nts_ntp", "reply_2_cookies", out, len);
+	req[2] ^= 1; /* the authenticator no longer holds: a NAK */
+	ntp_server_reply(&server_state, req, n, NS, out, &len);
+	nts_server_seal(&ring, req, n, &p, 0x0123456789abcdefULL, rnd, out, sizeof(out), &len);
+	save("nts_ntp", "request_tampered", req, n);
+	save("nts_ntp", "nak", out, len);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -474,5 +538,7 @@ int main(int argc, char **argv)
 	config_seeds();
 	keys_seeds();
 	ctl_seeds();
+	nts_ke_seeds();
+	nts_ntp_seeds();
 	return 0;
 }

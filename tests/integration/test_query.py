@@ -17,7 +17,8 @@ from tsynctest import (check, check_close, info, main, parse_iso_ns, parse_query
 
 TOL = 0.001
 JSON_KEYS = {"server", "address", "stratum", "refid", "leap", "precision", "precision_log2",
-             "root_delay", "root_dispersion", "offset", "delay", "dispersion", "sent", "valid", "key",
+             "root_delay", "root_dispersion", "offset", "delay", "dispersion", "sent", "valid",
+             "key", "nts",
              "t0", "t0_source", "kernel_stamped", "t1", "t2", "t3"}
 CRISTIAN_KEYS = {"server_time", "round_trip", "client_time", "synchronised_time", "offset",
                  "ntp_offset", "error"}

@@ -648,7 +648,7 @@ START_TEST(server_errors)
 	bad("server h iburst iburst\n", "t.conf:1: server: iburst given twice");
 	bad("server h port 1 port 2\n", "t.conf:1: server: port given twice");
 	bad("server h burst\n", "t.conf:1: server: unknown option 'burst'");
-	bad("server h port 1 minpoll 1 maxpoll 2 iburst prefer key 3 x\n",
+	bad("server h port 1 minpoll 1 maxpoll 2 iburst prefer key 3 nts ntsport 5 x\n",
 	    "t.conf:1: server: extra argument 'x'");
 	bad("server h key 0\n", "t.conf:1: server: key 0 is out of range 1..4294967295");
 	bad("server h key 4294967296\n",
@@ -712,13 +712,54 @@ START_TEST(discipline_errors)
 }
 END_TEST
 
+/* NTS: defaults, every directive, and what each needs. */
+START_TEST(nts_directives)
+{
+	ok("listen 127.0.0.1\n");
+	ck_assert_str_eq(cfg.ntsservercert, "");
+	ck_assert_int_eq(cfg.ntsport, 4460);
+	ck_assert_int_eq(cfg.maxntsconnections, 100);
+	ck_assert_int_eq(cfg.ntsrotate, 604800);
+	ok("listen 127.0.0.1\nntsservercert /c.pem\nntsserverkey /k.pem\nntsport 0\n"
+	   "maxntsconnections 5\nntsdumpdir /var/lib/tsyncd\nntsrotate 0\n");
+	ck_assert_str_eq(cfg.ntsservercert, "/c.pem");
+	ck_assert_str_eq(cfg.ntsserverkey, "/k.pem");
+	ck_assert_str_eq(cfg.ntsdumpdir, "/var/lib/tsyncd");
+	ck_assert_int_eq(cfg.ntsport, 0);
+	ck_assert_int_eq(cfg.maxntsconnections, 5);
+	ck_assert_int_eq(cfg.ntsrotate, 0);
+	bad("listen ::1\nntsservercert /c\n", "t.conf:2: ntsservercert: needs ntsserverkey too");
+	bad("listen ::1\nntsserverkey /k\n", "t.conf:2: ntsserverkey: needs ntsservercert too");
+	bad("ntsservercert /c\nntsserverkey /k\n",
+	    "t.conf:1: ntsservercert: needs a listen line: NTS-KE listens on its addresses");
+	bad("listen ::1\nntsport 4460\n", "t.conf:2: ntsport: needs ntsservercert and ntsserverkey");
+	bad("ntsrotate 5\n", "t.conf:1: ntsrotate: needs ntsservercert and ntsserverkey");
+	bad("ntsservercert c.pem\n", "t.conf:1: ntsservercert: 'c.pem' is not an absolute path");
+	bad("ntsport 65536\n", "t.conf:1: ntsport: 65536 is out of range 0..65535");
+	bad("maxntsconnections 0\n", "t.conf:1: maxntsconnections: 0 is out of range 1..10000");
+	bad("ntsrotate -1\n", "t.conf:1: ntsrotate: -1 is out of range 0..2147483647");
+	bad("ntsdumpdir\n", "t.conf:1: ntsdumpdir: missing path");
+	ok("server ntp.example nts ntsport 4461 iburst\nserver b nts\nntstrustedcerts /ca.pem\n");
+	ck_assert(cfg.server[0].nts && cfg.server[1].nts);
+	ck_assert_int_eq(cfg.server[0].ntsport, 4461);
+	ck_assert_int_eq(cfg.server[1].ntsport, 0);
+	ck_assert_str_eq(cfg.ntstrustedcerts, "/ca.pem");
+	bad("server a nts key 3\nkeyfile /k\n", "t.conf:1: server: nts and key do not go together");
+	bad("server a ntsport 4460\n", "t.conf:1: server: ntsport needs nts");
+	bad("server a nts ntsport 0\n", "t.conf:1: server: ntsport 0 is out of range 1..65535");
+	bad("ntstrustedcerts ca.pem\n", "t.conf:1: ntstrustedcerts: 'ca.pem' is not an absolute path");
+}
+END_TEST
+
 /* The table's guards hold for every directive, not only those above. */
 START_TEST(once_everywhere)
 {
 	static const char *const once[] = {
 		"stratum 2", "clock sim", "control none", "makestep 1 3", "maxslew 10",
 		"maxdistance 1", "holdover 1", "driftfile /d", "keyfile /k", "ratelimit",
-		"user u", "controlgroup g", "seccomp off",
+		"user u", "controlgroup g", "seccomp off", "ntsservercert /c", "ntsserverkey /k",
+		"ntsport 1", "maxntsconnections 1", "ntsdumpdir /d", "ntsrotate 1",
+		"ntstrustedcerts /c",
 	};
 	char text[128], want[128], name[32];
 
@@ -796,6 +837,7 @@ static Suite *config_suite(void)
 	tcase_add_test(errors, server_key);
 	tcase_add_test(errors, discipline_errors);
 	tcase_add_test(errors, once_everywhere);
+	tcase_add_test(errors, nts_directives);
 	tcase_add_test(errors, engine_edges);
 	suite_add_tcase(s, errors);
 	return s;

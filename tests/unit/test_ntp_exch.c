@@ -483,7 +483,7 @@ static int accept_one(const uint8_t *buf, size_t len, uint32_t key_id, bool wait
 {
 	struct ntp_pkt r;
 	const struct keys_key *k = key_id ? keys_find(&accept_ring, key_id) : NULL;
-	return ntp_exch_accept(buf, len, k, waiting, OUR_XMT, LAST_XMT, &r, v);
+	return ntp_exch_accept(buf, len, k, NULL, waiting, OUR_XMT, LAST_XMT, &r, v);
 }
 
 START_TEST(accept_order)

@@ -1,0 +1,154 @@
+/*
+ * One server's NTS client state. NTS-KE runs in the thread pool on a copy
+ * of what it needs and writes only n->got, n->rc and n->err, which the
+ * loop reads once the work is done: no lock. Cookies are used newest
+ * first, each once.
+ */
+#include "ntsclient.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "log.h"
+
+#define KE_TIMEOUT_MS 10000
+
+struct ntsclient {
+	uv_loop_t *loop;
+	uv_work_t work;
+	bool busy;     /* an NTS-KE in the pool */
+	bool orphaned; /* freed while busy: free when it ends */
+	ntsclient_ke_fn on_ke;
+	void *arg;
+	char host[256];
+	uint16_t keport;
+	char cafile[256]; /* "": the system's */
+	struct ntske_client_result ke, got;
+	int rc;
+	char err[256];
+	uint8_t uid[NTS_UID_MIN];
+	struct nts_new_cookies fresh;
+	struct ntp_exch_nts check;
+	struct ntsclient_stats stats;
+};
+
+static void ke_work(uv_work_t *w)
+{
+	struct ntsclient *n = w->data;
+	n->rc = ntske_client_fetch(n->host, n->keport, n->cafile[0] ? n->cafile : NULL,
+				   KE_TIMEOUT_MS, &n->got, n->err, sizeof(n->err));
+}
+
+static void ke_done(uv_work_t *w, int status)
+{
+	struct ntsclient *n = w->data;
+	n->busy = false;
+	if (n->orphaned) {
+		memset(n, 0, sizeof(*n));
+		free(n);
+		return;
+	}
+	bool ok = status == 0 && n->rc == 0;
+	if (ok) {
+		n->ke = n->got;
+		n->stats.ke_ok++;
+		log_info("%s port %u: NTS-KE: %d cookies", n->host, n->keport, n->ke.cookies.n);
+	} else {
+		n->stats.ke_fail++;
+		log_warn("%s port %u: %s", n->host, n->keport, status < 0 ? uv_strerror(status) : n->err);
+	}
+	memset(&n->got, 0, sizeof(n->got));
+	n->on_ke(n->arg, ok, ok ? n->ke.port : 0);
+}
+
+static void start_ke(struct ntsclient *n)
+{
+	if (n->busy)
+		return;
+	n->work.data = n;
+	if (uv_queue_work(n->loop, &n->work, ke_work, ke_done) == 0)
+		n->busy = true;
+}
+
+struct ntsclient *ntsclient_new(uv_loop_t *loop, const char *host, uint16_t keport,
+				const char *cafile, ntsclient_ke_fn on_ke, void *arg)
+{
+	struct ntsclient *n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return NULL;
+	n->loop = loop;
+	n->on_ke = on_ke;
+	n->arg = arg;
+	snprintf(n->host, sizeof(n->host), "%s", host);
+	n->keport = keport;
+	snprintf(n->cafile, sizeof(n->cafile), "%s", cafile != NULL ? cafile : "");
+	n->check = (struct ntp_exch_nts){ .uid = n->uid, .uid_len = sizeof(n->uid),
+					  .s2c = n->ke.s2c, .cookies = &n->fresh };
+	start_ke(n);
+	return n;
+}
+
+void ntsclient_free(struct ntsclient *n)
+{
+	if (n == NULL)
+		return;
+	if (n->busy) {
+		n->orphaned = true;
+		return;
+	}
+	memset(n, 0, sizeof(*n));
+	free(n);
+}
+
+size_t ntsclient_request(struct ntsclient *n, const struct ntp_pkt *hdr, uint8_t *buf, size_t cap)
+{
+	uint8_t nonce[NTS_NONCE_LEN];
+	/* Ask for one cookie more when few are left, so that lost replies
+	 * do not run us dry. */
+	int placeholders = n->ke.cookies.n <= NTS_MAX_COOKIES / 2 ? 1 : 0;
+	if (n->ke.cookies.n == 0 || getrandom(n->uid, sizeof(n->uid), 0) != sizeof(n->uid) ||
+	    getrandom(nonce, sizeof(nonce), 0) != sizeof(nonce)) {
+		n->stats.no_cookie++;
+		start_ke(n);
+		return 0;
+	}
+	int i = --n->ke.cookies.n;
+	if (n->ke.cookies.n == 0)
+		placeholders = 1;
+	return nts_client_request(hdr, n->uid, sizeof(n->uid), n->ke.cookies.cookie[i],
+				  n->ke.cookies.len[i], placeholders, n->ke.c2s, nonce, buf, cap);
+}
+
+const struct ntp_exch_nts *ntsclient_check(struct ntsclient *n)
+{
+	return &n->check;
+}
+
+void ntsclient_after(struct ntsclient *n, int verdict, const struct ntp_exch_verdict *v)
+{
+	if (verdict == NTP_ACCEPT_SAMPLE) {
+		for (int i = 0; i < n->fresh.n && n->ke.cookies.n < NTS_MAX_COOKIES; i++) {
+			int k = n->ke.cookies.n++;
+			n->ke.cookies.len[k] = n->fresh.len[i];
+			memcpy(n->ke.cookies.cookie[k], n->fresh.cookie[i], n->fresh.len[i]);
+		}
+	} else if (verdict == NTP_ACCEPT_KOD && v->nts == NTS_CLIENT_NAK) {
+		n->stats.naks++;
+		n->ke.cookies.n = 0;
+		log_warn("%s: NTS NAK: new keys asked for", n->host);
+		start_ke(n);
+	}
+	n->fresh.n = 0;
+}
+
+const struct ntsclient_stats *ntsclient_stats(const struct ntsclient *n)
+{
+	return &n->stats;
+}
+
+int ntsclient_cookies(const struct ntsclient *n)
+{
+	return n->ke.cookies.n;
+}

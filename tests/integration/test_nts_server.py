@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""
+tsyncd's NTS server (RFC 8915) against hostile clients, on loopback with a
+certificate made by certtool. NTS-KE over Python's TLS 1.3: a good request
+gets NTPv4, AES-SIV-CMAC-256, the NTP port and eight 100-byte cookies; an
+unknown critical record, a malformed record and an oversized request each
+get exactly the Error record the RFC names; a truncated request, a wrong
+ALPN, TLS 1.2 and bytes that are not TLS end the connection; 1,000
+half-open connections are bounded (reset past maxntsconnections, reaped at
+the deadline) while NTP is still answered, and NTS-KE works again after.
+NTP: a tampered cookie and a forged authenticator (also replayed) get an
+NTS NAK (KoD NTSN, the UID alone, 84 bytes); a request with two UIDs is
+dropped. Every outcome moves its own counter and nothing else. A missing
+certificate, or a key that is not the certificate's, stops tsyncd naming
+both files; a malformed cookie key file is replaced with a new key.
+tsync query --nts takes four authenticated samples at the sim offset, and
+refuses a certificate it does not trust.
+"""
+import os
+import resource
+import select
+import socket
+import ssl
+import struct
+import time
+
+from tsynctest import (Tsyncd, check, decode, exchange, info, main, nts_certificate,
+                       nts_counters, parse_query_text, parse_seconds, request, run, slow,
+                       tmpdir, tsync, tsyncd_path, udp_socket)
+
+GOOD = bytes.fromhex("80010002000080040002000f80000000")
+ERR_CRITICAL = bytes.fromhex("800200020000" "80000000")
+ERR_BAD = bytes.fromhex("800200020001" "80000000")
+HALF_OPEN = 1000
+MAXCONN = 50
+
+
+def records(data):
+    out, off = [], 0
+    while off + 4 <= len(data):
+        t, n = struct.unpack("!HH", data[off:off + 4])
+        out.append((t & 0x7fff, bool(t & 0x8000), data[off + 4:off + 4 + n]))
+        off += 4 + n
+    check(off == len(data), "the response is whole records (%d of %d bytes)" % (off, len(data)))
+    return out
+
+
+def tls_context(cert, alpn=("ntske/1",), tls12=False):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(cert)
+    if tls12:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    else:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.set_alpn_protocols(list(alpn))
+    return ctx
+
+
+def ke(port, cert, payload, close=False, **kw):
+    """One NTS-KE exchange: the response's bytes, None when closed after
+    sending, or the ssl error of the handshake."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=slow(10))
+    try:
+        s = tls_context(cert, **kw).wrap_socket(raw, server_hostname="localhost")
+    except (ssl.SSLError, ConnectionError) as e:
+        raw.close()
+        return e
+    with s:
+        s.sendall(payload)
+        if close:
+            return None
+        data = b""
+        while True:
+            try:
+                b = s.recv(65536)
+            except (ssl.SSLZeroReturnError, ConnectionResetError):
+                break
+            if not b:
+                break
+            data += b
+        return data
+
+
+def moved(before, after, **want):
+    """Only the named counters moved, each by its amount."""
+    keys = [k for k in after if k not in ("active", "rotations")]
+    diff = {k: after[k] - before.get(k, 0) for k in keys if after[k] != before.get(k, 0)}
+    check(diff == want, "counters moved %s (want %s)" % (diff, want))
+
+
+def good_ke(port, cert, ntp_port):
+    data = ke(port, cert, GOOD)
+    check(isinstance(data, bytes), "a good request gets a response (%s)" %
+          (len(data) if isinstance(data, bytes) else repr(data)))
+    r = records(data)
+    check(r[:3] == [(1, True, b"\0\0"), (4, True, b"\0\x0f"),
+                    (7, True, struct.pack("!H", ntp_port))],
+          "NTPv4, AEAD_AES_SIV_CMAC_256 and the NTP port %d (%s)" % (ntp_port, r[:3]))
+    cookies = [b for t, c, b in r[3:-1]]
+    check(all(t == 5 and not c for t, c, _ in r[3:-1]) and len(cookies) == 8 and
+          all(len(b) == 100 for b in cookies), "then eight 100-byte cookies")
+    check(r[-1] == (0, True, b""), "and End of Message")
+    return cookies
+
+
+def ef(t, body):
+    return struct.pack("!HH", t, 4 + len(body)) + body
+
+
+def nts_request(cookie, uid=None, extra=b""):
+    """A request with a UID, the cookie and an authenticator we cannot
+    compute (no C2S key): only its lengths are right."""
+    req = request()
+    uid = uid or os.urandom(32)
+    auth = struct.pack("!HH", 16, 16) + os.urandom(32)
+    return req + ef(0x0104, uid) + extra + ef(0x0204, cookie) + ef(0x0404, auth), uid
+
+
+def nak_of(s, addr, pkt, uid, what):
+    r, _ = exchange(s, addr, pkt, timeout=slow(5))
+    check(r is not None, "%s: answered" % what)
+    f = decode(r)
+    check(len(r) == 84 and f["stratum"] == 0 and r[12:16] == b"NTSN" and f["leap"] == 3 and
+          f["org"] == decode(pkt)["xmt"] and r[48:] == ef(0x0104, uid),
+          "%s: an NTS NAK with the UID alone (%d bytes, stratum %d, %r)" %
+          (what, len(r), f["stratum"], r[12:16]))
+
+
+def ntp_side(d, port, cookie):
+    s, addr = udp_socket("127.0.0.1"), ("127.0.0.1", port)
+    before = nts_counters(d)
+    bad = bytearray(cookie)
+    bad[50] ^= 1
+    pkt, uid = nts_request(bytes(bad))
+    nak_of(s, addr, pkt, uid, "a tampered cookie")
+    pkt, uid = nts_request(cookie)
+    nak_of(s, addr, pkt, uid, "a good cookie under a forged authenticator")
+    nak_of(s, addr, pkt, uid, "the same request replayed")
+    two, _ = nts_request(cookie, extra=ef(0x0104, os.urandom(32)))
+    r, _ = exchange(s, addr, two, timeout=1.0)
+    check(r is None, "a request with two UIDs gets no answer")
+    r, _ = exchange(s, addr, request(), timeout=slow(5))
+    check(r is not None and len(r) == 48, "a plain request still gets a plain reply")
+    moved(before, nts_counters(d), nts_nak_cookie=1, nts_nak_auth=2, nts_malformed=1)
+
+
+def ke_side(d, keport, cert):
+    cases = [
+        ("an unknown critical record", bytes.fromhex("92340000") + GOOD, {}, ERR_CRITICAL,
+         "refused"),
+        ("an AEAD record of odd length", bytes.fromhex("80010002000080040001" "0f80000000"), {},
+         ERR_BAD, "refused"),
+        ("a 1100-byte request", b"".join(ef(0x1234, b"x" * 363) for _ in range(3)) + GOOD, {},
+         ERR_BAD, "refused"),
+    ]
+    for what, payload, kw, want, counter in cases:
+        before = nts_counters(d)
+        data = ke(keport, cert, payload, **kw)
+        check(data == want, "%s gets %s (%r)" % (what, want.hex(), data))
+        moved(before, nts_counters(d), accepted=1, **{counter: 1})
+    for what, kw in (("a wrong ALPN", {"alpn": ("http/1.1",)}), ("TLS 1.2", {"tls12": True})):
+        before = nts_counters(d)
+        e = ke(keport, cert, GOOD, **kw)
+        check(isinstance(e, (ssl.SSLError, ConnectionError)),
+              "%s: the handshake fails (%r)" % (what, e))
+        moved(before, nts_counters(d), accepted=1, tls_fail=1)
+    before = nts_counters(d)
+    ke(keport, cert, GOOD[:5], close=True)
+    wait_counter(d, "closed_early", before["closed_early"] + 1)
+    moved(before, nts_counters(d), accepted=1, closed_early=1)
+    before = nts_counters(d)
+    with socket.create_connection(("127.0.0.1", keport)) as raw:
+        raw.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        raw.settimeout(slow(10))
+        check(raw.recv(100) is not None, "bytes that are not TLS: the connection ends")
+    wait_counter(d, "tls_fail", before["tls_fail"] + 1)
+    moved(before, nts_counters(d), accepted=1, tls_fail=1)
+
+
+def wait_counter(d, name, want, timeout=20):
+    deadline = time.monotonic() + slow(timeout)
+    while nts_counters(d)[name] < want:
+        check(time.monotonic() < deadline, "%s reaches %d" % (name, want))
+        time.sleep(0.2)
+
+
+def half_open(d, port, keport, cert):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    before = nts_counters(d)
+    conns = []
+    for _ in range(HALF_OPEN):
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", keport))
+        conns.append(c)
+    s = udp_socket("127.0.0.1")
+    answered = 0
+    for _ in range(10):
+        r, _ = exchange(s, ("127.0.0.1", port), request(), timeout=slow(2))
+        answered += r is not None
+    check(answered == 10, "NTP answered %d of 10 requests with %d NTS-KE connections held" %
+          (answered, HALF_OPEN))
+    during = nts_counters(d)
+    check(during["active"] <= MAXCONN and during["busy"] > before["busy"],
+          "never more than %d held, the rest reset as busy (%s)" % (MAXCONN, during))
+    # The connections taken are closed at their deadline.
+    wait_counter(d, "timeout", before["timeout"] + MAXCONN, timeout=30)
+    # A connection the full listen backlog dropped may reach tsyncd only
+    # with the client's SYN retries, or never (the client's kernel thinks
+    # it open while the server's gave up): close ours, then wait for
+    # tsyncd to hold none.
+    for c in conns:
+        c.close()
+    deadline = time.monotonic() + slow(30)
+    while True:
+        after = nts_counters(d)
+        if after["active"] == 0:
+            time.sleep(1.0)
+            if nts_counters(d)["active"] == 0:
+                break
+        check(time.monotonic() < deadline, "tsyncd holds no connection (%s)" % after)
+        time.sleep(0.5)
+    after = nts_counters(d)
+    seen = after["accepted"] - before["accepted"] + after["busy"] - before["busy"]
+    info("after %d half-open connections: %s" % (HALF_OPEN, after))
+    # Not exactly HALF_OPEN: some never arrive (above), and one run of 40
+    # counted 1002 (a TCP retransmission after a reset, not analysed).
+    check(HALF_OPEN // 2 <= seen <= HALF_OPEN + 20,
+          "most connections reached tsyncd, each taken or reset (%d)" % seen)
+    good_ke(keport, cert, port)
+
+
+def refusals(d, cert, key):
+    """Certificates that cannot serve stop tsyncd at start, naming both
+    files; a cookie key file that is not one is replaced."""
+    other = os.path.join(d, "other")
+    os.mkdir(other)
+    _, other_key = nts_certificate(other)
+    for what, c, k in (("a missing certificate", os.path.join(d, "none.pem"), key),
+                       ("a key that is not the certificate's", cert, other_key)):
+        conf = os.path.join(d, "refused.conf")
+        with open(conf, "w") as f:
+            f.write("listen 127.0.0.1 port 0\nclock sim\ncontrol none\nntsservercert %s\n"
+                    "ntsserverkey %s\nntsport 0\n" % (c, k))
+        r = run([tsyncd_path(), "-n", "-f", conf], timeout=30)
+        want = "%s, %s: cannot load the NTS certificate and key" % (c, k)
+        check(r.code == 1 and want in r.err, "%s: tsyncd exits 1 saying %r (%d, %r)" %
+              (what, want, r.code, r.err))
+    junk = os.path.join(d, "junk")
+    os.mkdir(junk)
+    with open(os.path.join(junk, "ntskeys"), "w") as f:
+        f.write("1 00 3\n")
+    t = Tsyncd(["listen 127.0.0.1 port 0", "clock sim", "ntsservercert %s" % cert,
+                "ntsserverkey %s" % key, "ntsport 0", "ntsdumpdir %s" % junk], name="tsyncd-junk")
+    _, m = t.wait_line(r"^tsyncd: nts-ke listening on 127\.0\.0\.1:(\d+)$")
+    t.wait_line(r'^tsyncd: warning: NTS cookie keys %s/ntskeys:1: not "ID HEX64 CREATED": '
+                r'making new ones$' % junk, 0)
+    good_ke(int(m.group(1)), cert, t.port())
+    with open(os.path.join(junk, "ntskeys")) as f:
+        check(len(f.read().split()) == 3, "the cookie key file holds a new key")
+    code, _ = t.terminate()
+    check(code == 0, "tsyncd-junk exits 0")
+
+
+def query_side(d, keport, cert):
+    """tsync query --nts: four authenticated samples at the sim offset, the
+    server's NTS counters moving by four replies and one handshake; a
+    certificate not trusted: exit 1, nothing asked over NTP."""
+    before = nts_counters(d)
+    r = tsync("query", "--nts", "--ntstrustedcerts", cert, "-i", "0.05", "-t", "5",
+              "localhost:%d" % keport)
+    check(r.code == 0, "tsync query --nts exits 0 (%r)" % r.err)
+    f, _ = parse_query_text(r.out)
+    check(f["nts"].startswith("yes") and f["samples"] == "4 of 4",
+          "four samples, every one authenticated (%s, %s)" % (f["nts"], f["samples"]))
+    check(abs(parse_seconds(f["offset"]) - 0.5) < 0.005,
+          "at the sim offset, 0.5 s (%s)" % f["offset"])
+    moved(before, nts_counters(d), accepted=1, served=1, nts_reply=4)
+    before = nts_counters(d)
+    r = tsync("query", "--nts", "localhost:%d" % keport)
+    check(r.code == 1 and "NTS-KE: the server's certificate does not verify" in r.err,
+          "a self-signed certificate not in the system's store: exit 1 saying so (%r)" % r.err)
+    moved(before, nts_counters(d), accepted=1, tls_fail=1)
+
+
+def test():
+    d = tmpdir()
+    cert, key = nts_certificate(d)
+    t = Tsyncd(["listen 127.0.0.1 port 0", "stratum 3", "clock sim offset 0.5",
+                "ntsservercert %s" % cert, "ntsserverkey %s" % key, "ntsport 0",
+                "maxntsconnections %d" % MAXCONN, "ntsdumpdir %s" % d])
+    _, m = t.wait_line(r"^tsyncd: nts-ke listening on 127\.0\.0\.1:(\d+)$")
+    keport, port = int(m.group(1)), t.port()
+    before = nts_counters(t)
+    cookies = good_ke(keport, cert, port)
+    moved(before, nts_counters(t), accepted=1, served=1)
+    ntp_side(t, port, cookies[0])
+    ke_side(t, keport, cert)
+    query_side(t, keport, cert)
+    half_open(t, port, keport, cert)
+    check(os.stat(os.path.join(d, "ntskeys")).st_mode & 0o777 == 0o600,
+          "the cookie key file is 0600")
+    code, _ = t.terminate()
+    check(code == 0, "tsyncd exits 0")
+    refusals(d, cert, key)
+
+
+if __name__ == "__main__":
+    main(test)
