@@ -54,7 +54,7 @@ def test():
               "localhost:%d" % keport)
     check(r.code == 0, "tsync query --nts --json exits 0 (%r)" % r.err)
     j = json.loads(r.out)
-    check(j["nts"] is True and j["valid"] == 4 and j["port"] == port,
+    check(j["nts"] is True and j["valid"] == 4 and j["address"] == "127.0.0.1:%d" % port,
           "JSON: nts true, 4 valid samples from port %d (%s)" % (port, j))
 
     other = os.path.join(d, "other")
@@ -109,9 +109,8 @@ def tsyncd_client(d, cert, port, keport):
           "the NTS source is chronyd's NTP port, from NTS-KE")
     nts = srcs[0]
     check(nts["nts_ke_ok"] == 1 and nts["nts_ke_fail"] == 0 and nts["nts_naks"] == 0 and
-          nts["nts_uid"] == 0 and nts["nts_auth"] == 0 and nts["nts_no_cookie"] == 0 and
-          nts["replies"] >= 1,
-          "one NTS-KE, no NAK, no reply refused, no poll short of a cookie (%s)" % nts)
+          nts["nts_uid"] == 0 and nts["nts_auth"] == 0 and nts["replies"] >= 1,
+          "one NTS-KE, no NAK, no reply refused (%s)" % nts)
     code, _ = t.terminate()
     check(code == 0, "tsyncd exits 0")
 
