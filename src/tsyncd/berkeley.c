@@ -310,15 +310,6 @@ static int load_key(struct berkeley *b, const struct tsyncd_config *cfg)
 
 /* ------------------------------------------------------------ start, stop */
 
-/* The most a correction may slew: what maxslew slews in half an
- * interval (a slew runs at least CLK_SLEW_MIN_NS, so the reading of the
- * next round may see it under way: the REPLY says how much is left). */
-static int64_t slew_max(const struct cfg_berkeley *c, double maxslew_ppm)
-{
-	int64_t m = (int64_t)(maxslew_ppm * 1e-6 * (double)(c->interval / 2));
-	return m < c->step ? m : c->step;
-}
-
 static void params_from(const struct cfg_berkeley *c, uint32_t key_id, double maxslew_ppm,
 			struct brk_params *p)
 {
@@ -329,7 +320,8 @@ static void params_from(const struct cfg_berkeley *c, uint32_t key_id, double ma
 	*p = (struct brk_params){
 		.role = roles[c->role], .priority = (uint8_t)c->priority,
 		.interval = c->interval, .tolerance = c->tolerance, .maxrtt = c->maxrtt,
-		.step = slew_max(c, maxslew_ppm), .misses = c->misses, .election = c->election, .key_id = key_id,
+		.step = brk_slew_max(c->interval, c->step, maxslew_ppm), .misses = c->misses,
+		.election = c->election, .key_id = key_id,
 		.group_id = c->group_id, .freq = c->frequency, .maxdrift_ppm = c->maxdrift_ppm,
 	};
 }

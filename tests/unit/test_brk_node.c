@@ -224,6 +224,21 @@ START_TEST(split_steps_only_the_excess)
 }
 END_TEST
 
+/* Slews land a quarter interval before the next ADJUST, or are slow:
+ * a 1 s round's slews (1 s at least) would end as the next ADJUST comes,
+ * and a late timer would leave 40 us a ms of lateness in flight. */
+START_TEST(slew_max_lands_before_next_adjust)
+{
+	ck_assert_int_eq(brk_slew_max(10 * S, 1000000 * S, 80000.0), 400 * MS);
+	ck_assert_int_eq(brk_slew_max(10 * S, 128 * MS, 80000.0), 128 * MS);
+	ck_assert_int_eq(brk_slew_max(4 * S / 3 + 1, 1000000 * S, 80000.0), 53333333);
+	ck_assert_int_eq(brk_slew_max(4 * S / 3 - 4, 1000000 * S, 80000.0), MS);
+	ck_assert_int_eq(brk_slew_max(1 * S, 1000000 * S, 83333.333), MS);
+	ck_assert_int_eq(brk_slew_max(1 * S, MS / 2, 83333.333), MS / 2);
+	ck_assert_int_eq(brk_slew_max(1 * S, 0, 83333.333), 0);
+}
+END_TEST
+
 /* An adjustment applied at `at`, of a reading 0.3 s before. */
 static bool learn(int64_t adjust, bool stepped, int64_t at)
 {
@@ -871,6 +886,7 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, ntp_synced_master_stays);
 	tcase_add_test(tc, pending_slew_counted_once);
 	tcase_add_test(tc, split_steps_only_the_excess);
+	tcase_add_test(tc, slew_max_lands_before_next_adjust);
 	tcase_add_test(tc, frequency_learnt);
 	tcase_add_test(tc, master_apply_carries_freq);
 	tcase_add_test(tc, ntp_synced_master_outvoted);
