@@ -50,6 +50,9 @@ struct brk_params {
 	bool freq;            /* learn and correct our frequency (`berkeley frequency`) */
 	double maxdrift_ppm;  /* how fast the average may move a free-running
 				 master's clock (and so the group); 0: no bound */
+	uint64_t seq_start;   /* our first message counter less one: a node
+				 that keeps its id across restarts starts above
+				 what it sent before (the daemon: the host's ns) */
 };
 
 /* The rate of the slews of rounds too short for a slew to end before

@@ -70,6 +70,7 @@ void brk_node_init(struct brk_node *nd, const struct brk_params *p, uint64_t id,
 	memset(nd, 0, sizeof(*nd));
 	nd->p = *p;
 	nd->id = id;
+	nd->seq = p->seq_start;
 	nd->last_poll = mono;
 	nd->state = p->role == BRK_ROLE_MASTER ? BRK_ST_MASTER : BRK_ST_SLAVE;
 	no_round(nd, mono);
