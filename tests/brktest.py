@@ -201,6 +201,16 @@ def group_sender():
     return s
 
 
+def group_listener(group, port):
+    """A socket that hears the group on loopback, as a member's group socket."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((group, port))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                 socket.inet_aton(group) + socket.inet_aton("127.0.0.1"))
+    return s
+
+
 def recv(sock, timeout):
     sock.settimeout(timeout)
     try:

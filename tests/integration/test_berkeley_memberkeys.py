@@ -19,8 +19,9 @@ import struct
 import threading
 import time
 
-from brktest import (ADJUST, ACK, POLL, REPLY, Node, bind, decode, encode, group_port,
-                     random_group, spread, stop, true_offsets, verify, wait_applied, wait_round)
+from brktest import (ADJUST, ACK, POLL, REPLY, Node, bind, decode, encode, group_listener,
+                     group_port, random_group, spread, stop, true_offsets, verify, wait_applied,
+                     wait_round)
 from tsynctest import check, info, main, no_valgrind, tmpdir
 
 KEYS = {1: os.urandom(32), 11: os.urandom(32), 12: os.urandom(32), 13: os.urandom(32),
@@ -53,11 +54,7 @@ class Insider(threading.Thread):
         threading.Thread.__init__(self, daemon=True)
         self.group, self.port = group, port
         self.bound = bind(group, port)
-        self.listen = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.listen.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listen.bind((group, port))
-        self.listen.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
-                               socket.inet_aton(group) + socket.inet_aton("127.0.0.1"))
+        self.listen = group_listener(group, port)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
