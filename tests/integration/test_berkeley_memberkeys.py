@@ -10,7 +10,8 @@ alone, the master took them for b2's readings, sent b2's ADJUSTs to the
 insider and left the real b2 unadjusted), and POLLs as master a1 with a
 better priority under the group key. Every one is refused and counted (impostor) by whom it reached; no
 clock moves beyond the group's normal spread, the master keeps the
-group, and b2 is still read and adjusted.
+group, and b2 is still read and adjusted. Then b2 restarts with its id
+and is read again at once (its counters start at the host's ns).
 """
 import os
 import select
@@ -159,7 +160,24 @@ def test():
               "%s was read and in the set every round (%d lines)" % (node, len(got)))
     check(n_clocks == 4, "the last round read 4 clocks: a1, b2, c3 and the insider as itself")
     check(ins.acked >= 5, "the insider, as itself, was adjusted (%d ACKs)" % ins.acked)
-    stop(nodes)
+    restarted(master, slaves, path, extra, group, port)
+
+
+def restarted(master, slaves, path, extra, group, port):
+    """b2 restarts with its id: its counters start above the old ones (the
+    host's ns), so the master, which remembers them, reads it at once."""
+    slaves[0].terminate()
+    b2 = Node("b2again", "slave", 0.05, 0, group, port, interval=1,
+              auth=conf(path, 0xb2), extra=extra)
+    replay0 = master.bstats()["replay"]
+    n = len(master.rounds())
+    rid, _, _ = wait_round(master, n + 2)
+    wait_applied([b2], rid)
+    offs = true_offsets([master, b2, slaves[1]])
+    check(master.bstats()["replay"] == replay0 and spread(offs) < 1e-3,
+          "b2 restarted with its id is read again, no replay counted (spread %.6f ms)" %
+          (spread(offs) * 1e3))
+    stop([master, b2, slaves[1]])
 
 
 if __name__ == "__main__":
