@@ -11,7 +11,8 @@ insider and left the real b2 unadjusted), and POLLs as master a1 with a
 better priority under the group key. Every one is refused and counted (impostor) by whom it reached; no
 clock moves beyond the group's normal spread, the master keeps the
 group, and b2 is still read and adjusted. Then b2 restarts with its id
-and is read again at once (its counters start at the host's ns).
+and is read again at once (its counters start at the host's ns). Last,
+a group with no group key at all (tsyncd.conf(5)'s example) runs.
 """
 import os
 import select
@@ -31,11 +32,11 @@ MEMBERS = {0xa1: 11, 0xb2: 12, 0xc3: 13, 0xd4: 14}
 INSIDER = 0xd4
 
 
-def keys_file():
+def keys_file(ids=KEYS):
     path = os.path.join(tmpdir(), "tsync.keys")
     with open(path, "w") as f:
-        for kid, k in KEYS.items():
-            f.write("%d hmac-sha256 %s\n" % (kid, k.hex()))
+        for kid in ids:
+            f.write("%d hmac-sha256 %s\n" % (kid, KEYS[kid].hex()))
     os.chmod(path, 0o600)
     return path
 
@@ -161,6 +162,7 @@ def test():
     check(n_clocks == 4, "the last round read 4 clocks: a1, b2, c3 and the insider as itself")
     check(ins.acked >= 5, "the insider, as itself, was adjusted (%d ACKs)" % ins.acked)
     restarted(master, slaves, path, extra, group, port)
+    members_only()
 
 
 def restarted(master, slaves, path, extra, group, port):
@@ -178,6 +180,27 @@ def restarted(master, slaves, path, extra, group, port):
           "b2 restarted with its id is read again, no replay counted (spread %.6f ms)" %
           (spread(offs) * 1e3))
     stop([master, b2, slaves[1]])
+
+
+def members_only():
+    """No group key, as tsyncd.conf(5)'s example: each slave holds its own
+    key and the master's only; the group runs, and a slave's key cannot
+    be used for the other slave (c3 does not hold b2's key at all)."""
+    group, port = random_group(), group_port()
+    rows = ["berkeley member %x key %d" % (n, k) for n, k in MEMBERS.items() if n != INSIDER]
+    master = Node("a1", "master", 0.0, 0, group, port, interval=1,
+                  auth=["keyfile %s" % keys_file([11, 12, 13]), "berkeley node a1"] + rows)
+    slaves = [Node(name, "slave", off, 0, group, port, interval=1,
+                   auth=["keyfile %s" % keys_file([11, kid]), "berkeley node %s" % name] + rows)
+              for name, kid, off in (("b2", 12, 0.3), ("c3", 13, -0.2))]
+    rid, _, n_clocks = wait_round(master, 3)
+    wait_applied(slaves, rid)
+    offs = true_offsets([master] + slaves)
+    check(n_clocks == 3 and spread(offs) < 1e-3, "members only: round 3 read %d clocks, "
+          "spread %.6f ms" % (n_clocks, spread(offs) * 1e3))
+    check(any("key 13 of member 00000000000000c3 is not in" in l for l in slaves[0].lines),
+          "b2 says it cannot hear c3")
+    stop([master] + slaves)
 
 
 if __name__ == "__main__":
