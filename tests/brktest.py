@@ -191,6 +191,16 @@ def group_sender():
     return s
 
 
+def group_listener(group, port):
+    """A socket that hears the group on loopback, as a member's group socket."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((group, port))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                 socket.inet_aton(group) + socket.inet_aton("127.0.0.1"))
+    return s
+
+
 def recv(sock, timeout):
     sock.settimeout(timeout)
     try:
@@ -330,7 +340,7 @@ class LossyMaster:
         self.out.bind(("127.0.0.1", 0))
         self.out.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
                             socket.inet_aton("127.0.0.1"))
-        self.inner = self._in_ns(self._group_listener)  # the master's POLLs
+        self.inner = self._in_ns(lambda: group_listener(group, port))  # the master's POLLs
         self.by_slave = {}   # slave (addr, port) -> its socket in the namespace
         self.by_sock = {}    # that socket -> the slave
         self.master = None   # the master's unicast address, from its POLLs
@@ -349,14 +359,6 @@ class LossyMaster:
             return make()
         finally:
             _setns(self.root_fd)
-
-    def _group_listener(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((self.group, self.port))
-        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
-                     socket.inet_aton(self.group) + socket.inet_aton("127.0.0.1"))
-        return s
 
     def _slave_sock(self, slave):
         s = self.by_slave.get(slave)

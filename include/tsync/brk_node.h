@@ -50,7 +50,14 @@ struct brk_params {
 	bool freq;            /* learn and correct our frequency (`berkeley frequency`) */
 	double maxdrift_ppm;  /* how fast the average may move a free-running
 				 master's clock (and so the group); 0: no bound */
+	uint64_t seq_start;   /* our first message counter less one: a node
+				 that keeps its id across restarts starts above
+				 what it sent before (the daemon: the host's ns) */
 };
+
+/* The rate of the slews of rounds too short for a slew to end before
+ * the next ADJUST (brk_slew_max), ppm: 50 ms of lateness leaves 50 us. */
+#define BRK_SLEW_SHORT_PPM 1000.0
 
 /* The frequency correction a node may set, ppm: the kernel's bound. */
 #define BRK_FREQ_MAX 500.0
@@ -247,6 +254,14 @@ void brk_node_set_freq(struct brk_node *nd, double ppm);
  * than three rounds, or an estimate beyond BRK_FREQ_MAX. */
 bool brk_learn_freq(struct brk_node *nd, int64_t adjust, bool stepped, int64_t read,
 		    int64_t mono);
+/* The most of a correction a member slews (the rest is stepped), for
+ * rounds of `interval` ns, `berkeley step` and maxslew: what maxslew
+ * slews in half an interval, when a slew of that (CLK_SLEW_MIN_NS at
+ * least) ends a quarter of an interval before the next round's ADJUST;
+ * in shorter rounds a slew still runs when the next ADJUST comes, so
+ * that timer lateness times its rate would be left in flight: then only
+ * what BRK_SLEW_SHORT_PPM slews in CLK_SLEW_MIN_NS (1 ms). At most step. */
+int64_t brk_slew_max(int64_t interval, int64_t step, double maxslew_ppm);
 /* A correction as applied: what is still being slewed plus adjust, of
  * which at most slew_max (>= 0) is slewed and the rest stepped. */
 void brk_split(int64_t pending, int64_t adjust, int64_t slew_max, int64_t *step, int64_t *slew);

@@ -70,6 +70,15 @@ struct cfg_server {
 
 enum cfg_brk_role { CFG_BRK_NONE, CFG_BRK_MASTER, CFG_BRK_SLAVE, CFG_BRK_CANDIDATE };
 
+/* `berkeley member NODE key ID`: NODE signs with key ID, and is heard
+ * under no other. */
+#define CFG_BRK_MEMBER_KEYS 512
+struct cfg_brk_member {
+	uint64_t node;
+	uint32_t key_id;
+	unsigned long line;
+};
+
 struct cfg_berkeley {
 	enum cfg_brk_role role;
 	int priority;          /* 0..255 */
@@ -89,6 +98,9 @@ struct cfg_berkeley {
 	int frequency;         /* `berkeley frequency on|off`: learn it (default on) */
 	double maxdrift_ppm;   /* `berkeley maxdrift`: the average's speed bound; 0 none */
 	int auth_none;         /* `berkeley auth none` given */
+	uint64_t node;         /* `berkeley node`: our node id; 0: a random one */
+	struct cfg_brk_member member[CFG_BRK_MEMBER_KEYS];
+	int n_members;         /* rows of member keys */
 };
 
 struct tsyncd_config {

@@ -5,6 +5,7 @@
  * once-only adjustments, replay counters and the election.
  */
 #include "tsync/brk_node.h"
+#include "tsync/clock.h"
 
 #include <string.h>
 #include <sys/socket.h>
@@ -69,6 +70,7 @@ void brk_node_init(struct brk_node *nd, const struct brk_params *p, uint64_t id,
 	memset(nd, 0, sizeof(*nd));
 	nd->p = *p;
 	nd->id = id;
+	nd->seq = p->seq_start;
 	nd->last_poll = mono;
 	nd->state = p->role == BRK_ROLE_MASTER ? BRK_ST_MASTER : BRK_ST_SLAVE;
 	no_round(nd, mono);
@@ -91,6 +93,15 @@ void brk_split(int64_t pending, int64_t adjust, int64_t slew_max, int64_t *step,
 	int64_t total = pending + adjust;
 	*slew = total > slew_max ? slew_max : total < -slew_max ? -slew_max : total;
 	*step = total - *slew;
+}
+
+int64_t brk_slew_max(int64_t interval, int64_t step, double maxslew_ppm)
+{
+	double ns = interval - interval / 4 >= CLK_SLEW_MIN_NS
+			    ? maxslew_ppm * 1e-6 * (double)(interval / 2)
+			    : BRK_SLEW_SHORT_PPM * 1e-6 * (double)CLK_SLEW_MIN_NS;
+	int64_t m = (int64_t)ns;
+	return m < step ? m : step;
 }
 
 void brk_node_set_freq(struct brk_node *nd, double ppm)

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -746,6 +747,65 @@ static int brk_auth(struct parser *p, const struct opt *o, void *obj, const char
 	return 0;
 }
 
+/* Node ids as the logs print them: 1 to 16 hex digits, not 0. */
+static int node_value(struct parser *p, const char *s, uint64_t *node)
+{
+	char b[SHOW_MAX];
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 16 || strspn(s, "0123456789abcdefABCDEF") != n)
+		return fail(p, "node id '%s' is not 1 to 16 hex digits", show(b, s));
+	*node = strtoull(s, NULL, 16);
+	if (*node == 0)
+		return fail(p, "node id 0 is no node");
+	return 0;
+}
+
+static int brk_node_id(struct parser *p, const struct opt *o, void *obj, const char *const *val)
+{
+	return node_value(p, val[0], &p->cfg->berkeley.node);
+}
+
+static void *brk_member_begin(struct parser *p, const struct directive *d)
+{
+	struct cfg_berkeley *b = &p->cfg->berkeley;
+
+	if (b->n_members == CFG_BRK_MEMBER_KEYS) {
+		fail(p, "more than %d members with keys", CFG_BRK_MEMBER_KEYS);
+		return NULL;
+	}
+	b->member[b->n_members] = (struct cfg_brk_member){ .line = p->lineno };
+	return &b->member[b->n_members];
+}
+
+static int brk_member_node(struct parser *p, const struct opt *o, void *obj,
+			   const char *const *val)
+{
+	return node_value(p, val[0], &((struct cfg_brk_member *)obj)->node);
+}
+
+/* A key speaks for one node, and a node has one key. */
+static int brk_member_end(struct parser *p, const struct directive *d, void *obj, unsigned seen)
+{
+	struct cfg_berkeley *b = &p->cfg->berkeley;
+	const struct cfg_brk_member *m = obj;
+
+	if (seen == 0)
+		return fail(p, "missing 'key ID': the key node %016" PRIx64 " signs with", m->node);
+	for (int i = 0; i < b->n_members; i++) {
+		const struct cfg_brk_member *o = &b->member[i];
+
+		if (o->node == m->node)
+			return fail(p, "node %016" PRIx64 " already has a key on line %lu", m->node,
+				    o->line);
+		if (o->key_id == m->key_id)
+			return fail(p, "key %" PRIu32 " is node %016" PRIx64 "'s on line %lu: a "
+				    "member's key is its alone", m->key_id, o->node, o->line);
+	}
+	b->n_members++;
+	return 0;
+}
+
 /* ----------------------------------------------------------- the tables
  *
  * How to add a directive: one row in directives[] below, for instance
@@ -843,6 +903,11 @@ static const struct opt brk_group_opts[] = {
 	END
 };
 
+static const struct opt brk_member_opts[] = {
+	{ "key", INT(struct cfg_brk_member, key_id, 1, UINT32_MAX) },
+	END
+};
+
 /* "berkeley ROLE [priority N]": one of three, once. */
 #define BRK_ROLE(word, role) \
 	{ "berkeley " word, .once = "role", .opts = brk_role_opts, .tag = (role), \
@@ -913,6 +978,9 @@ static const struct directive directives[] = {
 	BRK("frequency", ONOFF(CONF, berkeley.frequency)),
 	BRK("maxdrift", PPM(CONF, berkeley.maxdrift_ppm, 0, 100000 * PPM_UNITS, "0..100000 ppm")),
 	{ "berkeley auth", .once = "auth", ARG(CUSTOM(brk_auth, 1), .missing = BRK_AUTH_ONLY) },
+	{ "berkeley node", .once = "node", ARG(CUSTOM(brk_node_id, 1), .missing = "missing node id") },
+	{ "berkeley member", ARG(CUSTOM(brk_member_node, 1), .missing = "missing node id"),
+	  .opts = brk_member_opts, .begin = brk_member_begin, .end = brk_member_end },
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -1186,8 +1254,39 @@ static int server_keys_check(struct parser *p)
 	return 0;
 }
 
-/* Berkeley settings need a role, and a role a key or an explicit `auth
- * none`. Errors name the line they concern. */
+/* Our own row of member keys: `berkeley node` with a `berkeley member`
+ * line for it (a node that then needs no group key). */
+static const struct cfg_brk_member *own_member(const struct cfg_berkeley *b)
+{
+	for (int i = 0; i < b->n_members && b->node != 0; i++)
+		if (b->member[i].node == b->node)
+			return &b->member[i];
+	return NULL;
+}
+
+/* Member keys are keys: a keyfile, no auth none, none the group key. */
+static int members_check(struct parser *p, unsigned long auth)
+{
+	const struct cfg_berkeley *b = &p->cfg->berkeley;
+
+	for (int i = 0; i < b->n_members; i++) {
+		const struct cfg_brk_member *m = &b->member[i];
+
+		p->lineno = m->line;
+		if (auth)
+			return fail(p, "member keys and auth none (line %lu)", auth);
+		if (!given_at(p, "keyfile"))
+			return fail(p, "key %" PRIu32 " needs a keyfile", m->key_id);
+		if (m->key_id == b->key_id)
+			return fail(p, "key %" PRIu32 " is the group's (berkeley key): a member's "
+				    "key is its alone", m->key_id);
+	}
+	return 0;
+}
+
+/* Berkeley settings need a role, and a role a key (the group's, or its
+ * own member key) or an explicit `auth none`. Errors name the line they
+ * concern. */
 static int berkeley_check(struct parser *p)
 {
 	const struct cfg_berkeley *b = &p->cfg->berkeley;
@@ -1204,18 +1303,22 @@ static int berkeley_check(struct parser *p)
 				    d->once);
 		}
 	}
+	if (role == 0 && b->n_members > 0) {
+		p->lineno = b->member[0].line;
+		return fail(p, "member given without a role (berkeley master, slave or candidate)");
+	}
 	if (role == 0)
 		return 0;
 	p->lineno = role;
 	if (key && auth)
 		return fail(p, "both a key (line %lu) and auth none (line %lu)", key, auth);
-	if (!key && !auth)
+	if (!key && !auth && own_member(b) == NULL)
 		return fail(p, "no key: give 'berkeley key ID' and 'keyfile PATH', or 'berkeley auth none'");
 	if (key && !given_at(p, "keyfile")) {
 		p->lineno = key;
 		return fail(p, "key %u needs a keyfile", b->key_id);
 	}
-	return 0;
+	return members_check(p, auth);
 }
 
 /* An NTS-KE server needs its certificate and its key, and addresses to

@@ -233,7 +233,8 @@ static void on_timer(uv_timer_t *t)
 	arm_timer(b);
 }
 
-/* Framing and authentication; false (counted) when m must be dropped. */
+/* Framing and authentication (brk_auth: the group key, or the sender's
+ * own); false (counted) when m must be dropped. */
 static bool authentic(struct berkeley *b, const uint8_t *data, size_t len, struct brk_msg *m)
 {
 	enum brk_msg_err e = brk_msg_decode(data, len, m);
@@ -242,17 +243,22 @@ static bool authentic(struct berkeley *b, const uint8_t *data, size_t len, struc
 		log_debug("berkeley: dropped %zu bytes: %s", len, brk_msg_err_name(e));
 		return false;
 	}
-	if (b->key != NULL ? m->key_id != b->key->id : m->key_id != 0) {
+	switch (brk_auth_check(&b->auth, data, len, m, &b->bind)) {
+	case BRK_AUTH_OK: return true;
+	case BRK_AUTH_UNKNOWN_KEY:
 		b->stats.unknown_key++;
 		log_debug("berkeley: dropped a %s under key %" PRIu32, brk_type_name(m->type), m->key_id);
 		return false;
-	}
-	if (!brk_msg_verify(data, len, b->key, &b->bind)) {
+	case BRK_AUTH_BAD_MAC:
 		b->stats.bad_mac++;
 		log_debug("berkeley: dropped a %s with a bad MAC", brk_type_name(m->type));
 		return false;
+	case BRK_AUTH_IMPOSTOR: break;
 	}
-	return true;
+	b->stats.impostor++;
+	log_debug("berkeley: dropped a %s of node %016" PRIx64 " under key %" PRIu32 ", not its own",
+		  brk_type_name(m->type), m->node, m->key_id);
+	return false;
 }
 
 static void on_datagram(struct udp_sock *s, const uint8_t *data, size_t len,
@@ -278,23 +284,71 @@ static void on_datagram(struct udp_sock *s, const uint8_t *data, size_t len,
 
 /* -------------------------------------------------------------- the keys */
 
-int berkeley_check_key(const struct brk_keyring *keys, const struct tsyncd_config *cfg,
-		       const struct brk_key **key)
+/* One key of ours, of type hmac-sha256; what for, in the messages. */
+static int check_one(const struct brk_keyring *keys, const struct tsyncd_config *cfg, uint32_t id,
+		     const char *what, const struct brk_key **key)
 {
-	*key = brk_keys_find(keys, cfg->berkeley.key_id);
+	*key = brk_keys_find(keys, id);
 	if (*key == NULL) {
-		log_error("berkeley: key %" PRIu32 " is not in %s", cfg->berkeley.key_id, cfg->keyfile);
+		log_error("berkeley: key %" PRIu32 " is not in %s (%s key)", id, cfg->keyfile, what);
 		return -ENOKEY;
 	}
 	if ((*key)->type != KEYS_HMAC_SHA256) {
-		log_error("berkeley: key %" PRIu32 " in %s is %s, not hmac-sha256",
-			  cfg->berkeley.key_id, cfg->keyfile, keys_type_name((*key)->type));
+		log_error("berkeley: key %" PRIu32 " in %s is %s, not hmac-sha256", id, cfg->keyfile,
+			  keys_type_name((*key)->type));
 		return -ENOKEY;
 	}
 	return 0;
 }
 
-/* Berkeley takes one hmac-sha256 key from the daemon's keys file. */
+/* The other members' keys we hold must be hmac-sha256; one we do not
+ * hold only means that member is not heard (said at start: unheard). */
+static int check_members(const struct brk_keyring *keys, const struct tsyncd_config *cfg)
+{
+	const struct cfg_berkeley *c = &cfg->berkeley;
+	const struct brk_key *k;
+	int err = 0;
+	for (int i = 0; i < c->n_members; i++) {
+		const struct cfg_brk_member *m = &c->member[i];
+		if (m->node != c->node && brk_keys_find(keys, m->key_id) != NULL &&
+		    check_one(keys, cfg, m->key_id, "a member's", &k) < 0)
+			err = -ENOKEY;
+	}
+	return err;
+}
+
+static void log_unheard(const struct berkeley *b, const struct tsyncd_config *cfg)
+{
+	const struct cfg_berkeley *c = &cfg->berkeley;
+	for (int i = 0; i < c->n_members; i++)
+		if (brk_keys_find(&b->keys, c->member[i].key_id) == NULL)
+			log_info("berkeley: key %" PRIu32 " of member %016" PRIx64 " is not in %s: "
+				 "that member is not heard", c->member[i].key_id, c->member[i].node,
+				 cfg->keyfile);
+}
+
+int berkeley_check_key(const struct brk_keyring *keys, const struct tsyncd_config *cfg,
+		       const struct brk_key **key)
+{
+	const struct cfg_berkeley *c = &cfg->berkeley;
+	const struct brk_key *group = NULL;
+	int err = 0;
+	*key = NULL;
+	if (c->key_id != 0 && check_one(keys, cfg, c->key_id, "the group's", &group) < 0)
+		err = -ENOKEY;
+	for (int i = 0; i < c->n_members; i++)
+		if (c->node != 0 && c->member[i].node == c->node &&
+		    check_one(keys, cfg, c->member[i].key_id, "our own", key) < 0)
+			err = -ENOKEY;
+	if (check_members(keys, cfg) < 0)
+		err = -ENOKEY;
+	if (*key == NULL)
+		*key = group; /* we sign with our own key, else the group's */
+	return err;
+}
+
+/* Berkeley takes its hmac-sha256 keys from the daemon's keys file: the
+ * group's, our own, and the other members' we hold. */
 static int load_key(struct berkeley *b, const struct tsyncd_config *cfg)
 {
 	char err[256];
@@ -306,16 +360,20 @@ static int load_key(struct berkeley *b, const struct tsyncd_config *cfg)
 	return berkeley_check_key(&b->keys, cfg, &b->key);
 }
 
-/* ------------------------------------------------------------ start, stop */
+_Static_assert(CFG_BRK_MEMBER_KEYS <= BRK_MAX_MEMBER_KEYS, "member keys: config vs auth");
 
-/* The most a correction may slew: what maxslew slews in half an
- * interval (a slew runs at least CLK_SLEW_MIN_NS, so the reading of the
- * next round may see it under way: the REPLY says how much is left). */
-static int64_t slew_max(const struct cfg_berkeley *c, double maxslew_ppm)
+/* Who may speak for whom (brk_auth), from the configuration. */
+static void set_auth(struct berkeley *b, const struct cfg_berkeley *c)
 {
-	int64_t m = (int64_t)(maxslew_ppm * 1e-6 * (double)(c->interval / 2));
-	return m < c->step ? m : c->step;
+	for (int i = 0; i < c->n_members; i++)
+		b->member_keys[i] = (struct brk_member_key){ c->member[i].node, c->member[i].key_id };
+	b->auth = (struct brk_auth){
+		.ring = &b->keys, .group_key = c->key_id, .none = c->auth_none != 0,
+		.member = b->member_keys, .n_member = c->n_members,
+	};
 }
+
+/* ------------------------------------------------------------ start, stop */
 
 static void params_from(const struct cfg_berkeley *c, uint32_t key_id, double maxslew_ppm,
 			struct brk_params *p)
@@ -327,7 +385,8 @@ static void params_from(const struct cfg_berkeley *c, uint32_t key_id, double ma
 	*p = (struct brk_params){
 		.role = roles[c->role], .priority = (uint8_t)c->priority,
 		.interval = c->interval, .tolerance = c->tolerance, .maxrtt = c->maxrtt,
-		.step = slew_max(c, maxslew_ppm), .misses = c->misses, .election = c->election, .key_id = key_id,
+		.step = brk_slew_max(c->interval, c->step, maxslew_ppm), .misses = c->misses,
+		.election = c->election, .key_id = key_id,
 		.group_id = c->group_id, .freq = c->frequency, .maxdrift_ppm = c->maxdrift_ppm,
 	};
 }
@@ -395,6 +454,15 @@ static void log_start(struct berkeley *b, const struct tsyncd_config *cfg)
 		log_warn("berkeley: auth none: anyone who can reach the group can move this clock");
 }
 
+/* Our first message counter: the host's time in ns, above every counter
+ * a node of the same id (`berkeley node`) sent before it restarted,
+ * unless the host's clock went back by more than the restart took. */
+static uint64_t seq_start(const struct berkeley *b)
+{
+	int64_t host = 0;
+	return clk_read(b->host, &host) == 0 && host > 0 ? (uint64_t)host : 0;
+}
+
 /* A daemon that is also an NTP client lets NTP alone steer its clock as
  * master: the group's average then moves the slaves only. */
 static void follow_ntp(struct berkeley *b, const struct tsyncd_config *cfg)
@@ -439,12 +507,16 @@ int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 	    (err = open_sockets(b, &cfg->berkeley)) < 0)
 		return err;
 	b->maxslew_ppm = cfg->maxslew_ppm;
+	set_auth(b, &cfg->berkeley);
 	params_from(&cfg->berkeley, b->key ? b->key->id : 0, cfg->maxslew_ppm, &p);
-	brk_node_init(b->node, &p, random64() | 1, mono_ns());
+	p.seq_start = seq_start(b);
+	brk_node_init(b->node, &p, cfg->berkeley.node ? cfg->berkeley.node : random64() | 1,
+		      mono_ns());
 	struct clk_status cst;
 	if (clk_status(b->clock, &cst) == 0)
 		brk_node_set_freq(b->node, cst.freq_ppm); /* learnt from there on */
 	log_start(b, cfg);
+	log_unheard(b, cfg);
 	follow_ntp(b, cfg);
 	arm_timer(b);
 	return 0;

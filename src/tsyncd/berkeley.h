@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "tsync/brk_auth.h"
 #include "tsync/brk_node.h"
 #include "tsync/brk_status.h"
 #include "tsync/clock.h"
@@ -23,6 +24,8 @@ struct berkeley_stats {
 	uint64_t malformed;   /* framing: length, magic, version, type, reserved */
 	uint64_t unknown_key; /* a key id we do not use */
 	uint64_t bad_mac;
+	uint64_t impostor;    /* a node with a key of its own under another key, or a
+				 member's key for another node (brk_auth) */
 	uint64_t send_error;
 	uint64_t clock_error;
 };
@@ -39,7 +42,10 @@ struct berkeley {
 	int open_socks;
 	struct sockaddr_storage group_addr;
 	struct brk_keyring keys;
-	const struct brk_key *key; /* NULL: auth none */
+	const struct brk_key *key; /* what we sign with: our own member key, else
+				      the group's; NULL: auth none */
+	struct brk_auth auth;     /* whose key speaks for whom */
+	struct brk_member_key member_keys[BRK_MAX_MEMBER_KEYS];
 	struct brk_node *node;    /* allocated while enabled (58 kB) */
 	struct brk_actions *acts; /* allocated while enabled (70 kB) */
 	double maxslew_ppm;      /* the rate of every slew */
@@ -51,8 +57,10 @@ struct berkeley {
  * or a negative errno, having logged why; b must then be stopped too. */
 int berkeley_start(struct berkeley *b, uv_loop_t *loop, struct clk *clock,
 		   const struct tsyncd_config *cfg);
-/* The group's key (berkeley key ID) in keys, and of type hmac-sha256:
- * 0, or -ENOKEY logged. Also what `tsyncd -t` checks. */
+/* The group's key (berkeley key ID) and our own member key in keys, and
+ * every key of these and of the members' we hold of type hmac-sha256: 0,
+ * or -ENOKEY logged; *key is the one we sign with. Also what `tsyncd -t`
+ * checks. */
 int berkeley_check_key(const struct brk_keyring *keys, const struct tsyncd_config *cfg,
 		       const struct brk_key **key);
 /* Close the sockets and the timer; the loop then ends by itself. */

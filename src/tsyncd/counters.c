@@ -183,6 +183,8 @@ static const struct ctr_desc berkeley_rows[] = {
 	NODE("challenges", challenges, "POLLs of a master not yet followed, answered"),
 	NODE("bounded", bounded, "rounds whose average maxdrift held back"),
 	NODE("evicted", evicted, "members dropped to make room for a new one"),
+	BRK("impostor", stats.impostor,
+	    "Berkeley messages refused: not under the key of the node they claim"),
 	DROP("replay", BRK_DROP_REPLAY, "counter not above the last"),
 	DROP("not_master", BRK_DROP_NOT_MASTER, "from a node we do not follow"),
 	DROP("wrong_round", BRK_DROP_WRONG_ROUND, "for another round"),

@@ -1,7 +1,8 @@
 /*
  * Fuzz target: the Berkeley group's datagrams and one node's state machine.
  * Each datagram of the input goes through what src/tsyncd/berkeley.c does
- * (brk_msg_decode, the key id, brk_msg_verify) into brk_node_recv, between
+ * (brk_msg_decode, then brk_auth_check: the key id, a member's own key,
+ * brk_msg_verify) into brk_node_recv, between
  * timer events; the node's own messages must encode and decode back.
  */
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "fuzz.h"
 #include "render.h"
+#include "tsync/brk_auth.h"
 #include "tsync/brk_msg.h"
 #include "tsync/brk_node.h"
 #include "tsync/brk_status.h"
@@ -40,9 +42,15 @@ static const struct brk_key test_key = {
 	.secret = "0123456789abcdef0123456789abcdef",
 };
 
+/* Node 2 has a key of its own, which we do not hold: it is never heard,
+ * and nobody may speak for it. */
+static const struct brk_member_key member_rows[] = { { 2, KEY_ID + 1 } };
+
 struct sim {
 	struct brk_node nd;
 	const struct brk_key *key;
+	struct brk_keyring ring;
+	struct brk_auth auth;
 	int64_t now, mono;
 };
 
@@ -70,6 +78,10 @@ static void init_sim(struct sim *s, struct fuzz_in *in)
 
 	memset(s, 0, sizeof(*s));
 	s->key = flags & 1 ? &test_key : NULL;
+	s->ring.key[0] = test_key;
+	s->ring.n = 1;
+	s->auth = (struct brk_auth){ .ring = &s->ring, .group_key = flags & 1 ? KEY_ID : 0,
+				     .none = !(flags & 1), .member = member_rows, .n_member = 1 };
 	s->now = INT64_C(1764288000) * 1000000000; /* 2025-11-28 */
 	s->mono = INT64_C(1000) * 1000000000;
 	brk_node_init(&s->nd, &p, id, s->mono);
@@ -157,13 +169,13 @@ static void check_round_trip(const uint8_t *d, size_t len, const struct brk_msg 
 	FUZZ_CHECK(memcmp(buf + 12, d + 12, len - 12 - BRK_MAC_LEN) == 0);
 }
 
-/* berkeley.c's authentic(): framing, key id, MAC. */
+/* berkeley.c's authentic(): framing, then brk_auth_check. */
 static bool authentic(const struct sim *s, const uint8_t *d, size_t len, struct brk_msg *m)
 {
 	if (brk_msg_decode(d, len, m) != BRK_MSG_OK)
 		return false;
-	bool ok = (s->key != NULL ? m->key_id == s->key->id : m->key_id == 0) &&
-		  brk_msg_verify(d, len, s->key, NULL);
+	bool ok = brk_auth_check(&s->auth, d, len, m, NULL) == BRK_AUTH_OK;
+	FUZZ_CHECK(!ok || m->node != 2);
 	check_round_trip(d, len, m, ok, s->key);
 	FUZZ_CHECK(brk_type_name(m->type)[0] != '?');
 	return ok;

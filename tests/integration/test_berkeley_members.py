@@ -22,8 +22,9 @@ import struct
 import threading
 import time
 
-from brktest import (ACK, ADJUST, POLL, REPLY, Node, bind, decode, encode, group_port, keyfile,
-                     random_group, spread, stop, true_offsets, verify, wait_applied, wait_round)
+from brktest import (ACK, ADJUST, POLL, REPLY, Node, bind, decode, encode, group_listener,
+                     group_port, keyfile, random_group, spread, stop, true_offsets, verify,
+                     wait_applied, wait_round)
 from tsynctest import check, info, main, no_valgrind
 
 KEY = os.urandom(32)
@@ -38,11 +39,7 @@ class Insider(threading.Thread):
         threading.Thread.__init__(self, daemon=True)
         self.group, self.port, self.ids, self.ahead, self.ack = group, port, ids, ahead, ack
         self.bound = bind(group, port)
-        self.listen = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.listen.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listen.bind((group, port))
-        self.listen.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
-                               socket.inet_aton(group) + socket.inet_aton("127.0.0.1"))
+        self.listen = group_listener(group, port)
         self.socks = []
         for _ in range(n_socks):
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -96,6 +93,12 @@ def keyed(path):
     return ["keyfile %s" % path, "berkeley key 1"]
 
 
+def still_led(master, slaves):
+    check(master.clock()[1] == "master" and master.bstats()["stepdowns"] == 0 and
+          all(s.clock()[1:] == ("slave", master.node) for s in slaves),
+          "the master stands and every slave follows it")
+
+
 def sybils(auth):
     group, port = random_group(), group_port()
     master = Node("master", "master", 0.0, 0, group, port, interval=1, auth=auth)
@@ -116,6 +119,7 @@ def sybils(auth):
     check(moved < 1e-3 and spread(after) < 1e-3, "5 ids from one address moved no clock "
           "(%.6f ms, spread %.6f ms)" % (moved * 1e3, spread(after) * 1e3))
     check(st["address"] > 0, "the other ids were counted (address=%d)" % st["address"])
+    still_led(master, slaves)
     stop(nodes)
 
 
@@ -174,6 +178,7 @@ def insider(auth):
           "<= 100 ppm x %.1f s" % (drag * 1e3, took + 1))
     check(spread(after) < 1e-3, "the group stayed together (%.6f ms)" % (spread(after) * 1e3))
     check(st["bounded"] > 0, "the rounds held back were counted (%d)" % st["bounded"])
+    still_led(master, slaves)
     stop(nodes)
 
 

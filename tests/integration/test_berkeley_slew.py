@@ -5,9 +5,11 @@ clocks from -0.3 s to +0.4 s (tolerance 0.5 s), drifts up to +-100 ppm,
 interval 1 s, at the default `berkeley step` and maxslew. What a round
 cannot slew is stepped, the rest slewed at up to maxslew; a slave read
 while still slewing says so in its REPLY and is not corrected twice. The
-spread of the clocks' destinations is under 1 ms once round 2's
-adjustments are applied, and the spread of the true offsets is under
-1 ms from round 3's on (round 2's slews, of at most a second, landed).
+spread of the clocks' destinations and that of their true offsets are
+under 1 ms once round 2's adjustments are applied: round 1 steps all but
+1 ms (a 1 s round is too short for a slew of 1 s at least to end before
+the next ADJUST, and what a late timer leaves of a fast one would be
+slewed again), so round 2's slews are of the drift alone.
 Then a slave 40 s off is left out of the average and brought in.
 """
 from brktest import (Node, group_port, random_group, round_members, spread, stop,
@@ -33,7 +35,7 @@ def five_slaves():
     slaves = [node("s%d" % i, "slave", OFFSETS[i], DRIFTS[i], group, port) for i in range(1, 6)]
     master = node("master", "master", OFFSETS[0], DRIFTS[0], group, port)
     nodes = [master] + slaves
-    worst_true = 0.0
+    worst_true, r2_true = 0.0, None
     for r in range(1, 7):
         rid, n_in, n_clocks = wait_round(master, r)
         # A reading lost under load leaves that slave as it was for a round.
@@ -46,14 +48,14 @@ def five_slaves():
         if r >= 2:
             check(dest_s < 1e-3, "round %d: destinations within %.6f ms < 1 ms" %
                   (r, dest_s * 1e3))
-        if r >= 3:
+            r2_true = true_s if r == 2 else r2_true
             worst_true = max(worst_true, true_s)
             check(true_s < 1e-3, "round %d: true offsets within %.6f ms < 1 ms" %
                   (r, true_s * 1e3))
     steps = [l for s in slaves for l in s.lines if "adjusted by" in l and "(step)" in l]
     slews = [l for s in slaves for l in s.lines if "adjusted by" in l and "(slew)" in l]
-    info("RESULT spread_after_r3_max_ms=%.6f steps=%d slews=%d" %
-         (worst_true * 1e3, len(steps), len(slews)))
+    info("RESULT spread_after_r2_ms=%.6f spread_after_r2_on_max_ms=%.6f steps=%d slews=%d" %
+         (r2_true * 1e3, worst_true * 1e3, len(steps), len(slews)))
     check(len(slews) >= 5 * 4, "rounds 3 on are slews (%d slews, %d steps)" %
           (len(slews), len(steps)))
     stop(nodes)

@@ -81,7 +81,17 @@ def keys(d):
              % re.escape(good)])
     brk = ["berkeley slave", "berkeley group 239.255.9.9 port 5999 interface lo"]
     check_t(d, "keys-berkeley", base + ["keyfile " + good] + brk + ["berkeley key 9"],
-            [r"berkeley: key 9 is not in %s$" % re.escape(good)])
+            [r"berkeley: key 9 is not in %s \(the group's key\)$" % re.escape(good)])
+    # Member keys: our own must be there; another member's may be missing
+    # (that member is not heard), not of a type other than hmac-sha256.
+    check_t(d, "keys-berkeley-own", base + ["keyfile " + good] + brk +
+            ["berkeley node a1", "berkeley member a1 key 9", "berkeley member b2 key 7"],
+            [r"berkeley: key 9 is not in %s \(our own key\)$" % re.escape(good)])
+    check_t(d, "keys-berkeley-member", base + ["keyfile " + good] + brk +
+            ["berkeley key 7", "berkeley member b2 key 5"],
+            [r"berkeley: key 5 in %s is \w+, not hmac-sha256$" % re.escape(good)])
+    check_t(d, "keys-berkeley-members", base + ["keyfile " + good] + brk +
+            ["berkeley node a1", "berkeley member a1 key 7", "berkeley member b2 key 8"], [])
     check_t(d, "keys-good", base + ["keyfile " + good, "server 127.0.0.1 port 9 key 5"] + brk +
             ["berkeley key 7"], [])
 

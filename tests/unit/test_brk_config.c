@@ -150,6 +150,54 @@ START_TEST(whole_file_checks)
 }
 END_TEST
 
+START_TEST(member_keys)
+{
+	ok("keyfile k\nberkeley slave\nberkeley key 1\nberkeley node A1\n"
+	   "berkeley member a1 key 5\nberkeley member 00000000000000b2 key 6\n");
+	const struct cfg_berkeley *b = &cfg.berkeley;
+	ck_assert_uint_eq(b->node, 0xa1);
+	ck_assert_int_eq(b->n_members, 2);
+	ck_assert_uint_eq(b->member[0].node, 0xa1);
+	ck_assert_uint_eq(b->member[0].key_id, 5);
+	ck_assert_uint_eq(b->member[0].line, 5);
+	ck_assert_uint_eq(b->member[1].node, 0xb2);
+	ck_assert_uint_eq(b->member[1].key_id, 6);
+	/* No group key: a node with its own key hears only nodes with theirs. */
+	ok("keyfile k\nberkeley master\nberkeley node a1\nberkeley member a1 key 5\n");
+	ck_assert_uint_eq(cfg.berkeley.key_id, 0);
+	ok("berkeley slave\nberkeley auth none\nberkeley node ffffffffffffffff\n");
+	ck_assert_uint_eq(cfg.berkeley.node, UINT64_MAX);
+	bad("berkeley node 0\n", "t.conf:1: berkeley: node id 0 is no node");
+	bad("berkeley node x1\n", "t.conf:1: berkeley: node id 'x1' is not 1 to 16 hex digits");
+	bad("berkeley node 1ffffffffffffffff\n",
+	    "t.conf:1: berkeley: node id '1ffffffffffffffff' is not 1 to 16 hex digits");
+	bad("berkeley node\n", "t.conf:1: berkeley: missing node id");
+	bad("berkeley node 1\nberkeley node 2\n", "t.conf:2: berkeley: node already given on line 1");
+	bad("berkeley member\n", "t.conf:1: berkeley: missing node id");
+	bad("berkeley member a1\n",
+	    "t.conf:1: berkeley: missing 'key ID': the key node 00000000000000a1 signs with");
+	bad("berkeley member a1 key 0\n",
+	    "t.conf:1: berkeley: key 0 is out of range 1..4294967295");
+	bad("berkeley member a1 key 5\nberkeley member A1 key 6\n",
+	    "t.conf:2: berkeley: node 00000000000000a1 already has a key on line 1");
+	bad("berkeley member a1 key 5\nberkeley member b2 key 5\n",
+	    "t.conf:2: berkeley: key 5 is node 00000000000000a1's on line 1: a member's key is "
+	    "its alone");
+	bad("keyfile k\nberkeley member a1 key 5\n",
+	    "t.conf:2: berkeley: member given without a role (berkeley master, slave or candidate)");
+	bad("berkeley slave\nberkeley auth none\nberkeley member a1 key 5\n",
+	    "t.conf:3: berkeley: member keys and auth none (line 2)");
+	bad("berkeley slave\nberkeley node a1\nberkeley member a1 key 5\n",
+	    "t.conf:3: berkeley: key 5 needs a keyfile");
+	bad("keyfile k\nberkeley slave\nberkeley key 5\nberkeley member a1 key 5\n",
+	    "t.conf:4: berkeley: key 5 is the group's (berkeley key): a member's key is its alone");
+	/* Member rows but none of ours, and no group key: nothing to sign with. */
+	bad("keyfile k\nberkeley slave\nberkeley node b2\nberkeley member a1 key 5\n",
+	    "t.conf:2: berkeley: no key: give 'berkeley key ID' and 'keyfile PATH', or "
+	    "'berkeley auth none'");
+}
+END_TEST
+
 static Suite *brk_config_suite(void)
 {
 	Suite *s = suite_create("brk_config");
@@ -158,6 +206,7 @@ static Suite *brk_config_suite(void)
 	tcase_add_test(tc, everything);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, whole_file_checks);
+	tcase_add_test(tc, member_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

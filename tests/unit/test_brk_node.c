@@ -122,6 +122,31 @@ START_TEST(master_polls_at_once)
 }
 END_TEST
 
+/* A node that keeps its id across restarts (`berkeley node`) starts its
+ * counter at seq_start: the master that read it before takes it again. */
+START_TEST(fixed_id_restarts_above_its_counters)
+{
+	struct brk_params p = params(BRK_ROLE_MASTER);
+	p.seq_start = 1795000000000000000ULL;
+	brk_node_init(&nd, &p, 1, 0);
+	tick(0, 0xabc);
+	ck_assert_uint_eq(find(BRK_ACT_SEND, BRK_POLL, 0)->msg.seq, 1795000000000000001ULL);
+	master_setup();
+	int64_t t0 = tick(0, 7);
+	slave_seq[2] = 1000;
+	reply(2, 7, t0, MS, 2 * MS, MS); /* counter 1001 */
+	ck_assert_int_eq(nd.member[0].state, BRK_MB_SAMPLED);
+	t0 = tick(100 * MS, 7);
+	slave_seq[2] = 10; /* restarted from 0: a replay to the master */
+	reply(2, 7, t0, MS, MS, 101 * MS);
+	ck_assert_uint_eq(nd.count.drop[BRK_DROP_REPLAY], 1);
+	slave_seq[2] = 1795000000000000000ULL; /* restarted at the host's ns */
+	reply(2, 7, t0, MS, MS, 101 * MS);
+	ck_assert_uint_eq(nd.count.drop[BRK_DROP_REPLAY], 1);
+	ck_assert_int_eq(nd.member[0].rtt, MS);
+}
+END_TEST
+
 START_TEST(minimum_delay_reading_and_sign)
 {
 	int64_t t0 = tick(0, 7);
@@ -221,6 +246,21 @@ START_TEST(split_steps_only_the_excess)
 	brk_split(MS, S, 0, &st, &sl); /* step 0: all stepped */
 	ck_assert_int_eq(st, S + MS);
 	ck_assert_int_eq(sl, 0);
+}
+END_TEST
+
+/* Slews land a quarter interval before the next ADJUST, or are slow:
+ * a 1 s round's slews (1 s at least) would end as the next ADJUST comes,
+ * and a late timer would leave 40 us a ms of lateness in flight. */
+START_TEST(slew_max_lands_before_next_adjust)
+{
+	ck_assert_int_eq(brk_slew_max(10 * S, 1000000 * S, 80000.0), 400 * MS);
+	ck_assert_int_eq(brk_slew_max(10 * S, 128 * MS, 80000.0), 128 * MS);
+	ck_assert_int_eq(brk_slew_max(4 * S / 3 + 1, 1000000 * S, 80000.0), 53333333);
+	ck_assert_int_eq(brk_slew_max(4 * S / 3 - 4, 1000000 * S, 80000.0), MS);
+	ck_assert_int_eq(brk_slew_max(1 * S, 1000000 * S, 83333.333), MS);
+	ck_assert_int_eq(brk_slew_max(1 * S, MS / 2, 83333.333), MS / 2);
+	ck_assert_int_eq(brk_slew_max(1 * S, 0, 83333.333), 0);
 }
 END_TEST
 
@@ -871,6 +911,8 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, ntp_synced_master_stays);
 	tcase_add_test(tc, pending_slew_counted_once);
 	tcase_add_test(tc, split_steps_only_the_excess);
+	tcase_add_test(tc, slew_max_lands_before_next_adjust);
+	tcase_add_test(tc, fixed_id_restarts_above_its_counters);
 	tcase_add_test(tc, frequency_learnt);
 	tcase_add_test(tc, master_apply_carries_freq);
 	tcase_add_test(tc, ntp_synced_master_outvoted);
