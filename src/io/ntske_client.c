@@ -166,6 +166,20 @@ static int run_session(gnutls_session_t s, struct ntske_client_result *r, char *
 	return rc;
 }
 
+/* RFC 8915 4.1.7: without a Server record, the NTP server is at the
+ * NTS-KE server's own address, not at whatever the name resolves to
+ * first (localhost may be ::1 for NTP and 127.0.0.1 for NTS-KE). */
+static void peer_address(int fd, char *out, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    getnameinfo((struct sockaddr *)&ss, len, out, (socklen_t)cap, NULL, 0,
+			NI_NUMERICHOST) != 0)
+		out[0] = '\0';
+}
+
 int ntske_client_fetch(const char *host, uint16_t port, const char *cafile, int timeout_ms,
 		       struct ntske_client_result *r, char *err, size_t errlen)
 {
@@ -193,6 +207,8 @@ int ntske_client_fetch(const char *host, uint16_t port, const char *cafile, int 
 	gnutls_transport_set_int(s, fd);
 	gnutls_handshake_set_timeout(s, (unsigned)timeout_ms);
 	rc = run_session(s, r, err, errlen);
+	if (rc == 0 && r->server[0] == '\0')
+		peer_address(fd, r->server, sizeof(r->server));
 	gnutls_deinit(s);
 	gnutls_certificate_free_credentials(cred);
 	close(fd);

@@ -269,7 +269,7 @@ def query_side(d, keport, cert):
     certificate not trusted: exit 1, nothing asked over NTP."""
     before = nts_counters(d)
     r = tsync("query", "--nts", "--ntstrustedcerts", cert, "-i", "0.05", "-t", "5",
-              "localhost:%d" % keport)
+              "127.0.0.1:%d" % keport)
     check(r.code == 0, "tsync query --nts exits 0 (%r)" % r.err)
     f, _ = parse_query_text(r.out)
     check(f["nts"].startswith("yes") and f["samples"] == "4 of 4",
@@ -278,7 +278,7 @@ def query_side(d, keport, cert):
           "at the sim offset, 0.5 s (%s)" % f["offset"])
     moved(before, nts_counters(d), accepted=1, served=1, nts_reply=4)
     before = nts_counters(d)
-    r = tsync("query", "--nts", "localhost:%d" % keport)
+    r = tsync("query", "--nts", "127.0.0.1:%d" % keport)
     check(r.code == 1 and "NTS-KE: the server's certificate does not verify" in r.err,
           "a self-signed certificate not in the system's store: exit 1 saying so (%r)" % r.err)
     moved(before, nts_counters(d), accepted=1, tls_fail=1)

@@ -8,7 +8,7 @@ authenticated (text and JSON say so) with an offset within 1 ms of 0 (both
 read the host's clock). With another certificate as the trusted one the
 handshake fails and says so; chronyd counted NTS-KE sessions and
 authenticated packets (`chronyc serverstats`). Then tsyncd's own NTS
-client, `server localhost port 9 nts ntsport K`, synchronises a sim clock
+client, `server 127.0.0.1 port 9 nts ntsport K`, synchronises a sim clock
 0.3 s behind to chronyd within 1 ms, on the NTP port NTS-KE named.
 """
 import json
@@ -40,7 +40,7 @@ def test():
     info("chronyd: NTP on %d, NTS-KE on %d" % (port, keport))
 
     r = tsync("query", "--nts", "--ntstrustedcerts", cert, "-c", "4", "-i", "0.1", "-t", "5",
-              "localhost:%d" % keport)
+              "127.0.0.1:%d" % keport)
     check(r.code == 0, "tsync query --nts exits 0 (%r)" % r.err)
     f, _ = parse_query_text(r.out)
     info("tsync query --nts: %s" % f)
@@ -51,7 +51,7 @@ def test():
     check(f["stratum"] == "8", "stratum 8 (%s)" % f["stratum"])
 
     r = tsync("query", "--nts", "--ntstrustedcerts", cert, "--json", "-t", "5",
-              "localhost:%d" % keport)
+              "127.0.0.1:%d" % keport)
     check(r.code == 0, "tsync query --nts --json exits 0 (%r)" % r.err)
     j = json.loads(r.out)
     check(j["nts"] is True and j["valid"] == 4 and j["address"] == "127.0.0.1:%d" % port,
@@ -60,8 +60,8 @@ def test():
     other = os.path.join(d, "other")
     os.mkdir(other)
     other_cert, _ = nts_certificate(other)
-    r = tsync("query", "--nts", "--ntstrustedcerts", other_cert, "localhost:%d" % keport)
-    want = "tsync: localhost port %d: NTS-KE: the server's certificate does not verify" % keport
+    r = tsync("query", "--nts", "--ntstrustedcerts", other_cert, "127.0.0.1:%d" % keport)
+    want = "tsync: 127.0.0.1 port %d: NTS-KE: the server's certificate does not verify" % keport
     check(r.code == 1 and want in r.err, "a certificate that does not verify: exit 1 saying "
           "%r (%d, %r)" % (want, r.code, r.err))
 
@@ -78,7 +78,7 @@ def test():
 
 
 def tsyncd_client(d, cert, port, keport):
-    """tsyncd with `server localhost port 9 nts ntsport K` (port 9: the NTP
+    """tsyncd with `server 127.0.0.1 port 9 nts ntsport K` (port 9: the NTP
     port must come from NTS-KE) on a sim clock 0.3 s behind: it completes
     NTS-KE, polls chronyd's NTP port, selects it and comes within 1 ms of
     it (measured from outside with tsync query), every reply authenticated
@@ -86,8 +86,8 @@ def tsyncd_client(d, cert, port, keport):
     ctl = os.path.join(d, "tsyncd.sock")
     t = Tsyncd(["listen 127.0.0.1 port 0", "clock sim offset -0.3", "makestep 0.1 3",
                 "control %s" % ctl, "ntstrustedcerts %s" % cert,
-                "server localhost port 9 nts ntsport %d iburst minpoll -2 maxpoll -2" % keport])
-    t.wait_line(r"^tsyncd: localhost port %d: NTS-KE: 8 cookies$" % keport, 0)
+                "server 127.0.0.1 port 9 nts ntsport %d iburst minpoll -2 maxpoll -2" % keport])
+    t.wait_line(r"^tsyncd: 127\.0\.0\.1 port %d: NTS-KE: 8 cookies$" % keport, 0)
     upstream = "127.0.0.1:%d" % port
     deadline = time.monotonic() + 90
     while True:
