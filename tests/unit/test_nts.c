@@ -15,6 +15,7 @@
 static size_t unhex(const char *s, uint8_t *out)
 {
 	size_t n = 0;
+	ck_assert_msg(strlen(s) % 2 == 0, "odd hex string %s", s);
 	for (; s[2 * n]; n++) {
 		unsigned v;
 		sscanf(s + 2 * n, "%2x", &v);
@@ -178,7 +179,7 @@ START_TEST(ke_bad_records)
 	/* An AEAD list of odd length. */
 	ck_assert_int_eq(parse_hex("8001000200008004000300000f80000000", &m), NTS_KE_BAD);
 	/* Next Protocol twice. */
-	ck_assert_int_eq(parse_hex("800100020000800100020000800400020000f80000000", &m), NTS_KE_BAD);
+	ck_assert_int_eq(parse_hex("80010002000080010002000080040002000f80000000", &m), NTS_KE_BAD);
 	/* End of Message with a body. */
 	ck_assert_int_eq(parse_hex("800000020000", &m), NTS_KE_BAD);
 	/* A byte after End of Message. */
