@@ -51,4 +51,7 @@ void keys_wipe(struct keys_ring *ring);
 /* "AES128", ..., "hmac-sha256"; "unknown" for anything else. */
 const char *keys_type_name(int type);
 
+/* The value of one hexadecimal digit, or -1. */
+int keys_hex_value(char c);
+
 #endif

@@ -39,7 +39,7 @@ static void wipe(void *mem, size_t n)
 		p[i] = 0;
 }
 
-static int hex_value(char c)
+int keys_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -57,7 +57,7 @@ static bool parse_hex(const char *s, size_t max, struct keys_key *k)
 	if (n % 2 != 0 || n / 2 > max)
 		return false;
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+		int hi = keys_hex_value(s[i]), lo = keys_hex_value(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		k->secret[i / 2] = (uint8_t)(hi << 4 | lo);

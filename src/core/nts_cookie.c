@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsync/keys.h"
+
 _Static_assert(SIV_CMAC_AES128_KEY_SIZE == NTS_KEY_LEN, "AES-SIV-CMAC-256 key");
 _Static_assert(SIV_DIGEST_SIZE == NTS_TAG_LEN, "SIV length");
 
@@ -82,23 +84,12 @@ size_t nts_cookie_ring_format(const struct nts_cookie_ring *r, char *out, size_t
 	return off;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool parse_hex_key(const char *s, uint8_t key[NTS_KEY_LEN])
 {
 	if (strlen(s) != 2 * NTS_KEY_LEN)
 		return false;
 	for (int i = 0; i < NTS_KEY_LEN; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = keys_hex_value(s[2 * i]), lo = keys_hex_value(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		key[i] = (uint8_t)(hi << 4 | lo);

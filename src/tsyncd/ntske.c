@@ -438,20 +438,13 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* ------------------------------------------------------------ start/stop */
 
+/* The listen address of l, at the NTS-KE port. */
 static void to_sockaddr(const struct cfg_listen *l, int port, struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (l->family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		memcpy(&a->sin6_addr, l->addr, 16);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t)port);
-		memcpy(&a->sin_addr, l->addr, 4);
-	}
+	struct cfg_listen at = *l;
+
+	at.port = (uint16_t)port;
+	server_sockaddr(&at, ss);
 }
 
 static int listen_on(struct ntske *ke, const struct cfg_listen *l, int port)
