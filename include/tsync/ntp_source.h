@@ -243,6 +243,14 @@ int64_t ntpsrc_root_dist(const struct ntpsrc *s, int64_t now);
 int ntpsrc_unfit(const struct ntpsrc *s, int64_t now, uint32_t our_refid);
 bool ntpsrc_fit(const struct ntpsrc *s, int64_t now, uint32_t our_refid);
 
+/* Still filling its clock filter: the source answers (reach, fewer than
+ * `misses` requests in a row unanswered), holds fewer than NTPSRC_NSTAGE
+ * samples, and is unfit only for the MAXDISP its empty stages count: the
+ * samples it holds would be fit. Such a source becomes fit within a few
+ * polls; one whose own samples are too far (a root dispersion of
+ * seconds) is not filling. */
+bool ntpsrc_filling(const struct ntpsrc *s, int64_t now, int misses);
+
 /* Reachability summary for display. */
 enum ntpsrc_state ntpsrc_state(const struct ntpsrc *s);
 

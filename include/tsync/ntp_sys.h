@@ -99,8 +99,10 @@ void ntp_sys_remove(struct ntp_sys *s, int i, int n);
  * source is followed whatever unfit, stopped or unreachable sources do;
  * but before the first update nothing is selected while a started source
  * has not answered yet and fewer than NTP_SYS_FIRST_TRIES of its requests
- * went out (ntp_sys_waiting): else the first server to answer would be
- * followed alone, falseticker or not. Served: srcsel_system of the selection, with the system peer's offset
+ * went out, or answers and is still filling its filter (ntpsrc_filling,
+ * until it misses NTP_SYS_FIRST_TRIES requests in a row): ntp_sys_waiting.
+ * Else the first server to be fit would be followed alone, falseticker or
+ * not. Served: srcsel_system of the selection, with the system peer's offset
  * less the step this update makes (the served root dispersion must not
  * hold an offset the step removes) and ref_time now. Fills *out. The
  * caller applies, in order and all of them: disc (then ntp_sys_stepped
@@ -110,7 +112,8 @@ void ntp_sys_select(struct ntp_sys *s, const struct ntp_sys_source *src, int n, 
 		    int64_t slew_left, struct ntp_sys_actions *out);
 
 /* True while ntp_sys_select waits for the first answers (see above). */
-bool ntp_sys_waiting(const struct ntp_sys *s, const struct ntp_sys_source *src, int n);
+bool ntp_sys_waiting(const struct ntp_sys *s, const struct ntp_sys_source *src, int n,
+		     int64_t now);
 
 /* Once a second or so: synchronisation is lost once no source is
  * selectable and the served root distance, aged by PHI since the last

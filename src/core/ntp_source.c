@@ -408,6 +408,29 @@ bool ntpsrc_fit(const struct ntpsrc *s, int64_t now, uint32_t our_refid)
 	return ntpsrc_unfit(s, now, our_refid) == NTPSRC_FIT;
 }
 
+/* What the empty stages add to the peer dispersion: MAXDISP at sorted
+ * positions n_valid..NSTAGE-1, weighed 2^-(k+1) as in filter_compute. */
+static int64_t empty_stages_disp(int n_valid)
+{
+	return (NTPSRC_MAXDISP * ((INT64_C(1) << (NTPSRC_NSTAGE - n_valid)) - 1)) >>
+	       NTPSRC_NSTAGE;
+}
+
+bool ntpsrc_filling(const struct ntpsrc *s, int64_t now, int misses)
+{
+	if (stopped(s) || s->reach == 0 || s->missed >= misses || s->n_valid >= NTPSRC_NSTAGE)
+		return false;
+	switch (ntpsrc_unfit(s, now, 0)) {
+	case NTPSRC_UNFIT_NODATA:
+		return true;
+	case NTPSRC_UNFIT_DIST:
+		return ntpsrc_root_dist(s, now) - empty_stages_disp(s->n_valid) <
+		       NTPSRC_MAXDIST + ntp_exch_phi(poll_ns(s->poll));
+	default:
+		return false;
+	}
+}
+
 enum ntpsrc_state ntpsrc_state(const struct ntpsrc *s)
 {
 	if (stopped(s))

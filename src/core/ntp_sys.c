@@ -121,12 +121,17 @@ static void update(struct ntp_sys *s, const struct ntp_sys_source *src, struct s
 	tell_kernel(s, true, s->served.root_delay / 2 + s->served.root_disp, out);
 }
 
-/* A lone fit source is followed, so at start the first server to answer
+/* A lone fit source is followed, so at start the first server to be fit
  * would be, falseticker or not: one of four would step the clock a
- * quarter of the time. Until the first update, each started source is
- * given NTP_SYS_FIRST_TRIES requests to answer (a few seconds with
- * iburst); a server that does not answer them is not waited for. */
-bool ntp_sys_waiting(const struct ntp_sys *s, const struct ntp_sys_source *src, int n)
+ * quarter of the time. Until the first update, selection waits for each
+ * started source that has not answered yet, until NTP_SYS_FIRST_TRIES of
+ * its requests went out (a few seconds with iburst), and for each that
+ * answers but is still filling its filter (four samples make a source
+ * fit), until it misses NTP_SYS_FIRST_TRIES requests in a row. Servers
+ * polled together are then selected among together, whichever of their
+ * replies the loop happens to read first. */
+bool ntp_sys_waiting(const struct ntp_sys *s, const struct ntp_sys_source *src, int n,
+		     int64_t now)
 {
 	if (s->updates > 0)
 		return false;
@@ -135,6 +140,8 @@ bool ntp_sys_waiting(const struct ntp_sys *s, const struct ntp_sys_source *src, 
 		const struct ntpsrc *p = src[i].src;
 		if (ntpsrc_state(p) == NTPSRC_UNREACHABLE && p->n_replies == 0 &&
 		    p->n_tx <= NTP_SYS_FIRST_TRIES)
+			return true;
+		if (ntpsrc_filling(p, now, NTP_SYS_FIRST_TRIES))
 			return true;
 	}
 	return false;
@@ -148,7 +155,7 @@ void ntp_sys_select(struct ntp_sys *s, const struct ntp_sys_source *src, int n, 
 
 	memset(out, 0, sizeof(*out));
 	n = clamp_n(n);
-	if (ntp_sys_waiting(s, src, n))
+	if (ntp_sys_waiting(s, src, n, now))
 		return;
 	candidates(s, src, n, now, c);
 	bool have = srcsel_run(c, n, &s->sel);

@@ -149,7 +149,7 @@ START_TEST(first_answers_waited_for)
 	for (int i = 0; i < 3; i++)
 		ntpsrc_on_transmit(&f.src[i], T0);
 	gps(&f, 3, 0, 2 * SEC);
-	ck_assert(ntp_sys_waiting(&f.sys, f.list, 4));
+	ck_assert(ntp_sys_waiting(&f.sys, f.list, 4, T0 + 3 * SEC));
 	select_at(&f, 4, T0 + 3 * SEC, &a);
 	ck_assert(!a.update);
 	ck_assert_int_eq(f.sys.sel.peer, -1);
@@ -157,7 +157,7 @@ START_TEST(first_answers_waited_for)
 
 	for (int i = 0; i < 3; i++)
 		gps(&f, i, 1000, 1 * MS);
-	ck_assert(!ntp_sys_waiting(&f.sys, f.list, 4));
+	ck_assert(!ntp_sys_waiting(&f.sys, f.list, 4, T0 + 3 * SEC));
 	select_at(&f, 4, T0 + 3 * SEC + 1000, &a);
 	ck_assert(a.update);
 	ck_assert_int_eq(f.sys.sel.status, SRCSEL_MAJORITY);
@@ -175,7 +175,7 @@ START_TEST(first_answers_waited_for)
 		ck_assert(!a.update);
 	}
 	ntpsrc_on_transmit(&f.src[1], T0 + 3 * SEC);
-	ck_assert(!ntp_sys_waiting(&f.sys, f.list, 2));
+	ck_assert(!ntp_sys_waiting(&f.sys, f.list, 2, T0 + 3 * SEC));
 	select_at(&f, 2, T0 + 3 * SEC, &a);
 	ck_assert(a.update);
 	ck_assert_int_eq(f.sys.sel.status, SRCSEL_SINGLE);
@@ -185,7 +185,69 @@ START_TEST(first_answers_waited_for)
 	gps(&f, 0, 0, 1 * MS);
 	ntpsrc_on_transmit(&f.src[1], T0);
 	f.sys.updates = 1;
-	ck_assert(!ntp_sys_waiting(&f.sys, f.list, 2));
+	ck_assert(!ntp_sys_waiting(&f.sys, f.list, 2, T0 + 3 * SEC));
+}
+END_TEST
+
+/* Four servers polled together; the loop happens to read the one 2 s
+ * ahead first each time, so it holds four samples (fit) while the three
+ * others hold three (unfit for the MAXDISP of their empty stages). It is
+ * not followed alone: the others are still filling. Once they hold four,
+ * the majority leaves it out. A source that stops answering, or whose
+ * own samples are too far to be fit, is not waited for. */
+START_TEST(filling_sources_waited_for)
+{
+	struct fixture f;
+	struct ntp_sys_actions a;
+	init(&f, 4);
+	for (int k = 0; k < 3; k++) {
+		answer(&f, 3, T0 + k * SEC, 2 * SEC, 1, GPS, 0);
+		for (int i = 0; i < 3; i++)
+			answer(&f, i, T0 + k * SEC + 1000, 1 * MS, 1, GPS, 0);
+	}
+	answer(&f, 3, T0 + 3 * SEC, 2 * SEC, 1, GPS, 0);
+	ck_assert(ntpsrc_fit(&f.src[3], T0 + 3 * SEC, OUR_ADDR));
+	ck_assert_int_eq(ntpsrc_unfit(&f.src[0], T0 + 3 * SEC, OUR_ADDR), NTPSRC_UNFIT_DIST);
+	ck_assert(ntpsrc_filling(&f.src[0], T0 + 3 * SEC, NTP_SYS_FIRST_TRIES));
+	ck_assert(!ntpsrc_filling(&f.src[3], T0 + 3 * SEC, NTP_SYS_FIRST_TRIES));
+	ck_assert(ntp_sys_waiting(&f.sys, f.list, 4, T0 + 3 * SEC));
+	select_at(&f, 4, T0 + 3 * SEC, &a);
+	ck_assert(!a.update);
+	ck_assert_int_eq(f.sys.sel.peer, -1);
+
+	for (int i = 0; i < 3; i++)
+		answer(&f, i, T0 + 3 * SEC + 1000, 1 * MS, 1, GPS, 0);
+	ck_assert(!ntp_sys_waiting(&f.sys, f.list, 4, T0 + 3 * SEC + 1000));
+	select_at(&f, 4, T0 + 3 * SEC + 1000, &a);
+	ck_assert(a.update);
+	ck_assert_int_eq(f.sys.sel.status, SRCSEL_MAJORITY);
+	ck_assert_int_eq(f.sys.state[3], SRCSEL_FALSETICKER);
+	ck_assert_int_ne(f.sys.sel.peer, 3);
+
+	/* Three samples, then two requests unanswered: no longer waited for. */
+	init(&f, 2);
+	gps(&f, 0, 0, 1 * MS);
+	for (int k = 0; k < 3; k++)
+		answer(&f, 1, T0 + k * SEC, 1 * MS, 1, GPS, 0);
+	ntpsrc_on_transmit(&f.src[1], T0 + 3 * SEC);
+	ntpsrc_on_transmit(&f.src[1], T0 + 4 * SEC);
+	ck_assert(ntp_sys_waiting(&f.sys, f.list, 2, T0 + 4 * SEC));
+	ntpsrc_on_transmit(&f.src[1], T0 + 5 * SEC);
+	ck_assert(!ntp_sys_waiting(&f.sys, f.list, 2, T0 + 5 * SEC));
+	select_at(&f, 2, T0 + 5 * SEC, &a);
+	ck_assert(a.update);
+	ck_assert_int_eq(f.sys.sel.peer, 0);
+
+	/* One sample of a server with a root dispersion of 2 s: it will never
+	 * be fit, and is not waited for. */
+	init(&f, 2);
+	gps(&f, 0, 0, 1 * MS);
+	answer(&f, 1, T0 + 3 * SEC, 1 * MS, 2, ADDR_A, 2 * SEC);
+	ck_assert_int_eq(ntpsrc_unfit(&f.src[1], T0 + 3 * SEC, OUR_ADDR), NTPSRC_UNFIT_DIST);
+	ck_assert(!ntpsrc_filling(&f.src[1], T0 + 3 * SEC, NTP_SYS_FIRST_TRIES));
+	select_at(&f, 2, T0 + 3 * SEC, &a);
+	ck_assert(a.update);
+	ck_assert_int_eq(f.sys.sel.status, SRCSEL_SINGLE);
 }
 END_TEST
 
@@ -405,6 +467,7 @@ static Suite *sys_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, lone_fit_source_followed);
 	tcase_add_test(tc, first_answers_waited_for);
+	tcase_add_test(tc, filling_sources_waited_for);
 	tcase_add_test(tc, hierarchy_no_loop);
 	tcase_add_test(tc, orphan_parent_followed);
 	tcase_add_test(tc, epoch_one_update_per_poll);
