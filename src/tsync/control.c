@@ -1,7 +1,9 @@
 /*
  * The commands that change a running tsyncd's course: makestep, burst,
  * online and offline. tsyncd lets only root, its own user and the
- * controlgroup run them; what it did comes back as a number.
+ * controlgroup run them; what it did comes back as a number, printed
+ * as a line or, with --json, as {"command":NAME,"step":SECONDS} for
+ * makestep and {"command":NAME,"sources":N} for the others.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -26,10 +28,11 @@ static const struct control_cmd commands[] = {
 
 static void usage(FILE *f, const struct control_cmd *c)
 {
-	fprintf(f, "usage: tsync %s%s [-s PATH]\n", c->name, c->takes_addr ? " ADDR|all" : "");
+	fprintf(f, "usage: tsync %s%s [--json] [-s PATH]\n", c->name,
+		c->takes_addr ? " ADDR|all" : "");
 }
 
-static int print_reply(const struct control_cmd *c, const uint8_t *payload, int n)
+static int print_reply(const struct control_cmd *c, const uint8_t *payload, int n, bool json)
 {
 	char secs[PRINT_SECS_LEN];
 
@@ -37,7 +40,9 @@ static int print_reply(const struct control_cmd *c, const uint8_t *payload, int 
 		int64_t ns;
 		if (ctl_i64_decode(payload, (size_t)n, &ns) < 0)
 			goto malformed;
-		if (ns == 0)
+		if (json)
+			printf("{\"command\":\"makestep\",\"step\":%s}\n", print_secs(ns, false, secs));
+		else if (ns == 0)
 			printf("makestep: nothing to step\n");
 		else
 			printf("makestep: stepped %s s\n", print_secs(ns, true, secs));
@@ -46,14 +51,17 @@ static int print_reply(const struct control_cmd *c, const uint8_t *payload, int 
 	uint16_t count;
 	if (ctl_u16_decode(payload, (size_t)n, &count) < 0)
 		goto malformed;
-	printf("%s: %u %s\n", c->name, (unsigned)count, c->done);
+	if (json)
+		printf("{\"command\":\"%s\",\"sources\":%u}\n", c->name, (unsigned)count);
+	else
+		printf("%s: %u %s\n", c->name, (unsigned)count, c->done);
 	return 0;
 malformed:
 	print_err("tsync", "malformed %s reply", c->name);
 	return 1;
 }
 
-static int run(const struct control_cmd *c, const char *socket, const char *addr)
+static int run(const struct control_cmd *c, const char *socket, const char *addr, bool json)
 {
 	uint8_t args[CTL_REQUEST_PAYLOAD_MAX], payload[64];
 	char why[CTL_CLIENT_WHY_MAX];
@@ -69,7 +77,7 @@ static int run(const struct control_cmd *c, const char *socket, const char *addr
 		print_err("tsync", "%s", why);
 		return 1;
 	}
-	return print_reply(c, payload, n);
+	return print_reply(c, payload, n, json);
 }
 
 static const struct control_cmd *find(const char *name)
@@ -84,17 +92,20 @@ static const struct control_cmd *find(const char *name)
 int control_main(int argc, char **argv, const char *socket)
 {
 	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct control_cmd *c = find(argv[0]);
+	bool json = false;
 	int opt;
 
 	optind = 1;
 	opterr = 0; /* print_bad_option says it, in JSON too */
 	while ((opt = getopt_long(argc, argv, "+:s:h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'j': json = true; break;
 		case 's': socket = optarg; break;
 		case 'h': usage(stdout, c); return 0;
 		default:
@@ -110,5 +121,5 @@ int control_main(int argc, char **argv, const char *socket)
 		usage(stderr, c);
 		return 2;
 	}
-	return run(c, socket, c->takes_addr ? argv[optind] : NULL);
+	return run(c, socket, c->takes_addr ? argv[optind] : NULL, json);
 }

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 		   "        wait until a running tsyncd is synchronised\n"
 		   "  stats [--json]\n"
 		   "        a running tsyncd's counters\n"
-		   "  makestep | burst | online ADDR|all | offline ADDR|all\n"
+		   "  makestep | burst | online ADDR|all | offline ADDR|all  [--json]\n"
 		   "        step the clock now, poll every source at once, (stop) poll sources\n"
 		   "  -s, --socket PATH  tsyncd's control socket (default " CTL_DEFAULT_SOCKET ")\n"
 		   "see tsync(1)\n");

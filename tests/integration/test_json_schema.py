@@ -3,8 +3,8 @@
 Every `--json` output of tsync against the documented schema
 (doc/tsync.schema.json, tsync(1) JSON OUTPUT), checked with python3-jsonschema:
 query (with and without --cristian), status, sources and berkeley of a stratum 1
-server, of a Berkeley master that follows it over NTP and of its slave, and the
-error object of each command that fails (no server, no daemon, a usage error),
+server, of a Berkeley master that follows it over NTP and of its slave, stats,
+makestep, burst, online and offline of the master, and the error object of each command that fails (no server, no daemon, a usage error),
 with its non-zero exit status. The schema must reject documents that break it:
 the old field names (offset_ns, refid_name), numbers where strings belong, an
 error without its message.
@@ -127,6 +127,9 @@ def wrong_documents(v, good):
     b = copy.deepcopy(good["berkeley"])
     b["members"][0]["rtt"] = b["members"][0].pop("delay")
     rejected(v, "berkeley", b, "a member with the old rtt")
+    rejected(v, "control", {"command": "burst", "sources": -1}, "a burst of -1 sources")
+    rejected(v, "control", {"command": "makestep", "sources": 1}, "makestep without its step")
+    rejected(v, "control", {"command": "makestep", "step": "0.1"}, "a step as a string")
     rejected(v, "error", {"error": {}}, "an error without its message")
     rejected(v, "error", {"error": "refused"}, "an error as a bare string")
     rejected(v, "status", {}, "an empty object")
@@ -184,21 +187,34 @@ def test():
           "the slave names its master and its address (%s %s)" %
           (b["master"], b["master_address"]))
 
+    c = run_json(v, "control", ["-s", master.socket, "burst", "--json"], "burst")
+    check(c == {"command": "burst", "sources": 1}, "burst: its one source polled (%s)" % c)
+    c = run_json(v, "control", ["-s", master.socket, "offline", "--json", "all"], "offline all")
+    check(c == {"command": "offline", "sources": 1}, "offline all: one source (%s)" % c)
+    c = run_json(v, "control", ["-s", master.socket, "online", "--json", hp], "online " + hp)
+    check(c == {"command": "online", "sources": 1}, "online %s: one source (%s)" % (hp, c))
+    c = run_json(v, "control", ["-s", master.socket, "makestep", "--json"], "makestep")
+    check(c["command"] == "makestep" and abs(c["step"]) < 0.1,
+          "makestep: what was left of the slew, under 0.1 s (%s)" % c)
+
     missing = os.path.join(tmpdir(), "no.sock")
     closed = "127.0.0.1:%d" % free_udp_port()
     msg = run_error(v, ["query", "--json", "-c", "1", "-t", "0.2", closed], 1, "query, no server")
     check(msg == "%s: no valid reply in 1 tries" % closed, "query's reason (%r)" % msg)
     run_error(v, ["query", "--json", "-c", "0", hp], 2, "query -c 0")
     run_error(v, ["query", "--json", "--bogus", hp], 2, "query --bogus")
-    for cmd in ("status", "sources", "berkeley", "stats"):
+    for cmd in ("status", "sources", "berkeley", "stats", "makestep", "burst"):
         msg = run_error(v, ["-s", missing, cmd, "--json"], 1, "%s, no daemon" % cmd)
         check(msg.startswith("cannot connect to %s: " % missing), "%s's reason (%r)" % (cmd, msg))
         run_error(v, [cmd, "--json", "extra"], 2, "%s with an extra argument" % cmd)
+    run_error(v, ["-s", missing, "offline", "--json", "all"], 1, "offline, no daemon")
+    run_error(v, ["offline", "--json"], 2, "offline without its address")
     run_error(v, ["waitsync", "--json"], 2, "waitsync, which has no --json")
     run_error(v, ["--json"], 2, "no command")
 
     wrong_documents(v, good)
-    info("every output of query, status, sources, berkeley and stats, and %d errors, match %s" %
+    info("every output of query, status, sources, berkeley, stats, makestep, burst, "
+         "online and offline, and %d errors, match %s" %
          (n_errors, os.path.relpath(SCHEMA)))
     for x in (slave, master, ntp):
         x.terminate()
