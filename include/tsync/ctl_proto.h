@@ -105,6 +105,7 @@ enum ctl_source_state {
 	CTL_SRC_UNREACHABLE,
 	CTL_SRC_NOT_FIT,
 	CTL_SRC_STOPPED,
+	CTL_SRC_OFFLINE, /* not polled (tsync offline); its samples age */
 	CTL_N_SOURCE_STATES
 };
 

@@ -374,6 +374,7 @@ const char *ctl_source_state_name(enum ctl_source_state s)
 		[CTL_SRC_UNREACHABLE] = "unreachable",
 		[CTL_SRC_NOT_FIT] = "not-fit",
 		[CTL_SRC_STOPPED] = "stopped",
+		[CTL_SRC_OFFLINE] = "offline",
 	};
 
 	return (unsigned)s < CTL_N_SOURCE_STATES ? names[s] : "?";

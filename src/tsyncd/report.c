@@ -67,6 +67,8 @@ static enum ctl_source_state source_state(const struct client *cl, int i)
 
 	if (p->src.stop != NTPSRC_NEW)
 		return CTL_SRC_STOPPED;
+	if (p->offline)
+		return CTL_SRC_OFFLINE;
 	if (p->src.reach == 0)
 		return CTL_SRC_UNREACHABLE;
 	switch (cl->sys.state[i]) {

@@ -12,6 +12,7 @@ sim clocks on loopback:
   offline source gets no request (its server counts none), others go on;
   online polls it again; an unknown address is refused and counted.
 """
+import json
 import os
 import re
 import time
@@ -105,6 +106,12 @@ def burst(a, b):
     check(code == 0, "the burster exits 0")
 
 
+def sources_json(d):
+    r = tsync("-s", d.socket, "sources", "--json")
+    check(r.code == 0, "tsync sources --json exits 0 (%r)" % r.err)
+    return json.loads(r.out)["sources"]
+
+
 def online_offline(a, b):
     c = client("switcher", [a, b], -2, ["clock sim offset 0", "controlgroup nogroup"])
     addr_a = "127.0.0.1:%d" % a.port()
@@ -121,11 +128,16 @@ def online_offline(a, b):
     other = [k for k in t2 if k != addr_a][0]
     check(t2[other] >= t1[other] + 3, "the other source is still polled (%d -> %d)" %
           (t1[other], t2[other]))
+    states = {s["address"]: s["state"] for s in sources_json(c)}
+    check(states[addr_a] == "offline" and states[other] != "offline",
+          "sources says %s is offline, and only it (%s)" % (addr_a, states))
     r = as_user(NOGROUP, "-s", c.socket, "offline", "192.0.2.9:123")
     check(r.code == 1 and "no such source" in r.err, "an unknown address is refused (%r)" % r.err)
     r = as_user(NOGROUP, "-s", c.socket, "online", addr_a)
     check(r.code == 0 and r.out == "online: 1 source(s)\n", "online ADDR (%r)" % r.out)
     wait_for("polled again", lambda: tx()[addr_a] >= t2[addr_a] + 2, 10)
+    states = {s["address"]: s["state"] for s in sources_json(c)}
+    check(states[addr_a] != "offline", "online: no longer offline (%s)" % states[addr_a])
     r = as_user(NOGROUP, "-s", c.socket, "offline", "all")
     check(r.code == 0 and r.out == "offline: 2 source(s)\n", "offline all (%r)" % r.out)
     t3 = tx()
