@@ -255,9 +255,9 @@ START_TEST(source_fields_out_of_range)
 	size_t state_at = 2 + 1 + strlen(s.address);
 	buf[state_at] = CTL_N_SOURCE_STATES;
 	ck_assert_int_eq(ctl_sources_decode(buf, (size_t)n, back, 1, &got), -EBADMSG);
-	buf[state_at] = CTL_SRC_STOPPED;
+	buf[state_at] = CTL_SRC_OFFLINE; /* the last state there is */
 	ck_assert_int_eq(ctl_sources_decode(buf, (size_t)n, back, 1, &got), 0);
-	ck_assert_int_eq(back[0].state, CTL_SRC_STOPPED);
+	ck_assert_int_eq(back[0].state, CTL_SRC_OFFLINE);
 	buf[0] = 0x01; /* 257 sources announced */
 	ck_assert_int_eq(ctl_sources_decode(buf, (size_t)n, back, 1, &got), -EBADMSG);
 }
@@ -356,6 +356,7 @@ START_TEST(names)
 	ck_assert_str_eq(ctl_code_name(CTL_ERR_COMMAND), "unknown command");
 	ck_assert_str_eq(ctl_code_name((enum ctl_code)200), "unknown error");
 	ck_assert_str_eq(ctl_source_state_name(CTL_SRC_NOT_FIT), "not-fit");
+	ck_assert_str_eq(ctl_source_state_name(CTL_SRC_OFFLINE), "offline");
 	ck_assert_str_eq(ctl_selection_name(CTL_SEL_MAJORITY), "majority");
 }
 END_TEST
