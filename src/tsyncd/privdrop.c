@@ -129,7 +129,9 @@ static int chown_control(const struct privdrop *pd, const char *path)
 {
 	if (!pd->ctl_group || path[0] == '\0')
 		return 0;
-	if (chown(path, geteuid(), pd->ctl_gid) < 0) {
+	/* lchown: a socket is never a link; should one be found there, the
+	 * link is changed, not what it points to. */
+	if (lchown(path, geteuid(), pd->ctl_gid) < 0) {
 		log_error("controlgroup: cannot give %s its group: %s", path, strerror(errno));
 		return -errno;
 	}
