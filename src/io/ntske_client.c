@@ -183,10 +183,16 @@ static void peer_address(int fd, char *out, size_t cap)
 int ntske_client_fetch(const char *host, uint16_t port, const char *cafile, int timeout_ms,
 		       struct ntske_client_result *r, char *err, size_t errlen)
 {
+	return ntske_client_fetch_at(host, host, port, cafile, timeout_ms, r, err, errlen);
+}
+
+int ntske_client_fetch_at(const char *host, const char *addr, uint16_t port, const char *cafile,
+			  int timeout_ms, struct ntske_client_result *r, char *err, size_t errlen)
+{
 	gnutls_certificate_credentials_t cred;
 	gnutls_session_t s;
 	memset(r, 0, sizeof(*r));
-	int fd = dial(host, port, timeout_ms, err, errlen);
+	int fd = dial(addr, port, timeout_ms, err, errlen);
 	if (fd < 0)
 		return -EHOSTUNREACH;
 	int rc = gnutls_certificate_allocate_credentials(&cred);
