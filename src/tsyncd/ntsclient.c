@@ -26,6 +26,7 @@ struct ntsclient {
 	void *arg;
 	char host[256];
 	char at[64]; /* the address NTS-KE dials, numeric; "": host */
+	char where[256 + 64 + 4];
 	uint16_t keport;
 	char cafile[256]; /* "": the system's */
 	struct ntske_client_result ke, got;
@@ -66,6 +67,15 @@ static void ke_work(uv_work_t *w)
 		n->rc = resolve_ntp(n);
 }
 
+/* "host", or "host (address)" when they differ, for the log. */
+static const char *where(struct ntsclient *n)
+{
+	if (n->at[0] == '\0' || strcmp(n->at, n->host) == 0)
+		return n->host;
+	snprintf(n->where, sizeof(n->where), "%s (%s)", n->host, n->at);
+	return n->where;
+}
+
 static void ke_done(uv_work_t *w, int status)
 {
 	struct ntsclient *n = w->data;
@@ -79,11 +89,10 @@ static void ke_done(uv_work_t *w, int status)
 	if (ok) {
 		n->ke = n->got;
 		n->stats.ke_ok++;
-		log_info("%s (%s) port %u: NTS-KE: %d cookies", n->host, n->at, n->keport,
-			 n->ke.cookies.n);
+		log_info("%s port %u: NTS-KE: %d cookies", where(n), n->keport, n->ke.cookies.n);
 	} else {
 		n->stats.ke_fail++;
-		log_warn("%s (%s) port %u: %s", n->host, n->at, n->keport,
+		log_warn("%s port %u: %s", where(n), n->keport,
 			 status < 0 ? uv_strerror(status) : n->err);
 	}
 	memset(&n->got, 0, sizeof(n->got));

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""
+The NTS-KE Server record (RFC 8915 4.1.7) end to end: tsyncd A serves
+NTS-KE on 127.0.0.1 and names, with `ntsntpserver ADDR port P`, tsyncd B
+(another loopback address) as the NTP server; both share one cookie key
+(ntsdumpdir). A tsyncd client with `server 127.0.0.1 port 9 nts` does its
+NTS-KE with A, logs the NTP server it was given, polls B (never A's NTP
+port, never port 9), synchronises its sim clock to B's, every reply
+authenticated. A's NTS-KE served once and answered no NTP request; B
+answered the NTS requests and served no NTS-KE.
+"""
+import json
+import os
+import re
+import time
+
+from tsynctest import (Tsyncd, check, info, main, nts_certificate, nts_counters,
+                       parse_query_text, parse_seconds, random_loopback_address, slow, tmpdir,
+                       tsync)
+
+TOL = 0.002  # s: the client's true offset from B once synchronised
+
+
+def nts_server(name, host, cert, key, dumpdir, extra=()):
+    t = Tsyncd(["listen %s port 0" % host, "stratum 1", "clock sim", "ntsservercert %s" % cert,
+                "ntsserverkey %s" % key, "ntsport 0", "ntsdumpdir %s" % dumpdir,
+                "ntsrotate 0"] + list(extra), name=name)
+    _, m = t.wait_line(r"^tsyncd: nts-ke listening on %s:(\d+)$" % re.escape(host))
+    return t, int(m.group(1))
+
+
+def wait_synchronised(t, ctl, upstream):
+    deadline = time.monotonic() + slow(90)
+    while True:
+        time.sleep(1.0)
+        r = tsync("--socket", ctl, "status", "--json")
+        st = json.loads(r.out) if r.code == 0 else {}
+        if st.get("synchronised") and st.get("reference") == upstream:
+            r = tsync("query", "-c", "4", "-i", "0.05", "127.0.0.1:%d" % t.port())
+            if r.code == 0:
+                off = parse_seconds(parse_query_text(r.out)[0]["offset"])
+                info("client synchronised to %s; true offset %+.6f s" % (upstream, off))
+                if abs(off) < TOL:
+                    return
+        check(time.monotonic() < deadline,
+              "the client synchronised to %s within 90 s (%s)" % (upstream, st))
+
+
+def test():
+    d = tmpdir()
+    cert, key = nts_certificate(d)
+    dump = os.path.join(d, "dump")
+    os.mkdir(dump)
+    b_host = random_loopback_address()
+    b, _ = nts_server("tsyncd-B", b_host, cert, key, dump)
+    b_port = b.port()
+    a, a_ke = nts_server("tsyncd-A", "127.0.0.1", cert, key, dump,
+                         ["ntsntpserver %s port %d" % (b_host, b_port)])
+    a.wait_line(r"^tsyncd: NTS-KE: clients are sent to the NTP server %s port %d$" %
+                (re.escape(b_host), b_port))
+
+    ctl = os.path.join(d, "client.sock")
+    c = Tsyncd(["listen 127.0.0.1 port 0", "clock sim offset -0.3", "makestep 0.1 3",
+                "control %s" % ctl, "ntstrustedcerts %s" % cert,
+                "server 127.0.0.1 port 9 nts ntsport %d iburst minpoll -2 maxpoll -2" % a_ke],
+               name="client")
+    upstream = "%s:%d" % (b_host, b_port)
+    c.wait_line(r"^tsyncd: 127\.0\.0\.1 port %d: NTS-KE: 8 cookies$" % a_ke)
+    c.wait_line(r"^tsyncd: 127\.0\.0\.1:9: NTS-KE: NTP server %s port %d: polling %s$" %
+                (re.escape(b_host), b_port, re.escape(upstream)))
+    wait_synchronised(c, ctl, upstream)
+
+    srcs = c.counters()["source"]
+    info("client's sources: %s" % srcs)
+    check([s["address"] for s in srcs] == [upstream], "the one source is B, from the Server "
+          "record (%s)" % [s["address"] for s in srcs])
+    s = srcs[0]
+    check(s["nts_ke_ok"] == 1 and s["nts_ke_fail"] == 0 and s["nts_naks"] == 0 and
+          s["nts_uid"] == 0 and s["nts_auth"] == 0 and s["nts_malformed"] == 0 and
+          s["foreign"] == 0 and s["replies"] >= 4 and s["replies"] <= s["tx"],
+          "one NTS-KE, every reply authenticated and none refused (%s)" % s)
+    r = tsync("--socket", ctl, "sources", "--json")
+    check(r.code == 0 and upstream in r.out, "tsync sources --json shows B (%s)" % r.out)
+
+    na, nb = nts_counters(a), nts_counters(b)
+    info("A: %s\nB: %s" % (na, nb))
+    check(na["served"] == 1 and na["nts_reply"] == 0,
+          "A served one NTS-KE and no NTP request (%s)" % na)
+    check(nb["served"] == 0 and nb["nts_reply"] >= s["replies"] and nb["nts_nak_cookie"] == 0 and
+          nb["nts_nak_auth"] == 0, "B answered every NTS request with A's cookies, no NAK (%s)" %
+          nb)
+    for t in (c, a, b):
+        code, _ = t.terminate()
+        check(code == 0, "%s exits 0" % t.name)
+
+
+if __name__ == "__main__":
+    main(test)
