@@ -738,13 +738,15 @@ def start_chronyd(chronyd, d, rng, extra=""):
 
 # ------------------------------------------------------------------ NTS
 
-def nts_certificate(d):
-    """A self-signed ECDSA certificate for localhost and 127.0.0.1, made
-    with certtool in d. Returns (cert path, key path)."""
+def nts_certificate(d, names=()):
+    """A self-signed ECDSA certificate for localhost, 127.0.0.1 and the
+    DNS names in names, made with certtool in d. Returns (cert path, key
+    path)."""
     certtool = find_tool("certtool")
     key, cert, tmpl = (os.path.join(d, n) for n in ("key.pem", "cert.pem", "cert.tmpl"))
     with open(tmpl, "w") as f:
         f.write('cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\n'
+                + "".join('dns_name = "%s"\n' % n for n in names) +
                 "expiration_days = 2\ntls_www_server\nsigning_key\n")
     r = run([certtool, "--generate-privkey", "--key-type=ecdsa", "--outfile", key])
     check(r.code == 0, "certtool makes a key (%s)" % r.err)

@@ -144,7 +144,9 @@ static int take(const uint8_t *buf, const struct nts_ke_msg *m, struct ntske_cli
 static int run_session(gnutls_session_t s, struct ntske_client_result *r, char *err,
 		       size_t errlen)
 {
-	static uint8_t buf[RESPONSE_MAX];
+	/* On the stack: tsyncd runs one NTS-KE per pool member in libuv's
+	 * threads at once, so a static buffer would be shared between them. */
+	uint8_t buf[RESPONSE_MAX];
 	struct nts_ke_msg m;
 	size_t len;
 	int rc;
