@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -22,6 +24,7 @@ struct ntsclient {
 	uv_work_t work;
 	bool busy;     /* an NTS-KE in the pool */
 	bool orphaned; /* freed while busy: free when it ends */
+	int cancel;    /* an eventfd: written, it ends the NTS-KE running (stop) */
 	ntsclient_ke_fn on_ke;
 	void *arg;
 	char host[256];
@@ -61,8 +64,8 @@ static void ke_work(uv_work_t *w)
 {
 	struct ntsclient *n = w->data;
 	n->rc = ntske_client_fetch_at(n->host, n->at[0] ? n->at : n->host, n->keport,
-				      n->cafile[0] ? n->cafile : NULL, KE_TIMEOUT_MS, &n->got,
-				      n->err, sizeof(n->err));
+				      n->cafile[0] ? n->cafile : NULL, KE_TIMEOUT_MS, n->cancel,
+				      &n->got, n->err, sizeof(n->err));
 	if (n->rc == 0)
 		n->rc = resolve_ntp(n);
 }
@@ -76,13 +79,20 @@ static const char *where(struct ntsclient *n)
 	return n->where;
 }
 
+static void release(struct ntsclient *n)
+{
+	if (n->cancel >= 0)
+		close(n->cancel);
+	memset(n, 0, sizeof(*n));
+	free(n);
+}
+
 static void ke_done(uv_work_t *w, int status)
 {
 	struct ntsclient *n = w->data;
 	n->busy = false;
 	if (n->orphaned) {
-		memset(n, 0, sizeof(*n));
-		free(n);
+		release(n);
 		return;
 	}
 	bool ok = status == 0 && n->rc == 0;
@@ -116,6 +126,8 @@ struct ntsclient *ntsclient_new(uv_loop_t *loop, const char *host, const struct 
 	if (n == NULL)
 		return NULL;
 	n->loop = loop;
+	/* Without it stopping waits for the NTS-KE's deadline (10 s). */
+	n->cancel = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	n->on_ke = on_ke;
 	n->arg = arg;
 	snprintf(n->host, sizeof(n->host), "%s", host);
@@ -136,11 +148,13 @@ void ntsclient_free(struct ntsclient *n)
 	if (n == NULL)
 		return;
 	if (n->busy) {
+		uint64_t one = 1;
 		n->orphaned = true;
+		if (n->cancel >= 0 && write(n->cancel, &one, sizeof(one)) != sizeof(one))
+			log_debug("%s: cannot cancel its NTS-KE: %s", n->host, strerror(errno));
 		return;
 	}
-	memset(n, 0, sizeof(*n));
-	free(n);
+	release(n);
 }
 
 size_t ntsclient_request(struct ntsclient *n, const struct ntp_pkt *hdr, uint8_t *buf, size_t cap)
