@@ -257,6 +257,13 @@ static void send_request(struct peer *p)
 	uint8_t buf[NTS_REPLY_MAX];
 	size_t len = NTP_PKT_LEN;
 
+	/* No socket for a moment, or none to poll: a poll lost, as without a
+	 * cookie (none is spent), so that the first selection stops waiting
+	 * for it. */
+	if (p->reopening || p->nts_parked) {
+		ntpsrc_on_transmit(&p->src, now_ns(cl));
+		return;
+	}
 	p->nonce = nonce_new();
 	struct ntp_pkt req = { .version = NTP_VERSION, .mode = NTP_MODE_CLIENT, .xmt = p->nonce };
 	ntp_pkt_encode(&req, buf);
@@ -268,10 +275,6 @@ static void send_request(struct peer *p)
 	 * NTS-KE asked for), so that no unauthenticated request goes out. */
 	if (p->nts != NULL && (len = ntsclient_request(p->nts, &req, buf, sizeof(buf))) == 0) {
 		ntpsrc_on_transmit(&p->src, now_ns(cl)); /* a poll lost: the schedule moves on */
-		return;
-	}
-	if (p->reopening) { /* no socket for a moment: a poll lost */
-		ntpsrc_on_transmit(&p->src, now_ns(cl));
 		return;
 	}
 	p->t0 = now_ns(cl);
@@ -298,7 +301,7 @@ static void schedule(struct peer *p)
 	int64_t now = now_ns(p->cl); /* first: a jump moves next_poll */
 	int64_t next = ntpsrc_next_poll(&p->src);
 
-	if (next == INT64_MAX || p->offline || p->nts_parked) {
+	if (next == INT64_MAX || p->offline) {
 		uv_timer_stop(&p->timer);
 		return;
 	}
@@ -456,13 +459,15 @@ static void peer_close(struct peer *p)
 		udp_close(&p->sock, on_sock_closed);
 }
 
-/* An address polled, or that a line's name gave a source (whose NTS-KE
- * then named another NTP server). */
-static bool known_addr(const struct client *cl, const struct sockaddr *sa)
+/* An address a source other than self (NULL: any) polls, or that a
+ * line's name gave it (its NTS-KE then naming another NTP server). */
+static bool known_addr(const struct client *cl, const struct sockaddr *sa,
+		       const struct peer *self)
 {
 	for (int i = 0; i < cl->n_peers; i++)
-		if (addr_equal((const struct sockaddr *)&cl->peers[i]->addr, sa) ||
-		    addr_equal((const struct sockaddr *)&cl->peers[i]->line_addr, sa))
+		if (cl->peers[i] != self &&
+		    (addr_equal((const struct sockaddr *)&cl->peers[i]->addr, sa) ||
+		     addr_equal((const struct sockaddr *)&cl->peers[i]->line_addr, sa)))
 			return true;
 	return false;
 }
@@ -519,7 +524,6 @@ static void on_sock_reopen(struct udp_sock *s)
 	if ((err = sock_open(p)) < 0) {
 		log_error("%s: cannot reopen its socket: %s", p->name, strerror(-err));
 		p->nts_parked = true; /* not polled: nothing to send with */
-		schedule(p);
 	}
 }
 
@@ -577,22 +581,22 @@ static void nts_ke_done(void *arg, bool ok, const struct sockaddr *ntp, uint16_t
 		log_info("%s: NTS-KE: NTP server %s port %u", p->name, named, get_port(&to));
 		return;
 	}
-	if (known_addr(p->cl, (const struct sockaddr *)&to)) {
+	if (known_addr(p->cl, (const struct sockaddr *)&to, p)) {
 		log_warn("%s: NTS-KE: NTP server %s (%s) is another source's already: not polled twice",
 			 p->name, named, name);
 		p->nts_parked = true;
-		schedule(p);
 		return;
 	}
 	log_info("%s: NTS-KE: NTP server %s port %u: polling %s", p->name, named, get_port(&to),
 		 name);
+	p->nts_parked = false;
 	peer_move(p, &to);
 }
 
 void client_add_peer(struct client *cl, const struct cfg_server *conf, struct resolver *r,
 		     const struct sockaddr *sa, socklen_t len)
 {
-	if (known_addr(cl, sa))
+	if (known_addr(cl, sa, NULL))
 		return;
 	if (cl->n_peers == CLIENT_MAX_PEERS) {
 		log_warn("%s: more than %d servers, address ignored", conf->host, CLIENT_MAX_PEERS);

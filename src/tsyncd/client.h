@@ -58,7 +58,7 @@ struct peer {
 	uint64_t auth_rejected[NTP_AUTH_BAD_MAC + 1];
 	bool offline;              /* `tsync offline`: not polled until online */
 	struct ntsclient *nts;     /* `nts`: its NTS state; NULL: none */
-	bool nts_parked;           /* NTS-KE named a server another source polls: not polled */
+	bool nts_parked;           /* NTS-KE named a server another source polls: its polls lost */
 	bool reopening;            /* its socket closing, to reopen for another family */
 	uint64_t nts_rejected[NTS_CLIENT_N_RESULTS]; /* replies NTS refused, by why */
 };

@@ -8,6 +8,12 @@ NTS-KE with A, logs the NTP server it was given, polls B (never A's NTP
 port, never port 9), synchronises its sim clock to B's, every reply
 authenticated. A's NTS-KE served once and answered no NTP request; B
 answered the NTS requests and served no NTS-KE.
+Then with B on ::1: NTS-KE over IPv4 names an IPv6 NTP server, the
+client's socket is reopened for IPv6 and it synchronises to [::1].
+Then a client that polls B already (a plain `server` line) and has
+`server 127.0.0.1 nts` too: the NTS source is not moved onto B's address
+(no two sources poll one address), it is left unpolled with a warning
+(B gets no NTS request), and the client synchronises to its plain source.
 """
 import json
 import os
@@ -25,7 +31,8 @@ def nts_server(name, host, cert, key, dumpdir, extra=()):
     t = Tsyncd(["listen %s port 0" % host, "stratum 1", "clock sim", "ntsservercert %s" % cert,
                 "ntsserverkey %s" % key, "ntsport 0", "ntsdumpdir %s" % dumpdir,
                 "ntsrotate 0"] + list(extra), name=name)
-    _, m = t.wait_line(r"^tsyncd: nts-ke listening on %s:(\d+)$" % re.escape(host))
+    shown = "[%s]" % host if ":" in host else host
+    _, m = t.wait_line(r"^tsyncd: nts-ke listening on %s:(\d+)$" % re.escape(shown))
     return t, int(m.group(1))
 
 
@@ -44,6 +51,70 @@ def wait_synchronised(t, ctl, upstream):
                     return
         check(time.monotonic() < deadline,
               "the client synchronised to %s within 90 s (%s)" % (upstream, st))
+
+
+def pair(d, cert, key, b_host):
+    """B serving NTP on b_host, A serving NTS-KE on 127.0.0.1 naming B:
+    (a, its NTS-KE port, b)."""
+    dump = os.path.join(d, "dump-" + b_host)
+    os.mkdir(dump)
+    b, _ = nts_server("tsyncd-B", b_host, cert, key, dump)
+    a, a_ke = nts_server("tsyncd-A", "127.0.0.1", cert, key, dump,
+                         ["ntsntpserver %s port %d" % (b_host, b.port())])
+    return a, a_ke, b
+
+
+def client(d, name, lines):
+    ctl = os.path.join(d, name + ".sock")
+    c = Tsyncd(["listen 127.0.0.1 port 0", "clock sim offset -0.3", "makestep 0.1 3",
+                "control %s" % ctl] + lines, name=name)
+    return c, ctl
+
+
+def ipv6(d, cert, key):
+    a, a_ke, b = pair(d, cert, key, "::1")
+    upstream = "[::1]:%d" % b.port()
+    c, ctl = client(d, "client-v6", ["ntstrustedcerts %s" % cert,
+                                     "server 127.0.0.1 nts ntsport %d iburst minpoll -2 "
+                                     "maxpoll -2" % a_ke])
+    c.wait_line(r"^tsyncd: 127\.0\.0\.1:123: NTS-KE: NTP server ::1 port %d: polling %s$" %
+                (b.port(), re.escape(upstream)))
+    wait_synchronised(c, ctl, upstream)
+    s = c.counters()["source"][0]
+    check(s["address"] == upstream and s["nts_ke_ok"] == 1 and s["nts_auth"] == 0 and
+          s["replies"] >= 4, "polled over IPv6 after NTS-KE over IPv4 (%s)" % s)
+    for t in (c, a, b):
+        code, _ = t.terminate()
+        check(code == 0, "%s exits 0" % t.name)
+
+
+def taken(d, cert, key):
+    a, a_ke, b = pair(d, cert, key, random_loopback_address())
+    b_host = b.addrs[0][0]
+    upstream = "%s:%d" % (b_host, b.port())
+    c, ctl = client(d, "client-dup", ["ntstrustedcerts %s" % cert,
+                                      "server %s port %d iburst minpoll -2 maxpoll -2" %
+                                      (b_host, b.port()),
+                                      "server 127.0.0.1 nts ntsport %d iburst minpoll -2 "
+                                      "maxpoll -2" % a_ke])
+    c.wait_line(r"^tsyncd: warning: 127\.0\.0\.1:123: NTS-KE: NTP server %s \(%s\) is "
+                r"another source's already: not polled twice$" % (re.escape(b_host),
+                                                                  re.escape(upstream)))
+    wait_synchronised(c, ctl, upstream)
+    srcs = {x["address"]: x for x in c.counters()["source"]}
+    check(sorted(srcs) == sorted([upstream, "127.0.0.1:123"]),
+          "one source on B, the NTS one left on its own address (%s)" % sorted(srcs))
+    time.sleep(3.0)  # twelve polls: were cookies spent, eight would need a new NTS-KE
+    parked = {x["address"]: x for x in c.counters()["source"]}["127.0.0.1:123"]
+    check(parked["nts_ke_ok"] == 1 and parked["replies"] == 0 and parked["foreign"] == 0,
+          "the NTS source keeps its one NTS-KE's keys, spends no cookie, gets no reply (%s)" % parked)
+    nb = nts_counters(b)
+    check(nb["nts_reply"] == 0 and nb["nts_nak_cookie"] == 0 and nb["nts_nak_auth"] == 0 and
+          nb["nts_malformed"] == 0, "B got no NTS request: only the plain source polls it "
+          "(%s)" % nb)
+    for t in (c, a, b):
+        code, _ = t.terminate()
+        check(code == 0, "%s exits 0" % t.name)
 
 
 def test():
@@ -92,6 +163,8 @@ def test():
     for t in (c, a, b):
         code, _ = t.terminate()
         check(code == 0, "%s exits 0" % t.name)
+    ipv6(d, cert, key)
+    taken(d, cert, key)
 
 
 if __name__ == "__main__":
