@@ -757,6 +757,45 @@ def nts_certificate(d, names=()):
     return cert, key
 
 
+def true_offset(t, samples=4):
+    """tsyncd t's offset from this machine's clock as its own server says
+    (tsync query of its first listen address), or None without answer."""
+    r = tsync("query", "-c", str(samples), "-i", "0.05", hostport(*t.addrs[0]))
+    return parse_seconds(parse_query_text(r.out)[0]["offset"]) if r.code == 0 else None
+
+
+def wait_synchronised(t, ctl, upstream, tol, timeout=90):
+    """Until tsync status (on ctl) says t follows upstream and t's true
+    offset is within tol; returns that offset."""
+    deadline = time.monotonic() + slow(timeout)
+    while True:
+        time.sleep(0.5)
+        r = tsync("--socket", ctl, "status", "--json")
+        st = json.loads(r.out) if r.code == 0 else {}
+        if st.get("synchronised") and st.get("reference") == upstream:
+            off = true_offset(t)
+            if off is not None and abs(off) < tol:
+                info("%s synchronised to %s; true offset %+.6f s" % (t.name, upstream, off))
+                return off
+        check(time.monotonic() < deadline, "%s synchronised to %s within %g s, within %g s "
+              "(%s)" % (t.name, upstream, tol, timeout, st))
+
+
+def chronyc_csv(chronyc_path, sock, *cmd):
+    """chronyc -c CMD on chronyd's socket sock: its output, checked."""
+    r = run([chronyc_path, "-h", sock, "-n", "-c"] + list(cmd), timeout=20)
+    check(r.code == 0, "chronyc %s exits 0 (%s)" % (" ".join(cmd), r.err))
+    return r.out
+
+
+def chrony_measurements(path):
+    """The rows of chronyd's measurements.log, each split in fields."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [l.split() for l in f if re.match(r"\d{4}-\d\d-\d\d ", l)]
+
+
 def nts_counters(d, counters=None):
     """The NTS server's counters (`tsync stats --json`, group nts), named
     as the tests know them: NTS-KE's without their ke_ prefix, the NTS

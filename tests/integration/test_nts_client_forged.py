@@ -20,8 +20,8 @@ import struct
 import threading
 import time
 
-from tsynctest import (Tsyncd, check, info, main, nts_certificate, parse_query_text,
-                       parse_seconds, slow, tmpdir, tsync)
+from tsynctest import (Tsyncd, check, info, main, nts_certificate, slow, tmpdir, true_offset,
+                       tsync)
 
 TOL = 0.002
 ROUNDS = 4  # of the five kinds each, at least
@@ -91,11 +91,6 @@ class Proxy:
             self.front.sendto(data, self.client)
         self.sent[kind] += 1
         self.genuine += 1
-
-
-def true_offset(c):
-    r = tsync("query", "-c", "4", "-i", "0.05", "127.0.0.1:%d" % c.port())
-    return parse_seconds(parse_query_text(r.out)[0]["offset"]) if r.code == 0 else None
 
 
 def test():

@@ -10,12 +10,11 @@ counts exactly one NAK, drops its cookies, does a second NTS-KE (ke_ok 2,
 ke_fail 0) and keeps synchronising: replies are taken again, nothing is
 refused, and its clock stays within 2 ms of the server's.
 """
-import json
 import os
 import time
 
-from tsynctest import (Tsyncd, check, info, main, nts_certificate, nts_counters,
-                       parse_query_text, parse_seconds, slow, tmpdir, tsync)
+from tsynctest import (Tsyncd, check, info, main, nts_certificate, nts_counters, slow, tmpdir,
+                       true_offset, tsync, wait_synchronised)
 
 TOL = 0.002
 
@@ -43,20 +42,6 @@ def wait_for(what, cond, timeout=60):
         time.sleep(0.25)
 
 
-def true_offset(c):
-    r = tsync("query", "-c", "4", "-i", "0.05", "127.0.0.1:%d" % c.port())
-    return parse_seconds(parse_query_text(r.out)[0]["offset"]) if r.code == 0 else None
-
-
-def synchronised(c, ctl, upstream):
-    r = tsync("--socket", ctl, "status", "--json")
-    st = json.loads(r.out) if r.code == 0 else {}
-    if not (st.get("synchronised") and st.get("reference") == upstream):
-        return False
-    off = true_offset(c)
-    return off is not None and abs(off) < TOL
-
-
 def test():
     d = tmpdir()
     cert, key = nts_certificate(d)
@@ -68,8 +53,7 @@ def test():
                 "control %s" % ctl, "ntstrustedcerts %s" % cert,
                 "server 127.0.0.1 nts ntsport %d iburst minpoll -2 maxpoll -2" % keport],
                name="client")
-    wait_for("the client synchronised to the server", lambda: synchronised(c, ctl, upstream),
-             90)
+    wait_synchronised(c, ctl, upstream, TOL)
 
     r = tsync("--socket", ctl, "offline", upstream)
     check(r.code == 0, "tsync offline %s (%s)" % (upstream, r.err))

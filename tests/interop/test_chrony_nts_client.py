@@ -12,11 +12,10 @@ tsyncd counts the handshake served and only NTS replies, no NAK and no
 malformed request.
 """
 import os
-import re
 import time
 
-from tsynctest import (LoggedProcess, Tsyncd, check, check_close, find_tool, info, main,
-                       nts_certificate, run, tmpdir)
+from tsynctest import (LoggedProcess, Tsyncd, check, check_close, chrony_measurements,
+                       chronyc_csv, find_tool, info, main, nts_certificate, tmpdir)
 
 OFFSET = 1.5
 TOL = 0.002
@@ -30,19 +29,6 @@ def nts_tsyncd(d, cert, key, extra=()):
                 "ntsdumpdir %s" % d] + list(extra))
     _, m = t.wait_line(r"^tsyncd: nts-ke listening on 127\.0\.0\.1:(\d+)$")
     return t, t.port(), int(m.group(1))
-
-
-def chronyc(chronyc_path, sock, *cmd):
-    r = run([chronyc_path, "-h", sock, "-n", "-c"] + list(cmd), timeout=20)
-    check(r.code == 0, "chronyc %s exits 0 (%s)" % (" ".join(cmd), r.err))
-    return r.out
-
-
-def measurements(path):
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [l.split() for l in f if re.match(r"\d{4}-\d\d-\d\d ", l)]
 
 
 def test():
@@ -70,13 +56,13 @@ def test():
     rows = []
     while time.monotonic() < deadline and len(rows) < 6:
         time.sleep(0.5)
-        rows = measurements(path)
+        rows = chrony_measurements(path)
     check(len(rows) >= 6, "chronyd logged %d NTS measurements of tsyncd in %g s" %
           (len(rows), DEADLINE))
 
     # authdata, CSV: name, mode, key id, AEAD, key bits, last KE ago, attempts,
     # NAKs, cookies, cookie length
-    auth = chronyc(chronyc_path, sock, "authdata").strip().splitlines()
+    auth = chronyc_csv(chronyc_path, sock, "authdata").strip().splitlines()
     info("chronyc authdata: %s" % auth)
     fields = auth[0].split(",")
     check(fields[0] == "127.0.0.1" and fields[1] == "NTS",
@@ -85,11 +71,11 @@ def test():
           "with AEAD_AES_SIV_CMAC_256 (%s)" % fields[3])
     check(fields[7] == "0" and int(fields[8]) >= 1 and fields[9] == "100",
           "no NAK, cookies in hand, 100 bytes each as tsyncd makes them (%s)" % fields)
-    ntpdata = chronyc(chronyc_path, sock, "ntpdata")
+    ntpdata = chronyc_csv(chronyc_path, sock, "ntpdata")
     info("chronyc ntpdata: %s" % ntpdata.strip())
     check(",Yes," in ntpdata or ntpdata.split(",")[20:21] == ["Yes"],
           "chronyc ntpdata: the source is authenticated (%s)" % ntpdata.strip())
-    sources = chronyc(chronyc_path, sock, "sources")
+    sources = chronyc_csv(chronyc_path, sock, "sources")
     info("chronyc sources: %s" % sources.strip())
     check(sources.startswith("^,") and ",127.0.0.1," in sources,
           "chronyc sources lists tsyncd as a server (%s)" % sources.strip())

@@ -13,8 +13,9 @@ import os
 import re
 import time
 
-from tsynctest import (LoggedProcess, Tsyncd, check, check_close, find_tool, info, main,
-                       nts_certificate, random_loopback_address, run, tmpdir)
+from tsynctest import (LoggedProcess, Tsyncd, check, check_close, chrony_measurements,
+                       chronyc_csv, find_tool, info, main, nts_certificate,
+                       random_loopback_address, tmpdir)
 
 OFFSET = 1.5
 TOL = 0.002
@@ -27,19 +28,6 @@ def nts_tsyncd(name, host, cert, key, dump, offset, extra=()):
                 "ntsdumpdir %s" % dump, "ntsrotate 0"] + list(extra), name=name)
     _, m = t.wait_line(r"^tsyncd: nts-ke listening on %s:(\d+)$" % re.escape(host))
     return t, int(m.group(1))
-
-
-def chronyc(chronyc_path, sock, *cmd):
-    r = run([chronyc_path, "-h", sock, "-n", "-c"] + list(cmd), timeout=20)
-    check(r.code == 0, "chronyc %s exits 0 (%s)" % (" ".join(cmd), r.err))
-    return r.out
-
-
-def measurements(path):
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [l.split() for l in f if re.match(r"\d{4}-\d\d-\d\d ", l)]
 
 
 def test():
@@ -71,14 +59,14 @@ def test():
     rows = []
     while time.monotonic() < deadline and len(rows) < 4:
         time.sleep(0.5)
-        rows = measurements(path)
+        rows = chrony_measurements(path)
     check(len(rows) >= 4, "chronyd logged %d NTS measurements in %g s" % (len(rows), DEADLINE))
 
-    sources = chronyc(chronyc_path, sock, "sources")
+    sources = chronyc_csv(chronyc_path, sock, "sources")
     info("chronyc sources: %s" % sources.strip())
     check(",%s," % b_host in sources and ",127.0.0.1," not in sources,
           "chronyc sources lists B's address, from the Server record (%s)" % sources.strip())
-    auth = chronyc(chronyc_path, sock, "authdata").strip().splitlines()
+    auth = chronyc_csv(chronyc_path, sock, "authdata").strip().splitlines()
     info("chronyc authdata: %s" % auth)
     fields = auth[0].split(",")
     check(fields[0] == b_host and fields[1] == "NTS" and fields[7] == "0",
