@@ -736,6 +736,32 @@ def start_chronyd(chronyd, d, rng, extra=""):
     raise Failure("could not start chronyd on a free port in 5 tries")
 
 
+def chronyd_nts_client(chronyd, d, server_line, cert, rows, deadline):
+    """chronyd -x (never touches the clock) with server_line (an `nts`
+    server), trusting cert, logging its measurements; waits until it logged
+    rows of them. Returns (process, its command socket, the rows)."""
+    logdir = os.path.join(d, "chrony-log")
+    os.mkdir(logdir)
+    # chronyd wants its command socket in a folder only its user may enter.
+    rundir = os.path.join(d, "chrony-run")
+    os.mkdir(rundir, 0o700)
+    sock = os.path.join(rundir, "chronyd.sock")
+    conf = os.path.join(d, "chrony.conf")
+    with open(conf, "w") as f:
+        f.write("%s\nntstrustedcerts %s\ncmdport 0\nbindcmdaddress %s\nport 0\n"
+                "pidfile %s/chronyd.pid\nlogdir %s\nlog measurements\n" %
+                (server_line, cert, sock, d, logdir))
+    c = LoggedProcess("chronyd", [chronyd, "-x", "-d", "-u", "root", "-f", conf])
+    path = os.path.join(logdir, "measurements.log")
+    end = time.monotonic() + deadline
+    got = []
+    while time.monotonic() < end and len(got) < rows:
+        time.sleep(0.5)
+        got = chrony_measurements(path)
+    check(len(got) >= rows, "chronyd logged %d NTS measurements in %g s" % (len(got), deadline))
+    return c, sock, got
+
+
 # ------------------------------------------------------------------ NTS
 
 def nts_certificate(d, names=()):

@@ -11,11 +11,8 @@ keeps its correction), and about 0 after.
 tsyncd counts the handshake served and only NTS replies, no NAK and no
 malformed request.
 """
-import os
-import time
-
-from tsynctest import (LoggedProcess, Tsyncd, check, check_close, chrony_measurements,
-                       chronyc_csv, find_tool, info, main, nts_certificate, tmpdir)
+from tsynctest import (Tsyncd, check, check_close, chronyc_csv, chronyd_nts_client, find_tool,
+                       info, main, nts_certificate, tmpdir)
 
 OFFSET = 1.5
 TOL = 0.002
@@ -38,27 +35,9 @@ def test():
     t, port, keport = nts_tsyncd(d, cert, key)
     info("tsyncd: NTP on %d, NTS-KE on %d" % (port, keport))
 
-    logdir = os.path.join(d, "chrony-log")
-    os.mkdir(logdir)
-    # chronyd wants its command socket in a folder only its user may enter.
-    rundir = os.path.join(d, "chrony-run")
-    os.mkdir(rundir, 0o700)
-    sock = os.path.join(rundir, "chronyd.sock")
-    conf = os.path.join(d, "chrony.conf")
-    with open(conf, "w") as f:
-        f.write("server localhost port %d nts ntsport %d iburst minpoll -4 maxpoll -4\n"
-                "ntstrustedcerts %s\ncmdport 0\nbindcmdaddress %s\nport 0\n"
-                "pidfile %s/chronyd.pid\nlogdir %s\nlog measurements\n" %
-                (port, keport, cert, sock, d, logdir))
-    c = LoggedProcess("chronyd", [chronyd, "-x", "-d", "-u", "root", "-f", conf])
-    path = os.path.join(logdir, "measurements.log")
-    deadline = time.monotonic() + DEADLINE
-    rows = []
-    while time.monotonic() < deadline and len(rows) < 6:
-        time.sleep(0.5)
-        rows = chrony_measurements(path)
-    check(len(rows) >= 6, "chronyd logged %d NTS measurements of tsyncd in %g s" %
-          (len(rows), DEADLINE))
+    c, sock, rows = chronyd_nts_client(
+        chronyd, d, "server localhost port %d nts ntsport %d iburst minpoll -4 maxpoll -4" %
+        (port, keport), cert, 6, DEADLINE)
 
     # authdata, CSV: name, mode, key id, AEAD, key bits, last KE ago, attempts,
     # NAKs, cookies, cookie length

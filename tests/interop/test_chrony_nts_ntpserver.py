@@ -11,11 +11,9 @@ A served the NTS-KE and no NTP request, B every NTS reply.
 """
 import os
 import re
-import time
 
-from tsynctest import (LoggedProcess, Tsyncd, check, check_close, chrony_measurements,
-                       chronyc_csv, find_tool, info, main, nts_certificate,
-                       random_loopback_address, tmpdir)
+from tsynctest import (Tsyncd, check, check_close, chronyc_csv, chronyd_nts_client, find_tool,
+                       info, main, nts_certificate, random_loopback_address, tmpdir)
 
 OFFSET = 1.5
 TOL = 0.002
@@ -42,25 +40,9 @@ def test():
     a, a_ke = nts_tsyncd("tsyncd-A", "127.0.0.1", cert, key, dump, 0,
                          ["ntsntpserver %s port %d" % (b_host, b_port)])
 
-    logdir = os.path.join(d, "chrony-log")
-    os.mkdir(logdir)
-    rundir = os.path.join(d, "chrony-run")
-    os.mkdir(rundir, 0o700)
-    sock = os.path.join(rundir, "chronyd.sock")
-    conf = os.path.join(d, "chrony.conf")
-    with open(conf, "w") as f:
-        f.write("server localhost port 9 nts ntsport %d iburst minpoll -4 maxpoll -4\n"
-                "ntstrustedcerts %s\ncmdport 0\nbindcmdaddress %s\nport 0\n"
-                "pidfile %s/chronyd.pid\nlogdir %s\nlog measurements\n" %
-                (a_ke, cert, sock, d, logdir))
-    c = LoggedProcess("chronyd", [chronyd, "-x", "-d", "-u", "root", "-f", conf])
-    path = os.path.join(logdir, "measurements.log")
-    deadline = time.monotonic() + DEADLINE
-    rows = []
-    while time.monotonic() < deadline and len(rows) < 4:
-        time.sleep(0.5)
-        rows = chrony_measurements(path)
-    check(len(rows) >= 4, "chronyd logged %d NTS measurements in %g s" % (len(rows), DEADLINE))
+    c, sock, rows = chronyd_nts_client(
+        chronyd, d, "server localhost port 9 nts ntsport %d iburst minpoll -4 maxpoll -4" % a_ke,
+        cert, 4, DEADLINE)
 
     sources = chronyc_csv(chronyc_path, sock, "sources")
     info("chronyc sources: %s" % sources.strip())
