@@ -736,15 +736,43 @@ def start_chronyd(chronyd, d, rng, extra=""):
     raise Failure("could not start chronyd on a free port in 5 tries")
 
 
+def chronyd_nts_client(chronyd, d, server_line, cert, rows, deadline):
+    """chronyd -x (never touches the clock) with server_line (an `nts`
+    server), trusting cert, logging its measurements; waits until it logged
+    rows of them. Returns (process, its command socket, the rows)."""
+    logdir = os.path.join(d, "chrony-log")
+    os.mkdir(logdir)
+    # chronyd wants its command socket in a folder only its user may enter.
+    rundir = os.path.join(d, "chrony-run")
+    os.mkdir(rundir, 0o700)
+    sock = os.path.join(rundir, "chronyd.sock")
+    conf = os.path.join(d, "chrony.conf")
+    with open(conf, "w") as f:
+        f.write("%s\nntstrustedcerts %s\ncmdport 0\nbindcmdaddress %s\nport 0\n"
+                "pidfile %s/chronyd.pid\nlogdir %s\nlog measurements\n" %
+                (server_line, cert, sock, d, logdir))
+    c = LoggedProcess("chronyd", [chronyd, "-x", "-d", "-u", "root", "-f", conf])
+    path = os.path.join(logdir, "measurements.log")
+    end = time.monotonic() + deadline
+    got = []
+    while time.monotonic() < end and len(got) < rows:
+        time.sleep(0.5)
+        got = chrony_measurements(path)
+    check(len(got) >= rows, "chronyd logged %d NTS measurements in %g s" % (len(got), deadline))
+    return c, sock, got
+
+
 # ------------------------------------------------------------------ NTS
 
-def nts_certificate(d):
-    """A self-signed ECDSA certificate for localhost and 127.0.0.1, made
-    with certtool in d. Returns (cert path, key path)."""
+def nts_certificate(d, names=()):
+    """A self-signed ECDSA certificate for localhost, 127.0.0.1 and the
+    DNS names in names, made with certtool in d. Returns (cert path, key
+    path)."""
     certtool = find_tool("certtool")
     key, cert, tmpl = (os.path.join(d, n) for n in ("key.pem", "cert.pem", "cert.tmpl"))
     with open(tmpl, "w") as f:
         f.write('cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\n'
+                + "".join('dns_name = "%s"\n' % n for n in names) +
                 "expiration_days = 2\ntls_www_server\nsigning_key\n")
     r = run([certtool, "--generate-privkey", "--key-type=ecdsa", "--outfile", key])
     check(r.code == 0, "certtool makes a key (%s)" % r.err)
@@ -753,6 +781,45 @@ def nts_certificate(d):
     check(r.code == 0, "certtool makes a self-signed certificate (%s)" % r.err)
     os.chmod(key, 0o600)
     return cert, key
+
+
+def true_offset(t, samples=4):
+    """tsyncd t's offset from this machine's clock as its own server says
+    (tsync query of its first listen address), or None without answer."""
+    r = tsync("query", "-c", str(samples), "-i", "0.05", hostport(*t.addrs[0]))
+    return parse_seconds(parse_query_text(r.out)[0]["offset"]) if r.code == 0 else None
+
+
+def wait_synchronised(t, ctl, upstream, tol, timeout=90):
+    """Until tsync status (on ctl) says t follows upstream and t's true
+    offset is within tol; returns that offset."""
+    deadline = time.monotonic() + slow(timeout)
+    while True:
+        time.sleep(0.5)
+        r = tsync("--socket", ctl, "status", "--json")
+        st = json.loads(r.out) if r.code == 0 else {}
+        if st.get("synchronised") and st.get("reference") == upstream:
+            off = true_offset(t)
+            if off is not None and abs(off) < tol:
+                info("%s synchronised to %s; true offset %+.6f s" % (t.name, upstream, off))
+                return off
+        check(time.monotonic() < deadline, "%s synchronised to %s within %g s, within %g s "
+              "(%s)" % (t.name, upstream, tol, timeout, st))
+
+
+def chronyc_csv(chronyc_path, sock, *cmd):
+    """chronyc -c CMD on chronyd's socket sock: its output, checked."""
+    r = run([chronyc_path, "-h", sock, "-n", "-c"] + list(cmd), timeout=20)
+    check(r.code == 0, "chronyc %s exits 0 (%s)" % (" ".join(cmd), r.err))
+    return r.out
+
+
+def chrony_measurements(path):
+    """The rows of chronyd's measurements.log, each split in fields."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [l.split() for l in f if re.match(r"\d{4}-\d\d-\d\d ", l)]
 
 
 def nts_counters(d, counters=None):

@@ -154,6 +154,12 @@ struct tsyncd_config {
 	int maxntsconnections;
 	char ntsdumpdir[CFG_PATH_MAX];
 	int ntsrotate;
+	/* `ntsntpserver HOST [port N]`: the NTP server the NTS-KE server names
+	 * to its clients (Server and Port records), when NTP is served by
+	 * another host or process sharing the cookie keys; "": this one. Port
+	 * 0: this server's own NTP port. */
+	char ntsntpserver[256];
+	int ntsntpport;
 	/* The certificates an NTS client trusts; "": the system's store. */
 	char ntstrustedcerts[CFG_PATH_MAX];
 };

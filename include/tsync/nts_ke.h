@@ -105,6 +105,14 @@ int nts_ke_server_verdict(int rc, const struct nts_ke_msg *req);
 size_t nts_ke_server_response(int verdict, const uint8_t *cookies, size_t cookie_len, int n,
 			      uint16_t ntp_port, uint8_t *out, size_t cap);
 
+/* The same with an NTPv4 Server Negotiation record (RFC 8915 §4.1.7)
+ * naming server after the AEAD record, for NTS_KE_SERVE; NULL or "": none
+ * (the client then polls the NTS-KE server's address). server is a host
+ * name or address of at most NTS_KE_SERVER_MAX printable ASCII bytes. */
+size_t nts_ke_server_response_to(int verdict, const char *server, const uint8_t *cookies,
+				 size_t cookie_len, int n, uint16_t ntp_port, uint8_t *out,
+				 size_t cap);
+
 /* A client's request: NTPv4 and AES-SIV-CMAC-256, End of Message. */
 size_t nts_ke_client_request(uint8_t *out, size_t cap);
 

@@ -870,6 +870,11 @@ static const struct opt server_opts[] = {
 	END
 };
 
+static const struct opt ntsntpserver_opts[] = {
+	{ "port", INT(CONF, ntsntpport, 1, PORT_MAX) },
+	END
+};
+
 static const struct opt makestep_args[] = {
 	{ "threshold", SECONDS(CONF, makestep_threshold, 0, 1000000 * NS_PER_S, "0..1e6 s"),
 	  .missing = MAKESTEP_MISSING },
@@ -960,6 +965,8 @@ static const struct directive directives[] = {
 	{ "ntsdumpdir", ONCE, ARG(STRING(OPT_ABSPATH, CONF, ntsdumpdir), .missing = "missing path") },
 	{ "ntsrotate", ONCE, ARG(INT(CONF, ntsrotate, 0, INT32_MAX), .missing = "missing seconds") },
 	{ "ntstrustedcerts", ONCE, ARG(STRING(OPT_ABSPATH, CONF, ntstrustedcerts), .missing = "missing path") },
+	{ "ntsntpserver", ONCE, ARG(STRING(OPT_HOST, CONF, ntsntpserver), .missing = HOST_MISSING),
+	  .opts = ntsntpserver_opts },
 	/* "berkeley" alone lists the first four of these. */
 	BRK_ROLE("master", CFG_BRK_MASTER),
 	BRK_ROLE("slave", CFG_BRK_SLAVE),
@@ -1327,7 +1334,7 @@ static int nts_check(struct parser *p)
 {
 	unsigned long cert = given_at(p, "ntsservercert"), key = given_at(p, "ntsserverkey");
 	static const char *const needs[] = { "ntsport", "maxntsconnections", "ntsdumpdir",
-					     "ntsrotate" };
+					     "ntsrotate", "ntsntpserver" };
 
 	if (cert == 0 && key == 0) {
 		for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++)

@@ -165,8 +165,8 @@ static bool put_refusal(int verdict, uint8_t *out, size_t cap, size_t *off)
 	return nts_ke_put_u16(out, cap, off, NTS_KE_ERROR, true, code);
 }
 
-static bool put_negotiation(int verdict, uint16_t ntp_port, uint8_t *out, size_t cap,
-			    size_t *off)
+static bool put_negotiation(int verdict, const char *server, uint16_t ntp_port, uint8_t *out,
+			    size_t cap, size_t *off)
 {
 	if (verdict == NTS_KE_NO_PROTO)
 		return nts_ke_put(out, cap, off, NTS_KE_NEXT_PROTO, true, NULL, 0);
@@ -176,18 +176,28 @@ static bool put_negotiation(int verdict, uint16_t ntp_port, uint8_t *out, size_t
 		return nts_ke_put(out, cap, off, NTS_KE_AEAD, true, NULL, 0);
 	if (!nts_ke_put_u16(out, cap, off, NTS_KE_AEAD, true, NTS_AEAD_AES_SIV_CMAC_256))
 		return false;
+	if (server != NULL && server[0] != '\0' &&
+	    !nts_ke_put(out, cap, off, NTS_KE_SERVER, true, (const uint8_t *)server, strlen(server)))
+		return false;
 	return ntp_port == 0 || nts_ke_put_u16(out, cap, off, NTS_KE_PORT_REC, true, ntp_port);
 }
 
 size_t nts_ke_server_response(int verdict, const uint8_t *cookies, size_t cookie_len, int n,
 			      uint16_t ntp_port, uint8_t *out, size_t cap)
 {
+	return nts_ke_server_response_to(verdict, NULL, cookies, cookie_len, n, ntp_port, out, cap);
+}
+
+size_t nts_ke_server_response_to(int verdict, const char *server, const uint8_t *cookies,
+				 size_t cookie_len, int n, uint16_t ntp_port, uint8_t *out,
+				 size_t cap)
+{
 	size_t off = 0;
 	bool ok;
 	if (verdict == NTS_KE_REFUSE_BAD || verdict == NTS_KE_REFUSE_CRITICAL)
 		ok = put_refusal(verdict, out, cap, &off);
 	else
-		ok = put_negotiation(verdict, ntp_port, out, cap, &off);
+		ok = put_negotiation(verdict, server, ntp_port, out, cap, &off);
 	for (int i = 0; ok && verdict == NTS_KE_SERVE && i < n; i++)
 		ok = nts_ke_put(out, cap, &off, NTS_KE_NEW_COOKIE, false,
 				cookies + (size_t)i * cookie_len, cookie_len);

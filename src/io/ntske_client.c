@@ -6,6 +6,7 @@
 #include "ntske_client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -26,8 +27,56 @@ static int fail(char *err, size_t errlen, int rc, const char *what)
 	return rc;
 }
 
-/* A connected TCP socket with both timeouts set, or -1. */
-static int dial(const char *host, uint16_t port, int timeout_ms, char *err, size_t errlen)
+/* The connection and what may end it early: the caller's cancel fd
+ * (readable: give up; -1: none) and the deadline of each wait. */
+struct link {
+	int fd, cancel;
+	int timeout_ms;
+	bool cancelled;
+};
+
+/* Wait until fd has events, up to ms: 1, 0 on timeout, -1 when cancelled
+ * (errno ECANCELED) or on error. */
+static int link_wait(struct link *l, short events, int ms)
+{
+	struct pollfd pf[2] = { { .fd = l->fd, .events = events },
+				{ .fd = l->cancel, .events = POLLIN } };
+	int n;
+	do
+		n = poll(pf, l->cancel >= 0 ? 2 : 1, ms);
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && l->cancel >= 0 && pf[1].revents != 0) {
+		l->cancelled = true;
+		errno = ECANCELED;
+		return -1;
+	}
+	return n > 0 ? 1 : n;
+}
+
+/* connect() under the deadline and the cancel fd: 0 or an errno. */
+static int connect_one(struct link *l, const struct addrinfo *ai)
+{
+	int e = 0;
+	socklen_t len = sizeof(e);
+
+	if (connect(l->fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		if (errno != EINPROGRESS)
+			return errno;
+		int w = link_wait(l, POLLOUT, l->timeout_ms);
+		if (w <= 0)
+			return w == 0 ? ETIMEDOUT : errno;
+		if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+			return errno;
+		if (e != 0)
+			return e;
+	}
+	int fl = fcntl(l->fd, F_GETFL);
+	return fl < 0 || fcntl(l->fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ? errno : 0;
+}
+
+/* A connected TCP socket to one of host's addresses (blocking once
+ * connected, with both timeouts set) in l->fd, or a negative errno. */
+static int dial(struct link *l, const char *host, uint16_t port, char *err, size_t errlen)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
 	char service[8];
@@ -35,24 +84,27 @@ static int dial(const char *host, uint16_t port, int timeout_ms, char *err, size
 	int rc = getaddrinfo(host, service, &hints, &res);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s", gai_strerror(rc));
-		return -1;
+		return -EHOSTUNREACH;
 	}
-	int fd = -1;
-	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000 };
-	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0)
+	struct timeval tv = { .tv_sec = l->timeout_ms / 1000, .tv_usec = l->timeout_ms % 1000 * 1000 };
+	l->fd = -1;
+	for (ai = res; ai != NULL && l->fd < 0 && !l->cancelled; ai = ai->ai_next) {
+		l->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			       ai->ai_protocol);
+		if (l->fd < 0)
 			continue;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-			snprintf(err, errlen, "%s", strerror(errno));
-			close(fd);
-			fd = -1;
+		setsockopt(l->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(l->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if ((rc = connect_one(l, ai)) != 0) {
+			snprintf(err, errlen, "%s", strerror(rc));
+			close(l->fd);
+			l->fd = -1;
 		}
 	}
 	freeaddrinfo(res);
-	return fd;
+	if (l->cancelled)
+		snprintf(err, errlen, "NTS-KE: cancelled");
+	return l->fd >= 0 ? 0 : l->cancelled ? -ECANCELED : -EHOSTUNREACH;
 }
 
 static int setup(gnutls_session_t s, gnutls_certificate_credentials_t cred, const char *host,
@@ -144,7 +196,9 @@ static int take(const uint8_t *buf, const struct nts_ke_msg *m, struct ntske_cli
 static int run_session(gnutls_session_t s, struct ntske_client_result *r, char *err,
 		       size_t errlen)
 {
-	static uint8_t buf[RESPONSE_MAX];
+	/* On the stack: tsyncd runs one NTS-KE per pool member in libuv's
+	 * threads at once, so a static buffer would be shared between them. */
+	uint8_t buf[RESPONSE_MAX];
 	struct nts_ke_msg m;
 	size_t len;
 	int rc;
@@ -180,16 +234,59 @@ static void peer_address(int fd, char *out, size_t cap)
 		out[0] = '\0';
 }
 
+/* GnuTLS's transport: every read waits on the socket and the cancel fd. */
+static ssize_t link_pull(gnutls_transport_ptr_t p, void *data, size_t len)
+{
+	struct link *l = p;
+	int w = link_wait(l, POLLIN, l->timeout_ms);
+	if (w <= 0) {
+		if (w == 0)
+			errno = ETIMEDOUT;
+		return -1;
+	}
+	return recv(l->fd, data, len, 0);
+}
+
+static int link_pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
+{
+	struct link *l = p;
+	return link_wait(l, POLLIN, ms == GNUTLS_INDEFINITE_TIMEOUT || ms > (unsigned)l->timeout_ms
+				    ? l->timeout_ms : (int)ms);
+}
+
+static ssize_t link_push(gnutls_transport_ptr_t p, const void *data, size_t len)
+{
+	const struct link *l = p;
+	return send(l->fd, data, len, MSG_NOSIGNAL);
+}
+
+static void set_link(gnutls_session_t s, struct link *l)
+{
+	gnutls_transport_set_ptr(s, l);
+	gnutls_transport_set_pull_function(s, link_pull);
+	gnutls_transport_set_pull_timeout_function(s, link_pull_timeout);
+	gnutls_transport_set_push_function(s, link_push);
+}
+
 int ntske_client_fetch(const char *host, uint16_t port, const char *cafile, int timeout_ms,
 		       struct ntske_client_result *r, char *err, size_t errlen)
 {
+	return ntske_client_fetch_at(host, host, port, cafile, timeout_ms, -1, r, err, errlen);
+}
+
+int ntske_client_fetch_at(const char *host, const char *addr, uint16_t port, const char *cafile,
+			  int timeout_ms, int cancel, struct ntske_client_result *r, char *err,
+			  size_t errlen)
+{
 	gnutls_certificate_credentials_t cred;
 	gnutls_session_t s;
+	struct link l = { .fd = -1, .cancel = cancel, .timeout_ms = timeout_ms };
 	memset(r, 0, sizeof(*r));
-	int fd = dial(host, port, timeout_ms, err, errlen);
-	if (fd < 0)
-		return -EHOSTUNREACH;
-	int rc = gnutls_certificate_allocate_credentials(&cred);
+	int rc = dial(&l, addr, port, err, errlen);
+	if (rc < 0)
+		return rc;
+	int fd = l.fd;
+	rc = gnutls_certificate_allocate_credentials(&cred);
 	if (rc < 0) {
 		close(fd);
 		return fail(err, errlen, -ENOMEM, gnutls_strerror(rc));
@@ -204,9 +301,11 @@ int ntske_client_fetch(const char *host, uint16_t port, const char *cafile, int 
 			 cafile != NULL ? cafile : "(the system's)", gnutls_strerror(rc));
 		return -EINVAL;
 	}
-	gnutls_transport_set_int(s, fd);
+	set_link(s, &l);
 	gnutls_handshake_set_timeout(s, (unsigned)timeout_ms);
 	rc = run_session(s, r, err, errlen);
+	if (l.cancelled)
+		rc = fail(err, errlen, -ECANCELED, "cancelled");
 	if (rc == 0 && r->server[0] == '\0')
 		peer_address(fd, r->server, sizeof(r->server));
 	gnutls_deinit(s);

@@ -29,5 +29,14 @@ bool ntske_export_keys(void *session, uint8_t c2s[NTS_KEY_LEN], uint8_t s2c[NTS_
  * system's store. Returns 0, or a negative errno with one line in err. */
 int ntske_client_fetch(const char *host, uint16_t port, const char *cafile, int timeout_ms,
 		       struct ntske_client_result *r, char *err, size_t errlen);
+/* The same, connecting to addr (an address the caller resolved host to,
+ * or a name) but verifying the certificate for host, which is also the
+ * TLS server name: each address of a pool gets its own NTS-KE, so that
+ * its cookies are its own. cancel: a file descriptor that, once
+ * readable, ends the exchange at once with -ECANCELED (tsyncd stopping);
+ * -1: none. */
+int ntske_client_fetch_at(const char *host, const char *addr, uint16_t port, const char *cafile,
+			  int timeout_ms, int cancel, struct ntske_client_result *r, char *err,
+			  size_t errlen);
 
 #endif

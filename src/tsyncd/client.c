@@ -257,6 +257,13 @@ static void send_request(struct peer *p)
 	uint8_t buf[NTS_REPLY_MAX];
 	size_t len = NTP_PKT_LEN;
 
+	/* No socket for a moment, or none to poll: a poll lost, as without a
+	 * cookie (none is spent), so that the first selection stops waiting
+	 * for it. */
+	if (p->reopening || p->nts_parked) {
+		ntpsrc_on_transmit(&p->src, now_ns(cl));
+		return;
+	}
 	p->nonce = nonce_new();
 	struct ntp_pkt req = { .version = NTP_VERSION, .mode = NTP_MODE_CLIENT, .xmt = p->nonce };
 	ntp_pkt_encode(&req, buf);
@@ -448,21 +455,39 @@ static void peer_close(struct peer *p)
 	p->nts = NULL;
 	p->closing = 2;
 	uv_close((uv_handle_t *)&p->timer, on_timer_closed);
-	udp_close(&p->sock, on_sock_closed);
+	if (!p->reopening) /* else on_sock_reopen counts the socket closed */
+		udp_close(&p->sock, on_sock_closed);
 }
 
-static bool known_addr(const struct client *cl, const struct sockaddr *sa)
+/* An address a source other than self (NULL: any) polls, or that a
+ * line's name gave it (its NTS-KE then naming another NTP server). */
+static bool known_addr(const struct client *cl, const struct sockaddr *sa,
+		       const struct peer *self)
 {
 	for (int i = 0; i < cl->n_peers; i++)
-		if (addr_equal((const struct sockaddr *)&cl->peers[i]->addr, sa))
+		if (cl->peers[i] != self &&
+		    (addr_equal((const struct sockaddr *)&cl->peers[i]->addr, sa) ||
+		     addr_equal((const struct sockaddr *)&cl->peers[i]->line_addr, sa)))
 			return true;
 	return false;
+}
+
+/* The peer's socket, of its address's family. */
+static int sock_open(struct peer *p)
+{
+	struct sockaddr_storage any = { .ss_family = p->addr.ss_family };
+	int err = udp_open(&p->sock, p->cl->loop, (struct sockaddr *)&any, false, UDP_BATCH_CLIENT,
+			   p->cl->clock, on_reply, p);
+	if (err < 0)
+		return err;
+	if ((err = udp_tx_timestamps(&p->sock, on_tx_stamp)) < 0)
+		log_debug("%s: no transmit timestamps: %s", p->name, strerror(-err));
+	return 0;
 }
 
 static int peer_open(struct peer *p, const struct cfg_server *conf)
 {
 	struct client *cl = p->cl;
-	struct sockaddr_storage any = { .ss_family = p->addr.ss_family };
 	struct ntpsrc_params par;
 
 	ntpsrc_params_default(&par);
@@ -477,34 +502,101 @@ static int peer_open(struct peer *p, const struct cfg_server *conf)
 	p->src.addr_refid = addr_refid((struct sockaddr *)&p->addr);
 	uv_timer_init(cl->loop, &p->timer);
 	p->timer.data = p;
-	err = udp_open(&p->sock, cl->loop, (struct sockaddr *)&any, false, UDP_BATCH_CLIENT,
-		       cl->clock, on_reply, p);
-	if (err < 0)
+	if ((err = sock_open(p)) < 0)
 		return err;
-	if ((err = udp_tx_timestamps(&p->sock, on_tx_stamp)) < 0)
-		log_debug("%s: no transmit timestamps: %s", p->name, strerror(-err));
 	ntpsrc_start(&p->src, now_ns(cl));
 	schedule(p);
 	return 0;
 }
 
-/* NTS-KE done: the NTP port it named replaces the line's. */
-static void nts_ke_done(void *arg, bool ok, uint16_t port)
+/* The old socket closed: one of the new address's family, or, when the
+ * peer closed meanwhile, the peer's socket counted closed. */
+static void on_sock_reopen(struct udp_sock *s)
+{
+	struct peer *p = s->data;
+	int err;
+
+	p->reopening = false;
+	if (p->closing > 0) {
+		peer_closed(p);
+		return;
+	}
+	if ((err = sock_open(p)) < 0) {
+		log_error("%s: cannot reopen its socket: %s", p->name, strerror(-err));
+		p->nts_parked = true; /* not polled: nothing to send with */
+	}
+}
+
+/* Poll p at to from now on: its name and refids follow, and its socket
+ * when the family changes. */
+static void peer_move(struct peer *p, const struct sockaddr_storage *to)
+{
+	struct client *cl = p->cl;
+	int i = peer_index(cl, p);
+	bool family = to->ss_family != p->addr.ss_family;
+
+	p->addr = *to;
+	addr_format((const struct sockaddr *)&p->addr, p->name, sizeof(p->name));
+	p->src.addr_refid = addr_refid((const struct sockaddr *)&p->addr);
+	p->waiting = false; /* a reply to the old address is no longer ours */
+	if (i < cl->n_peers)
+		cl->list[i].local_refid = local_refid(p);
+	if (family && !p->reopening) {
+		p->reopening = true;
+		udp_close(&p->sock, on_sock_reopen);
+	}
+}
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+}
+
+static uint16_t get_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+					       : ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* NTS-KE done: poll the NTP server and port it named (RFC 8915 4.1.7,
+ * 4.1.8; without a Port record the line's port), unless another source
+ * polls that address already. */
+static void nts_ke_done(void *arg, bool ok, const struct sockaddr *ntp, uint16_t port)
 {
 	struct peer *p = arg;
-	if (!ok || port == 0)
+	struct sockaddr_storage to = { 0 };
+	char name[ADDR_STRLEN];
+
+	if (!ok)
 		return;
-	if (p->addr.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&p->addr)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)&p->addr)->sin_port = htons(port);
-	addr_format((struct sockaddr *)&p->addr, p->name, sizeof(p->name));
+	memcpy(&to, ntp, ntp->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						    : sizeof(struct sockaddr_in));
+	set_port(&to, port != 0 ? port : get_port(&p->line_addr));
+	addr_format((const struct sockaddr *)&to, name, sizeof(name));
+	const char *named = ntsclient_ntp_server(p->nts);
+	if (addr_equal((const struct sockaddr *)&to, (const struct sockaddr *)&p->addr)) {
+		log_info("%s: NTS-KE: NTP server %s port %u", p->name, named, get_port(&to));
+		return;
+	}
+	if (known_addr(p->cl, (const struct sockaddr *)&to, p)) {
+		log_warn("%s: NTS-KE: NTP server %s (%s) is another source's already: not polled twice",
+			 p->name, named, name);
+		p->nts_parked = true;
+		return;
+	}
+	log_info("%s: NTS-KE: NTP server %s port %u: polling %s", p->name, named, get_port(&to),
+		 name);
+	p->nts_parked = false;
+	peer_move(p, &to);
 }
 
 void client_add_peer(struct client *cl, const struct cfg_server *conf, struct resolver *r,
 		     const struct sockaddr *sa, socklen_t len)
 {
-	if (known_addr(cl, sa))
+	if (known_addr(cl, sa, NULL))
 		return;
 	if (cl->n_peers == CLIENT_MAX_PEERS) {
 		log_warn("%s: more than %d servers, address ignored", conf->host, CLIENT_MAX_PEERS);
@@ -519,9 +611,10 @@ void client_add_peer(struct client *cl, const struct cfg_server *conf, struct re
 	p->res = r;
 	p->key = conf->key_id != 0 ? keys_find(&cl->srv->keys, conf->key_id) : NULL;
 	memcpy(&p->addr, sa, len);
+	memcpy(&p->line_addr, sa, len);
 	addr_format(sa, p->name, sizeof(p->name));
 	if (conf->nts)
-		p->nts = ntsclient_new(cl->loop, conf->host,
+		p->nts = ntsclient_new(cl->loop, conf->host, sa,
 				       conf->ntsport != 0 ? conf->ntsport : NTS_KE_PORT,
 				       cl->cfg->ntstrustedcerts[0] != '\0' ? cl->cfg->ntstrustedcerts : NULL,
 				       nts_ke_done, p);

@@ -34,6 +34,9 @@ struct peer {
 	uv_timer_t timer;
 	struct sockaddr_storage addr;
 	char name[ADDR_STRLEN];    /* "192.0.2.1:123" */
+	/* The address the line's name gave (the resolver knows the peer by
+	 * it): addr too, unless NTS-KE named another NTP server. */
+	struct sockaddr_storage line_addr;
 	ntp_ts_t nonce;            /* transmit timestamp of the request out */
 	bool waiting;              /* that request is unanswered */
 	int64_t t0;                /* the clock just before it went out */
@@ -55,6 +58,8 @@ struct peer {
 	uint64_t auth_rejected[NTP_AUTH_BAD_MAC + 1];
 	bool offline;              /* `tsync offline`: not polled until online */
 	struct ntsclient *nts;     /* `nts`: its NTS state; NULL: none */
+	bool nts_parked;           /* NTS-KE named a server another source polls: its polls lost */
+	bool reopening;            /* its socket closing, to reopen for another family */
 	uint64_t nts_rejected[NTS_CLIENT_N_RESULTS]; /* replies NTS refused, by why */
 };
 

@@ -16,9 +16,10 @@
 
 struct ntsclient;
 
-/* Called on the loop once an NTS-KE ends: ok, and the NTP port it named
- * (0: none). */
-typedef void (*ntsclient_ke_fn)(void *arg, bool ok, uint16_t port);
+/* Called on the loop once an NTS-KE ends: ok, the NTP server's address
+ * (that of its Server record, resolved, else the NTS-KE server's own;
+ * port 0) and the NTP port it named (0: none). ntp is NULL unless ok. */
+typedef void (*ntsclient_ke_fn)(void *arg, bool ok, const struct sockaddr *ntp, uint16_t port);
 
 struct ntsclient_stats {
 	uint64_t ke_ok, ke_fail; /* NTS-KE exchanges */
@@ -26,10 +27,13 @@ struct ntsclient_stats {
 	uint64_t no_cookie;      /* polls skipped for want of a cookie */
 };
 
-/* host: the NTS-KE server (its certificate must name it), keport,
- * cafile (NULL: the system's store). Starts the first NTS-KE at once. */
-struct ntsclient *ntsclient_new(uv_loop_t *loop, const char *host, uint16_t keport,
-				const char *cafile, ntsclient_ke_fn on_ke, void *arg);
+/* host: the name whose certificate the NTS-KE server must show (and the
+ * TLS server name), at: the address host resolved to that NTS-KE dials
+ * (its port is not used; NULL: host's own resolution), keport, cafile
+ * (NULL: the system's store). Starts the first NTS-KE at once. */
+struct ntsclient *ntsclient_new(uv_loop_t *loop, const char *host, const struct sockaddr *at,
+				uint16_t keport, const char *cafile, ntsclient_ke_fn on_ke,
+				void *arg);
 /* Freed now, or when an NTS-KE still running ends. */
 void ntsclient_free(struct ntsclient *n);
 
@@ -44,5 +48,8 @@ void ntsclient_after(struct ntsclient *n, int verdict, const struct ntp_exch_ver
 
 const struct ntsclient_stats *ntsclient_stats(const struct ntsclient *n);
 int ntsclient_cookies(const struct ntsclient *n);
+/* The NTP server the last NTS-KE named: its Server record's name or
+ * address, else the NTS-KE server's address. */
+const char *ntsclient_ntp_server(const struct ntsclient *n);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -252,8 +253,8 @@ static void respond(struct ntske_conn *c, int rc, const struct nts_ke_msg *m)
 		return;
 	}
 	uint16_t port = c->ke->ntp_port != NTP_PORT ? c->ke->ntp_port : 0;
-	size_t n = nts_ke_server_response(verdict, cookies, NTS_COOKIE_LEN, NTS_KE_MAX_COOKIES, port,
-					  out, sizeof(out));
+	size_t n = nts_ke_server_response_to(verdict, c->ke->ntp_server, cookies, NTS_COOKIE_LEN,
+					     NTS_KE_MAX_COOKIES, port, out, sizeof(out));
 	memset(cookies, 0, sizeof(cookies));
 	if (verdict == NTS_KE_SERVE)
 		c->ke->stats.served++;
@@ -517,6 +518,18 @@ static int start_keys(struct ntske *ke, const struct tsyncd_config *cfg)
 	return 0;
 }
 
+/* `ntsntpserver HOST [port N]`: clients are sent to HOST (and N, else
+ * our own NTP port) instead of to us. */
+static void set_ntp_server(struct ntske *ke, const struct tsyncd_config *cfg)
+{
+	snprintf(ke->ntp_server, sizeof(ke->ntp_server), "%s", cfg->ntsntpserver);
+	if (cfg->ntsntpport != 0)
+		ke->ntp_port = (uint16_t)cfg->ntsntpport;
+	if (ke->ntp_server[0] != '\0')
+		log_info("NTS-KE: clients are sent to the NTP server %s port %u", ke->ntp_server,
+			 ke->ntp_port);
+}
+
 int ntske_start(struct ntske *ke, uv_loop_t *loop, struct clk *clock, struct server *srv,
 		const struct tsyncd_config *cfg)
 {
@@ -532,6 +545,7 @@ int ntske_start(struct ntske *ke, uv_loop_t *loop, struct clk *clock, struct ser
 	if (rc < 0)
 		return rc;
 	ke->ntp_port = server_ntp_port(srv);
+	set_ntp_server(ke, cfg);
 	srv->nts_on = true;
 	return 0;
 }

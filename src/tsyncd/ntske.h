@@ -46,6 +46,7 @@ struct ntske {
 	char keyfile[CFG_PATH_MAX + 16]; /* "": in memory only */
 	int64_t rotate; /* s */
 	uint16_t ntp_port;
+	char ntp_server[256]; /* `ntsntpserver`: the Server record's; "": none */
 	struct ntske_stats stats;
 };
 

@@ -71,7 +71,7 @@ static struct peer *peer_of(struct resolver *r, const struct names_addr *a)
 	struct names_addr pa;
 
 	for (int i = 0; i < cl->n_peers; i++) {
-		encode((const struct sockaddr *)&cl->peers[i]->addr, &pa);
+		encode((const struct sockaddr *)&cl->peers[i]->line_addr, &pa);
 		if (cl->peers[i]->res == r && pa.len == a->len && memcmp(pa.b, a->b, a->len) == 0)
 			return cl->peers[i];
 	}
@@ -132,7 +132,8 @@ static bool held_elsewhere(const struct resolver *r, const struct sockaddr *sa)
 
 	for (int i = 0; i < cl->n_peers; i++)
 		if (cl->peers[i]->res != r &&
-		    addr_equal((const struct sockaddr *)&cl->peers[i]->addr, sa))
+		    (addr_equal((const struct sockaddr *)&cl->peers[i]->addr, sa) ||
+		     addr_equal((const struct sockaddr *)&cl->peers[i]->line_addr, sa)))
 			return true;
 	return false;
 }
@@ -224,7 +225,7 @@ static void replace(struct peer *p, enum names_bad why)
 	struct names_actions act;
 	struct names_addr a;
 
-	encode((const struct sockaddr *)&p->addr, &a);
+	encode((const struct sockaddr *)&p->line_addr, &a);
 	if (!names_bad(&r->names, &a, free_slots(r->cl), mono_now(), &act))
 		return;
 	if (why == NAMES_DEAD)

@@ -27,7 +27,9 @@
  * certificate at start, before the filter); the NTS client's NTS-KE, in a
  * pool thread under the filter, only adds a TCP socket and connect, and
  * reads the trusted certificates with openat, all listed (tried with
- * `server localhost nts` and `seccomp on`). */
+ * `server localhost nts` and `seccomp on`); and an eventfd per NTS
+ * server, made on the loop, that tsyncd's stop writes to end an NTS-KE
+ * still running (eventfd2). */
 static const char *const steady[] = {
 	"epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl", "poll", "ppoll",
 	"read", "readv", "write", "writev", "close", "ioctl", "fcntl",
@@ -36,7 +38,7 @@ static const char *const steady[] = {
 	"getsockopt", "setsockopt",
 	"clock_gettime", "clock_getres", "gettimeofday", "time", "clock_nanosleep", "nanosleep",
 	"clock_adjtime", "adjtimex", /* reading the kernel's status; changing it needs a capability */
-	"capget", "getrandom",
+	"capget", "getrandom", "eventfd2",
 	"openat", "open", "newfstatat", "fstat", "stat", "lseek", "pread64", "fsync", "fdatasync",
 	"fchmod", "rename", "renameat", "renameat2", "unlink", "unlinkat", "access", "faccessat",
 	"faccessat2", "uname", "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",

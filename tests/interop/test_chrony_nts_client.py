@@ -11,12 +11,8 @@ keeps its correction), and about 0 after.
 tsyncd counts the handshake served and only NTS replies, no NAK and no
 malformed request.
 """
-import os
-import re
-import time
-
-from tsynctest import (LoggedProcess, Tsyncd, check, check_close, find_tool, info, main,
-                       nts_certificate, run, tmpdir)
+from tsynctest import (Tsyncd, check, check_close, chronyc_csv, chronyd_nts_client, find_tool,
+                       info, main, nts_certificate, tmpdir)
 
 OFFSET = 1.5
 TOL = 0.002
@@ -32,19 +28,6 @@ def nts_tsyncd(d, cert, key, extra=()):
     return t, t.port(), int(m.group(1))
 
 
-def chronyc(chronyc_path, sock, *cmd):
-    r = run([chronyc_path, "-h", sock, "-n", "-c"] + list(cmd), timeout=20)
-    check(r.code == 0, "chronyc %s exits 0 (%s)" % (" ".join(cmd), r.err))
-    return r.out
-
-
-def measurements(path):
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [l.split() for l in f if re.match(r"\d{4}-\d\d-\d\d ", l)]
-
-
 def test():
     chronyd, chronyc_path = find_tool("chronyd"), find_tool("chronyc")
     d = tmpdir()
@@ -52,31 +35,13 @@ def test():
     t, port, keport = nts_tsyncd(d, cert, key)
     info("tsyncd: NTP on %d, NTS-KE on %d" % (port, keport))
 
-    logdir = os.path.join(d, "chrony-log")
-    os.mkdir(logdir)
-    # chronyd wants its command socket in a folder only its user may enter.
-    rundir = os.path.join(d, "chrony-run")
-    os.mkdir(rundir, 0o700)
-    sock = os.path.join(rundir, "chronyd.sock")
-    conf = os.path.join(d, "chrony.conf")
-    with open(conf, "w") as f:
-        f.write("server localhost port %d nts ntsport %d iburst minpoll -4 maxpoll -4\n"
-                "ntstrustedcerts %s\ncmdport 0\nbindcmdaddress %s\nport 0\n"
-                "pidfile %s/chronyd.pid\nlogdir %s\nlog measurements\n" %
-                (port, keport, cert, sock, d, logdir))
-    c = LoggedProcess("chronyd", [chronyd, "-x", "-d", "-u", "root", "-f", conf])
-    path = os.path.join(logdir, "measurements.log")
-    deadline = time.monotonic() + DEADLINE
-    rows = []
-    while time.monotonic() < deadline and len(rows) < 6:
-        time.sleep(0.5)
-        rows = measurements(path)
-    check(len(rows) >= 6, "chronyd logged %d NTS measurements of tsyncd in %g s" %
-          (len(rows), DEADLINE))
+    c, sock, rows = chronyd_nts_client(
+        chronyd, d, "server localhost port %d nts ntsport %d iburst minpoll -4 maxpoll -4" %
+        (port, keport), cert, 6, DEADLINE)
 
     # authdata, CSV: name, mode, key id, AEAD, key bits, last KE ago, attempts,
     # NAKs, cookies, cookie length
-    auth = chronyc(chronyc_path, sock, "authdata").strip().splitlines()
+    auth = chronyc_csv(chronyc_path, sock, "authdata").strip().splitlines()
     info("chronyc authdata: %s" % auth)
     fields = auth[0].split(",")
     check(fields[0] == "127.0.0.1" and fields[1] == "NTS",
@@ -85,11 +50,11 @@ def test():
           "with AEAD_AES_SIV_CMAC_256 (%s)" % fields[3])
     check(fields[7] == "0" and int(fields[8]) >= 1 and fields[9] == "100",
           "no NAK, cookies in hand, 100 bytes each as tsyncd makes them (%s)" % fields)
-    ntpdata = chronyc(chronyc_path, sock, "ntpdata")
+    ntpdata = chronyc_csv(chronyc_path, sock, "ntpdata")
     info("chronyc ntpdata: %s" % ntpdata.strip())
     check(",Yes," in ntpdata or ntpdata.split(",")[20:21] == ["Yes"],
           "chronyc ntpdata: the source is authenticated (%s)" % ntpdata.strip())
-    sources = chronyc(chronyc_path, sock, "sources")
+    sources = chronyc_csv(chronyc_path, sock, "sources")
     info("chronyc sources: %s" % sources.strip())
     check(sources.startswith("^,") and ",127.0.0.1," in sources,
           "chronyc sources lists tsyncd as a server (%s)" % sources.strip())

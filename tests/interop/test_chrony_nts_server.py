@@ -14,11 +14,10 @@ client, `server 127.0.0.1 port 9 nts ntsport K`, synchronises a sim clock
 import json
 import os
 import random
-import time
 
 from tsynctest import (Tsyncd, check, find_tool, info, main, nts_certificate,
                        parse_query_text, parse_seconds, port_free, run, start_chronyd, tmpdir,
-                       tsync)
+                       tsync, wait_synchronised)
 
 TOL = 0.001
 
@@ -89,20 +88,7 @@ def tsyncd_client(d, cert, port, keport):
                 "server 127.0.0.1 port 9 nts ntsport %d iburst minpoll -2 maxpoll -2" % keport])
     t.wait_line(r"^tsyncd: 127\.0\.0\.1 port %d: NTS-KE: 8 cookies$" % keport, 0)
     upstream = "127.0.0.1:%d" % port
-    deadline = time.monotonic() + 90
-    while True:
-        time.sleep(1.0)
-        r = tsync("--socket", ctl, "status", "--json")
-        st = json.loads(r.out) if r.code == 0 else {}
-        if st.get("synchronised") and st.get("reference") == upstream:
-            r = tsync("query", "-c", "4", "-i", "0.05", "127.0.0.1:%d" % t.port())
-            if r.code == 0:
-                off = parse_seconds(parse_query_text(r.out)[0]["offset"])
-                info("tsyncd synchronised to %s; true offset %+.6f s" % (upstream, off))
-                if abs(off) < TOL:
-                    break
-        check(time.monotonic() < deadline, "tsyncd synchronised to chronyd over NTS within 90 s "
-              "(%s)" % st)
+    wait_synchronised(t, ctl, upstream, TOL)
     srcs = t.counters()["source"]
     info("tsyncd's sources: %s" % srcs)
     check([s["address"] for s in srcs] == [upstream],

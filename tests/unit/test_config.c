@@ -751,6 +751,43 @@ START_TEST(nts_directives)
 }
 END_TEST
 
+START_TEST(nts_ntp_server)
+{
+	static const char head[] = "listen ::1\nntsservercert /c\nntsserverkey /k\n";
+	char text[512], want[512];
+
+	ok("listen ::1\nntsservercert /c\nntsserverkey /k\n");
+	ck_assert_str_eq(cfg.ntsntpserver, "");
+	ck_assert_int_eq(cfg.ntsntpport, 0);
+	ok("listen ::1\nntsservercert /c\nntsserverkey /k\nntsntpserver ntp.example port 1123\n");
+	ck_assert_str_eq(cfg.ntsntpserver, "ntp.example");
+	ck_assert_int_eq(cfg.ntsntpport, 1123);
+	ok("listen ::1\nntsservercert /c\nntsserverkey /k\nntsntpserver 192.0.2.1\n");
+	ck_assert_str_eq(cfg.ntsntpserver, "192.0.2.1");
+	ck_assert_int_eq(cfg.ntsntpport, 0);
+
+	bad("ntsntpserver ntp.example\n",
+	    "t.conf:1: ntsntpserver: needs ntsservercert and ntsserverkey");
+	snprintf(text, sizeof(text), "%sntsntpserver\n", head);
+	bad(text, "t.conf:4: ntsntpserver: missing host name or address");
+	snprintf(text, sizeof(text), "%sntsntpserver a port 0\n", head);
+	bad(text, "t.conf:4: ntsntpserver: port 0 is out of range 1..65535");
+	snprintf(text, sizeof(text), "%sntsntpserver a port\n", head);
+	bad(text, "t.conf:4: ntsntpserver: missing value after port");
+	snprintf(text, sizeof(text), "%sntsntpserver a ntsport 5\n", head);
+	bad(text, "t.conf:4: ntsntpserver: unknown option 'ntsport'");
+	snprintf(text, sizeof(text), "%sntsntpserver a b\n", head);
+	bad(text, "t.conf:4: ntsntpserver: unknown option 'b'");
+	/* At most 255 bytes: what a Server record carries. */
+	snprintf(text, sizeof(text), "%sntsntpserver %0256d\n", head, 0);
+	snprintf(want, sizeof(want), "t.conf:4: ntsntpserver: '%036d...' is not a host name or address", 0);
+	bad(text, want);
+	snprintf(text, sizeof(text), "%sntsntpserver %0255d\n", head, 0);
+	ok(text);
+	ck_assert_uint_eq(strlen(cfg.ntsntpserver), 255);
+}
+END_TEST
+
 /* The table's guards hold for every directive, not only those above. */
 START_TEST(once_everywhere)
 {
@@ -759,7 +796,7 @@ START_TEST(once_everywhere)
 		"maxdistance 1", "holdover 1", "driftfile /d", "keyfile /k", "ratelimit",
 		"user u", "controlgroup g", "seccomp off", "ntsservercert /c", "ntsserverkey /k",
 		"ntsport 1", "maxntsconnections 1", "ntsdumpdir /d", "ntsrotate 1",
-		"ntstrustedcerts /c",
+		"ntstrustedcerts /c", "ntsntpserver h",
 	};
 	char text[128], want[128], name[32];
 
@@ -838,6 +875,7 @@ static Suite *config_suite(void)
 	tcase_add_test(errors, discipline_errors);
 	tcase_add_test(errors, once_everywhere);
 	tcase_add_test(errors, nts_directives);
+	tcase_add_test(errors, nts_ntp_server);
 	tcase_add_test(errors, engine_edges);
 	suite_add_tcase(s, errors);
 	return s;

@@ -258,6 +258,25 @@ START_TEST(ke_responses)
 	/* Too small for the last record: nothing. */
 	ck_assert_uint_eq(nts_ke_server_response(NTS_KE_SERVE, cookies, 3, 2, 1123, out, 35), 0);
 
+	/* A Server record after the AEAD, before the Port; none refused. */
+	n = nts_ke_server_response_to(NTS_KE_SERVE, "ntp.example", cookies, 3, 1, 1123, out,
+				      sizeof(out));
+	ck_assert_uint_eq(n, unhex("80010002000080040002000f" "8006000b6e74702e6578616d706c65"
+				   "800700020463" "00050003010203" "80000000", want));
+	ck_assert_mem_eq(out, want, n);
+	ck_assert_int_eq(nts_ke_parse(out, n, &m), NTS_KE_OK);
+	ck_assert(m.has_server);
+	ck_assert_str_eq(m.server, "ntp.example");
+	ck_assert_int_eq(m.port, 1123);
+	ck_assert_uint_eq(nts_ke_server_response_to(NTS_KE_SERVE, "", cookies, 3, 1, 0, out,
+						    sizeof(out)), 12 + 7 + 4);
+	n = nts_ke_server_response_to(NTS_KE_NO_AEAD, "ntp.example", cookies, 3, 1, 0, out,
+				      sizeof(out));
+	ck_assert_uint_eq(n, unhex("80010002000080040000" "80000000", want));
+	ck_assert_mem_eq(out, want, n);
+	ck_assert_uint_eq(nts_ke_server_response_to(NTS_KE_SERVE, "ntp.example", cookies, 3, 1,
+						    0, out, 26), 0);
+
 	uint8_t ctx[5];
 	nts_ke_exporter_context(NTS_AEAD_AES_SIV_CMAC_256, true, ctx);
 	ck_assert_mem_eq(ctx, "\x00\x00\x00\x0f\x01", 5);
