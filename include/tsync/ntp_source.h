@@ -213,6 +213,12 @@ void ntpsrc_on_step(struct ntpsrc *s, int64_t delta_ns);
  * and what the server said stay. */
 void ntpsrc_on_jump(struct ntpsrc *s, int64_t delta_ns);
 
+/* Another server behind this source (an NTS-KE named a new one): its
+ * samples are dropped and its reach starts again, as for a new source,
+ * so that nothing measured of the old server is taken for the new. The
+ * poll schedule stays. */
+void ntpsrc_forget(struct ntpsrc *s);
+
 /* Our discipline changed the clock at local time t (disc_actions'
  * change_t, phase_ns, dfreq_ppm): the correction still to come grew by
  * phase_ns, and the frequency moved by dfreq_ppm. Every stored offset

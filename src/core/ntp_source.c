@@ -334,15 +334,29 @@ void ntpsrc_on_step(struct ntpsrc *s, int64_t delta_ns)
 	s->update_t = shift_time(s->update_t, delta_ns);
 }
 
-void ntpsrc_on_jump(struct ntpsrc *s, int64_t delta_ns)
+static void drop_samples(struct ntpsrc *s, int64_t filter_t)
 {
 	int idx[NTPSRC_NSTAGE];
-	int64_t filter_t = s->filter_t + delta_ns;
-	ntpsrc_on_step(s, delta_ns);
 	for (int i = 0; i < NTPSRC_NSTAGE; i++)
 		s->f[i] = (struct ntpsrc_stage){ .valid = false };
 	filter_compute(s, filter_t, idx);
 	s->offset = s->jitter = s->delay = 0;
+}
+
+void ntpsrc_on_jump(struct ntpsrc *s, int64_t delta_ns)
+{
+	int64_t filter_t = s->filter_t + delta_ns;
+	ntpsrc_on_step(s, delta_ns);
+	drop_samples(s, filter_t);
+}
+
+void ntpsrc_forget(struct ntpsrc *s)
+{
+	drop_samples(s, s->filter_t);
+	s->reach = 0;
+	s->missed = 0;
+	s->awaiting = false;
+	s->good_updates = 0;
 }
 
 void ntpsrc_clock_changed(struct ntpsrc *s, int64_t t, int64_t phase_ns, double dfreq_ppm)

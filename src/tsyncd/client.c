@@ -539,6 +539,7 @@ static void peer_move(struct peer *p, const struct sockaddr_storage *to)
 	addr_format((const struct sockaddr *)&p->addr, p->name, sizeof(p->name));
 	p->src.addr_refid = addr_refid((const struct sockaddr *)&p->addr);
 	p->waiting = false; /* a reply to the old address is no longer ours */
+	ntpsrc_forget(&p->src); /* nor is what was measured of the old server */
 	if (i < cl->n_peers)
 		cl->list[i].local_refid = local_refid(p);
 	if (family && !p->reopening) {

@@ -582,6 +582,34 @@ START_TEST(jump_drops_samples)
 }
 END_TEST
 
+/* Another server behind the source (NTS-KE named one): nothing measured
+ * of the old one stays, reach starts again, the schedule holds; the
+ * first reply of the new one is the filter's output alone, and the poll
+ * goes back to its floor to acquire it quickly. */
+START_TEST(forget_drops_samples_and_reach)
+{
+	struct ntpsrc s = src(6, 10, false);
+	int res[4];
+	four_samples(&s, true, res);
+	s.poll = 8;
+	int64_t next = ntpsrc_next_poll(&s);
+	ck_assert_int_ne(s.reach, 0);
+	ntpsrc_forget(&s);
+	ck_assert(!s.have_output);
+	ck_assert_int_eq(s.n_valid, 0);
+	ck_assert_int_eq(s.reach, 0);
+	ck_assert_int_eq(s.missed, 0);
+	ck_assert_int_eq(ntpsrc_next_poll(&s), next);
+	ck_assert_int_eq(ntpsrc_state(&s), NTPSRC_UNREACHABLE);
+	ck_assert_int_eq(ntpsrc_unfit(&s, T0 + 10 * SEC, 0), NTPSRC_UNFIT_UNREACH);
+	ck_assert_int_eq(exchange(&s, T0 + 10 * SEC, -70000, 9 * MS, 0, true), NTPSRC_UPDATE);
+	ck_assert_int_eq(s.offset, -70000);
+	ck_assert_int_eq(s.n_valid, 1);
+	ck_assert_int_eq(s.reach, 1);
+	ck_assert_int_eq(s.poll, 6);
+}
+END_TEST
+
 /* A reply taken while 400 us of our slew are still to come is kept as
  * the offset once they are done. */
 START_TEST(reply_kept_as_once_slewed)
@@ -726,6 +754,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, loop_check);
 	tcase_add_test(tc, step_shifts_samples);
 	tcase_add_test(tc, jump_drops_samples);
+	tcase_add_test(tc, forget_drops_samples_and_reach);
 	tcase_add_test(tc, reply_kept_as_once_slewed);
 	tcase_add_test(tc, clock_changed_moves_offsets);
 	tcase_add_test(tc, fitness);
