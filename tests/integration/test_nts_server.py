@@ -3,27 +3,36 @@
 tsyncd's NTS server (RFC 8915) against hostile clients, on loopback with a
 certificate made by certtool. NTS-KE over Python's TLS 1.3: a good request
 gets NTPv4, AES-SIV-CMAC-256, the NTP port and eight 100-byte cookies; an
-unknown critical record, a malformed record and an oversized request each
-get exactly the Error record the RFC names; a truncated request, a wrong
-ALPN, TLS 1.2 and bytes that are not TLS end the connection; 1,000
-half-open connections are bounded (reset past maxntsconnections, reaped at
-the deadline) while NTP is still answered, and NTS-KE works again after.
-NTP: a tampered cookie and a forged authenticator (also replayed) get an
-NTS NAK (KoD NTSN, the UID alone, 84 bytes); a request with two UIDs is
-dropped. Every outcome moves its own counter and nothing else. A missing
-certificate, or a key that is not the certificate's, stops tsyncd naming
-both files; a malformed cookie key file is replaced with a new key.
-tsync query --nts takes four authenticated samples at the sim offset, and
-refuses a certificate it does not trust.
+unknown critical record, a malformed record, an oversized request, an
+NTS-KE record of 65535 bytes and a record after End of Message each get
+exactly the Error record the RFC names; a truncated request, a wrong or
+missing ALPN, TLS 1.2, bytes that are not TLS, a TLS record of 65535
+bytes, and clients gone before, during or after their ClientHello end the
+connection; half a ClientHello, half a record and a client that never
+reads its response (sending 1 MB more, none of it buffered) are closed at
+the deadline. 1,000 half-open connections are bounded (reset past
+maxntsconnections, reaped at the deadline), each counted exactly once and
+seen so from the client's side too, while NTP is still answered, and
+NTS-KE works again after. NTP: a tampered cookie and a forged
+authenticator (also replayed) get an NTS NAK (KoD NTSN, the UID alone, 84
+bytes); a request with two UIDs is dropped. Every outcome moves its own
+counter and nothing else, read with `tsync stats --json` (the open gauge
+checked against /proc); the metrics endpoint and the SIGUSR1 line say the
+same. A missing certificate, or a key that is not the certificate's, stops
+tsyncd naming both files; a malformed cookie key file is replaced with a
+new key. tsync query --nts takes four authenticated samples at the sim
+offset, and refuses a certificate it does not trust.
 """
 import errno
 import os
 import resource
 import select
+import signal
 import socket
 import ssl
 import struct
 import time
+import urllib.request
 
 from tsynctest import (Tsyncd, check, decode, exchange, info, main, nts_certificate,
                        nts_counters, parse_query_text, parse_seconds, request, run, slow,
@@ -180,6 +189,141 @@ def ke_side(d, keport, cert):
     moved(before, nts_counters(d), accepted=1, tls_fail=1)
 
 
+def client_hello(cert):
+    """The bytes of a real TLS 1.3 ClientHello with ALPN ntske/1."""
+    out = ssl.MemoryBIO()
+    obj = tls_context(cert).wrap_bio(ssl.MemoryBIO(), out, server_hostname="localhost")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+
+def raw_conn(keport):
+    return socket.create_connection(("127.0.0.1", keport), timeout=slow(10))
+
+
+def vanish(c, reset=False):
+    if reset:
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+
+
+def tls_conn(keport, cert, **kw):
+    return tls_context(cert, **kw).wrap_socket(raw_conn(keport), server_hostname="localhost")
+
+
+def outcome(d, what, act, **want):
+    """act() against tsyncd; then, once tsyncd holds nothing, exactly the
+    counters want moved, accepted among them."""
+    before = nts_counters(d)
+    act()
+    deadline = time.monotonic() + slow(20)
+    while True:
+        after = nts_counters(d)
+        done = after["accepted"] > before["accepted"] and after["open"] == 0
+        if done and all(after[k] - before[k] >= v for k, v in want.items()):
+            break
+        check(time.monotonic() < deadline, "%s: counted (%s)" % (what, after))
+        time.sleep(0.1)
+    info("%s: %s" % (what, {k: after[k] - before[k] for k in want}))
+    moved(before, after, accepted=1, **want)
+
+
+def attacks(d, port, keport, cert):
+    """Clients that break NTS-KE on purpose, each refused and counted by
+    exactly one counter, tsyncd answering NTP and NTS-KE after them."""
+    hello = client_hello(cert)
+    check(hello[0] == 0x16 and len(hello) > 100, "a ClientHello of %d bytes" % len(hello))
+
+    def gone_at_once():
+        vanish(raw_conn(keport))
+
+    def half_hello():
+        c = raw_conn(keport)
+        c.sendall(hello[:len(hello) // 2])
+        vanish(c)
+
+    def reset_after_server_hello():
+        c = raw_conn(keport)
+        c.sendall(hello)
+        check(len(c.recv(65536)) > 0, "tsyncd answers a ClientHello")
+        vanish(c, reset=True)
+
+    def no_alpn():
+        e = ke(keport, cert, GOOD, alpn=())
+        check(not isinstance(e, bytes) or e == b"", "no ALPN: no response (%r)" % e)
+
+    def tls_record_65535():
+        c = raw_conn(keport)
+        c.sendall(b"\x16\x03\x01\xff\xff" + b"\0" * 100)
+        try:
+            check(c.recv(100) is not None, "a TLS record of 65535 bytes: the connection ends")
+        except ConnectionResetError:
+            pass
+        c.close()
+
+    def ke_record_65535():
+        data = ke(keport, cert, bytes.fromhex("8001ffff") + b"\0" * 65535)
+        check(data == ERR_BAD, "an NTS-KE record of 65535 bytes gets %s (%r)" %
+              (ERR_BAD.hex(), data[:64] if isinstance(data, bytes) else data))
+
+    def after_end():
+        data = ke(keport, cert, GOOD + bytes.fromhex("80010002" "0000"))
+        check(data == ERR_BAD, "a record after End of Message gets %s (%r)" %
+              (ERR_BAD.hex(), data))
+
+    for what, act, want in (
+            ("a client gone before its ClientHello", gone_at_once, {"tls_fail": 1}),
+            ("a client gone in the middle of its ClientHello", half_hello, {"tls_fail": 1}),
+            ("a client that resets after the ServerHello", reset_after_server_hello,
+             {"tls_fail": 1}),
+            ("a client without ALPN", no_alpn, {"tls_fail": 1}),
+            ("a TLS record of 65535 bytes", tls_record_65535, {"tls_fail": 1}),
+            ("an NTS-KE record of 65535 bytes", ke_record_65535, {"refused": 1}),
+            ("a record after End of Message", after_end, {"refused": 1})):
+        outcome(d, what, act, **want)
+    deadlines(d, keport, cert, hello)
+    r, _ = exchange(udp_socket("127.0.0.1"), ("127.0.0.1", port), request(), timeout=slow(5))
+    check(r is not None and len(r) == 48, "NTP is still answered")
+    good_ke(keport, cert, port)
+
+
+def rss_kb(d):
+    with open("/proc/%d/status" % d.proc.pid) as f:
+        return int([l.split()[1] for l in f if l.startswith("VmRSS:")][0])
+
+
+def deadlines(d, keport, cert, hello):
+    """Clients that stay and do nothing more, all at once: half a
+    ClientHello, half an NTS-KE record, and one that sends its request and
+    then 1 MB more without ever reading the response. Each is closed at
+    the 5-second deadline and counted there (the last also served); tsyncd
+    buffers none of the megabyte."""
+    before, rss = nts_counters(d), rss_kb(d)
+    stuck = raw_conn(keport)
+    stuck.sendall(hello[:len(hello) // 2])
+    half = tls_conn(keport, cert)
+    half.sendall(bytes.fromhex("8001ffff") + b"\0" * 10)
+    mute = tls_conn(keport, cert)
+    mute.sendall(GOOD)
+    sent = 0
+    try:
+        for _ in range(64):
+            mute.sendall(b"\0" * 16384)
+            sent += 16384
+    except (ConnectionError, ssl.SSLError, socket.timeout) as e:
+        check(False, "tsyncd reads what a client sends after its request (%d sent: %r)" %
+              (sent, e))
+    check(rss_kb(d) - rss < 1024, "tsyncd's memory grew by %d kB for 1 MB sent" %
+          (rss_kb(d) - rss))
+    after = wait_open(d, 0, timeout=30)
+    moved(before, after, accepted=3, timeout=3, served=1)
+    for c in (stuck, half, mute):
+        c.close()
+
+
 def wait_counter(d, name, want, timeout=20):
     deadline = time.monotonic() + slow(timeout)
     while nts_counters(d)[name] < want:
@@ -303,6 +447,28 @@ def half_open(d, port, keport, cert):
     good_ke(keport, cert, port)
 
 
+def three_views(d, mport):
+    """The nts group reads the same in `tsync stats --json`, the metrics
+    endpoint (ke_open a gauge, the others counters NAME_total) and the
+    SIGUSR1 log line, with nothing moving meanwhile."""
+    wait_open(d, 0)
+    c = d.counters()["nts"]
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % mport, timeout=slow(10)) as r:
+        text = r.read().decode()
+    lines = text.splitlines()
+    for k, v in c.items():
+        name, kind = ("tsync_nts_" + k, "gauge") if k == "ke_open" else \
+            ("tsync_nts_%s_total" % k, "counter")
+        check("# TYPE %s %s" % (name, kind) in lines and "%s %d" % (name, v) in lines,
+              "metrics: %s, a %s, is %d" % (name, kind, v))
+    start = d.line_count()
+    d.proc.send_signal(signal.SIGUSR1)
+    _, m = d.wait_line(r"^tsyncd: stats nts (.*)$", start)
+    logged = dict(kv.split("=") for kv in m.group(1).split())
+    check(logged == {k: str(v) for k, v in c.items()},
+          "the SIGUSR1 line says the same (%s)" % m.group(1))
+
+
 def refusals(d, cert, key):
     """Certificates that cannot serve stop tsyncd at start, naming both
     files; a cookie key file that is not one is replaced."""
@@ -361,16 +527,21 @@ def test():
     cert, key = nts_certificate(d)
     t = Tsyncd(["listen 127.0.0.1 port 0", "stratum 3", "clock sim offset 0.5",
                 "ntsservercert %s" % cert, "ntsserverkey %s" % key, "ntsport 0",
-                "maxntsconnections %d" % MAXCONN, "ntsdumpdir %s" % d])
+                "maxntsconnections %d" % MAXCONN, "ntsdumpdir %s" % d,
+                "metrics 127.0.0.1 port 0"])
     _, m = t.wait_line(r"^tsyncd: nts-ke listening on 127\.0\.0\.1:(\d+)$")
     keport, port = int(m.group(1)), t.port()
+    _, m = t.wait_line(r"^tsyncd: metrics on http://127\.0\.0\.1:(\d+)/metrics$")
+    mport = int(m.group(1))
     before = nts_counters(t)
     cookies = good_ke(keport, cert, port)
     moved(before, nts_counters(t), accepted=1, served=1)
     ntp_side(t, port, cookies[0])
     ke_side(t, keport, cert)
     query_side(t, keport, cert)
+    attacks(t, port, keport, cert)
     half_open(t, port, keport, cert)
+    three_views(t, mport)
     check(os.stat(os.path.join(d, "ntskeys")).st_mode & 0o777 == 0o600,
           "the cookie key file is 0600")
     code, _ = t.terminate()
