@@ -298,15 +298,20 @@ static void setup(struct exch *e, int placeholders)
 					   .refid = 0x7f000001 };
 }
 
-/* The server's whole path: ntp_server_reply, then nts_server_seal. */
+/* The server's whole path, as tsyncd's: ntp_server_answer, then
+ * nts_server_seal with the request it decoded (the same as a decode of
+ * its own). */
 static int serve(struct exch *e, size_t cap)
 {
-	struct ntp_pkt p;
-	ck_assert_int_eq(ntp_pkt_decode(&p, e->req, e->req_len), NTP_PKT_OK);
+	struct ntp_pkt p, again;
 	size_t plain;
-	ck_assert_int_eq(ntp_server_reply(&e->st, e->req, e->req_len, T1, e->reply, &plain),
+	ck_assert_int_eq(ntp_server_answer(&e->st, e->req, e->req_len, T1, e->reply, &plain, &p),
 			 NTP_SERVER_REPLY);
 	ck_assert_uint_eq(plain, NTP_PKT_LEN);
+	ck_assert_int_eq(ntp_pkt_decode(&again, e->req, e->req_len), NTP_PKT_OK);
+	ck_assert(p.xmt == again.xmt && p.version == again.version && p.mode == again.mode);
+	ck_assert_uint_eq(p.ext_len, e->req_len - NTP_PKT_LEN);
+	ck_assert_uint_eq(p.mac_len, again.mac_len);
 	e->reply_len = 0;
 	return nts_server_seal(&e->ring, e->req, e->req_len, &p, ntp_ts_from_ns(T1 + 1000),
 			       e->rnd, e->reply, cap, &e->reply_len);
