@@ -448,7 +448,10 @@ static void on_connection(uv_stream_t *server, int status)
 	ke->conns = c;
 	ke->stats.open++;
 	ke->stats.accepted++;
+	/* No Nagle: GnuTLS writes each flight and the close_notify apart, and
+	 * a write held for the client's delayed ACK costs 40 ms an exchange. */
 	if (tls_session(ke, c) < 0 || uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
+	    uv_tcp_nodelay(&c->tcp, 1) < 0 ||
 	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0) {
 		ke->stats.error++;
 		conn_close(c);
