@@ -89,14 +89,6 @@ for i in $(seq "$runs"); do
 	done
 done
 
-ratio() {
-	local r
-	r=$(awk -v s="$1" -v m="$2" -v base="${3:-chronyd}" '
-		$1 == s && $2 == m { a[++na] = $3 } $1 == base && $2 == m { b[++nb] = $3 }
-		END { for (i = 1; i <= na && i <= nb; i++) if (b[i] != 0) print a[i] / b[i] }' "$results" | median)
-	if [ "$r" = nan ]; then echo -; else printf '%.3f' "$r"; fi
-}
-
 summary() {
 	local metric=$1 label=$2 s line
 	line=$(printf '%-34s' "$label")
