@@ -330,6 +330,13 @@ static void drive(struct ntske_conn *c)
 		if (r < 0 || !handshake_done(c)) {
 			log_debug("NTS-KE: handshake failed: %s", r < 0 ? gnutls_strerror(r) : "not TLS 1.3 with ntske/1");
 			c->ke->stats.tls_fail++;
+			/* The client learns why (protocol_version,
+			 * no_application_protocol, ...): the alert is written
+			 * before the close. */
+			if (r < 0)
+				gnutls_alert_send_appropriate(c->tls, r);
+			else
+				gnutls_alert_send(c->tls, GNUTLS_AL_FATAL, GNUTLS_A_NO_APPLICATION_PROTOCOL);
 			conn_close(c);
 			return;
 		}

@@ -69,7 +69,7 @@ def tls_context(cert, alpn=("ntske/1",), tls12=False):
 
 def ke(port, cert, payload, close=False, **kw):
     """One NTS-KE exchange: the response's bytes, None when closed after
-    sending, or the ssl error of the handshake."""
+    sending, or the ssl error of the handshake (or of an alert after it)."""
     raw = socket.create_connection(("127.0.0.1", port), timeout=slow(10))
     try:
         s = tls_context(cert, **kw).wrap_socket(raw, server_hostname="localhost")
@@ -86,6 +86,8 @@ def ke(port, cert, payload, close=False, **kw):
                 b = s.recv(65536)
             except (ssl.SSLZeroReturnError, ConnectionResetError):
                 break
+            except ssl.SSLError as e:
+                return e
             if not b:
                 break
             data += b
@@ -170,11 +172,12 @@ def ke_side(d, keport, cert):
         data = ke(keport, cert, payload, **kw)
         check(data == want, "%s gets %s (%r)" % (what, want.hex(), data))
         moved(before, nts_counters(d), accepted=1, **{counter: 1})
-    for what, kw in (("a wrong ALPN", {"alpn": ("http/1.1",)}), ("TLS 1.2", {"tls12": True})):
+    for what, kw, alert in (("a wrong ALPN", {"alpn": ("http/1.1",)}, "no application protocol"),
+                            ("TLS 1.2", {"tls12": True}, "handshake failure")):
         before = nts_counters(d)
         e = ke(keport, cert, GOOD, **kw)
-        check(isinstance(e, (ssl.SSLError, ConnectionError)),
-              "%s: the handshake fails (%r)" % (what, e))
+        check(isinstance(e, ssl.SSLError) and alert in str(e),
+              "%s: the handshake fails with the alert %s (%r)" % (what, alert, e))
         moved(before, nts_counters(d), accepted=1, tls_fail=1)
     before = nts_counters(d)
     ke(keport, cert, GOOD[:5], close=True)
@@ -253,7 +256,8 @@ def attacks(d, port, keport, cert):
 
     def no_alpn():
         e = ke(keport, cert, GOOD, alpn=())
-        check(not isinstance(e, bytes) or e == b"", "no ALPN: no response (%r)" % e)
+        check(isinstance(e, ssl.SSLError) and "no application protocol" in str(e),
+              "no ALPN: the alert no_application_protocol (%r)" % e)
 
     def tls_record_65535():
         c = raw_conn(keport)
