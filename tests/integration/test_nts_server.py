@@ -9,7 +9,7 @@ exactly the Error record the RFC names; a truncated request, a wrong or
 missing ALPN, TLS 1.2, bytes that are not TLS, a TLS record of 65535
 bytes, and clients gone before, during or after their ClientHello end the
 connection; half a ClientHello, half a record and a client that never
-reads its response (sending 1 MB more, none of it buffered) are closed at
+reads its response (sending 4 MB more, none of it buffered) are closed at
 the deadline. 1,000 half-open connections are bounded (reset past
 maxntsconnections, reaped at the deadline), each counted exactly once and
 seen so from the client's side too, while NTP is still answered, and
@@ -302,9 +302,9 @@ def rss_kb(d):
 def deadlines(d, keport, cert, hello):
     """Clients that stay and do nothing more, all at once: half a
     ClientHello, half an NTS-KE record, and one that sends its request and
-    then 1 MB more without ever reading the response. Each is closed at
+    then 4 MB more without ever reading the response. Each is closed at
     the 5-second deadline and counted there (the last also served); tsyncd
-    buffers none of the megabyte."""
+    buffers none of the 4 MB."""
     before, rss = nts_counters(d), rss_kb(d)
     stuck = raw_conn(keport)
     stuck.sendall(hello[:len(hello) // 2])
@@ -314,13 +314,16 @@ def deadlines(d, keport, cert, hello):
     mute.sendall(GOOD)
     sent = 0
     try:
-        for _ in range(64):
+        for _ in range(256):
             mute.sendall(b"\0" * 16384)
             sent += 16384
     except (ConnectionError, ssl.SSLError, socket.timeout) as e:
         check(False, "tsyncd reads what a client sends after its request (%d sent: %r)" %
               (sent, e))
-    check(rss_kb(d) - rss < 1024, "tsyncd's memory grew by %d kB for 1 MB sent" %
+    # 4 MB sent, under 2 MB of growth allowed: what valgrind's memcheck
+    # adds for three handshakes (freed blocks it holds back) fits, 4 MB
+    # buffered would not.
+    check(rss_kb(d) - rss < 2048, "tsyncd's memory grew by %d kB for 4 MB sent" %
           (rss_kb(d) - rss))
     after = wait_open(d, 0, timeout=30)
     moved(before, after, accepted=3, timeout=3, served=1)
