@@ -129,6 +129,20 @@ START_TEST(cookie_file)
 	ck_assert_mem_eq(&back.k[0], &r.k[0], sizeof(r.k[0]));
 	ck_assert_mem_eq(&back.k[1], &r.k[1], sizeof(r.k[1]));
 	ck_assert_uint_eq(nts_cookie_ring_format(&r, text, 100), 0);
+	/* The keys read back have their schedules: a cookie sealed under
+	 * either key before the restart opens after it. */
+	uint8_t c2s[NTS_KEY_LEN], s2c[NTS_KEY_LEN], nonce[NTS_NONCE_LEN] = { 9 };
+	uint8_t cookie[NTS_COOKIE_LEN], c2s_back[NTS_KEY_LEN], s2c_back[NTS_KEY_LEN];
+	memset(c2s, 0x11, sizeof(c2s));
+	memset(s2c, 0x22, sizeof(s2c));
+	for (int i = 0; i < 2; i++) {
+		struct nts_cookie_ring one = ring_of(r.k[i].id, (uint8_t)(i == 0 ? 0x80 : 0));
+		nts_cookie_seal(&one, c2s, s2c, nonce, cookie);
+		ck_assert_int_eq(nts_cookie_open(&back, cookie, sizeof(cookie), c2s_back, s2c_back),
+				 NTS_COOKIE_OK);
+		ck_assert_mem_eq(c2s_back, c2s, sizeof(c2s));
+		ck_assert_mem_eq(s2c_back, s2c, sizeof(s2c));
+	}
 
 	static const char *const bad[] = {
 		"7 0001 1000\n",                 /* short key */
