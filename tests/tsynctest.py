@@ -824,14 +824,11 @@ def chrony_measurements(path):
 
 def nts_counters(d, counters=None):
     """The NTS server's counters (`tsync stats --json`, group nts), named
-    as the tests know them: NTS-KE's without their ke_ prefix, the NTS
-    requests' with an nts_ prefix; plus active, the TCP sockets tsyncd
-    holds beyond its listeners (counted in /proc, from outside: an open
-    connection is a state, not a counter)."""
+    as the tests know them: NTS-KE's without their ke_ prefix (open, the
+    connections open now, is a gauge), the NTS requests' with an nts_
+    prefix."""
     c = (counters or d.counters())["nts"]
-    out = {(k[3:] if k.startswith("ke_") else "nts_" + k): v for k, v in c.items()}
-    out["active"] = tcp_sockets(d) - tcp_sockets(d, listening=True)
-    return out
+    return {(k[3:] if k.startswith("ke_") else "nts_" + k): v for k, v in c.items()}
 
 
 def tcp_sockets(d, listening=False):

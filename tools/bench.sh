@@ -121,16 +121,6 @@ for s in "${servers[@]}"; do
 	echo "$s rss_kb $(awk '/^VmRSS:/ { print $2 }' "/proc/${pid[$s]}/status")" >>"$results"
 done
 
-# ratio SERVER METRIC [BASE]: the median of SERVER/BASE (default chronyd)
-# over the runs, "-" where BASE's figure is 0 (no loss, say).
-ratio() {
-	local r
-	r=$(awk -v s="$1" -v m="$2" -v base="${3:-chronyd}" '
-		$1 == s && $2 == m { a[++na] = $3 } $1 == base && $2 == m { b[++nb] = $3 }
-		END { for (i = 1; i <= na && i <= nb; i++) if (b[i] != 0) print a[i] / b[i] }' "$results" | median)
-	if [ "$r" = nan ]; then echo -; else printf '%.3f' "$r"; fi
-}
-
 # Medians per server; the ratio is the median of the ratios of runs done
 # side by side, which cancels drifts of the machine's load between runs.
 summary() {

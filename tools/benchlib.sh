@@ -1,6 +1,7 @@
-# Sourced by bench.sh and precision.sh: a scratch folder, free loopback
-# ports, tsyncd and chronyd (-x: never touches the clock) started on
-# loopback, and every process started here killed on exit, by its pid.
+# Sourced by bench.sh, ntsbench.sh and precision.sh: a scratch folder,
+# free loopback ports, tsyncd and chronyd (-x: never touches the clock)
+# started on loopback, and every process started here killed on exit, by
+# its pid.
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$root/build}
@@ -104,4 +105,15 @@ start_chronyd() {
 
 median() {
 	sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# ratio SERVER METRIC [BASE]: the median of SERVER/BASE (default chronyd)
+# over the runs recorded in $results (lines "SERVER METRIC VALUE"), "-"
+# where BASE's figure is 0 (no loss, say).
+ratio() {
+	local r
+	r=$(awk -v s="$1" -v m="$2" -v base="${3:-chronyd}" '
+		$1 == s && $2 == m { a[++na] = $3 } $1 == base && $2 == m { b[++nb] = $3 }
+		END { for (i = 1; i <= na && i <= nb; i++) if (b[i] != 0) print a[i] / b[i] }' "$results" | median)
+	if [ "$r" = nan ]; then echo -; else printf '%.3f' "$r"; fi
 }

@@ -1,11 +1,13 @@
 /*
  * Counters as data: a descriptor table per group says each counter's name,
  * help text and where its value lives, so that the log line, the control
- * socket's STATS and the metrics endpoint read the same rows.
+ * socket's STATS and the metrics endpoint read the same rows. A few rows
+ * are gauges (marked so): levels, such as connections open now.
  */
 #ifndef TSYNC_COUNTERS_H
 #define TSYNC_COUNTERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +21,9 @@ struct ctr_desc {
 	int part;         /* which of the instance's parts holds it */
 	size_t offset;    /* of a uint64_t in that part, when get is NULL */
 	uint64_t (*get)(const void *part); /* a sum or a field behind a pointer */
+	/* A level that goes down as well as up (connections open now), not a
+	 * count since the start: a Prometheus gauge, without _total. */
+	bool gauge;
 };
 
 struct ctr_group {

@@ -1,7 +1,8 @@
 /*
  * The Prometheus text exposition (format 0.0.4) of tsyncd's state: the
  * system's and each source's figures, every counter of the counter tables
- * (as NAME_total) and the Berkeley group's. Pure: structs in, text out.
+ * (as NAME_total, a gauge row as NAME) and the Berkeley group's. Pure:
+ * structs in, text out.
  */
 #ifndef TSYNC_METRICS_H
 #define TSYNC_METRICS_H

@@ -57,6 +57,13 @@ enum ntp_server_result {
 int ntp_server_reply(const struct ntp_server_state *st, const uint8_t *req, size_t req_len,
 		     int64_t t1, uint8_t *out, size_t *out_len);
 
+/* ntp_server_reply that also hands back the request as decoded, in *p
+ * (valid when the request was decoded: a reply, signed or not, or a
+ * crypto-NAK), for what the caller adds to the reply (NTS): one decode
+ * per request. */
+int ntp_server_answer(const struct ntp_server_state *st, const uint8_t *req, size_t req_len,
+		      int64_t t1, uint8_t *out, size_t *out_len, struct ntp_pkt *p);
+
 /* True if the result is answered: a reply, signed or not, or a crypto-NAK. */
 bool ntp_server_sends(int result);
 

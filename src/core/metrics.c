@@ -1,6 +1,7 @@
 /*
  * tsyncd's state as Prometheus text: base units (seconds, ratios), one
- * HELP and TYPE per family, counters from the counter tables as _total.
+ * HELP and TYPE per family, counters from the counter tables as _total
+ * (their gauges under their own names).
  * Where ntpd-rs's exporter has the same figure, the meaning is the same.
  */
 #include "tsync/metrics.h"
@@ -159,17 +160,20 @@ static void source_metrics(struct out *o, const struct metrics_input *in)
 	source_states(o, in);
 }
 
-/* Every row of a counter group, one family each, an instance a series. */
+/* Every row of a counter group, one family each, an instance a series;
+ * a gauge row keeps its name, a counter's gets _total. */
 static void counter_group(struct out *o, const struct ctl_stats_view *v)
 {
 	const struct ctr_group *g = v->group;
 
 	for (int r = 0; r < g->n_rows; r++) {
 		const struct ctr_desc *d = &g->rows[r];
-		put(o, "# HELP " METRICS_PREFIX "%s_%s_total %s\n", g->name, d->name, d->help);
-		put(o, "# TYPE " METRICS_PREFIX "%s_%s_total counter\n", g->name, d->name);
+		const char *suffix = d->gauge ? "" : "_total";
+		put(o, "# HELP " METRICS_PREFIX "%s_%s%s %s\n", g->name, d->name, suffix, d->help);
+		put(o, "# TYPE " METRICS_PREFIX "%s_%s%s %s\n", g->name, d->name, suffix,
+		    d->gauge ? "gauge" : "counter");
 		for (int k = 0; k < v->n_inst; k++) {
-			put(o, METRICS_PREFIX "%s_%s_total", g->name, d->name);
+			put(o, METRICS_PREFIX "%s_%s%s", g->name, d->name, suffix);
 			if (g->label != NULL) {
 				put(o, "{%s=\"", g->label);
 				label_value(o, v->inst[k].label);

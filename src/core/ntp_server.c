@@ -102,20 +102,27 @@ static int authenticate(const struct keys_ring *keys, const uint8_t *req,
 	return auth == NTP_AUTH_UNKNOWN_KEY ? NTP_SERVER_NAK_UNKNOWN_KEY : NTP_SERVER_NAK_BAD_MAC;
 }
 
-int ntp_server_reply(const struct ntp_server_state *st, const uint8_t *req, size_t req_len,
-		     int64_t t1, uint8_t *out, size_t *out_len)
+int ntp_server_answer(const struct ntp_server_state *st, const uint8_t *req, size_t req_len,
+		      int64_t t1, uint8_t *out, size_t *out_len, struct ntp_pkt *p)
 {
-	struct ntp_pkt p, r;
-	int result = classify(req, req_len, &p);
+	struct ntp_pkt r;
+	int result = classify(req, req_len, p);
 	if (result != NTP_SERVER_REPLY)
 		return result;
-	build_reply(st, &p, t1, &r);
+	build_reply(st, p, t1, &r);
 	ntp_pkt_encode(&r, out);
 	/* The header, and a MAC no longer than the request's: extension
 	 * fields are not echoed, so a reply is never larger than its request. */
 	assert(req_len >= NTP_PKT_LEN);
 	*out_len = NTP_PKT_LEN;
-	return authenticate(st->keys, req, &p, out, out_len);
+	return authenticate(st->keys, req, p, out, out_len);
+}
+
+int ntp_server_reply(const struct ntp_server_state *st, const uint8_t *req, size_t req_len,
+		     int64_t t1, uint8_t *out, size_t *out_len)
+{
+	struct ntp_pkt p;
+	return ntp_server_answer(st, req, req_len, t1, out, out_len, &p);
 }
 
 bool ntp_server_sends(int result)

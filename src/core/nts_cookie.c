@@ -57,7 +57,9 @@ void nts_cookie_ring_push(struct nts_cookie_ring *r, const struct nts_cookie_key
 {
 	int keep = r->n < NTS_COOKIE_KEYS ? r->n : NTS_COOKIE_KEYS - 1;
 	memmove(&r->k[1], &r->k[0], (size_t)keep * sizeof(r->k[0]));
+	memmove(&r->ctx[1], &r->ctx[0], (size_t)keep * sizeof(r->ctx[0]));
 	r->k[0] = *k;
+	siv_cmac_aes128_set_key(&r->ctx[0], k->key);
 	r->n = keep + 1;
 }
 
@@ -142,10 +144,12 @@ int nts_cookie_ring_parse(struct nts_cookie_ring *r, const char *text, size_t le
 			snprintf(err, errlen, "%d: not \"ID HEX64 CREATED\"", lineno);
 			return -EINVAL;
 		}
+		siv_cmac_aes128_set_key(&out.ctx[out.n], out.k[out.n].key);
 		out.n++;
 		off += n + 1;
 	}
 	*r = out;
+	memset(&out, 0, sizeof(out));
 	return 0;
 }
 
@@ -158,8 +162,8 @@ void nts_cookie_seal(const struct nts_cookie_ring *r, const uint8_t c2s[NTS_KEY_
 	memcpy(pt + NTS_KEY_LEN, s2c, NTS_KEY_LEN);
 	put32(out, r->k[0].id);
 	memcpy(out + 4, nonce, NTS_NONCE_LEN);
-	nts_aead_seal(r->k[0].key, nonce, NTS_NONCE_LEN, out, 4, pt, sizeof(pt),
-		      out + 4 + NTS_NONCE_LEN);
+	siv_cmac_aes128_encrypt_message(&r->ctx[0], NTS_NONCE_LEN, nonce, 4, out,
+					sizeof(pt) + NTS_TAG_LEN, out + 4 + NTS_NONCE_LEN, pt);
 	memset(pt, 0, sizeof(pt));
 }
 
@@ -169,15 +173,15 @@ int nts_cookie_open(const struct nts_cookie_ring *r, const uint8_t *cookie, size
 	if (len != NTS_COOKIE_LEN)
 		return NTS_COOKIE_LENGTH;
 	uint32_t id = get32(cookie);
-	const struct nts_cookie_key *k = NULL;
-	for (int i = 0; i < r->n && k == NULL; i++)
+	const struct siv_cmac_aes128_ctx *ctx = NULL;
+	for (int i = 0; i < r->n && ctx == NULL; i++)
 		if (r->k[i].id == id)
-			k = &r->k[i];
-	if (k == NULL)
+			ctx = &r->ctx[i];
+	if (ctx == NULL)
 		return NTS_COOKIE_OLD_KEY;
 	uint8_t pt[2 * NTS_KEY_LEN];
-	if (!nts_aead_open(k->key, cookie + 4, NTS_NONCE_LEN, cookie, 4, cookie + 4 + NTS_NONCE_LEN,
-			   len - 4 - NTS_NONCE_LEN, pt))
+	if (!siv_cmac_aes128_decrypt_message(ctx, NTS_NONCE_LEN, cookie + 4, 4, cookie, sizeof(pt),
+					     pt, cookie + 4 + NTS_NONCE_LEN))
 		return NTS_COOKIE_FORGED;
 	memcpy(c2s, pt, NTS_KEY_LEN);
 	memcpy(s2c, pt + NTS_KEY_LEN, NTS_KEY_LEN);

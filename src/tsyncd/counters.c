@@ -8,11 +8,11 @@
 #include "log.h"
 #include "ntsclient.h"
 
-#define ROW(type, name, field, help) \
-	{ name, help, 0, offsetof(type, field), NULL }
-#define ROW1(type, name, field, help) \
-	{ name, help, 1, offsetof(type, field), NULL }
-#define GET(name, fn, help) { name, help, 0, 0, fn }
+#define ROW(type, name_, field, help_) \
+	{ .name = name_, .help = help_, .part = 0, .offset = offsetof(type, field) }
+#define ROW1(type, name_, field, help_) \
+	{ .name = name_, .help = help_, .part = 1, .offset = offsetof(type, field) }
+#define GET(name_, fn, help_) { .name = name_, .help = help_, .get = fn }
 
 static uint64_t unstamped(const void *srv)
 {
@@ -203,19 +203,25 @@ static const struct ctr_desc berkeley_rows[] = {
  * connections (struct ntske_stats). */
 #define NTSR(name, r, help) SRV(name, nts[r], help)
 #define KE(name, field, help) ROW1(struct ntske_stats, name, field, help)
+#define KE_GAUGE(name_, field, help_) \
+	{ .name = name_, .help = help_, .part = 1, .offset = offsetof(struct ntske_stats, field), \
+	  .gauge = true }
 static const struct ctr_desc nts_rows[] = {
 	NTSR("reply", NTS_SERVER_REPLY, "NTS requests answered with fresh cookies"),
 	NTSR("malformed", NTS_SERVER_MALFORMED, "NTS requests dropped: malformed NTS fields"),
 	NTSR("nak_cookie", NTS_SERVER_NAK_COOKIE, "NTS NAKs sent: a cookie we cannot open"),
 	NTSR("nak_auth", NTS_SERVER_NAK_AUTH, "NTS NAKs sent: the authenticator fails"),
+	KE_GAUGE("ke_open", open, "NTS-KE connections open now (at most maxntsconnections)"),
 	KE("ke_accepted", accepted, "NTS-KE connections taken into service"),
 	KE("ke_busy", busy, "NTS-KE connections refused: maxntsconnections open"),
 	KE("ke_tls_fail", tls_fail, "NTS-KE handshakes failed (not TLS 1.3, no ntske/1, alerts)"),
-	KE("ke_timeout", timeout, "NTS-KE connections past their deadline"),
+	KE("ke_timeout", timeout,
+	   "NTS-KE connections closed at their deadline (not done, or not gone after the response)"),
 	KE("ke_served", served, "NTS-KE exchanges that sent keys and cookies"),
 	KE("ke_refused", refused, "NTS-KE requests answered with an error"),
 	KE("ke_closed_early", closed_early, "NTS-KE clients gone before a whole request"),
 	KE("ke_rotations", rotations, "cookie keys made"),
+	KE("ke_error", error, "NTS-KE accepts, key exports, cookies or writes of ours that failed"),
 };
 
 #define MET(name, field, help) ROW(struct metrics_stats, name, field, help)

@@ -156,7 +156,7 @@ static void conn_close(struct ntske_conn *c)
 	*c->prev = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	c->ke->active--;
+	c->ke->stats.open--;
 	/* Nothing calls GnuTLS on a closing connection: its session goes now,
 	 * before the credentials it uses may. */
 	if (c->tls != NULL)
@@ -166,14 +166,28 @@ static void conn_close(struct ntske_conn *c)
 	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
 }
 
+/* The client is gone (its end, a reset): a failed handshake before its
+ * end, a request cut short after; once answered, nothing more to count. */
+static void count_gone(struct ntske_conn *c)
+{
+	if (c->closing)
+		return;
+	if (c->state == HANDSHAKE)
+		c->ke->stats.tls_fail++;
+	else if (c->state == REQUEST)
+		c->ke->stats.closed_early++;
+}
+
 static void on_write(uv_write_t *w, int status)
 {
 	struct out_req *o = (struct out_req *)w;
 	struct ntske_conn *c = o->c;
 	c->queued -= o->len;
 	free(o);
-	if (status < 0)
+	if (status < 0) {
+		count_gone(c);
 		conn_close(c);
+	}
 }
 
 /* GnuTLS's output: queued as one write each, bounded per connection. */
@@ -249,6 +263,7 @@ static void respond(struct ntske_conn *c, int rc, const struct nts_ke_msg *m)
 	int verdict = make_cookies(c, nts_ke_server_verdict(rc, m), cookies);
 	if (verdict < 0) {
 		log_warn("NTS-KE: cannot export keys or make cookies");
+		c->ke->stats.error++;
 		conn_close(c);
 		return;
 	}
@@ -256,16 +271,17 @@ static void respond(struct ntske_conn *c, int rc, const struct nts_ke_msg *m)
 	size_t n = nts_ke_server_response_to(verdict, c->ke->ntp_server, cookies, NTS_COOKIE_LEN,
 					     NTS_KE_MAX_COOKIES, port, out, sizeof(out));
 	memset(cookies, 0, sizeof(cookies));
+	log_debug("NTS-KE: request %s: verdict %d", nts_ke_parse_name(rc), verdict);
+	c->state = CLOSING;
+	if (n == 0 || gnutls_record_send(c->tls, out, n) != (ssize_t)n) {
+		c->ke->stats.error++;
+		conn_close(c);
+		return;
+	}
 	if (verdict == NTS_KE_SERVE)
 		c->ke->stats.served++;
 	else
 		c->ke->stats.refused++;
-	log_debug("NTS-KE: request %s: verdict %d", nts_ke_parse_name(rc), verdict);
-	c->state = CLOSING;
-	if (n == 0 || gnutls_record_send(c->tls, out, n) != (ssize_t)n) {
-		conn_close(c);
-		return;
-	}
 	gnutls_bye(c->tls, GNUTLS_SHUT_WR);
 	if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, on_shutdown) < 0)
 		conn_close(c);
@@ -315,6 +331,13 @@ static void drive(struct ntske_conn *c)
 		if (r < 0 || !handshake_done(c)) {
 			log_debug("NTS-KE: handshake failed: %s", r < 0 ? gnutls_strerror(r) : "not TLS 1.3 with ntske/1");
 			c->ke->stats.tls_fail++;
+			/* The client learns why (protocol_version,
+			 * no_application_protocol, ...): the alert is written
+			 * before the close. */
+			if (r < 0)
+				gnutls_alert_send_appropriate(c->tls, r);
+			else
+				gnutls_alert_send(c->tls, GNUTLS_AL_FATAL, GNUTLS_A_NO_APPLICATION_PROTOCOL);
 			conn_close(c);
 			return;
 		}
@@ -341,13 +364,12 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	(void)buf;
 	if (c->closing)
 		return;
-	if (n < 0 || (n == 0 && c->in_len == sizeof(c->in))) {
+	if (n < 0) {
 		/* A client that leaves mid-handshake (one that refused our
-		 * certificate) failed it; one that leaves after, left early. */
-		if (c->state == HANDSHAKE)
-			c->ke->stats.tls_fail++;
-		else if (c->state == REQUEST)
-			c->ke->stats.closed_early++;
+		 * certificate) failed it; one that leaves after, left early;
+		 * UV_ENOBUFS (a full input buffer, no TLS record is that long)
+		 * counts as the same. */
+		count_gone(c);
 		conn_close(c);
 		return;
 	}
@@ -359,11 +381,13 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	drive(c);
 }
 
+/* Before the response: a handshake or request not done in time; after
+ * it: a client that neither read it to the end nor left. Either way the
+ * slot is freed and counted. */
 static void on_deadline(uv_timer_t *t)
 {
 	struct ntske_conn *c = t->data;
-	if (c->state != CLOSING)
-		c->ke->stats.timeout++;
+	c->ke->stats.timeout++;
 	conn_close(c);
 }
 
@@ -405,15 +429,18 @@ static void refuse(uv_stream_t *server)
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct ntske *ke = ((struct ntske_listener *)server->data)->ke;
-	if (status < 0)
+	if (status < 0) {
+		ke->stats.error++; /* the accept failed: EMFILE, say */
 		return;
-	if (ke->active >= ke->max_active) {
+	}
+	if (ke->stats.open >= (uint64_t)ke->max_active) {
 		ke->stats.busy++;
 		refuse(server);
 		return;
 	}
 	struct ntske_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
+		ke->stats.error++;
 		refuse(server);
 		return;
 	}
@@ -427,10 +454,14 @@ static void on_connection(uv_stream_t *server, int status)
 		c->next->prev = &c->next;
 	c->prev = &ke->conns;
 	ke->conns = c;
-	ke->active++;
+	ke->stats.open++;
 	ke->stats.accepted++;
+	/* No Nagle: GnuTLS writes each flight and the close_notify apart, and
+	 * a write held for the client's delayed ACK costs 40 ms an exchange. */
 	if (tls_session(ke, c) < 0 || uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
+	    uv_tcp_nodelay(&c->tcp, 1) < 0 ||
 	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0) {
+		ke->stats.error++;
 		conn_close(c);
 		return;
 	}

@@ -15,17 +15,20 @@
 #include "tsync/config.h"
 #include "server.h"
 
-/* Each outcome of a connection, counted. */
+/* Each outcome of a connection, counted; open is a level (a gauge). */
 struct ntske_stats {
+	uint64_t open;      /* connections open now, at most maxntsconnections */
 	uint64_t accepted;
 	uint64_t busy;      /* refused: maxntsconnections already open */
 	uint64_t tls_fail;  /* handshake failed: not TLS 1.3, no ntske/1, any alert,
 			     * the client gone before its end */
-	uint64_t timeout;   /* not done within the deadline */
+	uint64_t timeout;   /* closed at the deadline: not done, or the client not
+			     * gone after its response */
 	uint64_t served;    /* keys and cookies sent */
 	uint64_t refused;   /* answered with an Error record, or nothing in common */
 	uint64_t closed_early; /* the client left before its request was whole */
 	uint64_t rotations; /* cookie keys made */
+	uint64_t error;     /* accepts, keys, cookies or writes of ours that failed */
 };
 
 struct ntske_conn;
@@ -40,7 +43,7 @@ struct ntske {
 	struct ntske_listener *lis[CFG_MAX_LISTEN];
 	int n_lis;
 	struct ntske_conn *conns; /* open ones, for shutdown */
-	int active, max_active;
+	int max_active;
 	uv_timer_t rotate_timer;
 	bool timer_on;
 	char keyfile[CFG_PATH_MAX + 16]; /* "": in memory only */

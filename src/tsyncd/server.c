@@ -18,25 +18,44 @@ struct listener {
 	struct udp_sock sock;
 };
 
+/* NTS_SERVER_RANDOM fresh bytes from the pool, refilled when short;
+ * NULL when the kernel gives none. The caller wipes them after use. */
+static uint8_t *nts_random(struct server *srv)
+{
+	if (srv->nts_rnd_len - srv->nts_rnd_pos < NTS_SERVER_RANDOM) {
+		/* Over 256 bytes, a signal may cut the read short: what came is
+		 * used. */
+		ssize_t n = getrandom(srv->nts_rnd, sizeof(srv->nts_rnd), 0);
+		srv->nts_rnd_pos = 0;
+		srv->nts_rnd_len = n > 0 ? (size_t)n : 0;
+		if (srv->nts_rnd_len < NTS_SERVER_RANDOM)
+			return NULL;
+	}
+	uint8_t *rnd = srv->nts_rnd + srv->nts_rnd_pos;
+	srv->nts_rnd_pos += NTS_SERVER_RANDOM;
+	return rnd;
+}
+
 /* An NTS request (RFC 8915), when NTS is on: the reply is sealed here,
  * and so stamped with a t2 read now, since its authenticator covers the
- * transmit timestamp (stamp_replies leaves sealed replies alone). A
- * request with no extension field is not NTS and costs nothing more.
- * Returns false when the request is to be dropped. */
-static bool nts_answer(struct server *srv, const uint8_t *data, size_t len, uint8_t *reply,
-		       size_t *reply_len)
+ * transmit timestamp (stamp_replies leaves sealed replies alone). p is
+ * the request as ntp_server_answer decoded it: a request with no
+ * extension field is not NTS and costs one test more. Returns false when
+ * the request is to be dropped. */
+static bool nts_answer(struct server *srv, const uint8_t *data, size_t len,
+		       const struct ntp_pkt *p, uint8_t *reply, size_t *reply_len)
 {
-	struct ntp_pkt p;
-	uint8_t rnd[NTS_SERVER_RANDOM];
+	uint8_t *rnd;
 	int64_t t2;
-	if (ntp_pkt_decode(&p, data, len) != NTP_PKT_OK || p.ext_len == 0)
+	if (p->ext_len == 0)
 		return true;
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd) || clk_read(srv->clock, &t2) < 0) {
+	if ((rnd = nts_random(srv)) == NULL || clk_read(srv->clock, &t2) < 0) {
 		srv->nts[NTS_SERVER_MALFORMED]++;
 		return false;
 	}
-	int res = nts_server_seal(&srv->nts_ring, data, len, &p, ntp_ts_from_ns(t2), rnd, reply,
+	int res = nts_server_seal(&srv->nts_ring, data, len, p, ntp_ts_from_ns(t2), rnd, reply,
 				  UDP_BATCH_MAX_LEN, reply_len);
+	memset(rnd, 0, NTS_SERVER_RANDOM);
 	srv->nts[res]++;
 	return res != NTS_SERVER_MALFORMED;
 }
@@ -58,9 +77,11 @@ static void on_request(struct udp_sock *s, const uint8_t *data, size_t len,
 	if (srv->local_stratum != 0 && !srv->upstream)
 		srv->state.ref_time = t1 - t1 % NTP_TS_NS_PER_S;
 	uint8_t *reply = udp_batch_next(s);
-	int res = ntp_server_reply(&srv->state, data, len, t1, reply, &reply_len);
+	struct ntp_pkt p;
+	int res = ntp_server_answer(&srv->state, data, len, t1, reply, &reply_len, &p);
 	srv->stats.result[res]++;
-	if (res == NTP_SERVER_REPLY && srv->nts_on && !nts_answer(srv, data, len, reply, &reply_len))
+	if (res == NTP_SERVER_REPLY && srv->nts_on &&
+	    !nts_answer(srv, data, len, &p, reply, &reply_len))
 		return;
 	if (ntp_server_sends(res))
 		udp_batch_commit(s, reply_len, from);
@@ -212,6 +233,7 @@ void server_stop(struct server *srv)
 	server_access_free(&srv->access);
 	keys_wipe(&srv->keys);
 	memset(&srv->nts_ring, 0, sizeof(srv->nts_ring));
+	memset(srv->nts_rnd, 0, sizeof(srv->nts_rnd));
 }
 
 uint64_t server_unstamped(const struct server *srv)

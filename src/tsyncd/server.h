@@ -25,6 +25,10 @@ struct server_stats {
 
 struct listener;
 
+/* NTS replies per getrandom: one system call cost as much as a sixth of
+ * an NTS reply (BENCHMARKS.md). */
+#define SERVER_NTS_RANDOM_REPLIES 32
+
 struct server {
 	uv_loop_t *loop;
 	struct clk *clock;
@@ -41,6 +45,10 @@ struct server {
 	bool nts_on;
 	struct nts_cookie_ring nts_ring;
 	uint64_t nts[NTS_SERVER_N_RESULTS]; /* by enum nts_server_result */
+	/* Nonces for NTS replies, drawn from the kernel for many replies at
+	 * a time; each byte used once, then wiped. */
+	uint8_t nts_rnd[NTS_SERVER_RANDOM * SERVER_NTS_RANDOM_REPLIES];
+	size_t nts_rnd_pos, nts_rnd_len;
 };
 
 /* Load the keys file if cfg names one (the client role takes its keys

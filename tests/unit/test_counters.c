@@ -28,10 +28,10 @@ static uint64_t sum_b(const void *p)
 }
 
 static const struct ctr_desc rows[] = {
-	{ "alpha", "help a", 0, offsetof(struct fake_stats, a), NULL },
-	{ "beta_one", "help b1", 0, offsetof(struct fake_stats, b[1]), NULL },
-	{ "sum", "sum of b", 0, 0, sum_b },
-	{ "zed", "in part 1", 1, offsetof(struct fake_other, z), NULL },
+	{ "alpha", "help a", 0, offsetof(struct fake_stats, a), NULL, false },
+	{ "beta_one", "help b1", 0, offsetof(struct fake_stats, b[1]), NULL, false },
+	{ "sum", "sum of b", 0, 0, sum_b, false },
+	{ "zed", "in part 1", 1, offsetof(struct fake_other, z), NULL, false },
 };
 static const struct ctr_group grp = { "fake", "a fake group", NULL, rows, CTR_N(rows) };
 static const struct ctr_group lgrp = { "peer", "labelled", "address", rows, 2 };
@@ -107,7 +107,7 @@ END_TEST
 
 START_TEST(stats_golden_bytes)
 {
-	static const struct ctr_desc one_row[] = { { "n", "", 0, 0, sum_b } };
+	static const struct ctr_desc one_row[] = { { "n", "", 0, 0, sum_b, false } };
 	static const struct ctr_group g = { "g", "", NULL, one_row, 1 };
 	struct ctr_instance in = { .part = { &fs }, .label = "" };
 	struct ctl_stats_view v = { &g, &in, 1 };

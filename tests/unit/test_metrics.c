@@ -15,9 +15,10 @@
 static char out[1 << 16];
 
 static const struct ctr_desc rows[] = {
-	{ "received", "NTP requests received", 0, 0, NULL },
+	{ "received", "NTP requests received", 0, 0, NULL, false },
+	{ "open", "connections open now", 0, 0, NULL, true },
 };
-static const struct ctr_group srv = { "server", "", NULL, rows, 1 };
+static const struct ctr_group srv = { "server", "", NULL, rows, 2 };
 static const struct ctr_group src_grp = { "source", "", "address", rows, 1 };
 
 static void render_known(const struct brk_status *brk)
@@ -85,6 +86,16 @@ START_TEST(counters_as_total_with_escaped_labels)
 	has_line("# TYPE tsync_server_received_total counter");
 	has_line("tsync_server_received_total 42");
 	has_line("tsync_source_received_total{address=\"a\\\"b\\\\\"} 7");
+}
+END_TEST
+
+START_TEST(gauge_rows_keep_their_name)
+{
+	render_known(NULL);
+	has_line("# HELP tsync_server_open connections open now");
+	has_line("# TYPE tsync_server_open gauge");
+	has_line("tsync_server_open 42");
+	ck_assert(strstr(out, "tsync_server_open_total") == NULL);
 }
 END_TEST
 
@@ -207,6 +218,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, system_figures_in_base_units);
 	tcase_add_test(tc, source_figures);
 	tcase_add_test(tc, counters_as_total_with_escaped_labels);
+	tcase_add_test(tc, gauge_rows_keep_their_name);
 	tcase_add_test(tc, berkeley_figures);
 	tcase_add_test(tc, too_small_is_enospc);
 	tcase_add_test(tc, http_good_requests);

@@ -129,6 +129,20 @@ START_TEST(cookie_file)
 	ck_assert_mem_eq(&back.k[0], &r.k[0], sizeof(r.k[0]));
 	ck_assert_mem_eq(&back.k[1], &r.k[1], sizeof(r.k[1]));
 	ck_assert_uint_eq(nts_cookie_ring_format(&r, text, 100), 0);
+	/* The keys read back have their schedules: a cookie sealed under
+	 * either key before the restart opens after it. */
+	uint8_t c2s[NTS_KEY_LEN], s2c[NTS_KEY_LEN], nonce[NTS_NONCE_LEN] = { 9 };
+	uint8_t cookie[NTS_COOKIE_LEN], c2s_back[NTS_KEY_LEN], s2c_back[NTS_KEY_LEN];
+	memset(c2s, 0x11, sizeof(c2s));
+	memset(s2c, 0x22, sizeof(s2c));
+	for (int i = 0; i < 2; i++) {
+		struct nts_cookie_ring one = ring_of(r.k[i].id, (uint8_t)(i == 0 ? 0x80 : 0));
+		nts_cookie_seal(&one, c2s, s2c, nonce, cookie);
+		ck_assert_int_eq(nts_cookie_open(&back, cookie, sizeof(cookie), c2s_back, s2c_back),
+				 NTS_COOKIE_OK);
+		ck_assert_mem_eq(c2s_back, c2s, sizeof(c2s));
+		ck_assert_mem_eq(s2c_back, s2c, sizeof(s2c));
+	}
 
 	static const char *const bad[] = {
 		"7 0001 1000\n",                 /* short key */
@@ -317,15 +331,20 @@ static void setup(struct exch *e, int placeholders)
 					   .refid = 0x7f000001 };
 }
 
-/* The server's whole path: ntp_server_reply, then nts_server_seal. */
+/* The server's whole path, as tsyncd's: ntp_server_answer, then
+ * nts_server_seal with the request it decoded (the same as a decode of
+ * its own). */
 static int serve(struct exch *e, size_t cap)
 {
-	struct ntp_pkt p;
-	ck_assert_int_eq(ntp_pkt_decode(&p, e->req, e->req_len), NTP_PKT_OK);
+	struct ntp_pkt p, again;
 	size_t plain;
-	ck_assert_int_eq(ntp_server_reply(&e->st, e->req, e->req_len, T1, e->reply, &plain),
+	ck_assert_int_eq(ntp_server_answer(&e->st, e->req, e->req_len, T1, e->reply, &plain, &p),
 			 NTP_SERVER_REPLY);
 	ck_assert_uint_eq(plain, NTP_PKT_LEN);
+	ck_assert_int_eq(ntp_pkt_decode(&again, e->req, e->req_len), NTP_PKT_OK);
+	ck_assert(p.xmt == again.xmt && p.version == again.version && p.mode == again.mode);
+	ck_assert_uint_eq(p.ext_len, e->req_len - NTP_PKT_LEN);
+	ck_assert_uint_eq(p.mac_len, again.mac_len);
 	e->reply_len = 0;
 	return nts_server_seal(&e->ring, e->req, e->req_len, &p, ntp_ts_from_ns(T1 + 1000),
 			       e->rnd, e->reply, cap, &e->reply_len);
