@@ -606,6 +606,18 @@ def source_counters(d):
     return d.source()
 
 
+def wait_for(what, cond, timeout=60):
+    """cond()'s first true value, asked every 0.25 s for up to timeout
+    seconds (stretched under valgrind); a failed check named what after."""
+    deadline = time.monotonic() + slow(timeout)
+    while True:
+        v = cond()
+        if v:
+            return v
+        check(time.monotonic() < deadline, "%s within %d s" % (what, timeout))
+        time.sleep(0.25)
+
+
 def wait_answering(host, port, timeout=START_DEADLINE, want_sync=False):
     """Probe a server until it answers a client request (a readiness check
     for third-party daemons). Returns the decoded reply."""

@@ -13,8 +13,8 @@ refused, and its clock stays within 2 ms of the server's.
 import os
 import time
 
-from tsynctest import (Tsyncd, check, info, main, nts_certificate, nts_counters, slow, tmpdir,
-                       true_offset, tsync, wait_synchronised)
+from tsynctest import (Tsyncd, check, info, main, nts_certificate, nts_counters, tmpdir,
+                       true_offset, tsync, wait_for, wait_synchronised)
 
 TOL = 0.002
 
@@ -30,16 +30,6 @@ def nts_server(name, cert, key, dump, port=0, keport=0):
 
 def source(c):
     return c.counters()["source"][0]
-
-
-def wait_for(what, cond, timeout=60):
-    deadline = time.monotonic() + slow(timeout)
-    while True:
-        v = cond()
-        if v:
-            return v
-        check(time.monotonic() < deadline, "%s within %d s" % (what, timeout))
-        time.sleep(0.25)
 
 
 def test():

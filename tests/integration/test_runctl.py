@@ -19,7 +19,7 @@ import time
 
 from privtest import NOBODY
 from tsynctest import (Tsyncd, check, find_tool, info, main, parse_query_text, parse_seconds,
-                       run, slow, tsync, tsync_path)
+                       run, slow, tsync, tsync_path, wait_for)
 
 NOGROUP = 65534
 
@@ -38,17 +38,6 @@ def true_offset(port):
         return None
     check(r.code == 0, "tsync query of the daemon's server exits 0 (%r)" % r.err)
     return parse_seconds(parse_query_text(r.out)[0]["offset"])
-
-
-def wait_for(what, fn, timeout=30):
-    deadline = time.monotonic() + slow(timeout)
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            check(False, what)
-        time.sleep(0.1)
 
 
 def server(name):
