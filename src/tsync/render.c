@@ -23,6 +23,14 @@ static const char *poll_secs(int8_t poll, char buf[32])
 }
 
 /* A poll interval in both its forms: seconds and its log2. */
+/* A member's reading (its clock minus the master's) turned into tsync(1)'s
+ * one sign convention, reference minus this clock. Saturated: INT64_MIN,
+ * which a daemon may send, has no negation. */
+static int64_t master_minus_member(int64_t reading)
+{
+	return reading == INT64_MIN ? INT64_MAX : -reading;
+}
+
 static void json_poll(struct json *j, int8_t poll)
 {
 	json_secs(j, "poll", ntp_precision_to_ns(poll));
@@ -152,12 +160,10 @@ void render_berkeley_text(FILE *f, const struct brk_status *st)
 	for (int i = 0; i < st->n_members; i++) {
 		const struct brk_status_member *m = &st->member[i];
 
-		/* tsync(1)'s one sign convention, reference minus this clock:
-		 * the member's reading (its clock minus the master's) negated. */
 		fprintf(f, "  %016" PRIx64 " %-22s offset %s s rtt %s s adjust %s s %s%s missed %d\n",
 			m->node, brk_addr_format(&m->addr, a, sizeof(a)),
-			print_secs(-m->offset, true, s[0]), print_secs(m->rtt, false, s[1]),
-			print_secs(m->adjust, true, s[2]), brk_member_state_name(m->state),
+			print_secs(master_minus_member(m->offset), true, s[0]),
+			print_secs(m->rtt, false, s[1]), print_secs(m->adjust, true, s[2]), brk_member_state_name(m->state),
 			m->in_set ? "" : " (outside the set)", m->missed);
 	}
 }
@@ -183,7 +189,7 @@ static void brk_member_json(struct json *j, const struct brk_status_member *m)
 	json_object(j, NULL);
 	json_id(j, "node", m->node);
 	json_brk_addr(j, "address", &m->addr);
-	json_secs(j, "offset", -m->offset); /* master minus member, as in the text */
+	json_secs(j, "offset", master_minus_member(m->offset)); /* master minus member, as in the text */
 	json_secs(j, "delay", m->rtt);
 	json_secs(j, "adjust", m->adjust);
 	json_string(j, "state", brk_member_state_name(m->state));
@@ -284,8 +290,9 @@ void render_berkeley_csv(FILE *f, const struct brk_status *st)
 
 		fprintf(f, "%s,%016" PRIx64 ",%016" PRIx64 ",%s,member,%s,%s,%s,%s,%s,%d\n", t,
 			st->round, m->node, brk_addr_format(&m->addr, a, sizeof(a)),
-			print_secs(-m->offset, true, b[0]), print_secs(m->rtt, false, b[1]),
-			print_secs(m->adjust, true, b[2]), brk_member_state_name(m->state),
+			print_secs(master_minus_member(m->offset), true, b[0]),
+			print_secs(m->rtt, false, b[1]), print_secs(m->adjust, true, b[2]),
+			brk_member_state_name(m->state),
 			m->in_set ? "yes" : "no", m->missed);
 	}
 }

@@ -194,6 +194,25 @@ START_TEST(berkeley_json)
 }
 END_TEST
 
+/* A member offset of INT64_MIN, which a daemon may send, has no
+ * negation: it is shown saturated, in text, JSON and CSV alike, with no
+ * undefined behaviour (the fuzz target under UBSan found it). */
+START_TEST(berkeley_offset_int64_min)
+{
+	struct brk_status st = master();
+	st.member[0].offset = INT64_MIN;
+	start();
+	render_berkeley_text(f, &st);
+	ck_assert_ptr_nonnull(strstr(done(), " offset +9223372036.854775807 s "));
+	start();
+	render_berkeley_json(f, &st);
+	ck_assert_ptr_nonnull(strstr(done(), "\"offset\":9223372036.854775807,"));
+	start();
+	render_berkeley_csv(f, &st);
+	ck_assert_ptr_nonnull(strstr(done(), ",member,+9223372036.854775807,"));
+}
+END_TEST
+
 /* A slave knows its master's address; a node in no group, no master. */
 START_TEST(berkeley_json_slave)
 {
@@ -284,6 +303,7 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, sources_text);
 	tcase_add_test(tc, berkeley_text);
 	tcase_add_test(tc, berkeley_json);
+	tcase_add_test(tc, berkeley_offset_int64_min);
 	tcase_add_test(tc, berkeley_json_slave);
 	tcase_add_test(tc, quote);
 	tcase_add_test(tc, writer);
