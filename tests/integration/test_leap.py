@@ -201,11 +201,15 @@ def wait_close(lab, within):
     for i, d in enumerate(diffs):
         check(abs(d) < 1e-3, "after the leap the client is within 1 ms of server%d (%+.6f s)" %
               (i, d))
-    time.sleep(3)  # and stays there: no line left to slew after a false start
+    # And stays there: no slew left after a false start, which at 500 ppm
+    # would move it 1.5 ms in these 3 s. What a loaded machine adds to the
+    # client's settling is well under that, but may take it past 1 ms.
+    time.sleep(3)
     for i in range(3):
         d, bound = lab.diff_bounded(i, tries=3)
-        check(abs(d) - bound < 1e-3, "3 s later the client is still within 1 ms of server%d "
-              "(%+.6f s, measured to +-%.6f s)" % (i, d, bound))
+        check(abs(d - diffs[i]) - bound < 1e-3 and abs(d) - bound < 2e-3,
+              "3 s later the client moved under 1 ms from server%d (%+.6f s, then %+.6f s, "
+              "measured to +-%.6f s)" % (i, diffs[i], d, bound))
 
 
 def check_slew(lab, leap):
